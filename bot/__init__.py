@@ -1,0 +1,1 @@
+"""How the bot reaches people: channels, server, scheduler, CLI."""

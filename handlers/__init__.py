@@ -1,0 +1,1 @@
+"""What the bot does, channel-neutral: never imports bot/, Slack or Bot Framework code."""

@@ -1,0 +1,1 @@
+"""Data, not code: the local authority profile and the FAQ entries."""

@@ -1,0 +1,204 @@
+"""The local authority profile: contacts, office hours, roles, terms, enquiry plan.
+
+Local facts (phone numbers, hours, deadlines) live in a YAML profile chosen by CME_PROFILE,
+never in code. The profile is validated at start and a bad key is named in the error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from functools import cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+BUNDLED_DIR = Path(__file__).parent / "profiles"
+DEFAULT_PROFILE = BUNDLED_DIR / "bury.yaml"
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+REQUIRED_CONTACTS = ("cme_officer", "mash", "out_of_hours", "police_emergency", "police_non_emergency")
+
+
+class ProfileError(ValueError):
+    """The profile file is missing, unreadable or invalid; the message names the bad key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(_Strict):
+    label: str
+    phone: str | None = None
+    email: str | None = None
+    hours: Literal["office", "out_of_hours", "any"] = "any"
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if not (self.phone or self.email):
+            raise ValueError("a contact needs a phone or an email")
+        return self
+
+
+class OfficeHours(_Strict):
+    days: list[Weekday]
+    opens: dt.time
+    closes: dt.time
+
+
+class Roles(_Strict):
+    officers: list[str] = Field(default_factory=list)
+    managers: list[str] = Field(default_factory=list)
+
+
+class Drafts(_Strict):
+    idle_limit_hours: float = Field(gt=0)
+
+
+class References(_Strict):
+    prefix: str = Field(pattern=r"^[A-Z]{2,8}$")
+
+
+class Term(_Strict):
+    start: dt.date
+    end: dt.date
+
+
+class SchoolYear(_Strict):
+    year: str = Field(pattern=r"^\d{4}-\d{4}$")
+    terms: list[Term] = Field(min_length=1)
+
+    @property
+    def autumn_start(self) -> dt.date:
+        """First day of the school year's autumn term."""
+        return min(term.start for term in self.terms)
+
+
+class Due(_Strict):
+    school_days: int | None = Field(default=None, ge=0)
+    days: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Due:
+        if (self.school_days is None) == (self.days is None):
+            raise ValueError("give exactly one of school_days or days")
+        return self
+
+
+class EnquiryStep(_Strict):
+    id: str
+    title: str
+    due: Due
+    urgent_due: Due | None = None
+
+
+class Reminders(_Strict):
+    sweep_minutes: int = Field(default=15, gt=0)
+    digest_time: dt.time = dt.time(8, 30)
+    escalate_after_school_days: int = Field(default=5, ge=0)
+
+
+class Profile(_Strict):
+    """One local authority's configuration, validated."""
+
+    id: str
+    name: str
+    short_name: str
+    timezone: str = "Europe/London"
+    bank_holidays: str = "ENG"
+    contacts: dict[str, Contact]
+    office_hours: OfficeHours
+    roles: Roles = Roles()
+    drafts: Drafts
+    references: References
+    term_dates: list[SchoolYear] = Field(default_factory=list)
+    enquiry_plan: list[EnquiryStep] = Field(min_length=1)
+    reminders: Reminders = Reminders()
+    closure_messages: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception as exc:  # zoneinfo raises several types for a bad key
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("contacts")
+    @classmethod
+    def _required_contacts(cls, value: dict[str, Contact]) -> dict[str, Contact]:
+        missing = [key for key in REQUIRED_CONTACTS if key not in value]
+        if missing:
+            raise ValueError(f"missing contact(s): {', '.join(missing)}")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The profile's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def contact(self, key: str) -> Contact:
+        """The contact with this key (KeyError if the profile lacks it)."""
+        return self.contacts[key]
+
+    def school_year_of(self, day: dt.date) -> SchoolYear | None:
+        """The configured school year whose autumn term starts in the same calendar year as 1 Sep before `day`."""
+        start_year = day.year if day.month >= 9 else day.year - 1
+        for school_year in self.term_dates:
+            if school_year.year.startswith(f"{start_year}-"):
+                return school_year
+        return None
+
+    def autumn_term_start(self, calendar_year: int) -> dt.date | None:
+        """First day of the autumn term beginning in `calendar_year`, if the profile has that year."""
+        for school_year in self.term_dates:
+            if school_year.year.startswith(f"{calendar_year}-"):
+                return school_year.autumn_start
+        return None
+
+    def role_patterns(self) -> dict[str, list[str]]:
+        """Identity patterns for officer and manager roles."""
+        return {"officer": list(self.roles.officers), "manager": list(self.roles.managers)}
+
+    def matches_role(self, key: str, role: str) -> bool:
+        """True when an identity key ("channel:tenant:user") matches a pattern of `role`."""
+        return any(fnmatch.fnmatchcase(key, pattern) for pattern in self.role_patterns()[role])
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def load_profile(path: str | Path | None = None) -> Profile:
+    """Load and validate a profile file (default: the bundled Bury profile)."""
+    source = Path(path) if path else DEFAULT_PROFILE
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ProfileError(f"CME_PROFILE: no such file: {source}") from exc
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"CME_PROFILE {source}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise ProfileError(f"CME_PROFILE {source}: expected a mapping of keys at the top level")
+    try:
+        return Profile.model_validate(raw)
+    except ValidationError as exc:
+        raise ProfileError(f"CME_PROFILE {source}: {_describe(exc)}") from None
+
+
+@cache
+def bundled_profile() -> Profile:
+    """The bundled Bury profile, loaded once (for tests and defaults)."""
+    return load_profile(DEFAULT_PROFILE)

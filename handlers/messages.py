@@ -1,0 +1,197 @@
+"""The neutral vocabulary between channel adapters and the core: Inbound in, Reply out.
+
+Adapters (terminal, Slack, Teams) turn a platform payload into an `Inbound` and render each
+`Reply`; nothing here knows about any platform.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Channel(StrEnum):
+    """Where a message came from or goes to."""
+
+    TERMINAL = "terminal"
+    SLACK = "slack"
+    TEAMS = "teams"
+
+
+class Role(StrEnum):
+    """What a person may do; resolved by handlers from the profile, never by adapters."""
+
+    REPORTER = "reporter"
+    OFFICER = "officer"
+    MANAGER = "manager"
+
+
+class ReplyKind(StrEnum):
+    """What a reply is for; renderers style each kind."""
+
+    INFO = "info"
+    QUESTION = "question"
+    ERROR = "error"
+    SIGNPOST = "signpost"  # safeguarding contacts: rendered prominently, never collapsed
+    CONFIRMATION = "confirmation"
+    REVIEW = "review"
+    HELP = "help"
+    ANSWER = "answer"
+    ALERT = "alert"
+
+
+class ActionId(StrEnum):
+    """Ids of buttons and actions, shared by every channel (no strings scattered around)."""
+
+    SAY = "say"  # a quick reply: the button's value is sent as if typed
+    OPEN_CASE = "open_case"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is talking: the channel's own ids plus what the channel tells about them."""
+
+    channel: Channel
+    user_id: str
+    tenant: str = "local"  # Slack team id, Teams tenant id, "local" for the terminal
+    display_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable key "channel:tenant:user" used for roles, drafts and ownership."""
+        return f"{self.channel.value}:{self.tenant}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where replies or notifications go: a conversation on a channel."""
+
+    channel: Channel
+    conversation_id: str
+    user_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. a Teams conversation reference
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe form for storage."""
+        return {
+            "channel": self.channel.value,
+            "conversation_id": self.conversation_id,
+            "user_id": self.user_id,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Address:
+        """Inverse of to_dict."""
+        return cls(
+            channel=Channel(data["channel"]),
+            conversation_id=data["conversation_id"],
+            user_id=data.get("user_id"),
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button press: which action and the value it carries."""
+
+    action_id: ActionId
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message, command, button press or whole-form submission from a person."""
+
+    identity: Identity
+    address: Address
+    text: str | None = None
+    action: Action | None = None
+    form_id: str | None = None  # set with form_values when a whole form (modal, card) is submitted
+    form_values: dict[str, Any] | None = None
+    event_id: str | None = None  # the platform's id, for de-duplicating retries
+    received_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice the person can press; `value` is what pressing it sends."""
+
+    label: str
+    value: str
+    action_id: ActionId = ActionId.SAY
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a choice question."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """The field being asked, so a channel can offer native inputs (buttons, date pickers)."""
+
+    form_id: str
+    field_id: str
+    kind: str
+    label: str
+    help: str | None = None
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+    position: tuple[int, int] | None = None  # (number, of) within the form
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class FormView:
+    """A whole form to show at once (Slack modal, Teams card), with values and errors."""
+
+    form_id: str
+    section_id: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot. `facts` are label/value pairs shown as a list."""
+
+    text: str
+    kind: ReplyKind = ReplyKind.INFO
+    title: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+    buttons: tuple[Button, ...] = ()
+    question: Question | None = None
+    form: FormView | None = None
+    private: bool = True  # only the person addressed sees it
+    data: dict[str, Any] = field(default_factory=dict)  # machine-readable extras (JSON output)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe form (the terminal's --json output and tests)."""
+        out: dict[str, Any] = {"kind": self.kind.value, "text": self.text}
+        if self.title:
+            out["title"] = self.title
+        if self.facts:
+            out["facts"] = [list(f) for f in self.facts]
+        if self.buttons:
+            out["buttons"] = [{"label": b.label, "value": b.value, "action": b.action_id.value} for b in self.buttons]
+        if self.question:
+            q = self.question
+            out["question"] = {
+                "form": q.form_id,
+                "field": q.field_id,
+                "kind": q.kind,
+                "required": q.required,
+                "choices": [c.value for c in q.choices],
+            }
+        if self.data:
+            out["data"] = self.data
+        return out
