@@ -118,6 +118,7 @@ class Profile(_Strict):
     term_dates: list[SchoolYear] = Field(default_factory=list)
     enquiry_plan: list[EnquiryStep] = Field(min_length=1)
     reminders: Reminders = Reminders()
+    substantial_period_weeks: int = Field(default=4, ge=0)  # "usually four weeks or more" (briefing)
     closure_messages: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("timezone")

@@ -1,0 +1,98 @@
+"""Canonical sources the bot cites: one title and URL each, referenced by key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citation: a title and where to read it."""
+
+    title: str
+    url: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-safe form."""
+        return {"title": self.title, "url": self.url}
+
+
+SOURCES: dict[str, Source] = {
+    "ea1996-s436a": Source(
+        "Education Act 1996, section 436A (duty to identify children missing education)",
+        "https://www.legislation.gov.uk/ukpga/1996/56/section/436A",
+    ),
+    "ea1996-s7": Source(
+        "Education Act 1996, section 7 (duty of parents to secure education)",
+        "https://www.legislation.gov.uk/ukpga/1996/56/section/7",
+    ),
+    "ea1996-s8": Source(
+        "Education Act 1996, section 8 (compulsory school age)",
+        "https://www.legislation.gov.uk/ukpga/1996/56/section/8",
+    ),
+    "ea1996-s437": Source(
+        "Education Act 1996, section 437 (school attendance orders)",
+        "https://www.legislation.gov.uk/ukpga/1996/56/section/437",
+    ),
+    "leaving-date-order": Source(
+        "The Education (School Leaving Date) Order 1997",
+        "https://www.legislation.gov.uk/uksi/1997/1970/made",
+    ),
+    "dfe-cme-guidance": Source(
+        "DfE statutory guidance: Children missing education (2016, updated August 2024)",
+        "https://www.gov.uk/government/publications/children-missing-education",
+    ),
+    "working-together-attendance": Source(
+        "DfE statutory guidance: Working together to improve school attendance (from 19 August 2024)",
+        "https://www.gov.uk/government/publications/working-together-to-improve-school-attendance",
+    ),
+    "registration-regs-2024": Source(
+        "The School Attendance (Pupil Registration) (England) Regulations 2024 (SI 2024/208)",
+        "https://www.legislation.gov.uk/uksi/2024/208/contents/made",
+    ),
+    "children-act-2004": Source(
+        "Children Act 2004 (co-operation to improve well-being; safeguarding)",
+        "https://www.legislation.gov.uk/ukpga/2004/31/contents",
+    ),
+    "ehe-guidance": Source(
+        "DfE guidance: Elective home education (for local authorities)",
+        "https://www.gov.uk/government/publications/elective-home-education",
+    ),
+    "dpa2018-sch1": Source(
+        "Data Protection Act 2018, Schedule 1 paragraph 18 (safeguarding of children)",
+        "https://www.legislation.gov.uk/ukpga/2018/12/schedule/1",
+    ),
+    "info-sharing-advice": Source(
+        "DfE: Information sharing advice for safeguarding practitioners",
+        "https://www.gov.uk/government/publications/safeguarding-practitioners-information-sharing-advice",
+    ),
+    "dfe-ehe-cme-stats": Source(
+        "DfE statistics: Elective home education and children missing education",
+        "https://explore-education-statistics.service.gov.uk/find-statistics/elective-home-education",
+    ),
+    "county-lines": Source(
+        "Home Office: Criminal exploitation of children and vulnerable adults: county lines",
+        "https://www.gov.uk/government/publications/criminal-exploitation-of-children-and-vulnerable-adults-county-lines",
+    ),
+    "gm-missing-procedures": Source(
+        "Greater Manchester Safeguarding Procedures: children missing from home, care or education",
+        "https://greatermanchesterscb.proceduresonline.com/",
+    ),
+    "bury-briefing": Source(
+        "Bury Safeguarding Partnership: 7 Minute Briefing, Children Missing From Education",
+        "https://www.bury.gov.uk/children-and-young-people/children-missing-from-education",
+    ),
+    "bury-cme-page": Source(
+        "Bury Council: Children missing from education",
+        "https://www.bury.gov.uk/children-and-young-people/children-missing-from-education",
+    ),
+    "local-profile": Source(
+        "The council's local authority profile in this bot (contacts and office hours)",
+        "https://www.bury.gov.uk/",
+    ),
+}
+
+
+def source(key: str) -> Source:
+    """The canonical source for a key (KeyError names an unknown key)."""
+    return SOURCES[key]
