@@ -1,0 +1,115 @@
+"""The tables. Child details live only in Report.answers and Conversation.state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _when(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+def _json(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(JSON, nullable=False), **kwargs)
+
+
+class CaseState(StrEnum):
+    """Where a case is in its life."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Case(SQLModel, table=True):
+    """One concern about one child, known by its reference (CME-2026-0042)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True, max_length=32)
+    year: int
+    seq: int
+    state: str = Field(default=CaseState.OPEN, index=True, max_length=16)
+    urgent: bool = Field(default=False)
+    triage_outcome: str | None = Field(default=None, max_length=32)
+    reporter_key: str = Field(index=True, max_length=255)
+    reporter_address: dict = _json(default_factory=dict)
+    assigned_to: str | None = Field(default=None, max_length=255)
+    outcome: str | None = Field(default=None, max_length=64)
+    submission_key: str | None = Field(default=None, unique=True, max_length=255)
+    created_at: dt.datetime = _when(default_factory=utcnow)
+    updated_at: dt.datetime = _when(default_factory=utcnow)
+    closed_at: dt.datetime | None = _when(default=None)
+
+    __table_args__ = (UniqueConstraint("year", "seq", name="uq_case_year_seq"),)
+
+
+class Report(SQLModel, table=True):
+    """The referral as submitted: the answers (child details) and the harm screen's record."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    form_id: str = Field(max_length=64)
+    answers: dict = _json(default_factory=dict)
+    submitted_by: str = Field(max_length=255)
+    submitted_at: dt.datetime = _when(default_factory=utcnow)
+    harm_flagged: bool = False
+    signpost_shown_at: dt.datetime | None = _when(default=None)
+    mash_contacted: str | None = Field(default=None, max_length=16)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to a case, when and why. Never holds child details."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    at: dt.datetime = _when(default_factory=utcnow)
+    actor: str = Field(max_length=255)
+    action: str = Field(max_length=64)
+    reason: str | None = Field(default=None, max_length=1000)
+    detail: dict = _json(default_factory=dict)
+
+
+class Outbox(SQLModel, table=True):
+    """A notification waiting to be delivered (at least once, de-duplicated by dedupe_key)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    dedupe_key: str = Field(unique=True, max_length=255)
+    recipient: dict = _json(default_factory=dict)
+    text: str
+    payload: dict = _json(default_factory=dict)
+    urgent: bool = False
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    created_at: dt.datetime = _when(default_factory=utcnow)
+    not_before: dt.datetime = _when(default_factory=utcnow)
+    claimed_until: dt.datetime | None = _when(default=None)
+    sent_at: dt.datetime | None = _when(default=None)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=1000)
+
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
+
+
+class Conversation(SQLModel, table=True):
+    """A person's conversation in progress (a form draft); survives restarts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_key: str = Field(unique=True, max_length=255)
+    flow: str = Field(max_length=64)
+    state: dict = _json(default_factory=dict)
+    version: int = 0
+    created_at: dt.datetime = _when(default_factory=utcnow)
+    updated_at: dt.datetime = _when(default_factory=utcnow)
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last sequence number handed out for a year; references are never reused."""
+
+    year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    last: int = 0

@@ -1,0 +1,133 @@
+"""Queries and writes used by the services; each takes the caller's session (the caller owns the transaction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from storage.models import AuditEvent, Case, Conversation, Outbox, ReferenceCounter, Report
+from storage.types import utcnow
+
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def allocate_reference(session: Session, *, year: int, prefix: str) -> tuple[int, str]:
+    """Take the next sequence number for `year` (row-locked, so concurrent submits never share one)."""
+    session.execute(
+        _insert(session)(ReferenceCounter).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"])
+    )
+    seq = session.execute(
+        update(ReferenceCounter)
+        .where(col(ReferenceCounter.year) == year)
+        .values(last=ReferenceCounter.last + 1)
+        .returning(ReferenceCounter.last)
+    ).scalar_one()
+    return seq, f"{prefix}-{year}-{seq:04d}"
+
+
+def case_by_reference(session: Session, reference: str) -> Case | None:
+    """The case with this reference, if any."""
+    return session.exec(select(Case).where(Case.reference == reference.upper())).first()
+
+
+def case_by_submission(session: Session, submission_key: str) -> Case | None:
+    """The case created by this submission, if it already exists (double submits, retries)."""
+    return session.exec(select(Case).where(Case.submission_key == submission_key)).first()
+
+
+def cases_reported_by(session: Session, reporter_key: str, limit: int = 20) -> Sequence[Case]:
+    """A reporter's own cases, newest first."""
+    query = select(Case).where(Case.reporter_key == reporter_key).order_by(col(Case.created_at).desc()).limit(limit)
+    return session.exec(query).all()
+
+
+def recent_cases(session: Session, limit: int = 20) -> Sequence[Case]:
+    """Open cases, urgent first, then newest."""
+    query = (
+        select(Case)
+        .where(Case.state == "open")
+        .order_by(col(Case.urgent).desc(), col(Case.created_at).desc())
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def report_for(session: Session, case_id: int) -> Report | None:
+    """The referral report of a case."""
+    return session.exec(select(Report).where(Report.case_id == case_id)).first()
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    case_id: int | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEvent:
+    """Add an audit event (who, what, when, why) in the caller's transaction."""
+    event = AuditEvent(
+        case_id=case_id, actor=actor, action=action, reason=reason, detail=detail or {}, at=at or utcnow()
+    )
+    session.add(event)
+    return event
+
+
+def audit_trail(session: Session, case_id: int) -> Sequence[AuditEvent]:
+    """A case's audit events, oldest first."""
+    return session.exec(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.id))).all()
+
+
+def enqueue(session: Session, message: Outbox) -> bool:
+    """Add an outbox message unless one with the same dedupe_key exists; True when added."""
+    values = message.model_dump(exclude={"id"})
+    result = session.execute(
+        _insert(session)(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    return bool(result.rowcount)
+
+
+def pending_outbox(session: Session, *, now: dt.datetime, limit: int = 100) -> Sequence[Outbox]:
+    """Messages due for delivery and not claimed by another sender, urgent first."""
+    query = (
+        select(Outbox)
+        .where(col(Outbox.sent_at).is_(None), col(Outbox.not_before) <= now)
+        .where((col(Outbox.claimed_until).is_(None)) | (col(Outbox.claimed_until) < now))
+        .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.exec(query).all()
+
+
+def conversation_of(session: Session, user_key: str) -> Conversation | None:
+    """The person's conversation in progress, if any."""
+    return session.exec(select(Conversation).where(Conversation.user_key == user_key)).first()
+
+
+def save_conversation(session: Session, *, user_key: str, flow: str, state: dict[str, Any], now: dt.datetime) -> None:
+    """Create or replace the person's conversation state."""
+    row = conversation_of(session, user_key)
+    if row is None:
+        row = Conversation(user_key=user_key, flow=flow, state=state, created_at=now, updated_at=now)
+    else:
+        row.flow, row.state, row.updated_at, row.version = flow, state, now, row.version + 1
+    session.add(row)
+
+
+def drop_conversation(session: Session, user_key: str) -> None:
+    """Forget the person's conversation in progress."""
+    row = conversation_of(session, user_key)
+    if row is not None:
+        session.delete(row)
