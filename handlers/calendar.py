@@ -1,4 +1,4 @@
-"""School-day arithmetic: bank holidays, term dates and counting school days.
+"""School-calendar dates: bank holidays, term dates, school days, birthdays and leaving dates.
 
 Timers in the 2024 registration regulations (and the enquiry plan) run in school days: weekends,
 English bank holidays and the local authority's school holidays do not count
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
+from dateutil.relativedelta import FR, relativedelta
 
 from handlers.knowledge.profile import Profile
 
@@ -34,6 +35,35 @@ def bank_holidays(profile: Profile, years: Iterable[int]) -> frozenset[dt.date]:
 def is_bank_holiday(day: dt.date, profile: Profile) -> bool:
     """True when `day` is a bank holiday where the profile's council is."""
     return day in _bank_holidays_in(profile.bank_holidays, day.year)
+
+
+def birthday(dob: dt.date, years: int) -> dt.date:
+    """The day a person born on `dob` attains the age `years`."""
+    # Family Law Reform Act 1969 s9: an age is attained at the start of the anniversary of birth.
+    # A 29 February birthday has no anniversary in a common year; we take 1 March, as the
+    # Age of Legal Capacity (Scotland) Act 1991 s6(2) does (England has no statute that says).
+    try:
+        return dob.replace(year=dob.year + years)
+    except ValueError:
+        return dt.date(dob.year + years, 3, 1)
+
+
+def age_on(dob: dt.date, day: dt.date) -> int:
+    """Age in whole years on `day` (a 29 February birthday counts from 1 March in common years)."""
+    years = day.year - dob.year
+    return years - 1 if day < birthday(dob, years) else years
+
+
+def leaving_date(year: int) -> dt.date:
+    """The school leaving date of a year: the last Friday in June (Education (School Leaving Date) Order 1997)."""
+    return dt.date(year, 1, 1) + relativedelta(month=6, day=31, weekday=FR(-1))
+
+
+def autumn_term_start(year: int, profile: Profile) -> dt.date:
+    """First day of the school year beginning in `year`: from the term dates, else 1 September."""
+    # Without term dates we assume 1 September: schools in England rarely start earlier, and a
+    # later guess could end a child's compulsory school age a year too soon (s8(3)).
+    return profile.autumn_term_start(year) or dt.date(year, 9, 1)
 
 
 def _school_year_start(day: dt.date) -> int:
