@@ -131,3 +131,17 @@ def drop_conversation(session: Session, user_key: str) -> None:
     row = conversation_of(session, user_key)
     if row is not None:
         session.delete(row)
+
+
+def take_outbox_for(session: Session, *, channel: str, conversation_id: str, now: dt.datetime) -> Sequence[Outbox]:
+    """Unsent messages for one conversation, marked sent in the caller's transaction (terminal delivery)."""
+    rows = session.exec(
+        select(Outbox)
+        .where(col(Outbox.sent_at).is_(None), col(Outbox.not_before) <= now)
+        .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
+    ).all()
+    mine = [r for r in rows if r.recipient.get("channel") == channel and r.recipient.get("conversation_id") == conversation_id]
+    for row in mine:
+        row.sent_at, row.attempts = now, row.attempts + 1
+        session.add(row)
+    return mine

@@ -102,6 +102,17 @@ class Reminders(_Strict):
     escalate_after_school_days: int = Field(default=5, ge=0)
 
 
+class NotifyTarget(_Strict):
+    channel: Literal["terminal", "slack", "teams"]
+    conversation_id: str
+    extra: dict[str, str] = Field(default_factory=dict)
+
+
+class Notify(_Strict):
+    officers: list[NotifyTarget] = Field(default_factory=list)
+    managers: list[NotifyTarget] = Field(default_factory=list)
+
+
 class Profile(_Strict):
     """One local authority's configuration, validated."""
 
@@ -113,6 +124,7 @@ class Profile(_Strict):
     contacts: dict[str, Contact]
     office_hours: OfficeHours
     roles: Roles = Roles()
+    notify: Notify = Notify()
     drafts: Drafts
     references: References
     term_dates: list[SchoolYear] = Field(default_factory=list)

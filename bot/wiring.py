@@ -1,0 +1,37 @@
+"""The one place that builds the bot's parts from Settings (nothing is built at import time)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.config import Settings
+from handlers.calendar import missing_term_years
+from handlers.commands import build_router
+from handlers.core import Core
+from handlers.messages import Role
+from handlers.router import Router
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def build_core(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None, migrate: bool = True) -> Core:
+    """Load the profile, open the database (migrated to the newest schema) and bundle them."""
+    profile = settings.load_profile()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    today = utcnow().astimezone(profile.tz).date()
+    missing = missing_term_years(profile, today, today.replace(year=today.year + 1))
+    if missing:
+        log.warning("the profile has no term dates for %s: school days there count every weekday", ", ".join(missing))
+    return Core(engine=engine, profile=profile, role_overrides=dict(role_overrides or {}))
+
+
+def build(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None) -> tuple[Core, Router]:
+    """The core and a router with every capability."""
+    core = build_core(settings, role_overrides=role_overrides)
+    return core, build_router(core)

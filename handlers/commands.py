@@ -1,0 +1,86 @@
+"""The command set and the one place that wires the router: build_router(core)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import flows
+from handlers.core import Core, TurnContext
+from handlers.harm import signpost
+from handlers.messages import Reply, ReplyKind
+from handlers.report import REFERRAL
+from handlers.report_service import confirmation, submit_referral
+from handlers.roles import is_staff
+from handlers.router import CommandSpec, Router
+from handlers.status import status
+from storage.queries import drop_conversation
+
+
+def build_router(core: Core) -> Router:
+    """A router with every command and flow the core knows."""
+    router = Router(core)
+    router.flow(flows.Flow(REFERRAL, finish_referral))
+    router.command(
+        CommandSpec(
+            "report",
+            lambda turn, args: report(router, turn, args),
+            "raise a concern about a child who may be missing education",
+        )
+    )
+    router.command(
+        CommandSpec("status", status, "see your concerns, or one by its reference: /cme status CME-2026-0042")
+    )
+    router.command(CommandSpec("cancel", cancel, "stop the form you are filling in (nothing is sent)"))
+    router.command(CommandSpec("help", lambda turn, args: help_reply(router, turn), "what I can do"))
+    return router
+
+
+def report(router: Router, turn: TurnContext, args: str) -> list[Reply]:
+    """Start a referral, or carry on with the one in progress."""
+    draft = flows.load_draft(turn, router.flows)
+    if isinstance(draft, tuple):
+        flow, state = draft
+        note = Reply(
+            "You already have a referral in progress; here is where you were. Type /cme cancel to start again."
+        )
+        return [note, *flows.conversation.resume(flow.spec, state)]
+    replies = [draft] if isinstance(draft, Reply) else []
+    return [*replies, *flows.begin(turn, router.flows[REFERRAL.id])]
+
+
+def finish_referral(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
+    """Submit the referral: the case, the report, the audit event and the alert in this turn's transaction."""
+    case, _ = submit_referral(
+        turn.session,
+        answers=state["answers"],
+        meta=state["meta"],
+        identity=turn.inbound.identity,
+        address=turn.inbound.address,
+        submission_key=f"draft:{state['draft_id']}",
+        ctx=turn.form_context(),
+    )
+    replies = [confirmation(case, turn.profile)]
+    if case.urgent:
+        immediate = bool(state["answers"].get("immediate_danger"))
+        replies.insert(0, signpost(now=turn.now, profile=turn.profile, immediate_danger=immediate))
+        replies.reverse()
+    return replies
+
+
+def cancel(turn: TurnContext, args: str) -> list[Reply]:
+    """Drop the sender's form in progress."""
+    drop_conversation(turn.session, turn.user_key)
+    return [Reply("Cancelled. Nothing was sent, and your answers have been deleted. Type /cme report to start again.")]
+
+
+def help_reply(router: Router, turn: TurnContext) -> list[Reply]:
+    """The commands this person may use, one line each, and the next step."""
+    staff = is_staff(turn.role)
+    facts = tuple((f"/cme {spec.name}", spec.help) for spec in router.commands.values() if staff or not spec.staff_only)
+    officer = turn.profile.contact("cme_officer")
+    text = (
+        "I help you raise a concern about a child who may be missing education, and tell you who to contact. "
+        f"To start, type /cme report. In Slack and Teams you can leave out '/cme'. "
+        f"If a child is in immediate danger, call 999. The CME officer: {officer.phone}, {officer.email}."
+    )
+    return [Reply(text, kind=ReplyKind.HELP, title=f"{turn.profile.short_name} CME bot", facts=facts)]

@@ -1,0 +1,84 @@
+"""Conversations in progress: the registry of flows, and loading, saving and finishing drafts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from handlers import conversation
+from handlers.alerts import harm_in_progress_text, notify_role
+from handlers.core import TurnContext
+from handlers.forms import FormSpec
+from handlers.messages import Reply, ReplyKind
+from storage.queries import conversation_of, drop_conversation, save_conversation
+
+Finish = Callable[[TurnContext, dict[str, Any]], list[Reply]]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A form the bot can run, and what submitting it does."""
+
+    spec: FormSpec
+    on_submit: Finish
+
+
+def load_draft(turn: TurnContext, registry: dict[str, Flow]) -> tuple[Flow, dict[str, Any]] | None | Reply:
+    """The sender's draft; a Reply instead when it was idle too long and has been dropped."""
+    row = conversation_of(turn.session, turn.user_key)
+    if row is None or row.flow not in registry:
+        return None
+    idle_hours = (turn.now - row.updated_at).total_seconds() / 3600
+    if idle_hours > turn.profile.drafts.idle_limit_hours:
+        drop_conversation(turn.session, turn.user_key)
+        limit = turn.profile.drafts.idle_limit_hours
+        return Reply(
+            f"Your unfinished form from {row.updated_at.astimezone(turn.profile.tz):%-d %B at %H:%M} was "
+            f"deleted because it was left for more than {limit:g} hours. Nothing was sent. "
+            "Type /cme report to start again.",
+            kind=ReplyKind.INFO,
+        )
+    return registry[row.flow], row.state
+
+
+def begin(turn: TurnContext, flow: Flow, prefill: dict[str, Any] | None = None) -> list[Reply]:
+    """Start a flow for the sender and save the new draft."""
+    result = conversation.start(flow.spec, turn.form_context(), prefill)
+    result.state["draft_id"] = uuid.uuid4().hex
+    save_conversation(turn.session, user_key=turn.user_key, flow=flow.spec.id, state=result.state, now=turn.now)
+    return result.replies
+
+
+def advance(turn: TurnContext, flow: Flow, state: dict[str, Any], text: str) -> list[Reply]:
+    """Feed one message to the sender's draft; save, submit or drop it as the step says."""
+    result = conversation.step(flow.spec, state, text, turn.form_context())
+    _alert_if_harm(turn, result.state)
+    if result.ended == "submit":
+        replies = flow.on_submit(turn, result.state)
+        if replies and replies[-1].kind is ReplyKind.CONFIRMATION:
+            drop_conversation(turn.session, turn.user_key)
+        return replies
+    if result.ended in ("cancel", "stop"):
+        drop_conversation(turn.session, turn.user_key)
+        return result.replies
+    save_conversation(turn.session, user_key=turn.user_key, flow=flow.spec.id, state=result.state, now=turn.now)
+    return result.replies
+
+
+def _alert_if_harm(turn: TurnContext, state: dict[str, Any]) -> None:
+    meta = state["meta"]
+    if not meta.pop("alert_now", False):
+        return
+    reporter = turn.inbound.identity.display_name or "a practitioner"
+    notify_role(
+        turn.session,
+        profile=turn.profile,
+        role="officers",
+        kind="harm.flagged",
+        key=f"harm-flagged:{state.get('draft_id')}",
+        text=harm_in_progress_text(reporter),
+        urgent=True,
+        now=turn.now,
+    )
