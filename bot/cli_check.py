@@ -54,7 +54,7 @@ def _date(option: str, raw: str | None, today: dt.date) -> dt.date | None:
     try:
         return parse_date(raw, today=today)
     except Invalid:
-        raise UsageError(f"{option}: not a full date (day, month and year). Expected {DATE_FORMATS}.") from None
+        raise UsageError(f"{option}: not a valid full date (day, month and year). Expected {DATE_FORMATS}.") from None
 
 
 def facts_from_args(args: argparse.Namespace, profile: Profile) -> Facts:
