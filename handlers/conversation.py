@@ -61,17 +61,16 @@ def resume(spec: FormSpec, state: dict[str, Any]) -> list[Reply]:
 def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> Turn:
     """Take one message from the person and move the form on."""
     word = " ".join(text.lower().split()).strip(" .!")
+    if state["stage"] == "decide" and word not in BACK_WORDS | {"cancel", "help", "?"}:
+        return _decide(spec, state, text, ctx)
     if word in CANCEL_WORDS:
         return Turn(state, [Reply("Cancelled. Nothing was sent, and your answers have been deleted.")], "cancel")
     if word in ("help", "?"):
         return Turn(state, [Reply(FORM_HELP, kind=ReplyKind.HELP), *_prompt(spec, state)])
     if word in BACK_WORDS:
         return _back(spec, state)
-    stage = state["stage"]
-    if stage == "decide":
-        return _decide(spec, state, text, ctx)
-    if stage == "review":
-        return _review_input(spec, state, word, ctx)
+    if state["stage"] == "review":
+        return _review_input(spec, state, word)
     return _answer(spec, state, text, word, ctx)
 
 
@@ -147,7 +146,7 @@ def _decide(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) 
     return _advance(spec, Turn(state), ctx)
 
 
-def _review_input(spec: FormSpec, state: dict[str, Any], word: str, ctx: FormContext) -> Turn:
+def _review_input(spec: FormSpec, state: dict[str, Any], word: str) -> Turn:
     if word in SUBMIT_WORDS or word == spec.submit_word:
         return Turn(state, [], "submit")
     visible = spec.visible_fields(state["answers"])

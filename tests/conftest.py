@@ -1,0 +1,130 @@
+"""Shared fixtures: a real database per test (SQLite file, and PostgreSQL when reachable), a clock, a core.
+
+PostgreSQL: CME_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test). Without a
+server the PostgreSQL variants are skipped with the reason, unless CME_REQUIRE_POSTGRES=1 (CI),
+which turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from handlers.commands import build_router
+from handlers.core import Core
+from handlers.knowledge.profile import bundled_profile
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+PG_URL = os.environ.get("CME_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("CME_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgres"]
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += dt.timedelta(**kwargs)
+
+
+def _pg_admin_engine():
+    engine = make_engine(PG_URL)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        message = f"PostgreSQL not reachable at {PG_URL} ({type(exc.orig).__name__})"
+        if REQUIRE_PG:
+            pytest.fail(message + "; CME_REQUIRE_POSTGRES=1 makes this a failure", pytrace=False)
+        pytest.skip(message + "; PostgreSQL variants skipped")
+    return engine
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    """A fresh PostgreSQL database for this test process, migrated once, dropped at the end."""
+    admin = _pg_admin_engine()
+    name = f"cme_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file copied for each test (migrating once keeps the suite fast)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    """A database URL with the newest schema and no rows, on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "cme.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database_url")
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url):
+    """An engine on a clean database."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Thursday 26 November 2026, 10:00 in London: office hours, term time."""
+    return Clock(dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def profile():
+    """The bundled Bury profile."""
+    return bundled_profile()
+
+
+@pytest.fixture
+def core(engine, profile, clock) -> Core:
+    """The bot's core on a clean database."""
+    return Core(engine=engine, profile=profile, clock=clock)
+
+
+@pytest.fixture
+def router(core):
+    """A router with every command and flow."""
+    return build_router(core)

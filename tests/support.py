@@ -1,0 +1,83 @@
+"""Helpers that talk to the bot as a person would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind
+
+# A complete referral without harm: field id -> what the person types.
+CALM_REFERRAL = {
+    "child_forenames": "Zephyrine",
+    "child_surname": "Quillfeather",
+    "child_dob": "02/05/2014",
+    "missing_from_home": "no",
+    "on_roll": "no",
+    "home_educated": "no",
+    "awaiting_place": "no",
+    "other_provision": "no",
+    "immediate_danger": "no",
+    "harm_indicators": "none",
+    "parent_names": "Orla Quillfeather",
+    "parent_phone": "0161 496 0000",
+    "reason": "1",
+    "destination_known": "no",
+    "referrer_role": "Class teacher",
+    "referrer_agency": "Elm Street Primary",
+}
+
+
+@dataclass
+class Person:
+    """Someone chatting with the bot through a router."""
+
+    router: object
+    user: str = "alice"
+    name: str | None = "Alice Teacher"
+    channel: Channel = Channel.TERMINAL
+    sent: list[str] = field(default_factory=list)
+    heard: list[Reply] = field(default_factory=list)
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(self.channel, self.user, "local", display_name=self.name)
+
+    def say(self, text: str) -> list[Reply]:
+        """Send one message; return the replies."""
+        self.sent.append(text)
+        replies = self.router.handle(Inbound(self.identity, Address(self.channel, f"dm:{self.user}", self.user), text=text))
+        self.heard.extend(replies)
+        return replies
+
+    def last_question(self) -> str | None:
+        """The field id of the last question asked, if the last reply asked one."""
+        for reply in reversed(self.heard):
+            if reply.question is not None:
+                return reply.question.field_id
+            if reply.kind in (ReplyKind.REVIEW, ReplyKind.CONFIRMATION):
+                return None
+        return None
+
+    def fill(
+        self, answers: dict[str, str], decisions: dict[str, str] | None = None, *, until: str | None = None,
+        limit: int = 80,
+    ) -> list[Reply]:
+        """Answer questions from `answers` (others skipped) and decisions ("mash"/"triage": text) until the form
+        reaches its review, ends, or asks the field `until`."""
+        replies = self.heard[-3:]
+        for _ in range(limit):
+            last = replies[-1]
+            if last.question is not None and last.question.field_id == until:
+                return replies
+            if last.question is not None:
+                replies = self.say(answers.get(last.question.field_id, "skip"))
+            elif last.kind is ReplyKind.QUESTION:  # a decision: carry on or stop, MASH contacted
+                replies = self.say((decisions or {}).get(decision_key(last), "1"))
+            else:
+                return replies
+        raise AssertionError("the form did not reach its review")
+
+
+def decision_key(reply: Reply) -> str:
+    """Which decision a question reply asks: "mash" or "triage"."""
+    return "mash" if "MASH" in reply.text else "triage"
