@@ -11,6 +11,7 @@ SUBCOMMAND_MODULES = (
     "bot.terminal",
     "bot.cli_check",
     "bot.cli_ask",
+    "bot.cli_serve",
 )
 
 

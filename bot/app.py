@@ -1,0 +1,76 @@
+"""create_app(settings): the aiohttp server with every channel, /healthz, and background jobs.
+
+Channels mount themselves: each channel package under bot/ offers `mount(app, context)` and is
+skipped when its credentials are not configured.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.wiring import build
+from handlers.core import Core
+from handlers.messages import Role
+from handlers.router import Router
+
+log = logging.getLogger(__name__)
+CHANNEL_MODULES = ("bot.slack", "bot.teams")
+CONTEXT_KEY = web.AppKey("cme_context", object)
+
+
+@dataclass
+class AppContext:
+    """What channel adapters get: settings, the core and the router."""
+
+    settings: Settings
+    core: Core
+    router: Router
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers."""
+    context: AppContext = request.app[CONTEXT_KEY]
+    try:
+        from sqlalchemy import text
+
+        with context.core.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure means not ready
+        log.error("health check failed (%s)", type(exc).__name__)
+        return web.json_response({"status": "unavailable"}, status=503)
+    return web.json_response({"status": "ok", "channels": sorted(context.extras.get("channels", []))})
+
+
+def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None) -> web.Application:
+    """Build the whole server from settings (the one place everything is wired)."""
+    core, router = build(settings, role_overrides=role_overrides)
+    app = web.Application()
+    context = AppContext(settings=settings, core=core, router=router, extras={"channels": []})
+    app[CONTEXT_KEY] = context
+    app.router.add_get("/healthz", healthz)
+    for name in CHANNEL_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if module.mount(app, context):
+            context.extras["channels"].append(name.rsplit(".", 1)[-1])
+    app.on_cleanup.append(_dispose(core))
+    return app
+
+
+def _dispose(core: Core):
+    async def cleanup(_app: web.Application) -> None:
+        core.engine.dispose()
+
+    return cleanup

@@ -1,0 +1,34 @@
+"""`cme-bot serve`: Slack, Teams, /healthz and the scheduler in one process."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.config import Settings
+from handlers.knowledge.profile import ProfileError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `serve` subcommand."""
+    parser = sub.add_parser("serve", help="run the HTTP server for Slack and Teams")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3978)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the server until interrupted."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(settings)
+    except ProfileError as exc:
+        print(f"cme-bot: {exc}", file=sys.stderr)
+        return 2
+    web.run_app(app, host=args.host, port=args.port, print=lambda msg: print(msg, file=sys.stderr))
+    return 0
