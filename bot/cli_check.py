@@ -10,8 +10,17 @@ from typing import TextIO
 
 from bot.config import Settings
 from handlers.fields import Invalid, parse_date
+from handlers.harm import reach
 from handlers.knowledge.profile import Profile, ProfileError
-from handlers.triage import HOME_EDUCATED_VALUES, ON_ROLL_VALUES, Facts, Outcome, TriageResult, triage
+from handlers.triage import (
+    HOME_EDUCATED_VALUES,
+    ON_ROLL_VALUES,
+    Facts,
+    Outcome,
+    TriageResult,
+    long_date,
+    triage,
+)
 
 DATE_FORMATS = "YYYY-MM-DD or day-first DD/MM/YYYY (for example 2014-05-02 or 02/05/2014)"
 OUTCOME_LABELS = {
@@ -54,7 +63,8 @@ def _date(option: str, raw: str | None, today: dt.date) -> dt.date | None:
     try:
         return parse_date(raw, today=today)
     except Invalid:
-        raise UsageError(f"{option}: not a valid full date (day, month and year). Expected {DATE_FORMATS}.") from None
+        message = f"{option}: not a valid full date (day, month and year). Expected {DATE_FORMATS}."
+        raise UsageError(message) from None
 
 
 def facts_from_args(args: argparse.Namespace, profile: Profile) -> Facts:
@@ -77,22 +87,17 @@ def facts_from_args(args: argparse.Namespace, profile: Profile) -> Facts:
         raise UsageError(f"{exc} (check --dob, --on and --out-since)") from None
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def summary(result: TriageResult, profile: Profile) -> str:
     """A readable answer for people at a terminal."""
     lines = [OUTCOME_LABELS[result.outcome], "", f"Next step: {result.next_step}"]
     if result.compulsory_school_age:
         starts, ends = result.compulsory_school_age
-        lines.append(f"Compulsory school age: {_day(starts)} to {_day(ends)}")
+        lines.append(f"Compulsory school age: {long_date(starts)} to {long_date(ends)}")
     lines += ["", "Why:", *(f"  - {reason}" for reason in result.reasons)]
     if result.contacts:
         lines += ["", "Contacts:"]
         for key in result.contacts:
-            contact = profile.contact(key)
-            lines.append(f"  - {contact.label}: {', '.join(v for v in (contact.phone, contact.email) if v)}")
+            lines.append(f"  - {profile.contact(key).label}: {reach(profile, key)}")
     lines += ["", "Sources:", *(f"  - {s.title}: {s.url}" for s in result.sources)]
     return "\n".join(lines) + "\n"
 

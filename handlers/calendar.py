@@ -55,7 +55,7 @@ def age_on(dob: dt.date, day: dt.date) -> int:
 
 
 def leaving_date(year: int) -> dt.date:
-    """The school leaving date of a year: the last Friday in June (Education (School Leaving Date) Order 1997)."""
+    """The school leaving date in `year`: the last Friday in June (School Leaving Date Order 1997)."""
     return dt.date(year, 1, 1) + relativedelta(month=6, day=31, weekday=FR(-1))
 
 
@@ -117,7 +117,7 @@ def _calendar(profile: Profile) -> _Calendar:
 
 
 def is_school_day(day: dt.date, profile: Profile) -> bool:
-    """True for a weekday that is not a bank holiday and is in term (any such weekday if terms are unknown)."""
+    """True for a weekday, not a bank holiday, in term (any such weekday when terms are unknown)."""
     return day in _calendar(profile).year(day.year)[1]
 
 
@@ -128,7 +128,7 @@ def missing_term_years(profile: Profile, start: dt.date, end: dt.date) -> list[s
 
 
 def add_school_days(start: dt.date, n: int, profile: Profile) -> dt.date:
-    """The n-th school day after `start` (counting from the next day); n=0 is `start` or the next school day."""
+    """The n-th school day after `start` (from the next day); n=0 is `start` or the next school day."""
     if n < 0:
         raise ValueError("n must be zero or more school days")
     cal = _calendar(profile)

@@ -97,9 +97,15 @@ def _hours_phrase(profile: Profile) -> str:
     return f"{days}, {hours.opens:%H:%M} to {hours.closes:%H:%M}, except bank holidays"
 
 
-def _reach(profile: Profile, key: str) -> str:
+def reach(profile: Profile, key: str) -> str:
+    """How to reach a profile contact: "phone", "email" or "phone or email"."""
     contact = profile.contact(key)
-    return contact.phone or contact.email or ""
+    return " or ".join(way for way in (contact.phone, contact.email) if way)
+
+
+def contact_phrase(profile: Profile, key: str) -> str:
+    """A profile contact for a sentence: "<label> on <phone or email>"."""
+    return f"{profile.contact(key).label} on {reach(profile, key)}"
 
 
 def _call_order(in_hours: bool, immediate_danger: bool) -> list[str]:
@@ -111,13 +117,13 @@ def _call_order(in_hours: bool, immediate_danger: bool) -> list[str]:
 
 def _signpost_words(profile: Profile, in_hours: bool, immediate_danger: bool) -> tuple[str, str]:
     care_key = "mash" if in_hours else "out_of_hours"
-    care = f"{profile.contact(care_key).label} on {_reach(profile, care_key)}"
+    care = contact_phrase(profile, care_key)
     why = (
         "it is office hours, so MASH is open"
         if in_hours
         else f"it is outside office hours, so MASH is closed (open {_hours_phrase(profile)})"
     )
-    emergency = _reach(profile, "police_emergency")
+    emergency = reach(profile, "police_emergency")
     if immediate_danger:
         title = f"Child in immediate danger: call {emergency} now"
         text = f"Call {emergency} now. Then call {care}: {why}."
@@ -134,7 +140,7 @@ def signpost(*, now: dt.datetime, profile: Profile, immediate_danger: bool = Fal
     keys = _call_order(in_hours, immediate_danger)
     title, text = _signpost_words(profile, in_hours, immediate_danger)
     text += " Do not wait to finish a form or for the CME service to reply."
-    facts = tuple((profile.contact(key).label, _reach(profile, key)) for key in keys)
+    facts = tuple((profile.contact(key).label, reach(profile, key)) for key in keys)
     sources = [source("dfe-cme-guidance"), source("gm-missing-procedures"), source("local-profile")]
     data = {
         "signpost": {"office_hours": in_hours, "immediate_danger": immediate_danger, "call": keys},

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Literal, get_args
 
 from handlers.calendar import age_on, autumn_term_start, birthday, leaving_date
+from handlers.harm import contact_phrase, reach
 from handlers.knowledge.profile import Profile
 from handlers.knowledge.sources import Source, source
 
@@ -19,9 +20,10 @@ OnRoll = Literal["yes", "no", "unknown"]
 HomeEducated = Literal["no", "suitable", "unsuitable", "not-assessed"]
 ON_ROLL_VALUES: tuple[str, ...] = get_args(OnRoll)
 HOME_EDUCATED_VALUES: tuple[str, ...] = get_args(HomeEducated)
+Span = tuple[dt.date, dt.date]  # first and last day, both inclusive
 
 
-def compulsory_school_age(dob: dt.date, profile: Profile) -> tuple[dt.date, dt.date]:
+def compulsory_school_age(dob: dt.date, profile: Profile) -> Span:
     """The first and last days (inclusive) of compulsory school age under Education Act 1996 s8."""
     # s8(2): from the prescribed day (31 Mar, 31 Aug, 31 Dec) on or after the 5th birthday.
     fifth = birthday(dob, 5)
@@ -81,7 +83,7 @@ class TriageResult:
     """The answer: outcome, reasons, one next step, the contacts to show and the sources."""
 
     outcome: Outcome
-    compulsory_school_age: tuple[dt.date, dt.date] | None
+    compulsory_school_age: Span | None
     reasons: list[str]
     next_step: str
     sources: list[Source]
@@ -97,20 +99,18 @@ class TriageResult:
         age = self.compulsory_school_age
         return {
             "outcome": self.outcome.value,
-            "compulsory_school_age": {"from": age[0].isoformat(), "until": age[1].isoformat()} if age else None,
+            "compulsory_school_age": (
+                {"from": age[0].isoformat(), "until": age[1].isoformat()} if age else None
+            ),
             "reasons": list(self.reasons),
             "next_step": self.next_step,
             "sources": [s.to_dict() for s in self.sources],
         }
 
 
-def _day(day: dt.date) -> str:
+def long_date(day: dt.date) -> str:
+    """A date as people write it: "2 May 2014"."""
     return f"{day.day} {day:%B %Y}"
-
-
-def _reach(profile: Profile, key: str) -> str:
-    contact = profile.contact(key)
-    return f"{contact.label} on {' or '.join(v for v in (contact.phone, contact.email) if v)}"
 
 
 def _local(profile: Profile, key: str) -> str:
@@ -128,14 +128,14 @@ class _Answer:
 
 
 def _missing_from_home(profile: Profile) -> _Answer:
-    emergency, non_emergency = (profile.contact(k).phone for k in ("police_emergency", "police_non_emergency"))
+    emergency, non_emergency = (reach(profile, k) for k in ("police_emergency", "police_non_emergency"))
     return _Answer(
         Outcome.MISSING_FROM_HOME,
         [
             "A child missing from home or care is a police matter first, under the missing-from-home "
             "procedures, whatever their schooling.",
-            f"If the child is at risk of harm, also contact {_reach(profile, 'mash')} "
-            f"(out of hours: {_reach(profile, 'out_of_hours')}).",
+            f"If the child is at risk of harm, also contact {contact_phrase(profile, 'mash')} "
+            f"(out of hours: {contact_phrase(profile, 'out_of_hours')}).",
         ],
         f"Report the child missing to the police now: call {emergency} if the child is in immediate danger, "
         f"otherwise {non_emergency}.",
@@ -144,33 +144,38 @@ def _missing_from_home(profile: Profile) -> _Answer:
     )
 
 
-def _outside_age(facts: Facts, dob: dt.date, age: tuple[dt.date, dt.date], profile: Profile) -> _Answer | None:
+def _outside_age(facts: Facts, dob: dt.date, age: Span, profile: Profile) -> _Answer | None:
     starts, ends = age
     years = f"{age_on(dob, facts.on)} years old"
     if facts.on < starts:
         early_help = _local(profile, "early_help")
         return _Answer(
             Outcome.BELOW_SCHOOL_AGE,
-            [f"On {_day(facts.on)} the child is {years}; compulsory school age starts on {_day(starts)} "
-             "(Education Act 1996 s8), so the child is not missing education."],
-            f"No CME report is needed yet: for an early years or school place, contact {_reach(profile, early_help)}.",
+            [f"On {long_date(facts.on)} the child is {years}; compulsory school age starts on "
+             f"{long_date(starts)} (Education Act 1996 s8), so the child is not missing education."],
+            "No CME report is needed yet: for an early years or school place, contact "
+            f"{contact_phrase(profile, early_help)}.",
             ("ea1996-s8", "ea1996-s436a"),
             (early_help,),
         )
     if facts.on > ends:
         return _Answer(
             Outcome.ABOVE_SCHOOL_AGE,
-            [f"On {_day(facts.on)} the young person is {years}; compulsory school age ended on {_day(ends)}, "
-             "the school leaving date (Education Act 1996 s8), so they are not missing education."],
+            [f"On {long_date(facts.on)} the young person is {years}; compulsory school age ended on "
+             f"{long_date(ends)}, the school leaving date (Education Act 1996 s8), so they are not missing "
+             "education."],
             "No CME report is needed: point the young person to post-16 education, employment or training "
-            f"support, or ask {_reach(profile, 'cme_officer')} if unsure.",
+            f"support, or ask {contact_phrase(profile, 'cme_officer')} if unsure.",
             ("ea1996-s8", "leaving-date-order", "ea1996-s436a"),
             ("cme_officer",),
         )
     return None
 
 
-_SAFEGUARDING = "If there is any safeguarding concern, contact MASH straight away; do not wait for the CME officer."
+_SAFEGUARDING = (
+    "If there is any safeguarding concern, contact MASH straight away: "
+    "do not wait for the CME officer."
+)
 _REPORT = "Report the child now: {reach}."
 
 # case: (outcome, reason, next step, source keys, contact key). Cases and precedence follow
@@ -251,32 +256,33 @@ def _schooling_case(facts: Facts) -> str:
 def _by_schooling(facts: Facts, profile: Profile) -> _Answer:
     outcome, reason, step, sources, key = _SCHOOLING[_schooling_case(facts)]
     key = _local(profile, key)
-    answer = _Answer(outcome, [reason], step.format(reach=_reach(profile, key)), sources, (key,))
+    answer = _Answer(outcome, [reason], step.format(reach=contact_phrase(profile, key)), sources, (key,))
     if outcome in _CME_ROUTE:
         answer.reasons.append(_SAFEGUARDING)
         answer.contacts += ("mash", "out_of_hours")
     return answer
 
 
-def _age_reasons(age: tuple[dt.date, dt.date] | None) -> list[str]:
+def _age_reasons(age: Span | None) -> list[str]:
     if age is None:
         return ["No date of birth was given, so compulsory school age was not checked; this answer "
                 "assumes the child is of compulsory school age."]
-    return [f"The child is of compulsory school age from {_day(age[0])} to {_day(age[1])} (Education Act 1996 s8)."]
+    starts, ends = (long_date(day) for day in age)
+    return [f"The child is of compulsory school age from {starts} to {ends} (Education Act 1996 s8)."]
 
 
 def _period_reasons(facts: Facts, out_since: dt.date, profile: Profile) -> list[str]:
     # The local "substantial period" never blocks a report (briefing card 1; DESIGN: never block).
     weeks = profile.substantial_period_weeks
     days = (facts.on - out_since).days
-    out = f"The child has been out of education since {_day(out_since)} ({days} days)."
+    out = f"The child has been out of education since {long_date(out_since)} ({days} days)."
     if days >= weeks * 7:
         return [f"{out} That meets {profile.short_name}'s local test of usually {weeks} weeks or more."]
     return [f"{out} {profile.short_name}'s local definition says usually {weeks} weeks or more, "
             "but do not wait: report it now and the CME officer will decide."]
 
 
-def _route(facts: Facts, age: tuple[dt.date, dt.date] | None, profile: Profile) -> _Answer:
+def _route(facts: Facts, age: Span | None, profile: Profile) -> _Answer:
     # Precedence: missing from home outranks everything, then age, then schooling (section 2).
     if facts.missing_from_home:
         return _missing_from_home(profile)

@@ -21,7 +21,8 @@ EVAL_FILE = REPO_ROOT.parent / "shared/eval/triage-dev.yaml"
 
 def _eval_cases() -> list:
     if not EVAL_FILE.exists():
-        return [pytest.param(None, None, marks=pytest.mark.skip(reason=f"eval cases not found at {EVAL_FILE}"))]
+        skip = pytest.mark.skip(reason=f"eval cases not found at {EVAL_FILE}")
+        return [pytest.param(None, None, marks=skip)]
     # BaseLoader keeps every scalar a string, as a shell would pass it (no YAML dates or booleans).
     cases = yaml.load(EVAL_FILE.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
     return [pytest.param(case["args"], case["expect"], id=" ".join(case["args"])) for case in cases]
@@ -64,7 +65,8 @@ def test_json_answer_has_the_documented_shape(capsys):
 
 
 def test_real_entry_point_in_a_subprocess():
-    command = [sys.executable, "-m", "bot.cli", "check", "--dob", "02/05/2014", "--on", "28/11/2026", "--json"]
+    command = [sys.executable, "-m", "bot.cli", "check", "--dob", "02/05/2014", "--on", "28/11/2026"]
+    command.append("--json")
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["outcome"] == "possible_cme"
