@@ -268,13 +268,13 @@ def _age_reasons(age: Span | None) -> list[str]:
         return ["No date of birth was given, so compulsory school age was not checked; this answer "
                 "assumes the child is of compulsory school age."]
     starts, ends = (long_date(day) for day in age)
-    return [f"The child is of compulsory school age from {starts} to {ends} (Education Act 1996 s8)."]
+    return [f"Compulsory school age for this child runs from {starts} to {ends} (Education Act 1996 s8)."]
 
 
-def _period_reasons(facts: Facts, out_since: dt.date, profile: Profile) -> list[str]:
+def _period_reasons(on: dt.date, out_since: dt.date, profile: Profile) -> list[str]:
     # The local "substantial period" never blocks a report (briefing card 1; DESIGN: never block).
     weeks = profile.substantial_period_weeks
-    days = (facts.on - out_since).days
+    days = (on - out_since).days
     out = f"The child has been out of education since {long_date(out_since)} ({days} days)."
     if days >= weeks * 7:
         return [f"{out} That meets {profile.short_name}'s local test of usually {weeks} weeks or more."]
@@ -300,7 +300,7 @@ def triage(facts: Facts, profile: Profile) -> TriageResult:
         reasons[1:1] = _age_reasons(age)
         source_keys += ["ea1996-s8"] if age else []
     if answer.outcome in _CME_ROUTE and facts.out_since:
-        reasons[-1:-1] = _period_reasons(facts, facts.out_since, profile)
+        reasons[-1:-1] = _period_reasons(facts.on, facts.out_since, profile)
         source_keys.append("bury-briefing")
     return TriageResult(
         outcome=answer.outcome,
