@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import flows
+from handlers import flows, whole_form
 from handlers.core import Core, TurnContext
 from handlers.harm import signpost
 from handlers.messages import Reply, ReplyKind
@@ -13,7 +13,7 @@ from handlers.report_service import confirmation, submit_referral
 from handlers.roles import is_staff
 from handlers.router import CommandSpec, Router
 from handlers.status import status
-from storage.queries import drop_conversation
+from storage.queries import case_by_submission, drop_conversation
 
 
 def build_router(core: Core) -> Router:
@@ -38,18 +38,28 @@ def build_router(core: Core) -> Router:
 def report(router: Router, turn: TurnContext, args: str) -> list[Reply]:
     """Start a referral, or carry on with the one in progress."""
     draft = flows.load_draft(turn, router.flows)
-    if isinstance(draft, tuple):
+    if isinstance(draft, tuple) and not turn.inbound.wants_form:
         flow, state = draft
         note = Reply(
             "You already have a referral in progress; here is where you were. Type /cme cancel to start again."
         )
         return [note, *flows.conversation.resume(flow.spec, state)]
     replies = [draft] if isinstance(draft, Reply) else []
-    return [*replies, *flows.begin(turn, router.flows[REFERRAL.id])]
+    flow = router.flows[REFERRAL.id]
+    if turn.inbound.wants_form:
+        return [*replies, *whole_form.open_form(turn, flow)]
+    return [*replies, *flows.begin(turn, flow)]
 
 
 def finish_referral(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
     """Submit the referral: the case, the report, the audit event and the alert in this turn's transaction."""
+    if state.get("replay"):  # the last page came again (double click, platform retry): same confirmation
+        case = case_by_submission(turn.session, f"draft:{state['draft_id']}")
+        if case is None:
+            return [
+                Reply("That form has expired or was cancelled. Start again with /cme report.", kind=ReplyKind.ERROR)
+            ]
+        return [confirmation(case, turn.profile)]
     case, _ = submit_referral(
         turn.session,
         answers=state["answers"],

@@ -54,12 +54,9 @@ def begin(turn: TurnContext, flow: Flow, prefill: dict[str, Any] | None = None) 
 def advance(turn: TurnContext, flow: Flow, state: dict[str, Any], text: str) -> list[Reply]:
     """Feed one message to the sender's draft; save, submit or drop it as the step says."""
     result = conversation.step(flow.spec, state, text, turn.form_context())
-    _alert_if_harm(turn, result.state)
+    alert_if_harm(turn, result.state)
     if result.ended == "submit":
-        replies = flow.on_submit(turn, result.state)
-        if replies and replies[-1].kind is ReplyKind.CONFIRMATION:
-            drop_conversation(turn.session, turn.user_key)
-        return replies
+        return finish(turn, flow, result.state)
     if result.ended in ("cancel", "stop"):
         drop_conversation(turn.session, turn.user_key)
         return result.replies
@@ -67,7 +64,16 @@ def advance(turn: TurnContext, flow: Flow, state: dict[str, Any], text: str) -> 
     return result.replies
 
 
-def _alert_if_harm(turn: TurnContext, state: dict[str, Any]) -> None:
+def finish(turn: TurnContext, flow: Flow, state: dict[str, Any]) -> list[Reply]:
+    """Submit the draft; once the confirmation is made the draft is deleted."""
+    replies = flow.on_submit(turn, state)
+    if any(reply.kind is ReplyKind.CONFIRMATION for reply in replies):
+        drop_conversation(turn.session, turn.user_key)
+    return replies
+
+
+def alert_if_harm(turn: TurnContext, state: dict[str, Any]) -> None:
+    """Queue the officers' at-once alert the first time harm is flagged in a draft."""
     meta = state["meta"]
     if not meta.pop("alert_now", False):
         return

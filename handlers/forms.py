@@ -186,9 +186,14 @@ def display(spec_field: Field, value: Any) -> str:
     return str(value)
 
 
-def validate_all(spec: FormSpec, raw: Mapping[str, Any], ctx: FormContext) -> tuple[dict[str, Any], dict[str, str]]:
-    """Validate a whole submitted form with the conversational rules; returns (answers, errors by field)."""
-    answers: dict[str, Any] = {}
+def validate_all(
+    spec: FormSpec, raw: Mapping[str, Any], ctx: FormContext, known: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate a submitted form (or page) with the conversational rules; returns (answers, errors by field).
+
+    `known` holds answers given earlier (other pages), so that `when` conditions can see them.
+    """
+    answers: dict[str, Any] = dict(known or {})
     errors: dict[str, str] = {}
     for spec_field in spec.fields:
         if not spec_field.visible(answers):

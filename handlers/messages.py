@@ -40,6 +40,7 @@ class ReplyKind(StrEnum):
     HELP = "help"
     ANSWER = "answer"
     ALERT = "alert"
+    FORM = "form"  # show Reply.form: a section of a form as a modal page or a card
 
 
 class ActionId(StrEnum):
@@ -114,6 +115,7 @@ class Inbound:
     form_id: str | None = None  # set with form_values when a whole form (modal, card) is submitted
     form_values: dict[str, Any] | None = None
     event_id: str | None = None  # the platform's id, for de-duplicating retries
+    wants_form: bool = False  # the channel can show a whole form (Slack modal, Teams card) for /cme report
     received_at: dt.datetime | None = None
 
 
@@ -152,12 +154,18 @@ class Question:
 
 @dataclass(frozen=True)
 class FormView:
-    """A whole form to show at once (Slack modal, Teams card), with values and errors."""
+    """One section of a form to show at once (a Slack modal page, a Teams card), with values and errors.
+
+    `draft_id` goes back with the submission (private_metadata, card data) so that a double submit
+    or a platform retry is recognised and creates one case.
+    """
 
     form_id: str
-    section_id: str | None = None
+    section_id: str
+    draft_id: str
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    step: tuple[int, int] = (1, 1)  # (page, of pages so far)
 
 
 @dataclass(frozen=True)

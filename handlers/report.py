@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from handlers.fields import Kind
-from handlers.forms import Decision, Field, FormContext, FormSpec, Interjection, Section
+from handlers.forms import Field, FormContext, FormSpec, Interjection, Section
 from handlers.harm import HARM_INDICATORS, mentions_harm, signpost
 from handlers.messages import Choice, Reply, ReplyKind
 from handlers.report_triage import triage_interjection
@@ -343,6 +343,21 @@ HARM = Section(
     ),
 )
 
+MASH = Section(
+    "mash",
+    "Contacting MASH",
+    (
+        Field(
+            "mash_contacted",
+            Kind.CHOICE,
+            "Have you contacted MASH (or the police) about this child?",
+            choices=(Choice("yes", "Yes, I have"), Choice("not-yet", "Not yet")),
+            when=lambda answers: harm_flagged(answers),
+            review_label="Contacted MASH or police",
+        ),
+    ),
+)
+
 REFERRER = Section(
     "referrer",
     "About you",
@@ -381,13 +396,6 @@ def harm_flagged(answers: dict[str, Any]) -> bool:
     return bool(answers.get("immediate_danger")) or any(v != NO_HARM for v in indicators)
 
 
-MASH_DECISION = Decision(
-    "mash_contacted",
-    "Have you contacted MASH (or the police) about this child?",
-    (Choice("yes", "Yes, I have"), Choice("not-yet", "Not yet")),
-)
-
-
 def _harm_interjection(answers: dict[str, Any], ctx: FormContext, meta: dict[str, Any]) -> Interjection | None:
     if not harm_flagged(answers):
         return None
@@ -396,8 +404,7 @@ def _harm_interjection(answers: dict[str, Any], ctx: FormContext, meta: dict[str
     if "signpost_shown_at" not in meta:
         note["signpost_shown_at"] = ctx.now.astimezone(dt.UTC).isoformat()
     officer = Reply("The CME officer has been alerted now. Your referral carries on below.", kind=ReplyKind.INFO)
-    asked = "mash_contacted" in meta.get("decisions", {})
-    return Interjection([reply, officer], decision=None if asked else MASH_DECISION, meta=note)
+    return Interjection([reply, officer], meta=note)
 
 
 def _free_text_harm(value: Any, ctx: FormContext, meta: dict[str, Any]) -> Interjection | None:
@@ -427,6 +434,6 @@ REFERRAL = FormSpec(
         "Answer what you know: most questions can be skipped. Nothing is sent until you check and submit it."
     ),
     # Safety comes straight after the child: a child in danger should not wait behind 20 questions.
-    sections=(CHILD, HARM, PARENTS, SCHOOL, REASON, REFERRER),
+    sections=(CHILD, HARM, MASH, PARENTS, SCHOOL, REASON, REFERRER),
     after_answer=after_answer,
 )

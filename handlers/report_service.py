@@ -85,7 +85,7 @@ def _report(case: Case, answers: dict[str, Any], meta: dict[str, Any], identity:
         submitted_at=now,
         harm_flagged=case.urgent,
         signpost_shown_at=dt.datetime.fromisoformat(shown) if shown else None,
-        mash_contacted=meta.get("decisions", {}).get("mash_contacted"),
+        mash_contacted=answers.get("mash_contacted"),
     )
 
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from handlers import flows
+from handlers import flows, whole_form
 from handlers.core import Core, TurnContext
 from handlers.messages import Inbound, Reply, ReplyKind
 from handlers.roles import role_of
@@ -56,12 +56,13 @@ class Router:
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message and return what to say."""
-        now = inbound.received_at or self.core.clock()
         try:
-            with unit_of_work(self.core.engine) as session:
-                role = role_of(inbound.identity, self.core.profile, self.core.role_overrides)
-                turn = TurnContext(self.core, inbound, session, now, role)
-                replies = self._dispatch(turn)
+            try:
+                replies = self._turn(inbound)
+            except IntegrityError:
+                # Two deliveries of one submission raced (a retry, a double click): the second
+                # attempt now finds the first one's case and answers with the same confirmation.
+                replies = self._turn(inbound)
             self._kept.pop(inbound.identity.key, None)
             return replies
         except DBAPIError as exc:
@@ -74,7 +75,18 @@ class Router:
                 )
             ]
 
+    def _turn(self, inbound: Inbound) -> list[Reply]:
+        now = inbound.received_at or self.core.clock()
+        with unit_of_work(self.core.engine) as session:
+            role = role_of(inbound.identity, self.core.profile, self.core.role_overrides)
+            return self._dispatch(TurnContext(self.core, inbound, session, now, role))
+
     def _dispatch(self, turn: TurnContext) -> list[Reply]:
+        if turn.inbound.form_values is not None:
+            flow = self.flows.get(turn.inbound.form_id or "")
+            if flow is None:
+                return [Reply("That form isn't one I know. Type /cme help.", kind=ReplyKind.ERROR)]
+            return whole_form.submit_section(turn, flow, dict(turn.inbound.form_values))
         text = _text_of(turn.inbound)
         word, _, args = text.partition(" ")
         if word.lower() == PREFIX:

@@ -99,9 +99,7 @@ class TriageResult:
         age = self.compulsory_school_age
         return {
             "outcome": self.outcome.value,
-            "compulsory_school_age": (
-                {"from": age[0].isoformat(), "until": age[1].isoformat()} if age else None
-            ),
+            "compulsory_school_age": ({"from": age[0].isoformat(), "until": age[1].isoformat()} if age else None),
             "reasons": list(self.reasons),
             "next_step": self.next_step,
             "sources": [s.to_dict() for s in self.sources],
@@ -151,8 +149,10 @@ def _outside_age(facts: Facts, dob: dt.date, age: Span, profile: Profile) -> _An
         early_help = _local(profile, "early_help")
         return _Answer(
             Outcome.BELOW_SCHOOL_AGE,
-            [f"On {long_date(facts.on)} the child is {years}; compulsory school age starts on "
-             f"{long_date(starts)} (Education Act 1996 s8), so the child is not missing education."],
+            [
+                f"On {long_date(facts.on)} the child is {years}; compulsory school age starts on "
+                f"{long_date(starts)} (Education Act 1996 s8), so the child is not missing education."
+            ],
             "No CME report is needed yet: for an early years or school place, contact "
             f"{contact_phrase(profile, early_help)}.",
             ("ea1996-s8", "ea1996-s436a"),
@@ -161,9 +161,11 @@ def _outside_age(facts: Facts, dob: dt.date, age: Span, profile: Profile) -> _An
     if facts.on > ends:
         return _Answer(
             Outcome.ABOVE_SCHOOL_AGE,
-            [f"On {long_date(facts.on)} the young person is {years}; compulsory school age ended on "
-             f"{long_date(ends)}, the school leaving date (Education Act 1996 s8), so they are not missing "
-             "education."],
+            [
+                f"On {long_date(facts.on)} the young person is {years}; compulsory school age ended on "
+                f"{long_date(ends)}, the school leaving date (Education Act 1996 s8), so they are not missing "
+                "education."
+            ],
             "No CME report is needed: point the young person to post-16 education, employment or training "
             f"support, or ask {contact_phrase(profile, 'cme_officer')} if unsure.",
             ("ea1996-s8", "leaving-date-order", "ea1996-s436a"),
@@ -172,10 +174,7 @@ def _outside_age(facts: Facts, dob: dt.date, age: Span, profile: Profile) -> _An
     return None
 
 
-_SAFEGUARDING = (
-    "If there is any safeguarding concern, contact MASH straight away: "
-    "do not wait for the CME officer."
-)
+_SAFEGUARDING = "If there is any safeguarding concern, contact MASH straight away: do not wait for the CME officer."
 _REPORT = "Report the child now: {reach}."
 
 # case: (outcome, reason, next step, source keys, contact key). Cases and precedence follow
@@ -199,8 +198,7 @@ _SCHOOLING: dict[str, tuple[Outcome, str, str, tuple[str, ...], str]] = {
     ),
     "unsuitable-ehe": (
         Outcome.CME,
-        "Home education assessed as unsuitable is not suitable education, so the child counts as missing "
-        "education.",
+        "Home education assessed as unsuitable is not suitable education, so the child counts as missing education.",
         _REPORT,
         ("ea1996-s436a", "dfe-cme-guidance", "ea1996-s437"),
         "cme_officer",
@@ -222,8 +220,7 @@ _SCHOOLING: dict[str, tuple[Outcome, str, str, tuple[str, ...], str]] = {
     ),
     "not-on-roll": (
         Outcome.CME,
-        "A child of compulsory school age who is not on a school roll and not otherwise educated is missing "
-        "education.",
+        "A child of compulsory school age who is not on a school roll and not otherwise educated is missing education.",
         _REPORT,
         ("ea1996-s436a", "dfe-cme-guidance"),
         "cme_officer",
@@ -265,8 +262,10 @@ def _by_schooling(facts: Facts, profile: Profile) -> _Answer:
 
 def _age_reasons(age: Span | None) -> list[str]:
     if age is None:
-        return ["No date of birth was given, so compulsory school age was not checked; this answer "
-                "assumes the child is of compulsory school age."]
+        return [
+            "No date of birth was given, so compulsory school age was not checked; this answer "
+            "assumes the child is of compulsory school age."
+        ]
     starts, ends = (long_date(day) for day in age)
     return [f"Compulsory school age for this child runs from {starts} to {ends} (Education Act 1996 s8)."]
 
@@ -278,8 +277,10 @@ def _period_reasons(on: dt.date, out_since: dt.date, profile: Profile) -> list[s
     out = f"The child has been out of education since {long_date(out_since)} ({days} days)."
     if days >= weeks * 7:
         return [f"{out} That meets {profile.short_name}'s local test of usually {weeks} weeks or more."]
-    return [f"{out} {profile.short_name}'s local definition says usually {weeks} weeks or more, "
-            "but do not wait: report it now and the CME officer will decide."]
+    return [
+        f"{out} {profile.short_name}'s local definition says usually {weeks} weeks or more, "
+        "but do not wait: report it now and the CME officer will decide."
+    ]
 
 
 def _route(facts: Facts, age: Span | None, profile: Profile) -> _Answer:

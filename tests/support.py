@@ -45,7 +45,9 @@ class Person:
     def say(self, text: str) -> list[Reply]:
         """Send one message; return the replies."""
         self.sent.append(text)
-        replies = self.router.handle(Inbound(self.identity, Address(self.channel, f"dm:{self.user}", self.user), text=text))
+        replies = self.router.handle(
+            Inbound(self.identity, Address(self.channel, f"dm:{self.user}", self.user), text=text)
+        )
         self.heard.extend(replies)
         return replies
 
@@ -59,10 +61,14 @@ class Person:
         return None
 
     def fill(
-        self, answers: dict[str, str], decisions: dict[str, str] | None = None, *, until: str | None = None,
+        self,
+        answers: dict[str, str],
+        decisions: dict[str, str] | None = None,
+        *,
+        until: str | None = None,
         limit: int = 80,
     ) -> list[Reply]:
-        """Answer questions from `answers` (others skipped) and decisions ("mash"/"triage": text) until the form
+        """Answer questions from `answers` (others skipped) and decisions ("triage": text) until the form
         reaches its review, ends, or asks the field `until`."""
         replies = self.heard[-3:]
         for _ in range(limit):
@@ -80,4 +86,4 @@ class Person:
 
 def decision_key(reply: Reply) -> str:
     """Which decision a question reply asks: "mash" or "triage"."""
-    return "mash" if "MASH" in reply.text else "triage"
+    return "triage"

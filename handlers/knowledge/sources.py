@@ -78,6 +78,14 @@ SOURCES: dict[str, Source] = {
         "Greater Manchester Safeguarding Procedures: children missing from home, care or education",
         "https://greatermanchesterscb.proceduresonline.com/",
     ),
+    "dfe-missing-from-home": Source(
+        "DfE statutory guidance: Children who run away or go missing from home or care",
+        "https://www.gov.uk/government/publications/children-who-run-away-or-go-missing-from-home-or-care",
+    ),
+    "school-admissions-code": Source(
+        "DfE statutory guidance: School admissions code",
+        "https://www.gov.uk/government/publications/school-admissions-code--2",
+    ),
     "bury-briefing": Source(
         "Bury Safeguarding Partnership: 7 Minute Briefing, Children Missing From Education",
         "https://www.bury.gov.uk/children-and-young-people/children-missing-from-education",

@@ -48,13 +48,13 @@ def test_harm_shows_signpost_before_next_question_and_marks_urgent(router, engin
     alice = Person(router)
     alice.say("/cme report")
     answers = dict(CALM_REFERRAL, harm_indicators="2, 3")
-    alice.fill({k: v for k, v in answers.items() if k != "harm_indicators"} | {"harm_indicators": "2, 3"},
-               decisions={"mash": "not yet"})
+    alice.fill(answers | {"mash_contacted": "not yet"})
     kinds = [r.kind for r in alice.heard]
     signpost_at = kinds.index(ReplyKind.SIGNPOST)
     harm_question = max(i for i, r in enumerate(alice.heard[:signpost_at]) if r.question)
     assert alice.heard[harm_question].question.field_id == "harm_indicators"
     assert all(r.question is None for r in alice.heard[harm_question + 1 : signpost_at + 1])
+    assert alice.heard[signpost_at + 2].question.field_id == "mash_contacted"
     assert "0161 253 5678" in " ".join(v for _, v in alice.heard[signpost_at].facts)  # MASH in office hours
     done = alice.say("submit")
     assert any(r.kind is ReplyKind.SIGNPOST for r in done)
@@ -74,8 +74,21 @@ def test_immediate_danger_out_of_hours_leads_with_999_then_out_of_hours_team(rou
     clock.now = dt.datetime(2026, 11, 28, 22, 0, tzinfo=dt.UTC)  # Saturday night
     alice = Person(router)
     alice.say("/cme report")
-    alice.fill({"child_forenames": "A", "child_surname": "B", "missing_from_home": "no", "on_roll": "no",
-                "home_educated": "no", "awaiting_place": "no", "other_provision": "no", "immediate_danger": "yes", "harm_indicators": "none"}, until="parent_names")
+    alice.fill(
+        {
+            "child_forenames": "A",
+            "child_surname": "B",
+            "missing_from_home": "no",
+            "on_roll": "no",
+            "home_educated": "no",
+            "awaiting_place": "no",
+            "other_provision": "no",
+            "immediate_danger": "yes",
+            "harm_indicators": "none",
+            "mash_contacted": "yes",
+        },
+        until="parent_names",
+    )
     signpost = next(r for r in alice.heard if r.kind is ReplyKind.SIGNPOST)
     numbers = [v for _, v in signpost.facts]
     assert numbers[0].startswith("999")
@@ -86,8 +99,16 @@ def test_immediate_danger_out_of_hours_leads_with_999_then_out_of_hours_team(rou
 def test_triage_redirect_on_roll_offers_stop_and_stop_creates_nothing(router, engine):
     alice = Person(router)
     alice.say("/cme report")
-    replies = alice.fill({"child_forenames": "A", "child_surname": "B", "child_dob": "02/05/2014",
-                          "missing_from_home": "no", "on_roll": "yes"}, decisions={"triage": "stop"})
+    replies = alice.fill(
+        {
+            "child_forenames": "A",
+            "child_surname": "B",
+            "child_dob": "02/05/2014",
+            "missing_from_home": "no",
+            "on_roll": "yes",
+        },
+        decisions={"triage": "stop"},
+    )
     explanation = next(r for r in alice.heard if r.data.get("triage") == "attendance")
     assert "attendance" in explanation.title.lower()
     assert "Stopped" in replies[-1].text

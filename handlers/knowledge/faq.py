@@ -1,0 +1,190 @@
+"""The FAQ knowledge base: curated entries loaded from YAML, validated, rendered from the profile.
+
+One file per topic in knowledge/faq/ (the file stem is the entry id). An answer is a template:
+contact details are placeholders such as "{mash.phone}" filled from the local authority profile,
+so no phone number or email is ever typed into an answer. `_lexicon.yaml` beside the entries
+holds the words the answer engine ignores and the staff-language synonyms it folds together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from handlers.knowledge.profile import Profile
+from handlers.knowledge.sources import SOURCES, Source
+
+FAQ_DIR = Path(__file__).parent / "faq"
+LEXICON_FILE = "_lexicon.yaml"
+CONTACT_FIELDS = ("label", "phone", "email")
+LA_FIELDS = ("name", "short_name", "substantial_period_weeks", "enquiry_steps")
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z_]+)\}")
+# Typed-in contact details would bypass the profile; catch UK phone numbers, 999/101 and emails.
+_LITERAL_CONTACT = re.compile(r"\b0\d{2,4}[ -]?\d{3}[ -]?\d{3,4}\b|\b(?:999|101|111)\b|[\w.+-]+@[\w-]+\.\w")
+
+
+class FaqError(ValueError):
+    """The knowledge base is invalid; the message names the file or entry and the problem."""
+
+
+class InlineSource(BaseModel):
+    """A citation written out in the entry, for a source not in the canonical registry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: str = Field(min_length=3)
+    url: str = Field(pattern=r"^https://")
+
+
+class FaqEntry(BaseModel):
+    """One topic: the answer template, its sources, when it was reviewed, and retrieval material."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    title: str = Field(min_length=3)
+    answer: str = Field(min_length=20)
+    sources: list[str | InlineSource] = Field(min_length=1)
+    reviewed: dt.date
+    phrasings: list[str] = Field(min_length=3)
+    keywords: list[str] = Field(default_factory=list)
+
+    @field_validator("phrasings", "keywords", mode="before")
+    @classmethod
+    def _numbers_as_words(cls, value: object) -> object:
+        # YAML reads a bare 999 or 437 as a number; in retrieval material it is a word.
+        return [str(item) for item in value] if isinstance(value, list) else value
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: list[str | InlineSource]) -> list[str | InlineSource]:
+        unknown = [key for key in value if isinstance(key, str) and key not in SOURCES]
+        if unknown:
+            raise ValueError(f"unknown source key(s): {', '.join(unknown)}")
+        return value
+
+    @field_validator("answer")
+    @classmethod
+    def _template_only(cls, value: str) -> str:
+        if literal := _LITERAL_CONTACT.search(PLACEHOLDER.sub("", value)):
+            raise ValueError(f"contact detail {literal.group()!r} typed in: use a profile placeholder")
+        stray = PLACEHOLDER.sub("", value)
+        if "{" in stray or "}" in stray:
+            raise ValueError("a brace that is not a {group.field} placeholder")
+        for group, name in PLACEHOLDER.findall(value):
+            allowed = LA_FIELDS if group == "la" else CONTACT_FIELDS
+            if name not in allowed:
+                raise ValueError(f"placeholder {{{group}.{name}}}: field must be one of {allowed}")
+        return value
+
+    def cited(self) -> list[Source]:
+        """The entry's sources as Source objects, in the order written."""
+        return [SOURCES[s] if isinstance(s, str) else Source(s.title, s.url) for s in self.sources]
+
+    def render(self, profile: Profile) -> str:
+        """The answer with every placeholder filled from the profile (FaqError if one cannot be)."""
+        return render_template(self.answer, profile, where=self.id)
+
+
+class Lexicon(BaseModel):
+    """Words the engine ignores, and phrases folded to one canonical wording before matching."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    english_stopwords: bool = True  # start from scikit-learn's English list
+    stopwords: list[str] = Field(default_factory=list)
+    keep: list[str] = Field(default_factory=list)  # words of that list that carry meaning here
+    generic: list[str] = Field(default_factory=list)  # everyday words that alone never make a CME question
+    synonyms: dict[str, str] = Field(default_factory=dict)
+
+    def stopword_set(self) -> frozenset[str]:
+        """Every word the engine drops."""
+        base = set(ENGLISH_STOP_WORDS) if self.english_stopwords else set()
+        return frozenset((base | set(self.stopwords)) - set(self.keep))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The validated entries, in id order, and the lexicon."""
+
+    entries: tuple[FaqEntry, ...]
+    lexicon: Lexicon
+
+    def get(self, entry_id: str) -> FaqEntry:
+        """The entry with this id (KeyError if none)."""
+        for entry in self.entries:
+            if entry.id == entry_id:
+                return entry
+        raise KeyError(entry_id)
+
+    @property
+    def ids(self) -> list[str]:
+        """Every entry id."""
+        return [entry.id for entry in self.entries]
+
+
+def _la_value(profile: Profile, name: str) -> str:
+    if name == "enquiry_steps":
+        titles = [step.title[:1].lower() + step.title[1:] for step in profile.enquiry_plan]
+        return "; ".join(titles)
+    return str(getattr(profile, name))
+
+
+def _placeholder_value(profile: Profile, group: str, name: str, where: str) -> str:
+    if group == "la":
+        return _la_value(profile, name)
+    contact = profile.contacts.get(group)
+    if contact is None:
+        raise FaqError(f"{where}: placeholder {{{group}.{name}}}: the profile has no contact {group!r}")
+    value = getattr(contact, name, None)
+    if not value:
+        raise FaqError(f"{where}: placeholder {{{group}.{name}}}: contact {group!r} has no {name}")
+    return str(value)
+
+
+def render_template(template: str, profile: Profile, *, where: str = "template") -> str:
+    """Fill "{contact.field}" and "{la.field}" placeholders from the profile."""
+    text = PLACEHOLDER.sub(lambda m: _placeholder_value(profile, m.group(1), m.group(2), where), template)
+    # YAML block scalars keep line breaks: keep paragraph breaks, join wrapped lines.
+    paragraphs = [" ".join(block.split()) for block in re.split(r"\n\s*\n", text.strip())]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FaqError(f"{path.name}: not valid YAML ({exc})") from exc
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in error.errors())
+
+
+def _load_entry(path: Path) -> FaqEntry:
+    try:
+        entry = FaqEntry.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise FaqError(f"{path.name}: {_describe(exc)}") from None
+    if entry.id != path.stem:
+        raise FaqError(f"{path.name}: id {entry.id!r} does not match the file name")
+    return entry
+
+
+def load_knowledge(directory: Path = FAQ_DIR, profile: Profile | None = None) -> KnowledgeBase:
+    """Load and validate every entry and the lexicon; with a profile, check every answer renders."""
+    paths = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
+    if not paths:
+        raise FaqError(f"{directory}: no FAQ entries")
+    entries = tuple(_load_entry(path) for path in paths)
+    try:
+        lexicon = Lexicon.model_validate(_read_yaml(directory / LEXICON_FILE))
+    except (FileNotFoundError, ValidationError) as exc:
+        raise FaqError(f"{LEXICON_FILE}: {exc}") from None
+    if profile is not None:
+        for entry in entries:
+            entry.render(profile)
+    return KnowledgeBase(entries=entries, lexicon=lexicon)

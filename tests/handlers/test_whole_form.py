@@ -1,0 +1,74 @@
+"""Whole-form mode (modal pages, cards): same validation, signpost between pages, one case per submission."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from handlers.messages import Address, Channel, Identity, Inbound, ReplyKind
+from storage.models import Case
+
+WHO = Identity(Channel.SLACK, "U1", "T1", display_name="Sam Nurse", email="sam@nhs.example.uk")
+WHERE = Address(Channel.SLACK, "D1", "U1")
+PAGES = {
+    "child": {
+        "child_forenames": "Zephyrine",
+        "child_surname": "Quillfeather",
+        "child_dob": "2014-05-02",
+        "missing_from_home": "no",
+        "on_roll": "no",
+        "home_educated": "no",
+        "awaiting_place": "no",
+        "other_provision": "no",
+    },
+    "harm": {"immediate_danger": "no", "harm_indicators": ["abuse-neglect"]},
+    "mash": {"mash_contacted": "yes"},
+    "parents": {},
+    "school": {},
+    "reason": {"reason": "contact-failed", "destination_known": "no"},
+    "referrer": {"referrer_name": "Sam Nurse", "referrer_role": "School nurse", "referrer_agency": "NHS"},
+}
+
+
+def _send(router, **kwargs):
+    return router.handle(Inbound(WHO, WHERE, **kwargs))
+
+
+def _page(router, view, values):
+    return _send(
+        router, form_id=view.form_id, form_values={"_draft": view.draft_id, "_section": view.section_id, **values}
+    )
+
+
+def test_pages_in_order_with_signpost_and_one_case_on_double_submit(router, engine):
+    replies = _send(router, text="/cme report", wants_form=True)
+    view = replies[-1].form
+    assert (replies[-1].kind, view.section_id) == (ReplyKind.FORM, "child")
+    seen = []
+    while True:
+        last_values = PAGES[view.section_id]
+        replies = _page(router, view, last_values)
+        seen.append(view.section_id)
+        if replies[-1].form is None:
+            break
+        if view.section_id == "harm":
+            assert replies[0].kind is ReplyKind.SIGNPOST
+        view = replies[-1].form
+        if view.section_id == "referrer":  # the channel's identity fills these in
+            assert view.values == {"referrer_name": "Sam Nurse", "referrer_email": "sam@nhs.example.uk"}
+    assert seen == ["child", "harm", "mash", "parents", "school", "reason", "referrer"]
+    confirmation = replies[-1]
+    assert confirmation.kind is ReplyKind.CONFIRMATION and confirmation.data["urgent"]
+    again = _page(router, view, last_values)
+    assert again[-1].data["reference"] == confirmation.data["reference"]
+    with Session(engine) as session:
+        assert len(session.exec(select(Case)).all()) == 1
+
+
+def test_errors_come_back_on_the_right_field_and_keep_the_page(router):
+    view = _send(router, text="/cme report", wants_form=True)[-1].form
+    bad = dict(PAGES["child"], child_dob="2031-01-01", child_postcode="NOT A CODE")
+    replies = _page(router, view, bad)
+    errors = replies[-1].form.errors
+    assert set(errors) == {"child_dob", "child_postcode"}
+    assert "future" in errors["child_dob"]
+    assert replies[-1].form.section_id == "child" and replies[-1].form.values["child_forenames"] == "Zephyrine"
