@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
+from bot.notify import OutboxSender
 from bot.wiring import build
 from handlers.core import Core
 from handlers.messages import Role
@@ -23,6 +25,7 @@ from handlers.router import Router
 log = logging.getLogger(__name__)
 CHANNEL_MODULES = ("bot.slack", "bot.teams")
 CONTEXT_KEY = web.AppKey("cme_context", object)
+OUTBOX_EVERY_SECONDS = 10
 
 
 @dataclass
@@ -32,6 +35,7 @@ class AppContext:
     settings: Settings
     core: Core
     router: Router
+    outbox: OutboxSender
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -53,7 +57,8 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
     """Build the whole server from settings (the one place everything is wired)."""
     core, router = build(settings, role_overrides=role_overrides)
     app = web.Application()
-    context = AppContext(settings=settings, core=core, router=router, extras={"channels": []})
+    outbox = OutboxSender(core)
+    context = AppContext(settings=settings, core=core, router=router, outbox=outbox, extras={"channels": []})
     app[CONTEXT_KEY] = context
     app.router.add_get("/healthz", healthz)
     for name in CHANNEL_MODULES:
@@ -65,12 +70,33 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
             continue
         if module.mount(app, context):
             context.extras["channels"].append(name.rsplit(".", 1)[-1])
-    app.on_cleanup.append(_dispose(core))
+    app.on_startup.append(_start_jobs(context))
+    app.on_cleanup.append(_stop_jobs(context))
     return app
 
 
-def _dispose(core: Core):
+def _start_jobs(context: AppContext):
+    async def startup(_app: web.Application) -> None:
+        scheduler = AsyncIOScheduler(timezone=str(context.core.profile.tz))
+        scheduler.add_job(
+            context.outbox.deliver_pending,
+            "interval",
+            seconds=OUTBOX_EVERY_SECONDS,
+            id="outbox",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.start()
+        context.extras["scheduler"] = scheduler
+
+    return startup
+
+
+def _stop_jobs(context: AppContext):
     async def cleanup(_app: web.Application) -> None:
-        core.engine.dispose()
+        scheduler = context.extras.pop("scheduler", None)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        context.core.engine.dispose()
 
     return cleanup

@@ -12,6 +12,7 @@ SUBCOMMAND_MODULES = (
     "bot.cli_check",
     "bot.cli_ask",
     "bot.cli_serve",
+    "bot.cli_manifest",
 )
 
 
