@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 
@@ -25,7 +26,7 @@ def build_core(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
     if migrate:
         upgrade(engine)
     today = utcnow().astimezone(profile.tz).date()
-    missing = missing_term_years(profile, today, today.replace(year=today.year + 1))
+    missing = missing_term_years(profile, today, today + dt.timedelta(days=365))
     if missing:
         log.warning("the profile has no term dates for %s: school days there count every weekday", ", ".join(missing))
     return Core(engine=engine, profile=profile, role_overrides=dict(role_overrides or {}))

@@ -91,6 +91,7 @@ def help_reply(router: Router, turn: TurnContext) -> list[Reply]:
     text = (
         "I help you raise a concern about a child who may be missing education, and tell you who to contact. "
         f"To start, type /cme report. In Slack and Teams you can leave out '/cme'. "
-        f"If a child is in immediate danger, call 999. The CME officer: {officer.phone}, {officer.email}."
+        f"If a child is in immediate danger, call {turn.profile.contact('police_emergency').phone}. "
+        f"The CME officer: {officer.phone}, {officer.email}."
     )
     return [Reply(text, kind=ReplyKind.HELP, title=f"{turn.profile.short_name} CME bot", facts=facts)]

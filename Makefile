@@ -1,0 +1,35 @@
+# cme-bot: one command to try it, one to test it. Needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: chat test install lint bench serve clean
+
+chat: $(STAMP)  ## install everything and talk to the bot in this terminal (SQLite file, Bury profile)
+	$(BIN)/cme-bot chat
+
+test: $(STAMP)  ## install everything and run the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 -q
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+serve: $(STAMP)  ## Slack and Teams endpoints, /healthz and the scheduler on 127.0.0.1:3978
+	$(BIN)/cme-bot serve
+
+bench: $(STAMP)  ## every benchmark under bench/
+	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis cme-bot.db cme-bot.db-wal cme-bot.db-shm
