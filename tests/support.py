@@ -22,6 +22,7 @@ CALM_REFERRAL = {
     "parent_phone": "0161 496 0000",
     "reason": "1",
     "destination_known": "no",
+    "referrer_name": "Alice Teacher",
     "referrer_role": "Class teacher",
     "referrer_agency": "Elm Street Primary",
 }
