@@ -1,106 +1,58 @@
 """Answers to "what counts as CME, what do I do, who do I call", only from the curated knowledge base.
 
-The engine matches a question against each entry's title, phrasings and keywords: TF-IDF over
-word and character n-grams (scikit-learn), after folding typos to known words (rapidfuzz) and
-staff wording to the entries' wording (the lexicon). A wrong confident answer can send a child
-to the wrong service, so below a threshold it says it does not know and names the CME officer.
+The engine reads a question as the knowledge base is indexed (faq.TextReader: typos fixed, staff
+wording folded, filler dropped) and scores every entry with TF-IDF over word and character n-grams
+(scikit-learn). A wrong confident answer can send a child to the wrong service, so below a
+threshold it says it does not know and names the CME officer. Harm in the question puts the MASH
+signpost first. Build the engine once with `build_engine`; it is read-only afterwards.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from handlers.harm import mentions_harm, signpost
-from handlers.knowledge.faq import FaqEntry, KnowledgeBase, Lexicon, load_knowledge
+from handlers.contacts import contacts_reply
+from handlers.harm import mentions_harm, reach, signpost
+from handlers.knowledge.faq import WORDS, KnowledgeBase, fold, load_knowledge, reader_for
 from handlers.knowledge.profile import Profile
 from handlers.knowledge.sources import Source
-from handlers.messages import Reply
+from handlers.messages import Button, Reply, ReplyKind
 
-# Thresholds on the blended cosine score, set against our own in-scope paraphrases and
-# out-of-scope questions (tests/handlers/test_ask.py), not against the benchmark's wording.
-ANSWER_AT = 0.30
-SUGGEST_AT = 0.20
-CLOSE_MARGIN = 0.06
+# Set on our own paraphrases and off-topic questions (tests/handlers/test_ask.py), never on the
+# benchmark's wording: below ANSWER_AT the engine abstains; from SUGGEST_AT it offers topics.
+ANSWER_AT = 0.22
+SUGGEST_AT = 0.15
+CLOSE_RATIO = 0.85  # a runner-up within 15% of the winner is offered as "did you mean"
 MAX_ALTERNATIVES = 3
-IDF_POWER, UNKNOWN_BOOST, SHARE_POWER = 1.0, 1.0, 1.0
-W_BEST, W_WHOLE, W_COVER = 0.3, 0.2, 0.5
+W_BEST, W_WHOLE, W_COVER = 0.3, 0.2, 0.5  # best phrasing, whole entry, share of the question covered
 CHAR_WEIGHT = 0.5
 MAX_CHARS = 2000  # a pasted email or case note: the question is near its start or its end
 MAX_TOKENS = 48
+MAX_HARM_CHARS = 50_000
 HARM_TOPIC = "harm-what-to-do"
-_WORDS = re.compile(r"[a-z0-9]+")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents and apostrophes removed, so "Children’s" and "childrens" read alike."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"['\u2019\u2018]", "'", text)
-    text = re.sub(r"\bcan't\b", "can not", text.replace("won't", "will not"))
-    text = re.sub(r"n't\b", " not", text)
-    text = re.sub(r"'(?:s|ve|re|ll|d|m)\b", "", text)
-    return text.replace("'", "")
-
-
-class _Folder:
-    """Turns text into content words: typos fixed, staff wording folded, filler dropped."""
-
-    def __init__(self, lexicon: Lexicon, vocabulary: set[str]) -> None:
-        self._stop = lexicon.stopword_set()
-        self._synonyms = lexicon.synonyms
-        phrases = sorted(self._synonyms, key=len, reverse=True)
-        self._phrase = re.compile(r"\b(?:" + "|".join(map(re.escape, phrases)) + r")\b")
-        known = vocabulary | self._stop | set(self._synonyms)
-        self._known = frozenset(known)
-        self._choices = sorted(w for w in known if len(w) >= 4 and w.isalpha())
-        self._fixed: dict[str, str] = {}
-
-    def _spell(self, word: str) -> str:
-        if word in self._known or len(word) < 6 or not word.isalpha():
-            return word
-        if word not in self._fixed:
-            if len(self._fixed) > 20_000:  # arbitrary input must not grow memory without bound
-                self._fixed.clear()
-            self._fixed[word] = self._nearest(word)
-        return self._fixed[word]
-
-    def _nearest(self, word: str) -> str:
-        # One slip in a short word, two in a long one; a longer or shorter form of the same word
-        # ("office" / "officer") is a different word, not a typo, and the n-grams cover it anyway.
-        limit = 1 if len(word) < 9 else 2
-        for candidate, _, _ in process.extract(word, self._choices, scorer=OSA.distance, score_cutoff=limit, limit=3):
-            if not (candidate.startswith(word) or word.startswith(candidate)):
-                return candidate
-        return word
-
-    def tokens(self, text: str) -> list[str]:
-        """The content words of `text`, in order."""
-        words = [self._spell(w) for w in _WORDS.findall(fold(text))]
-        joined = self._phrase.sub(lambda m: self._synonyms[m.group()], " ".join(words))
-        stems = [stem(w) for w in joined.split() if w not in self._stop]
-        return [w for w in stems if w not in self._stop]
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper ("removes", "removed", "remove" -> "remov"), applied on both sides."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)] + keep
-            break
-    return word[:-1] if word.endswith("e") and len(word) >= 5 else word
+CONTACTS_TOPIC = "contacts"
+EXAMPLES = (
+    "What counts as children missing education?",
+    "Who do I call if a child is at risk of harm?",
+    "How do I report a child missing education?",
+)
+_IMMEDIATE = re.compile(r"\bimmediate(?:ly)? (?:danger|risk)\b|\bdanger (?:right )?now\b|\b999\b", re.I)
+_SPECIFIC = re.compile(
+    r"\b(?:he|she|him|his|her|hers|himself|herself)\b"
+    r"|\b(?:my|our|this|that) (?:pupil|student|learner|child|kid|boy|girl|lad|son|daughter|young person|teenager)s?\b"
+    r"|\bin (?:my|our) (?:class|school|form|tutor group|year group|setting|caseload)\b",
+    re.I,
+)
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+\b")
+_NAMED = re.compile(r"\b(?:refer|about|called|named|for|pupil|student|child|boy|girl)\s+([A-Z][a-z]{2,})\b")
 
 
 @dataclass(frozen=True)
@@ -113,9 +65,9 @@ class AskResult:
     score: float
     alternatives: list[str] = field(default_factory=list)
     harm: bool = False
-    status: str = "answered"  # "answered" | "unknown" | "unreadable"
-    note: str | None = None  # e.g. "I cannot advise on a specific child"
-    signpost: Reply | None = None
+    status: str = "answered"  # "answered" | "unknown" (nothing fits) | "help" (nothing to go on)
+    note: str | None = None  # said when the question is about a specific child
+    signpost: Reply | None = None  # the MASH signpost, when harm is mentioned
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (the CLI's --json output)."""
@@ -123,7 +75,7 @@ class AskResult:
             "topic": self.topic,
             "answer": self.answer,
             "sources": [s.to_dict() for s in self.sources],
-            "score": round(self.score, 4),
+            "score": round(float(self.score), 4),
             "alternatives": list(self.alternatives),
             "harm": self.harm,
             "status": self.status,
@@ -134,16 +86,15 @@ class AskResult:
         return out
 
 
-def _documents(knowledge: KnowledgeBase) -> tuple[list[str], list[int], list[str]]:
-    docs: list[str] = []
-    owners: list[int] = []
-    whole: list[str] = []
-    for index, entry in enumerate(knowledge.entries):
-        texts = [entry.title, *entry.phrasings]
-        docs.extend(texts)
-        owners.extend([index] * len(texts))
-        whole.append(" ".join([*texts, *entry.keywords]))
-    return docs, owners, whole
+def about_specific_child(text: str, known_words: frozenset[str] = frozenset()) -> bool:
+    """True when a question seems to be about one real child ("my pupil", "she is", "refer Jamie")."""
+    if _SPECIFIC.search(text):
+        return True
+    return any(name.lower() not in known_words for name in _NAMED.findall(text))
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
 
 
 class AskEngine:
@@ -152,49 +103,152 @@ class AskEngine:
     def __init__(self, knowledge: KnowledgeBase, profile: Profile) -> None:
         self.knowledge = knowledge
         self.profile = profile
-        docs, owners, whole = _documents(knowledge)
-        vocabulary = {w for text in [*whole, *knowledge.lexicon.synonyms.values()] for w in _WORDS.findall(fold(text))}
-        self._folder = _Folder(knowledge.lexicon, vocabulary)
-        self._word = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"\S+", sublinear_tf=True)
-        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-        folded = [" ".join(self._folder.tokens(d)) for d in docs + whole]
-        self._word.fit(folded)
-        self._char.fit(folded)
-        self._docs = self._vectorise(folded[: len(docs)])
-        self._whole = self._vectorise(folded[len(docs) :])
-        self._generic = frozenset(self._folder.tokens(" ".join(knowledge.lexicon.generic)))
+        self._ids = knowledge.ids
+        self._answers = {entry.id: entry.render(profile) for entry in knowledge.entries}
+        self._reader = reader_for(knowledge)
+        self._generic = frozenset(self._reader.tokens(" ".join(knowledge.lexicon.generic)))
+        # Capitalised words that are not names: the knowledge base's own words and the council's.
+        self._not_names = self._reader.known | set(WORDS.findall(fold(f"{profile.name} {profile.short_name}")))
+        self._build_index()
+
+    def _build_index(self) -> None:
+        docs, owners, wholes = [], [], []
+        for index, entry in enumerate(self.knowledge.entries):
+            texts = [entry.title, *entry.phrasings]
+            docs += [" ".join(self._reader.tokens(t)) for t in texts]
+            owners += [index] * len(texts)
+            wholes.append(" ".join(self._reader.tokens(" ".join([*texts, *entry.keywords]))))
+        self._word = TfidfVectorizer(ngram_range=(1, 2), token_pattern=r"\S+", sublinear_tf=True).fit(docs + wholes)
+        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit(docs + wholes)
+        self._docs, self._wholes = self._vectorise(docs), self._vectorise(wholes)
         self._starts = np.flatnonzero(np.r_[True, np.diff(owners) != 0])
         unigrams = [(t, i) for t, i in self._word.vocabulary_.items() if " " not in t]
         self._column = {t: n for n, (t, _) in enumerate(unigrams)}
-        self._idf1 = {t: float(self._word.idf_[i]) for t, i in unigrams}
-        self._unknown = UNKNOWN_BOOST * max(self._idf1.values())
-        counts = self._word.transform(folded[len(docs) :])[:, [i for _, i in unigrams]]
-        self._member = (counts > 0).astype(np.float64).toarray()
+        self._idf = {t: float(self._word.idf_[i]) for t, i in unigrams}
+        self._unknown_idf = max(self._idf.values())
+        self._member = (self._word.transform(wholes)[:, [i for _, i in unigrams]] > 0).toarray().astype(float)
 
-    def _content(self, text: str) -> str:
-        tokens = self._folder.tokens(text[:MAX_CHARS] if len(text) <= MAX_CHARS else text[:1000] + " " + text[-1000:])
-        if len(tokens) > MAX_TOKENS:
-            tokens = tokens[: MAX_TOKENS // 2] + tokens[-MAX_TOKENS // 2 :]
-        return " ".join(tokens)
+    def _vectorise(self, texts: list[str]) -> csr_matrix:
+        word = self._word.transform(texts) * (1 - CHAR_WEIGHT)
+        return normalize(hstack([word, self._char.transform(texts) * CHAR_WEIGHT]).tocsr())
 
-    def _vectorise(self, texts: list[str]):
-        stacked = hstack([self._word.transform(texts) * (1 - CHAR_WEIGHT), self._char.transform(texts) * CHAR_WEIGHT])
-        stacked = stacked.tocsr()
-        return normalize(stacked)
+    def tokens(self, question: str) -> list[str]:
+        """The question's content words as the index reads them (long text keeps its start and end)."""
+        # A name or place the knowledge base does not know ("Jamie", "Spain") says nothing about
+        # the topic, so it must not count against the question as an unknown word would.
+        text = _PROPER.sub(lambda m: m.group() if m.group().lower() in self._reader.known else " ", _clip(question))
+        tokens = self._reader.tokens(text)
+        return tokens if len(tokens) <= MAX_TOKENS else tokens[: MAX_TOKENS // 2] + tokens[-MAX_TOKENS // 2 :]
 
-    def scores(self, question: str) -> np.ndarray:
-        """One score per entry (0 to 1), in knowledge-base order."""
-        tokens = self._content(question).split()
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """One score per entry, in knowledge-base order; all zero without a known non-generic word."""
         unique = list(dict.fromkeys(tokens))
         known = [t for t in unique if t in self._column]
-        if not any(t not in self._generic for t in known):
-            return np.zeros(len(self.knowledge.entries))
+        if all(t in self._generic for t in known):
+            return np.zeros(len(self._ids))
         query = self._vectorise([" ".join(tokens)])
         best = np.maximum.reduceat((self._docs @ query.T).toarray().ravel(), self._starts)
-        whole = (self._whole @ query.T).toarray().ravel()
-        weight = {t: self._idf1.get(t, self._unknown) ** IDF_POWER for t in unique}
-        total = sum(weight.values())
-        known_weights = np.array([weight[t] for t in known])
-        cover = (self._member[:, [self._column[t] for t in known]] @ known_weights) / total
-        share = known_weights.sum() / total
-        return (W_BEST * best + W_WHOLE * whole + W_COVER * cover) * share**SHARE_POWER
+        whole = (self._wholes @ query.T).toarray().ravel()
+        # Share of the question's weight each entry covers; words the knowledge base has never
+        # seen ("timesheet", "holidays") count against every entry, rare words more than "child".
+        weights = np.array([self._idf[t] for t in known])
+        total = weights.sum() + self._unknown_idf * (len(unique) - len(known))
+        cover = self._member[:, [self._column[t] for t in known]] @ weights / total
+        return (W_BEST * best + W_WHOLE * whole + W_COVER * cover) * (weights.sum() / total)
+
+    def _decide(self, scores: np.ndarray) -> tuple[str | None, float, list[str]]:
+        order = np.argsort(-scores, kind="stable")
+        top = float(scores[order[0]])
+        if top >= ANSWER_AT:
+            floor = max(SUGGEST_AT, CLOSE_RATIO * top)
+            near = [self._ids[i] for i in order[1 : 1 + MAX_ALTERNATIVES] if scores[i] >= floor]
+            return self._ids[order[0]], top, near
+        return None, top, [self._ids[i] for i in order[:MAX_ALTERNATIVES] if scores[i] >= SUGGEST_AT]
+
+    def ask(self, question: str, *, now: dt.datetime | None = None) -> AskResult:
+        """Answer a free-text question: the entry that fits, or "I don't know" naming the CME officer."""
+        text = question if isinstance(question, str) else ""
+        harm = mentions_harm(text[:MAX_HARM_CHARS])
+        post = None
+        if harm:
+            moment = now or dt.datetime.now(dt.UTC)
+            post = signpost(now=moment, profile=self.profile, immediate_danger=bool(_IMMEDIATE.search(text)))
+        tokens = self.tokens(text)
+        if not tokens and not harm:
+            return AskResult(None, self.help_text(), [], 0.0, status="help")
+        scores = self.scores(tokens)
+        topic, score, alternatives = self._decide(scores)
+        if topic is None and harm:  # the signpost leads; the harm entry is the safe answer
+            topic, score, alternatives = HARM_TOPIC, float(scores[self._ids.index(HARM_TOPIC)]), []
+        if topic is None:
+            return AskResult(None, self.unknown_text(), [], score, alternatives, status="unknown")
+        entry = self.knowledge.get(topic)
+        note = self.specific_child_note() if about_specific_child(text, self._not_names) else None
+        return AskResult(topic, self._answers[topic], entry.cited(), score, alternatives, harm, "answered", note, post)
+
+    def _officer(self) -> str:
+        return reach(self.profile, "cme_officer")
+
+    def help_text(self) -> str:
+        """What the bot can answer, for an empty or unreadable question."""
+        examples = "; ".join(f'"{e}"' for e in EXAMPLES)
+        return (
+            "I answer questions in English about children missing education (CME): what counts as CME, "
+            f"what to do, and who to contact. For example: {examples}. "
+            f"For anything else about CME, contact the CME officer on {self._officer()}."
+        )
+
+    def unknown_text(self) -> str:
+        """The honest "I don't know" that names the CME officer."""
+        return (
+            "I don't know the answer to that, and I would rather not guess. "
+            f"Please ask the CME officer on {self._officer()}."
+        )
+
+    def specific_child_note(self) -> str:
+        """Said when a question is about one child: the bot gives general guidance only."""
+        return (
+            "I can only give general guidance, not advice about a particular child. "
+            f"To talk about this child, contact the CME officer on {self._officer()}."
+        )
+
+    def title_of(self, topic: str) -> str:
+        """The entry's title, for buttons and headings."""
+        return self.knowledge.get(topic).title
+
+
+def build_engine(profile: Profile, knowledge: KnowledgeBase | None = None) -> AskEngine:
+    """Load (or take) the knowledge base, check every answer renders with `profile`, fit the index."""
+    return AskEngine(knowledge or load_knowledge(profile=profile), profile)
+
+
+def _did_you_mean(engine: AskEngine, topics: list[str]) -> tuple[Button, ...]:
+    return tuple(Button(engine.title_of(t), f"/cme ask {engine.title_of(t)}") for t in topics)
+
+
+def _answer_reply(engine: AskEngine, result: AskResult, topic: str, now: dt.datetime) -> Reply:
+    text = result.answer + (f"\n\n{result.note}" if result.note else "")
+    text += "\n\nOr did you mean one of these?" if result.alternatives else ""
+    data = {"topic": topic, "score": round(result.score, 4), "sources": [s.to_dict() for s in result.sources]}
+    facts = tuple(("Source", f"{s.title}: {s.url}") for s in result.sources)
+    reply = Reply(text=text, kind=ReplyKind.ANSWER, title=engine.title_of(topic), facts=facts, data=data)
+    if topic == CONTACTS_TOPIC:  # the live directory says who answers at this hour
+        directory = contacts_reply(engine.profile, now)
+        reply = replace(reply, text=directory.text, facts=directory.facts + facts, data={**directory.data, **data})
+    return replace(reply, buttons=_did_you_mean(engine, result.alternatives))
+
+
+def ask_replies(engine: AskEngine, question: str, *, now: dt.datetime) -> list[Reply]:
+    """The chat replies for a question: the harm signpost first, then the answer or "I don't know"."""
+    result = engine.ask(question, now=now)
+    replies = [result.signpost] if result.signpost is not None else []
+    if result.topic is not None:
+        replies.append(_answer_reply(engine, result, result.topic, now))
+    elif result.status == "help":
+        buttons = tuple(Button(e, f"/cme ask {e}") for e in EXAMPLES)
+        replies.append(Reply(text=result.answer, kind=ReplyKind.HELP, title="What I can answer", buttons=buttons))
+    else:
+        text = result.answer + (" Did you mean one of these?" if result.alternatives else "")
+        buttons = _did_you_mean(engine, result.alternatives)
+        replies.append(Reply(text=text, kind=ReplyKind.INFO, title="I don't know", buttons=buttons))
+    return replies

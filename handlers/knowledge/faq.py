@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from handlers.knowledge.profile import Profile
@@ -26,6 +29,7 @@ CONTACT_FIELDS = ("label", "phone", "email")
 LA_FIELDS = ("name", "short_name", "substantial_period_weeks", "enquiry_steps")
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z_]+)\}")
 # Typed-in contact details would bypass the profile; catch UK phone numbers, 999/101 and emails.
+WORDS = re.compile(r"[a-z0-9]+")
 _LITERAL_CONTACT = re.compile(r"\b0\d{2,4}[ -]?\d{3}[ -]?\d{3,4}\b|\b(?:999|101|111)\b|[\w.+-]+@[\w-]+\.\w")
 
 
@@ -188,3 +192,77 @@ def load_knowledge(directory: Path = FAQ_DIR, profile: Profile | None = None) ->
         for entry in entries:
             entry.render(profile)
     return KnowledgeBase(entries=entries, lexicon=lexicon)
+
+
+def fold(text: str) -> str:
+    """Lower case, accents dropped, contractions opened ("isn't" -> "is not"), apostrophes removed."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['\u2019\u2018]", "'", text)
+    text = re.sub(r"\bcan't\b", "can not", text.replace("won't", "will not"))
+    text = re.sub(r"n't\b", " not", text)
+    text = re.sub(r"'(?:s|ve|re|ll|d|m)\b", "", text)
+    return text.replace("'", "")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper ("removes", "removed", "remove" -> "remov"), applied on both sides."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ly", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) >= 4 + (suffix == "ly"):
+            word = word[: -len(suffix)] + keep
+            break
+    return word[:-1] if word.endswith("e") and len(word) >= 5 else word
+
+
+class TextReader:
+    """Reads text the way the knowledge base is indexed: typos fixed, staff wording folded, filler dropped."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: set[str]) -> None:
+        self._stop = lexicon.stopword_set()
+        self._synonyms = lexicon.synonyms
+        phrases = sorted(self._synonyms, key=len, reverse=True)
+        self._phrase = re.compile(r"\b(?:" + "|".join(map(re.escape, phrases)) + r")\b")
+        self._known = frozenset(vocabulary | self._stop | set(self._synonyms))
+        self._choices = sorted(w for w in self._known if len(w) >= 4 and w.isalpha())
+        self._fixed: dict[str, str] = {}
+
+    @property
+    def known(self) -> frozenset[str]:
+        """Every word the reader recognises (vocabulary, stop words, synonyms)."""
+        return self._known
+
+    def _spell(self, word: str) -> str:
+        if word in self._known or len(word) < 6 or not word.isalpha():
+            return word
+        if word not in self._fixed:
+            if len(self._fixed) > 20_000:  # arbitrary input must not grow memory without bound
+                self._fixed.clear()
+            self._fixed[word] = self._nearest(word)
+        return self._fixed[word]
+
+    def _nearest(self, word: str) -> str:
+        # A typo first: one slip in a short word, two in a long one. Failing that, another form of
+        # a known word ("define" / "definition"): a shared start of all but the last three letters.
+        limit = 1 if len(word) < 9 else 2
+        for candidate, _, _ in process.extract(word, self._choices, scorer=OSA.distance, score_cutoff=limit, limit=3):
+            if not (candidate.startswith(word) or word.startswith(candidate)):
+                return candidate
+        start = word[: max(5, len(word) - 3)]
+        forms = [known for known in self._choices if known.startswith(start)]
+        return min(forms, key=len) if forms else word
+
+    def tokens(self, text: str) -> list[str]:
+        """The content words of `text`, in order, as stems."""
+        words = [self._spell(w) for w in WORDS.findall(fold(text))]
+        joined = self._phrase.sub(lambda m: self._synonyms[m.group()], " ".join(words))
+        stems = [stem(w) for w in joined.split() if w not in self._stop]
+        return [w for w in stems if w not in self._stop]
+
+
+def reader_for(knowledge: KnowledgeBase) -> TextReader:
+    """A TextReader whose spelling fixes aim at the words of this knowledge base."""
+    texts = [text for e in knowledge.entries for text in (e.title, *e.phrasings, *e.keywords)]
+    texts.extend(knowledge.lexicon.synonyms.values())
+    return TextReader(knowledge.lexicon, {w for text in texts for w in WORDS.findall(fold(text))})
