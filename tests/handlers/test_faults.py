@@ -1,0 +1,106 @@
+"""Faults a council would notice: the database going away at submit, stale drafts, child details in logs."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+
+from handlers.commands import build_router
+from handlers.core import Core
+from handlers.messages import ReplyKind
+from storage.db import make_engine
+from storage.models import Case, Conversation
+from tests.support import CALM_REFERRAL, Person
+
+
+class _Outage:
+    """Make the database unreachable for a while, the way each backend really fails."""
+
+    def __init__(self, db_url: str, engine) -> None:
+        self.url, self.engine = make_url(db_url), engine
+
+    def __enter__(self):
+        if self.url.get_backend_name() == "sqlite":
+            self.lock = sqlite3.connect(self.url.database, isolation_level=None)
+            self.lock.execute("BEGIN EXCLUSIVE")  # every writer now times out with "database is locked"
+        else:
+            self._pg(False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.url.get_backend_name() == "sqlite":
+            self.lock.execute("ROLLBACK")
+            self.lock.close()
+        else:
+            self._pg(True)
+
+    def _pg(self, allow: bool) -> None:
+        admin = make_engine(self.url.set(database="postgres").render_as_string(hide_password=False))
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'ALTER DATABASE "{self.url.database}" ALLOW_CONNECTIONS {str(allow).lower()}')
+            if not allow:
+                conn.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{self.url.database}' AND pid <> pg_backend_pid()"
+                )
+        admin.dispose()
+
+
+def test_database_down_at_submit_keeps_answers_and_retry_succeeds(db_url, profile, clock):
+    engine = make_engine(db_url, busy_timeout_ms=300)
+    router = build_router(Core(engine=engine, profile=profile, clock=clock))
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.fill(CALM_REFERRAL)
+    with _Outage(db_url, engine):
+        failed = alice.say("submit")
+    assert failed[-1].kind is ReplyKind.ERROR and "answers are kept" in failed[-1].text
+    retried = alice.say("submit")
+    assert retried[-1].kind is ReplyKind.CONFIRMATION
+    with Session(engine) as session:
+        assert session.exec(select(Case)).one().reference == retried[-1].data["reference"]
+    engine.dispose()
+
+
+def test_idle_draft_is_dropped_and_the_person_is_told(router, engine, clock):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.say("Zephyrine")
+    clock.advance(hours=73)
+    replies = alice.say("Quillfeather")
+    assert "deleted because it was left for more than 72 hours" in replies[0].text
+    with Session(engine) as session:
+        assert session.exec(select(Conversation)).first() is None
+
+
+def test_draft_within_the_limit_carries_on(router, clock):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.say("Zephyrine")
+    clock.advance(hours=71)
+    assert alice.say("Quillfeather")[-1].question.field_id == "child_dob"
+
+
+@pytest.mark.parametrize("harm", ["none", "1, 4"])
+def test_no_child_detail_in_any_log_record(router, caplog, harm):
+    caplog.set_level(logging.DEBUG)
+    alice = Person(router)
+    alice.say("/cme report")
+    answers = dict(
+        CALM_REFERRAL,
+        harm_indicators=harm,
+        mash_contacted="yes",
+        child_postcode="BL9 0EJ",
+        child_address="14 Larkspur Row, Bury",
+    )
+    alice.say("not a date")  # an error path too
+    alice.fill(answers)
+    alice.say("submit")
+    alice.say("/cme status")
+    secrets = ("Zephyrine", "Quillfeather", "2014-05-02", "02/05/2014", "BL9 0EJ", "Larkspur", "Orla", "0161 496 0000")
+    logged = [record.getMessage() + repr(record.args) for record in caplog.records]
+    assert not [line for line in logged if any(s in line for s in secrets)]
