@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import flows, whole_form
+from handlers.ask import ask_replies, build_engine
+from handlers.check import CHECK, RESULT_FLOW, finish_check
+from handlers.contacts import contacts_reply
 from handlers.core import Core, TurnContext
 from handlers.harm import signpost
 from handlers.messages import Reply, ReplyKind
@@ -13,13 +16,25 @@ from handlers.report_service import confirmation, submit_referral
 from handlers.roles import is_staff
 from handlers.router import CommandSpec, Router
 from handlers.status import status
-from storage.queries import case_by_submission, drop_conversation
+from storage.queries import case_by_submission, conversation_of, drop_conversation
 
 
 def build_router(core: Core) -> Router:
     """A router with every command and flow the core knows."""
     router = Router(core)
+    answers = _LazyAsk(core)
     router.flow(flows.Flow(REFERRAL, finish_referral))
+    router.flow(flows.Flow(CHECK, finish_check))
+    router.command(
+        CommandSpec(
+            "check",
+            lambda turn, args: flows.begin(turn, router.flows[CHECK.id]),
+            "does this count as children missing education? a few questions, no names",
+        )
+    )
+    router.command(CommandSpec("ask", answers.command, "ask what counts as CME, what to do, who to call"))
+    router.command(CommandSpec("contacts", contacts, "who to contact, with who to call right now"))
+    router.free_text = answers.command
     router.command(
         CommandSpec(
             "report",
@@ -35,9 +50,31 @@ def build_router(core: Core) -> Router:
     return router
 
 
+class _LazyAsk:
+    """The answer engine, built on first use (fitting it costs time a form-only turn doesn't need)."""
+
+    def __init__(self, core: Core) -> None:
+        self.core, self.engine = core, None
+
+    def command(self, turn: TurnContext, args: str) -> list[Reply]:
+        """Answer a question from the knowledge base."""
+        if self.engine is None:
+            self.engine = build_engine(self.core.profile)
+        return ask_replies(self.engine, args, now=turn.now)
+
+
+def contacts(turn: TurnContext, args: str) -> list[Reply]:
+    """The profile's directory, with who to call right now."""
+    return [contacts_reply(turn.profile, turn.now)]
+
+
 def report(router: Router, turn: TurnContext, args: str) -> list[Reply]:
-    """Start a referral, or carry on with the one in progress."""
+    """Start a referral (pre-filled from a finished /cme check), or carry on with the one in progress."""
+    row = conversation_of(turn.session, turn.user_key)
+    prefill = row.state.get("prefill") if row is not None and row.flow == RESULT_FLOW else None
     draft = flows.load_draft(turn, router.flows)
+    if isinstance(draft, tuple) and draft[0].spec.id == CHECK.id:
+        draft = None  # a check in progress gives way to the referral
     if isinstance(draft, tuple) and not turn.inbound.wants_form:
         flow, state = draft
         note = Reply(
@@ -47,8 +84,8 @@ def report(router: Router, turn: TurnContext, args: str) -> list[Reply]:
     replies = [draft] if isinstance(draft, Reply) else []
     flow = router.flows[REFERRAL.id]
     if turn.inbound.wants_form:
-        return [*replies, *whole_form.open_form(turn, flow)]
-    return [*replies, *flows.begin(turn, flow)]
+        return [*replies, *whole_form.open_form(turn, flow, prefill)]
+    return [*replies, *flows.begin(turn, flow, prefill)]
 
 
 def finish_referral(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:

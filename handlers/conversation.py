@@ -20,9 +20,9 @@ SKIP_WORDS = {"skip", "pass", "skip it", "skip this"}
 UNKNOWN_WORDS = {"don't know", "dont know", "not known", "unknown", "n/a", "not sure"}
 FORM_HELP = (
     "While answering you can type 'back' to go to the previous question, 'skip' to leave out an "
-    "optional one, or 'cancel' to stop without sending anything. At the end you can check and change "
-    "every answer before anything is sent."
+    "optional one, or 'cancel' to stop without sending anything."
 )
+REVIEW_HELP = " At the end you can check and change every answer before anything is sent."
 
 
 @dataclass
@@ -49,7 +49,8 @@ def new_state(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None =
 def start(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None = None) -> Turn:
     """Begin a form: the intro and the first question."""
     state = new_state(spec, ctx, prefill)
-    turn = Turn(state, [Reply(f"{spec.intro}\n\n{FORM_HELP}", kind=ReplyKind.INFO, title=spec.title)])
+    help_text = FORM_HELP + (REVIEW_HELP if spec.review else "")
+    turn = Turn(state, [Reply(f"{spec.intro}\n\n{help_text}", kind=ReplyKind.INFO, title=spec.title)])
     return _advance(spec, turn, ctx)
 
 
@@ -111,6 +112,8 @@ def _advance(spec: FormSpec, turn: Turn, ctx: FormContext) -> Turn:
         state["stage"], state["field"] = "ask", pending[0].id
         turn.replies.append(question_reply(spec, pending[0], answers))
         return turn
+    if not spec.review:
+        return Turn(state, turn.replies, "submit")
     state["stage"], state["field"] = "review", None
     turn.replies.append(review_reply(spec, answers))
     return turn

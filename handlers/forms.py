@@ -115,6 +115,7 @@ class FormSpec:
     sections: tuple[Section, ...]
     after_answer: Hook | None = None
     submit_word: str = "submit"
+    review: bool = True  # False: the form ends as soon as the last question is answered
 
     @property
     def fields(self) -> tuple[Field, ...]:
