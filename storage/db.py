@@ -24,7 +24,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> E
     """An engine for `url`, with SQLite set up for concurrent writers (WAL, BEGIN IMMEDIATE)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+        engine = create_engine(
+            url, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+        )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)

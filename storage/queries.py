@@ -140,7 +140,11 @@ def take_outbox_for(session: Session, *, channel: str, conversation_id: str, now
         .where(col(Outbox.sent_at).is_(None), col(Outbox.not_before) <= now)
         .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
     ).all()
-    mine = [r for r in rows if r.recipient.get("channel") == channel and r.recipient.get("conversation_id") == conversation_id]
+    mine = [
+        r
+        for r in rows
+        if r.recipient.get("channel") == channel and r.recipient.get("conversation_id") == conversation_id
+    ]
     for row in mine:
         row.sent_at, row.attempts = now, row.attempts + 1
         session.add(row)

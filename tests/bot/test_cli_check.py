@@ -79,8 +79,9 @@ def test_uk_day_first_dates_mean_the_same_as_iso(capsys):
 
 
 def test_human_summary(capsys):
-    code, out, _ = run_check(capsys, "--dob", "2014-05-02", "--on", "2026-11-28", "--on-roll", "no",
-                             "--out-since", "2026-11-20")
+    code, out, _ = run_check(
+        capsys, "--dob", "2014-05-02", "--on", "2026-11-28", "--on-roll", "no", "--out-since", "2026-11-20"
+    )
     profile = bundled_profile()
     assert code == 0
     assert out.startswith("Children missing education")
