@@ -1,0 +1,130 @@
+"""The Teams bot: a thin ActivityHandler that translates activities for the router and renders its replies.
+
+In a personal chat everything is answered in place. In a channel or group chat (where the bot
+answers only when @mentioned) only general help is answered there; anything that may be about a
+child is answered in the person's personal chat, with a short pointer in the channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.schema import ChannelAccount
+
+from bot.teams.inbound import identity_of, is_personal, to_inbound
+from bot.teams.proactive import Proactive
+from bot.teams.refs import ReferenceStore
+from bot.teams.render import SpecLookup, to_activities
+from handlers.messages import Address, Channel, Inbound, Reply, ReplyKind
+from handlers.router import Router
+
+log = logging.getLogger(__name__)
+PUBLIC_COMMANDS = frozenset({"help", "contacts"})
+MOVED_NOTE = "I've answered you in our personal chat, so that nothing about a child is shown here."
+NOT_MOVED = (
+    "I couldn't open a personal chat with you. Please message me directly (find me under Apps or Chat), "
+    "so that nothing about a child is shown here."
+)
+# Replies after which officers may have an alert waiting: deliver at once rather than within 10 s.
+ALERTING = frozenset({ReplyKind.SIGNPOST, ReplyKind.CONFIRMATION, ReplyKind.ALERT})
+
+
+class TeamsBot(ActivityHandler):
+    """Routes each Teams message through the core and answers in the right conversation."""
+
+    def __init__(
+        self,
+        router: Router,
+        refs: ReferenceStore,
+        proactive: Proactive,
+        specs: SpecLookup,
+        deliver: Callable[[], Awaitable[int]],
+    ) -> None:
+        self.router, self.refs, self.proactive, self.specs, self.deliver = router, refs, proactive, specs, deliver
+        self._tasks: set[asyncio.Task] = set()
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Remember where this conversation is, then handle the activity."""
+        activity = turn_context.activity
+        if activity.conversation is not None and activity.service_url and activity.from_property is not None:
+            await self.refs.remember(activity)
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """A message, a button press or a card page."""
+        activity = turn_context.activity
+        if is_personal(activity):
+            replies = await self._handle(to_inbound(activity))
+            await turn_context.send_activities(to_activities(replies, self.specs))
+            return
+        inbound = to_inbound(activity)
+        public = _public(inbound)
+        if public is not None:
+            replies = await self._handle(public)
+            await turn_context.send_activities(to_activities(replies, self.specs))
+            return
+        await self._move_to_personal_chat(turn_context, inbound)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        """Say what the bot does when it is added (help only: safe in a channel)."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if not any(member.id == bot_id for member in members_added):
+            return
+        identity = identity_of(turn_context.activity)
+        inbound = Inbound(identity, Address(Channel.TEAMS, turn_context.activity.conversation.id), text="/cme help")
+        replies = await self._handle(inbound)
+        await turn_context.send_activities(to_activities(replies, self.specs))
+
+    async def _move_to_personal_chat(self, turn_context: TurnContext, inbound: Inbound) -> None:
+        identity = inbound.identity
+        personal = await self.refs.personal_for(identity.key)
+        where = Address(
+            Channel.TEAMS,
+            personal.conversation.id if personal else f"personal:{identity.key}",
+            inbound.address.user_id,
+            extra={"user_key": identity.key, "conversation_type": "personal"},
+        )
+        replies = await self._handle(dataclasses.replace(inbound, address=where))
+        try:
+            await self.proactive.to_personal_chat(identity, turn_context.activity, replies)
+        except Exception as exc:  # the channel must still not see the replies
+            log.warning("could not reach a personal chat (%s)", type(exc).__name__)
+            await turn_context.send_activity(NOT_MOVED)
+            return
+        await turn_context.send_activity(MOVED_NOTE)
+
+    async def _handle(self, inbound: Inbound) -> list[Reply]:
+        replies = await asyncio.to_thread(self.router.handle, inbound)
+        if any(reply.kind in ALERTING for reply in replies):
+            task = asyncio.create_task(self._deliver())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return replies
+
+    async def _deliver(self) -> None:
+        try:
+            await self.deliver()
+        except Exception as exc:  # the scheduler tries again within 10 s
+            log.warning("immediate outbox delivery failed (%s)", type(exc).__name__)
+
+
+def _public(inbound: Inbound) -> Inbound | None:
+    """The inbound as a '/cme' command when it is safe to answer in a channel, else None.
+
+    Always a '/cme' command, so that it never reaches the sender's form in progress (whose next
+    question would name the child in front of the whole channel).
+    """
+    if inbound.form_values is not None:
+        return None
+    text = inbound.action.value if inbound.action is not None else inbound.text or ""
+    words = text.lower().split()
+    if words[:1] == ["/cme"]:
+        words = words[1:]
+    command = " ".join(words) or "help"
+    if command not in PUBLIC_COMMANDS:
+        return None
+    return dataclasses.replace(inbound, text=f"/cme {command}", action=None)

@@ -1,0 +1,78 @@
+"""Speak first: outbox alerts to officers' conversations, and replies moved to a person's personal chat.
+
+Both go through CloudAdapter.continue_conversation with the bot's app id (an empty string when auth
+is off, or CloudAdapter fails). A send that fails raises, so the outbox keeps the row for a retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
+
+from bot.teams.inbound import tenant_of
+from bot.teams.refs import ReferenceStore
+from bot.teams.render import SpecLookup, to_activities, to_activity
+from handlers.messages import Address, Identity, Reply
+
+log = logging.getLogger(__name__)
+
+
+class NoConversation(LookupError):
+    """The bot has no stored reference for a Teams conversation yet (it must be installed or messaged there)."""
+
+
+class Proactive:
+    """Sends activities into stored conversations."""
+
+    def __init__(self, adapter, app_id: str, refs: ReferenceStore, specs: SpecLookup) -> None:
+        self.adapter, self.app_id, self.refs, self.specs = adapter, app_id, refs, specs
+
+    async def send_outbox(self, address: Address, reply: Reply) -> None:
+        """The outbox sender for channel "teams": one alert or reminder to a stored conversation."""
+        reference = await self.refs.for_conversation(address.conversation_id)
+        if reference is None and address.extra.get("user_key"):
+            reference = await self.refs.personal_for(str(address.extra["user_key"]))
+        if reference is None:
+            raise NoConversation("no Teams conversation reference stored for this target yet")
+        await self._send(reference, [to_activity(reply, self.specs)])
+
+    async def to_personal_chat(self, identity: Identity, activity: Activity, replies: list[Reply]) -> None:
+        """Send `replies` to the sender's personal chat, creating the chat if they never opened one."""
+        reference = await self.refs.personal_for(identity.key)
+        activities = to_activities(replies, self.specs)
+        if reference is not None:
+            await self._send(reference, activities)
+            return
+        await self._create_and_send(activity, activities)
+
+    async def _send(self, reference: ConversationReference, activities: list[Activity]) -> None:
+        await self.adapter.continue_conversation(reference, _sender(activities), bot_app_id=self.app_id or "")
+
+    async def _create_and_send(self, activity: Activity, activities: list[Activity]) -> None:
+        tenant = tenant_of(activity)
+        sender = activity.from_property
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=activity.recipient,
+            members=[ChannelAccount(id=sender.id)],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}},
+        )
+        await self.adapter.create_conversation(
+            self.app_id or "",
+            _sender(activities),  # Teams answers with the same 1:1 chat every time
+            parameters,
+            activity.channel_id,
+            activity.service_url,
+            None,
+        )
+
+
+def _sender(activities: list[Activity]) -> Callable[[TurnContext], Awaitable[None]]:
+    async def send(turn_context: TurnContext) -> None:
+        await turn_context.send_activities(activities)
+
+    return send

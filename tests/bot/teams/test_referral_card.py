@@ -1,0 +1,116 @@
+"""A referral by Adaptive Card over real Bot Framework HTTP: pages, server-side errors, harm, double submit, alert."""
+
+from __future__ import annotations
+
+from tests.bot.teams.harness import (
+    OFFICERS_CHANNEL,
+    SAM,
+    form_card,
+    inputs_of,
+    run,
+    running,
+    submission,
+)
+
+# What Sam types on each page (Teams sends a multi-select as comma-separated values).
+PAGES = {
+    "child": {
+        "child_forenames": "Zephyrine",
+        "child_surname": "Quillfeather",
+        "child_dob": "2014-05-02",
+        "missing_from_home": "no",
+        "on_roll": "no",
+        "home_educated": "no",
+        "awaiting_place": "no",
+        "other_provision": "no",
+    },
+    "harm": {"immediate_danger": "no", "harm_indicators": "abuse-neglect,gangs"},
+    "mash": {"mash_contacted": "yes"},
+    "parents": {},
+    "school": {},
+    "reason": {"reason": "contact-failed", "destination_known": "no"},
+    "referrer": {"referrer_role": "School nurse", "referrer_agency": "NHS"},
+}
+CHILD_DETAILS = ("Zephyrine", "Quillfeather", "2014-05-02")
+INSTALL = {
+    "type": "conversationUpdate",
+    "membersAdded": [{"id": "28:cme-bot"}],
+    "conversation": {"conversationType": "channel", "id": OFFICERS_CHANNEL},
+    "channelData": {"team": {"id": OFFICERS_CHANNEL}, "eventType": "teamMemberAdded"},
+}
+
+
+def section_of(card: dict) -> str:
+    return card["actions"][0]["data"]["_section"]
+
+
+async def install_in_officers_channel(h) -> None:
+    """The council adds the app to the officers' team: the bot greets the channel and keeps its reference."""
+    body = {**h.activity(), **INSTALL, "conversation": {**INSTALL["conversation"], "tenantId": "tenant-1"}}
+    del body["id"]
+    response = await h.post(body)
+    assert response.status in (200, 201)
+    assert "I help you raise a concern" in (await h.connector.wait_for(OFFICERS_CHANNEL))[0].text
+
+
+async def referral(db_url: str, profile) -> None:
+    async with running(db_url, profile) as h:
+        await install_in_officers_channel(h)
+        sent, seen = await h.say("report"), []
+        card = form_card(sent)
+        assert inputs_of(card)["child_forenames"]["isRequired"] is True
+        assert inputs_of(card)["child_dob"]["type"] == "Input.Date"
+        while True:
+            section = section_of(card)
+            seen.append(section)
+            last = submission(card, PAGES[section])
+            sent = await h.say(value=last)
+            mine = [s for s in sent if s.conversation_id == SAM.personal_chat]
+            if section == "harm":  # the signpost comes first, prominent, before the next page
+                first = mine[0].cards[0]["body"][0]
+                assert first["type"] == "Container" and first["style"] == "attention"
+                assert "contact" in mine[0].text.lower() and "999" in mine[0].text
+            if not any("_draft" in str(c) for s in sent for c in s.cards):
+                break
+            card = form_card(sent)
+            if section_of(card) == "referrer":  # the channel identity fills in the name
+                assert inputs_of(card)["referrer_name"]["value"] == "Sam Nurse"
+        assert seen == ["child", "harm", "mash", "parents", "school", "reason", "referrer"]
+        confirmation = next(s for s in sent if "Concern raised" in s.text)
+        reference = h.cases()[0].reference
+        assert reference in confirmation.text and "urgent" in confirmation.text
+        assert {s.conversation_id for s in sent} <= {SAM.personal_chat, OFFICERS_CHANNEL}  # alerts go out at once
+
+        again = await h.say(value=last)  # a double click on the last page
+        assert [reference in s.text for s in again if "Concern raised" in s.text] == [True]
+        assert len(h.cases()) == 1
+
+        alerts = await h.connector.wait_for(OFFICERS_CHANNEL, 3)  # the greeting, harm flagged, the new case
+        assert any(reference in a.text and "URGENT" in a.text for a in alerts)
+        assert not any(detail in a.text for a in alerts for detail in CHILD_DETAILS)
+
+
+def test_referral_by_card_end_to_end(db_url, teams_profile, caplog):
+    run(referral(db_url, teams_profile))
+    assert not any(detail in caplog.text for detail in CHILD_DETAILS)
+
+
+async def errors(db_url: str, profile) -> None:
+    async with running(db_url, profile) as h:
+        card = form_card(await h.say("/cme report"))
+        bad = dict(PAGES["child"], child_dob="2031-01-01", child_postcode="NOT A CODE", on_roll="")
+        sent = await h.say(value=submission(card, bad))
+        again = form_card(sent)
+        assert section_of(again) == "child"
+        body = again["body"]
+        for field_id in ("child_dob", "child_postcode"):
+            at = next(i for i, b in enumerate(body) if b.get("id") == field_id)
+            after = [b for b in body[at + 1 : at + 3] if b.get("color") == "Attention"]
+            assert after, f"no error shown under {field_id}"
+        assert any("future" in b.get("text", "") for b in body if b.get("color") == "Attention")
+        assert inputs_of(again)["child_forenames"]["value"] == "Zephyrine"  # what was typed is kept
+        assert h.cases() == []
+
+
+def test_server_side_errors_come_back_next_to_the_fields(sqlite_url, teams_profile):
+    run(errors(sqlite_url, teams_profile))
