@@ -116,6 +116,9 @@ def finish_referral(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
 
 def cancel(turn: TurnContext, args: str) -> list[Reply]:
     """Drop the sender's form in progress."""
+    row = conversation_of(turn.session, turn.user_key)
+    if row is None:
+        return [Reply("There's nothing to cancel: you have no form in progress. Type /cme help to see what I can do.")]
     drop_conversation(turn.session, turn.user_key)
     return [Reply("Cancelled. Nothing was sent, and your answers have been deleted. Type /cme report to start again.")]
 
@@ -131,4 +134,9 @@ def help_reply(router: Router, turn: TurnContext) -> list[Reply]:
         f"If a child is in immediate danger, call {turn.profile.contact('police_emergency').phone}. "
         f"The CME officer: {officer.phone}, {officer.email}."
     )
+    row = conversation_of(turn.session, turn.user_key)
+    if row is not None and row.flow in router.flows:
+        text += (
+            f"\n\nYou have a form in progress ({router.flows[row.flow].spec.title}): type your next answer to carry on."
+        )
     return [Reply(text, kind=ReplyKind.HELP, title=f"{turn.profile.short_name} CME bot", facts=facts)]
