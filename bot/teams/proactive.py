@@ -7,7 +7,6 @@ is off, or CloudAdapter fails). A send that fails raises, so the outbox keeps th
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
@@ -49,7 +48,9 @@ class Proactive:
         await self._create_and_send(activity, activities)
 
     async def _send(self, reference: ConversationReference, activities: list[Activity]) -> None:
-        await self.adapter.continue_conversation(reference, _sender(activities), bot_app_id=self.app_id or "")
+        send = _Sender(activities)
+        await self.adapter.continue_conversation(reference, send, bot_app_id=self.app_id or "")
+        send.raise_failure()
 
     async def _create_and_send(self, activity: Activity, activities: list[Activity]) -> None:
         tenant = tenant_of(activity)
@@ -61,18 +62,32 @@ class Proactive:
             tenant_id=tenant,
             channel_data={"tenant": {"id": tenant}},
         )
+        send = _Sender(activities)
         await self.adapter.create_conversation(
             self.app_id or "",
-            _sender(activities),  # Teams answers with the same 1:1 chat every time
+            send,  # Teams answers with the same 1:1 chat every time
             parameters,
             activity.channel_id,
             activity.service_url,
             None,
         )
+        send.raise_failure()
 
 
-def _sender(activities: list[Activity]) -> Callable[[TurnContext], Awaitable[None]]:
-    async def send(turn_context: TurnContext) -> None:
-        await turn_context.send_activities(activities)
+class _Sender:
+    """The proactive turn's callback. The adapter swallows a turn's errors, so the failure is kept and re-raised."""
 
-    return send
+    def __init__(self, activities: list[Activity]) -> None:
+        self.activities = activities
+        self.failure: Exception | None = None
+
+    async def __call__(self, turn_context: TurnContext) -> None:
+        try:
+            await turn_context.send_activities(self.activities)
+        except Exception as exc:  # re-raised by raise_failure, outside the adapter's error handler
+            self.failure = exc
+
+    def raise_failure(self) -> None:
+        """Raise what went wrong while sending, if anything did."""
+        if self.failure is not None:
+            raise self.failure

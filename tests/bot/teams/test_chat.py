@@ -1,0 +1,90 @@
+"""Teams chat: the conversational referral (one question at a time), and @mentions in a channel."""
+
+from __future__ import annotations
+
+from handlers.report import REFERRAL
+from tests.bot.teams.harness import SAM, run, running
+from tests.support import CALM_REFERRAL
+
+LABELS = {f.label: f.id for f in REFERRAL.fields}
+GENERAL = "19:general@thread.tacv2"
+
+
+def in_channel(thread: str = "1700000000000") -> dict:
+    """Where a message @mentioning the bot in a team's General channel comes from."""
+    return {
+        "conversation": {"conversationType": "channel", "id": f"{GENERAL};messageid={thread}", "isGroup": True},
+        "channel_data": {"team": {"id": GENERAL}, "channel": {"id": GENERAL}},
+    }
+
+
+def mention(text: str) -> str:
+    return f"<at>CME bot</at> {text}"
+
+
+async def answer_questions(h) -> str:
+    """Answer each question as a person would, from its text, until the confirmation; return it."""
+    sent = await h.say("report chat")
+    for _ in range(80):
+        text = [s for s in sent if s.conversation_id == SAM.personal_chat][-1].text
+        if "Concern raised" in text:
+            return text
+        if "Review" in text:
+            reply = "submit"
+        else:
+            field = next((fid for label, fid in LABELS.items() if label in text), None)
+            reply = CALM_REFERRAL.get(field, "skip") if field else "1"  # "1": carry on at a decision
+        sent = await h.say(reply)
+    raise AssertionError("the conversation did not finish")
+
+
+async def conversation(db_url, profile) -> None:
+    async with running(db_url, profile) as h:
+        first = (await h.say("report chat"))[-1]
+        assert not first.cards or "Input." not in str(first.cards)  # a question, not a form card
+        await h.say("cancel")
+        confirmation = await answer_questions(h)
+        reference = h.cases()[0].reference
+        assert reference in confirmation
+        assert h.cases()[0].reporter_key == "teams:tenant-1:aad-sam"
+
+
+def test_conversational_referral_in_teams_chat(sqlite_url, teams_profile):
+    run(conversation(sqlite_url, teams_profile))
+
+
+async def channel(db_url, profile) -> None:
+    async with running(db_url, profile) as h:
+        sent = await h.say(mention("help"), **in_channel())
+        assert [s.conversation_id for s in sent] == [f"{GENERAL};messageid=1700000000000"]
+        assert "I help you raise a concern" in sent[0].text
+
+        sent = await h.say(mention("Zephyrine Quillfeather has not been in school since May"), **in_channel("2"))
+        public = [s for s in sent if s.conversation_id.startswith(GENERAL)]
+        private = [s for s in sent if s.conversation_id == SAM.personal_chat]
+        assert len(public) == 1 and "personal chat" in public[0].text
+        assert "Zephyrine" not in public[0].text and private
+        assert h.connector.created[0]["members"] == [{"id": SAM.id}]  # Teams opened the 1:1 chat
+
+        sent = await h.say(mention("report"), **in_channel("3"))
+        public = [s for s in sent if s.conversation_id.startswith(GENERAL)]
+        assert len(public) == 1 and not public[0].cards
+        assert any("_draft" in str(c) for s in sent if s.conversation_id == SAM.personal_chat for c in s.cards)
+
+
+def test_channel_mention_moves_anything_about_a_child_to_the_personal_chat(sqlite_url, teams_profile):
+    run(channel(sqlite_url, teams_profile))
+
+
+async def draft_never_answers_in_channel(db_url, profile) -> None:
+    async with running(db_url, profile) as h:
+        await h.say("report chat")  # a form in progress in the personal chat
+        await h.say("Zephyrine")
+        sent = await h.say(mention("help"), **in_channel())
+        public = [s for s in sent if s.conversation_id.startswith(GENERAL)]
+        assert "I help you raise a concern" in public[0].text
+        assert "surname" not in public[0].text.lower()  # the form's next question stays private
+
+
+def test_help_in_a_channel_never_continues_a_form_there(sqlite_url, teams_profile):
+    run(draft_never_answers_in_channel(sqlite_url, teams_profile))
