@@ -31,10 +31,14 @@ from handlers.messages import Button, Reply, ReplyKind
 ANSWER_AT = 0.22
 SUGGEST_AT = 0.15
 CLOSE_RATIO = 0.85  # a runner-up within 15% of the winner is offered as "did you mean"
+VAGUE_RATIO = 0.9  # two runners-up within 10%: too vague to answer, offer the three instead
 MAX_ALTERNATIVES = 3
 W_BEST, W_WHOLE, W_COVER = 0.3, 0.2, 0.5  # best phrasing, whole entry, share of the question covered
 CHAR_WEIGHT = 0.5
+UNKNOWN_WEIGHT = 1.0  # an unknown word weighs as much as the rarest known one
 MAX_CHARS = 2000  # a pasted email or case note: the question is near its start or its end
+MAX_WORDS = 120
+MAX_WORD_CHARS = 40
 MAX_TOKENS = 48
 MAX_HARM_CHARS = 50_000
 HARM_TOPIC = "harm-what-to-do"
@@ -51,6 +55,7 @@ _SPECIFIC = re.compile(
     r"|\bin (?:my|our) (?:class|school|form|tutor group|year group|setting|caseload)\b",
     re.I,
 )
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+\b")
 _NAMED = re.compile(r"\b(?:refer|about|called|named|for|pupil|student|child|boy|girl)\s+([A-Z][a-z]{2,})\b")
 
@@ -93,8 +98,22 @@ def about_specific_child(text: str, known_words: frozenset[str] = frozenset()) -
     return any(name.lower() not in known_words for name in _NAMED.findall(text))
 
 
+def _passages(text: str) -> list[str]:
+    # In a pasted email or case note the question is usually its first or its last sentence.
+    if len(text.split()) <= MAX_WORDS:
+        return [text]
+    sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]
+    return list(dict.fromkeys([sentences[0], sentences[-1]])) if sentences else [text]
+
+
 def _clip(text: str) -> str:
-    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
+    # Bounds the work on a pasted essay: every unknown word costs a spelling look-up.
+    if len(text) > MAX_CHARS:
+        text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
+    words = text.split()
+    if len(words) > MAX_WORDS:
+        words = words[: MAX_WORDS // 2] + words[-MAX_WORDS // 2 :]
+    return " ".join(word[:MAX_WORD_CHARS] for word in words)
 
 
 class AskEngine:
@@ -125,7 +144,7 @@ class AskEngine:
         unigrams = [(t, i) for t, i in self._word.vocabulary_.items() if " " not in t]
         self._column = {t: n for n, (t, _) in enumerate(unigrams)}
         self._idf = {t: float(self._word.idf_[i]) for t, i in unigrams}
-        self._unknown_idf = max(self._idf.values())
+        self._unknown_idf = UNKNOWN_WEIGHT * max(self._idf.values())
         self._member = (self._word.transform(wholes)[:, [i for _, i in unigrams]] > 0).toarray().astype(float)
 
     def _vectorise(self, texts: list[str]) -> csr_matrix:
@@ -162,29 +181,37 @@ class AskEngine:
         if top >= ANSWER_AT:
             floor = max(SUGGEST_AT, CLOSE_RATIO * top)
             near = [self._ids[i] for i in order[1 : 1 + MAX_ALTERNATIVES] if scores[i] >= floor]
-            return self._ids[order[0]], top, near
+            if sum(scores[i] >= VAGUE_RATIO * top for i in order[1:3]) < 2:
+                return self._ids[order[0]], top, near
+            # Three or more topics fit about as well ("education"): too vague to pick one.
+            return None, top, [self._ids[order[0]], *near][:MAX_ALTERNATIVES]
         return None, top, [self._ids[i] for i in order[:MAX_ALTERNATIVES] if scores[i] >= SUGGEST_AT]
 
     def ask(self, question: str, *, now: dt.datetime | None = None) -> AskResult:
         """Answer a free-text question: the entry that fits, or "I don't know" naming the CME officer."""
         text = question if isinstance(question, str) else ""
         harm = mentions_harm(text[:MAX_HARM_CHARS])
-        post = None
-        if harm:
-            moment = now or dt.datetime.now(dt.UTC)
-            post = signpost(now=moment, profile=self.profile, immediate_danger=bool(_IMMEDIATE.search(text)))
-        tokens = self.tokens(text)
-        if not tokens and not harm:
+        post = self._signpost(text, now) if harm else None
+        readings = [tokens for tokens in map(self.tokens, _passages(text)) if tokens]
+        if not readings and not harm:
             return AskResult(None, self.help_text(), [], 0.0, status="help")
-        scores = self.scores(tokens)
+        scores = max(map(self.scores, readings), key=np.max, default=np.zeros(len(self._ids)))
         topic, score, alternatives = self._decide(scores)
-        if topic is None and harm:  # the signpost leads; the harm entry is the safe answer
-            topic, score, alternatives = HARM_TOPIC, float(scores[self._ids.index(HARM_TOPIC)]), []
+        specific = about_specific_child(text, self._not_names)
+        if harm and (topic is None or specific):
+            # The signpost leads; for one real child at risk, or when nothing else fits, what to do
+            # about harm is the answer, and the general topic becomes a "did you mean".
+            alternatives = [t for t in (topic, *alternatives) if t and t != HARM_TOPIC][:MAX_ALTERNATIVES]
+            topic, score = HARM_TOPIC, float(scores[self._ids.index(HARM_TOPIC)])
         if topic is None:
             return AskResult(None, self.unknown_text(), [], score, alternatives, status="unknown")
-        entry = self.knowledge.get(topic)
-        note = self.specific_child_note() if about_specific_child(text, self._not_names) else None
-        return AskResult(topic, self._answers[topic], entry.cited(), score, alternatives, harm, "answered", note, post)
+        note = self.specific_child_note() if specific else None
+        sources = self.knowledge.get(topic).cited()
+        return AskResult(topic, self._answers[topic], sources, score, alternatives, harm, "answered", note, post)
+
+    def _signpost(self, text: str, now: dt.datetime | None) -> Reply:
+        immediate = bool(_IMMEDIATE.search(text[:MAX_HARM_CHARS]))
+        return signpost(now=now or dt.datetime.now(dt.UTC), profile=self.profile, immediate_danger=immediate)
 
     def _officer(self) -> str:
         return reach(self.profile, "cme_officer")

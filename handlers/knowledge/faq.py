@@ -202,6 +202,8 @@ def fold(text: str) -> str:
     text = re.sub(r"\bcan't\b", "can not", text.replace("won't", "will not"))
     text = re.sub(r"n't\b", " not", text)
     text = re.sub(r"'(?:s|ve|re|ll|d|m)\b", "", text)
+    # "section 436A", "s. 436A" and "s436A" are one reference.
+    text = re.sub(r"\b(?:section|sect|sec|s)\.?\s*(\d+[a-z]?)\b", r"s\1", text)
     return text.replace("'", "")
 
 
@@ -234,7 +236,7 @@ class TextReader:
         return self._known
 
     def _spell(self, word: str) -> str:
-        if word in self._known or len(word) < 6 or not word.isalpha():
+        if word in self._known or len(word) < 4 or not word.isalpha():
             return word
         if word not in self._fixed:
             if len(self._fixed) > 20_000:  # arbitrary input must not grow memory without bound
@@ -244,12 +246,19 @@ class TextReader:
 
     def _nearest(self, word: str) -> str:
         # A typo first: one slip in a short word, two in a long one. Failing that, another form of
-        # a known word ("define" / "definition"): a shared start of all but the last three letters.
-        limit = 1 if len(word) < 9 else 2
+        # a known word ("relocating" / "relocated"): a shared start of all but the last three letters
+        # and at least six ("policy" is not "police").
+        # Words under seven letters only get swapped letters ("waht"): one changed letter there
+        # usually makes another real word ("scared" / "shared", "meals" / "deals").
+        limit = 1 if len(word) < 10 else 2
         for candidate, _, _ in process.extract(word, self._choices, scorer=OSA.distance, score_cutoff=limit, limit=3):
+            if len(word) < 7 and sorted(candidate) != sorted(word):
+                continue
             if not (candidate.startswith(word) or word.startswith(candidate)):
                 return candidate
-        start = word[: max(5, len(word) - 3)]
+        if len(word) < 7:
+            return word
+        start = word[: max(6, len(word) - 3)]
         forms = [known for known in self._choices if known.startswith(start)]
         return min(forms, key=len) if forms else word
 
