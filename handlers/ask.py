@@ -4,7 +4,7 @@ The engine reads a question as the knowledge base is indexed (faq.TextReader: ty
 wording folded, filler dropped) and scores every entry with TF-IDF over word and character n-grams
 (scikit-learn). A wrong confident answer can send a child to the wrong service, so below a
 threshold it says it does not know and names the CME officer. Harm in the question puts the MASH
-signpost first. Build the engine once with `build_engine`; it is read-only afterwards.
+signpost first. Build the engine once with `build_engine` and share it (threads included).
 """
 
 from __future__ import annotations

@@ -238,11 +238,13 @@ class TextReader:
     def _spell(self, word: str) -> str:
         if word in self._known or len(word) < 4 or not word.isalpha():
             return word
-        if word not in self._fixed:
+        fixed = self._fixed.get(word)  # one look-up: another thread may clear the cache meanwhile
+        if fixed is None:
+            fixed = self._nearest(word)
             if len(self._fixed) > 20_000:  # arbitrary input must not grow memory without bound
                 self._fixed.clear()
-            self._fixed[word] = self._nearest(word)
-        return self._fixed[word]
+            self._fixed[word] = fixed
+        return fixed
 
     def _nearest(self, word: str) -> str:
         # A typo first: one slip in a short word, two in a long one. Failing that, another form of
