@@ -13,26 +13,16 @@ from handlers.fields import Invalid, parse_date
 from handlers.harm import reach
 from handlers.knowledge.profile import Profile, ProfileError
 from handlers.triage import (
+    HEADLINES,
     HOME_EDUCATED_VALUES,
     ON_ROLL_VALUES,
     Facts,
-    Outcome,
     TriageResult,
     long_date,
     triage,
 )
 
 DATE_FORMATS = "YYYY-MM-DD or day-first DD/MM/YYYY (for example 2014-05-02 or 02/05/2014)"
-OUTCOME_LABELS = {
-    Outcome.CME: "Children missing education: report it",
-    Outcome.POSSIBLE_CME: "Possibly children missing education: report it",
-    Outcome.ATTENDANCE: "Not CME: a school attendance matter",
-    Outcome.MISSING_FROM_HOME: "Missing from home: a police matter first",
-    Outcome.EHE: "Not CME: elective home education",
-    Outcome.OTHER_PROVISION: "Not CME: educated otherwise than at school",
-    Outcome.BELOW_SCHOOL_AGE: "Not CME: below compulsory school age",
-    Outcome.ABOVE_SCHOOL_AGE: "Not CME: above compulsory school age",
-}
 
 
 class UsageError(ValueError):
@@ -89,7 +79,7 @@ def facts_from_args(args: argparse.Namespace, profile: Profile) -> Facts:
 
 def summary(result: TriageResult, profile: Profile) -> str:
     """A readable answer for people at a terminal."""
-    lines = [OUTCOME_LABELS[result.outcome], "", f"Next step: {result.next_step}"]
+    lines = [HEADLINES[result.outcome], "", f"Next step: {result.next_step}"]
     if result.compulsory_school_age:
         starts, ends = result.compulsory_school_age
         lines.append(f"Compulsory school age: {long_date(starts)} to {long_date(ends)}")

@@ -14,19 +14,14 @@ from handlers.forms import Field, FormContext, FormSpec, Interjection, Section
 from handlers.harm import signpost
 from handlers.messages import Button, Choice, Reply, ReplyKind
 from handlers.report import YES_NO_UNKNOWN
-from handlers.report_triage import HEADLINES, facts_from_answers
-from handlers.triage import Outcome, compulsory_school_age, triage
+from handlers.report_triage import facts_from_answers
+from handlers.triage import HEADLINES, Outcome, compulsory_school_age, triage
 from storage.queries import save_conversation
 
 FORM_ID = "cme-check"
 RESULT_FLOW = "cme-check-result"  # a finished check kept so that /cme report can start pre-filled
 SETTLED = "_settled"  # set by the hook when the answers so far already decide the outcome
 CARRIED = ("child_dob", "missing_from_home", "on_roll", "home_educated", "awaiting_place", "other_provision")
-OUTCOME_TITLES = {
-    Outcome.CME: "This sounds like a child missing education",
-    Outcome.POSSIBLE_CME: "This may be a child missing education",
-    **HEADLINES,
-}
 
 
 def _open(answers: dict[str, Any]) -> bool:
@@ -131,7 +126,7 @@ def finish_check(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
     outcome = Reply(
         "\n".join(lines),
         kind=ReplyKind.ANSWER,
-        title=OUTCOME_TITLES.get(result.outcome),
+        title=HEADLINES[result.outcome],
         facts=facts,
         data={"outcome": result.outcome.value},
     )

@@ -154,7 +154,7 @@ def _review_input(spec: FormSpec, state: dict[str, Any], word: str) -> Turn:
         return Turn(state, [], "submit")
     visible = spec.visible_fields(state["answers"])
     target = word.removeprefix("change").strip()
-    if target.isdigit() and 1 <= int(target) <= len(visible):
+    if target.isascii() and target.isdigit() and 1 <= int(target) <= len(visible):
         spec_field = visible[int(target) - 1]
         state["stage"], state["field"] = "ask", spec_field.id
         note = f"Changing your answer. It was: {display(spec_field, state['answers'].get(spec_field.id))}"

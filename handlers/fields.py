@@ -91,7 +91,7 @@ def parse_yes_no(raw: str) -> bool:
 
 def _match_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
     lowered = text.lower().strip(" .")
-    if lowered.isdigit() and 1 <= int(lowered) <= len(choices):
+    if lowered.isascii() and lowered.isdigit() and 1 <= int(lowered) <= len(choices):
         return choices[int(lowered) - 1]
     for choice in choices:
         if lowered in (choice.value.lower(), choice.label.lower()):

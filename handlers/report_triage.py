@@ -12,7 +12,7 @@ from typing import Any
 from handlers.forms import Decision, FormContext, Interjection
 from handlers.harm import signpost
 from handlers.messages import Choice, Reply, ReplyKind
-from handlers.triage import Facts, Outcome, TriageResult, triage
+from handlers.triage import HEADLINES, Facts, Outcome, TriageResult, triage
 
 TRIAGE_FIELDS = ("child_dob", "missing_from_home", "on_roll", "home_educated", "awaiting_place", "other_provision")
 REDIRECTS = {
@@ -22,14 +22,6 @@ REDIRECTS = {
     Outcome.OTHER_PROVISION,
     Outcome.BELOW_SCHOOL_AGE,
     Outcome.ABOVE_SCHOOL_AGE,
-}
-HEADLINES = {
-    Outcome.ATTENDANCE: "A child on a school roll is an attendance matter, not CME",
-    Outcome.MISSING_FROM_HOME: "A child missing from home or care: police first",
-    Outcome.EHE: "Home education is for the EHE team, not CME",
-    Outcome.OTHER_PROVISION: "A child in other education provision is not CME",
-    Outcome.BELOW_SCHOOL_AGE: "The child is below compulsory school age",
-    Outcome.ABOVE_SCHOOL_AGE: "The child is over compulsory school age",
 }
 
 

@@ -53,6 +53,19 @@ class Outcome(StrEnum):
 _CME_ROUTE = frozenset({Outcome.CME, Outcome.POSSIBLE_CME})
 
 
+# One headline per outcome, used by the CLI, the guided check and the referral's triage notes.
+HEADLINES = {
+    Outcome.CME: "This sounds like a child missing education: report it",
+    Outcome.POSSIBLE_CME: "This may be a child missing education: report it",
+    Outcome.ATTENDANCE: "Not CME: a child on a school roll is a school attendance matter",
+    Outcome.MISSING_FROM_HOME: "Missing from home or care: a police matter first",
+    Outcome.EHE: "Not CME: elective home education is for the EHE team",
+    Outcome.OTHER_PROVISION: "Not CME: the child is educated otherwise than at school",
+    Outcome.BELOW_SCHOOL_AGE: "Not CME: the child is below compulsory school age",
+    Outcome.ABOVE_SCHOOL_AGE: "Not CME: the child is over compulsory school age",
+}
+
+
 @dataclass(frozen=True)
 class Facts:
     """What the person knows about the child's situation on the day `on`."""

@@ -84,7 +84,7 @@ def test_human_summary(capsys):
     )
     profile = bundled_profile()
     assert code == 0
-    assert out.startswith("Children missing education")
+    assert out.startswith("This sounds like a child missing education")
     assert "Next step: Report the child now" in out
     assert "Compulsory school age: 31 August 2019 to 28 June 2030" in out
     assert "do not wait" in out
