@@ -68,13 +68,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
-    while True:
-        if interactive:
-            sys.stdout.write("\nyou> ")
-            sys.stdout.flush()
-        line = stream.readline()
-        if not line:
-            return
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
+
+        while True:
+            try:
+                yield input("\nyou> ")
+            except EOFError:
+                return
+    for line in stream:
         yield line.rstrip("\n")
 
 

@@ -17,7 +17,8 @@ SUBMIT_WORDS = {"submit", "send", "send it", "yes", "y", "confirm", "done"}
 CANCEL_WORDS = {"cancel", "quit", "stop", "exit", "abandon"}
 BACK_WORDS = {"back", "go back", "previous", "undo"}
 SKIP_WORDS = {"skip", "pass", "skip it", "skip this"}
-UNKNOWN_WORDS = {"don't know", "dont know", "not known", "unknown", "n/a", "not sure"}
+# For an optional question without options these mean "nothing to give": "Any other names?" "No".
+UNKNOWN_WORDS = {"don't know", "dont know", "not known", "unknown", "n/a", "not sure", "no", "none", "nothing", "nil"}
 FORM_HELP = (
     "While answering you can type 'back' to go to the previous question, 'skip' to leave out an "
     "optional one, or 'cancel' to stop without sending anything."

@@ -152,3 +152,8 @@ def test_arbitrary_input_never_crashes_and_never_loses_a_valid_answer(messages):
         for key, value in before.items():
             if key != asked:
                 assert turn.state["answers"].get(key) == value  # only the question being answered can change
+
+
+def test_no_to_an_optional_open_question_means_nothing_to_add():
+    turn = _run("Kim", "no", "no")  # "Born?" optional date: "no" = skip, not an error
+    assert turn.state["answers"]["born"] is None and _asked(turn) == "mail"
