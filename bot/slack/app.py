@@ -1,0 +1,58 @@
+"""The bolt AsyncApp: a Web API client that retries rate limits and transient errors, and the listeners."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.slack import listeners
+from bot.slack.turns import Bridge
+
+log = logging.getLogger(__name__)
+DEFAULT_API_URL = "https://slack.com/api/"
+WEB_API_TIMEOUT = 10  # seconds; a slow Slack must not hold an outbox claim for long
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client at SLACK_API_URL (GovSlack, tests), retrying 429 (Retry-After), 500/503 and resets."""
+    base_url = settings.slack_api_url or DEFAULT_API_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=base_url,
+        timeout=WEB_API_TIMEOUT,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_bolt_app(settings: Settings, bridge: Bridge) -> AsyncApp:
+    """The bolt app with the CME listeners; signatures are checked whenever a signing secret is set."""
+    app = AsyncApp(
+        client=web_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    listeners.register(app, bridge)
+    return app
+
+
+async def warm_up(app: AsyncApp) -> None:
+    """Call auth.test once at start, so the first request from Slack can ack without waiting for it."""
+    for middleware in getattr(app, "_async_middleware_list", ()):
+        if isinstance(middleware, AsyncSingleTeamAuthorization) and middleware.auth_test_result is None:
+            middleware.auth_test_result = await app.client.auth_test()

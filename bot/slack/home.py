@@ -1,0 +1,83 @@
+"""App Home: a reporter's own concerns and their states; an officer's open cases, urgent first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.slack.ids import Action, button_id
+from bot.slack.ids import Block as BlockId
+from handlers.home import CaseLine, Home
+from handlers.messages import ActionId
+
+MAX_HOME_BLOCKS = 100
+
+
+def home_view(home: Home) -> dict[str, Any]:
+    """The App Home tab for this person."""
+    blocks = _officer(home) if home.staff else _reporter(home)
+    return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS]).to_dict()
+
+
+def _start_button() -> ActionsBlock:
+    button = ButtonElement(text="Raise a concern", action_id=Action.START_REPORT, value="report", style="primary")
+    return ActionsBlock(block_id=BlockId.ACTIONS, elements=[button])
+
+
+def _summary(case: CaseLine) -> str:
+    urgent = " · :rotating_light: *urgent*" if case.urgent else ""
+    return f"*{case.reference}*{urgent}\n{case.state_text} · raised {case.raised:%-d %b %Y}"
+
+
+def _reporter(home: Home) -> list[Block]:
+    blocks: list[Block] = [
+        HeaderBlock(block_id=BlockId.HOME_HEAD, text="Your CME concerns"),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text="Raise a concern about a child who may be missing education, or type `/cme report` anywhere. "
+                "If a child is in immediate danger, call 999."
+            )
+        ),
+        _start_button(),
+        DividerBlock(),
+    ]
+    if not home.cases:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="You haven't raised any concerns yet.")))
+    blocks.extend(SectionBlock(text=MarkdownTextObject(text=_summary(case))) for case in home.cases)
+    return blocks
+
+
+def _officer(home: Home) -> list[Block]:
+    overdue = "not tracked yet" if home.overdue_enquiries is None else str(home.overdue_enquiries)
+    counts = f"*{home.open_count}* open · *{home.urgent_count}* urgent · overdue enquiries: *{overdue}*"
+    blocks: list[Block] = [
+        HeaderBlock(block_id=BlockId.HOME_HEAD, text="Open CME cases, urgent first"),
+        ContextBlock(elements=[MarkdownTextObject(text=counts)]),
+        _start_button(),
+        DividerBlock(),
+    ]
+    if not home.cases:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="There are no open cases.")))
+    for case in home.cases:
+        button = ButtonElement(
+            text="Open case",
+            action_id=button_id(ActionId.OPEN_CASE, 0),
+            value=case.reference,
+            style="danger" if case.urgent else None,
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_summary(case)), accessory=button))
+    if len(home.cases) < home.open_count:
+        more = f"Showing {len(home.cases)} of {home.open_count}. Type `/cme status` for the list."
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+    return blocks

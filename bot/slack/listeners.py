@@ -1,0 +1,145 @@
+"""Bolt listeners: thin. Each acks at once, then translates the payload into an Inbound and renders the Replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import pages
+from bot.slack.blocks import fallback_text, message_blocks
+from bot.slack.home import home_view
+from bot.slack.ids import BUTTON_RE, COMMAND, Action, Callback
+from bot.slack.modals import message_view, working_view
+from bot.slack.turns import Bridge
+from handlers.home import home_for, open_case
+from handlers.messages import Action as Pressed
+from handlers.messages import ActionId, Address, Channel, Inbound, Reply
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, bridge: Bridge) -> None:
+    """Attach every listener of the CME app to the bolt app."""
+    Listeners(bridge).attach(app)
+
+
+class Listeners:
+    """The listeners, sharing the bridge to the core."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self.bridge = bridge
+
+    def attach(self, app: AsyncApp) -> None:
+        """Register each listener with bolt."""
+        app.command(COMMAND)(self.command)
+        app.view_submission(Callback.PAGE)(self.page)
+        app.view_submission(Callback.SIGNPOST)(self.signpost_read)
+        app.block_action(Action.FIELD)(self.field_changed)
+        app.block_action(Action.START_REPORT)(self.start_report)
+        app.block_action(BUTTON_RE[ActionId.SAY])(self.say)
+        app.block_action(BUTTON_RE[ActionId.OPEN_CASE])(self.open_case)
+        app.event("message")(self.message)
+        app.event("app_home_opened")(self.home_opened)
+        app.error(self.error)
+
+    async def command(self, ack, body: dict[str, Any], client: AsyncWebClient, respond) -> None:
+        """`/cme WORDS`: report opens the modal; anything else is the core's answer, visible only to the sender."""
+        await ack()
+        if not self.bridge.seen.first_time(f"trigger:{body.get('trigger_id')}"):
+            return  # a retried delivery of a command already handled
+        identity = self.bridge.identity(body["user_id"], body.get("team_id"))
+        text = " ".join(str(body.get("text") or "").split())
+        if text.split(" ", 1)[0].lower() == "report":
+            await pages.open_report(self.bridge, client, body["trigger_id"], identity)
+            return
+        address = Address(Channel.SLACK, body.get("channel_id") or identity.user_id, identity.user_id)
+        replies = await self.bridge.turn(Inbound(identity, address, text=f"{COMMAND} {text}".strip()))
+        await respond(response_type="ephemeral", replace_original=False, **_message(replies))
+
+    async def page(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A form page was submitted."""
+        await pages.submit_page(self.bridge, client, ack, body)
+
+    async def signpost_read(self, ack, body: dict[str, Any]) -> None:
+        """The signpost step's Continue."""
+        await pages.continue_after_signpost(self.bridge, ack, body)
+
+    async def field_changed(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """An answer that shows or hides other fields changed."""
+        await ack()
+        if body.get("view"):
+            await pages.rerender(self.bridge, client, body)
+
+    async def start_report(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """App Home's "Raise a concern" button."""
+        await ack()
+        identity = _who(self.bridge, body)
+        await pages.open_report(self.bridge, client, body["trigger_id"], identity)
+
+    async def say(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A quick-reply button in the DM conversation: its value is sent as if typed."""
+        await ack()
+        action = body["actions"][0]
+        if not self.bridge.seen.first_time(f"action:{body['user']['id']}:{action.get('action_ts')}"):
+            return
+        identity = _who(self.bridge, body)
+        channel = (body.get("channel") or {}).get("id") or identity.user_id
+        pressed = Pressed(ActionId.SAY, str(action.get("value", "")))
+        inbound = Inbound(identity, Address(Channel.SLACK, channel, identity.user_id), action=pressed)
+        await _post(client, channel, await self.bridge.turn(inbound))
+
+    async def open_case(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """An officer opens a case from App Home or a notification: a modal, and the opening is recorded."""
+        await ack()
+        identity = _who(self.bridge, body)
+        reference = str(body["actions"][0].get("value", ""))
+        inbound = Inbound(identity, pages.dm(identity), action=Pressed(ActionId.OPEN_CASE, reference))
+        work = self.bridge.background(asyncio.to_thread(open_case, self.bridge.router, inbound, reference))
+        try:
+            opened = await client.views_open(trigger_id=body["trigger_id"], view=working_view())
+        except SlackApiError as exc:
+            log.warning("views.open failed (%s)", exc.response.get("error"))
+            return
+        view = message_view(await work, title="Case", callback=Callback.CASE)
+        await client.views_update(view_id=opened["view"]["id"], view=view)
+
+    async def message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        """A message in the app's DM: the conversational path, the same as the terminal chat."""
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return  # edits, joins, other bots: not a person talking to us
+        if not self.bridge.seen.first_time(f"event:{body.get('event_id')}"):
+            return  # Slack's retry (X-Slack-Retry-Num) of a message already answered
+        identity = self.bridge.identity(event["user"], body.get("team_id"))
+        address = Address(Channel.SLACK, event["channel"], identity.user_id)
+        inbound = Inbound(identity, address, text=event.get("text") or "", event_id=body.get("event_id"))
+        await _post(client, event["channel"], await self.bridge.turn(inbound))
+
+    async def home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        """App Home: the person's own concerns, or an officer's open cases."""
+        if event.get("tab", "home") != "home":
+            return
+        identity = self.bridge.identity(event["user"], body.get("team_id"))
+        home = await asyncio.to_thread(home_for, self.bridge.core, identity)
+        await client.views_publish(user_id=identity.user_id, view=home_view(home))
+
+    async def error(self, error: Exception) -> None:
+        """Log failures by type only: payloads can hold a child's details."""
+        log.error("Slack listener failed (%s)", type(error).__name__)
+
+
+def _who(bridge: Bridge, body: dict[str, Any]):
+    return bridge.identity(body["user"]["id"], (body.get("team") or {}).get("id") or body["user"].get("team_id"))
+
+
+def _message(replies: list[Reply]) -> dict[str, Any]:
+    return {"text": fallback_text(replies), "blocks": message_blocks(replies)}
+
+
+async def _post(client: AsyncWebClient, channel: str, replies: list[Reply]) -> None:
+    if replies:
+        await client.chat_postMessage(channel=channel, **_message(replies))

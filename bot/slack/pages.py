@@ -1,0 +1,157 @@
+"""The modal path of a whole form: open it, answer each page's submission, show signposts and the confirmation.
+
+A page's submission must be answered on the ack itself (inline errors, the next page), so the core
+gets ACK_BUDGET seconds; if the database is slower, the modal shows "working" and is updated after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.modals import decode_form, form_values, message_view, page_view, signpost_view, working_view
+from bot.slack.turns import Bridge
+from handlers.forms import FormSpec
+from handlers.messages import Address, Channel, FormView, Identity, Inbound, Reply, ReplyKind
+
+log = logging.getLogger(__name__)
+ACK_BUDGET = 2.0  # seconds: Slack gives up at 3, and the network needs some of that
+ERROR_LIMIT = 150
+
+
+@dataclass
+class Step:
+    """What to do after a page: the ack, and the same view for a views.update when the ack has gone."""
+
+    ack: dict[str, Any]
+    view: dict[str, Any]
+
+
+def dm(identity: Identity) -> Address:
+    """The person's DM with the app (chat.postMessage to a user id posts there)."""
+    return Address(Channel.SLACK, identity.user_id, identity.user_id)
+
+
+async def open_report(bridge: Bridge, client: AsyncWebClient, trigger_id: str, identity: Identity) -> None:
+    """Open the referral modal: the view at once (the trigger id lasts 3 s), its first page when the core answers."""
+    inbound = Inbound(identity, dm(identity), text="/cme report", wants_form=True)
+    work = bridge.background(bridge.turn(inbound))  # the draft is made while Slack opens the modal
+    try:
+        opened = await client.views_open(trigger_id=trigger_id, view=working_view())
+    except SlackApiError as exc:
+        log.warning("views.open failed (%s)", exc.response.get("error"))
+        return
+    replies = await work
+    await _update(client, opened["view"]["id"], first_view(bridge, replies))
+
+
+def first_view(bridge: Bridge, replies: list[Reply]) -> dict[str, Any]:
+    """The modal for the answer to /cme report: the first page, or what went wrong."""
+    page = next((r for r in replies if r.form is not None), None)
+    if page is None:
+        return message_view(replies, title="CME concern")
+    notes = [r for r in replies if r is not page]
+    return page_view(_spec(bridge, page.form), page.form, notes)
+
+
+async def submit_page(bridge: Bridge, client: AsyncWebClient, ack, body: dict[str, Any]) -> None:
+    """Answer one page's submission on the ack when the core is quick enough, else after it."""
+    view = body["view"]
+    form = decode_form(view.get("private_metadata", ""))
+    if form is None:
+        await ack(response_action="update", view=message_view([_stale()], title="CME concern"))
+        return
+    identity = bridge.identity(body["user"]["id"], (body.get("team") or {}).get("id"))
+    values = {"_draft": form.draft_id, "_section": form.section_id, **form_values(view)}
+    inbound = Inbound(identity, dm(identity), form_id=form.form_id, form_values=values, event_id=view.get("id"))
+    work = bridge.background(bridge.turn(inbound, after=_confirm_once(bridge, identity)))
+    shown = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    try:
+        replies = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
+    except TimeoutError:
+        await ack(response_action="update", view=working_view())
+        step = next_step(bridge, await work, shown)
+        await _update(client, view["id"], step.view)
+    else:
+        step = next_step(bridge, replies, shown)
+        await ack(**step.ack)
+
+
+def _confirm_once(bridge: Bridge, identity: Identity):
+    """After a page's turn: queue the confirmation message, once per case whatever the retries and clicks."""
+
+    def after(replies: list[Reply]) -> None:
+        confirmation = next((r for r in replies if r.kind is ReplyKind.CONFIRMATION), None)
+        if confirmation is not None:
+            bridge.send_once(f"confirmation:{confirmation.data.get('reference')}", dm(identity), replies)
+
+    return after
+
+
+def next_step(bridge: Bridge, replies: list[Reply], shown: set[str]) -> Step:
+    """The modal's next step for the core's replies to a page."""
+    page = next((r for r in replies if r.form is not None), None)
+    notes = [r for r in replies if r is not page]
+    if page is not None and page.form.errors:
+        return _errors(bridge, page.form, notes, shown)
+    if page is not None:
+        signposts = [r for r in notes if r.kind is ReplyKind.SIGNPOST]
+        others = [r for r in notes if r.kind is not ReplyKind.SIGNPOST]
+        if signposts:
+            view = signpost_view(signposts, others, page.form)
+        else:
+            view = page_view(_spec(bridge, page.form), page.form, notes)
+        return Step({"response_action": "update", "view": view}, view)
+    done = any(r.kind is ReplyKind.CONFIRMATION for r in replies)
+    view = message_view(replies, title="Concern raised" if done else "CME concern")
+    return Step({"response_action": "update", "view": view}, view)
+
+
+def _errors(bridge: Bridge, form: FormView, notes: list[Reply], shown: set[str]) -> Step:
+    view = page_view(_spec(bridge, form), form, notes)
+    if set(form.errors) <= shown:  # Slack can only mark input blocks that are on the page
+        errors = {k: v if len(v) <= ERROR_LIMIT else v[: ERROR_LIMIT - 1] + "…" for k, v in form.errors.items()}
+        return Step({"response_action": "errors", "errors": errors}, view)
+    return Step({"response_action": "update", "view": view}, view)
+
+
+async def continue_after_signpost(bridge: Bridge, ack, body: dict[str, Any]) -> None:
+    """The person has read the signpost: show the page it was holding."""
+    form = decode_form(body["view"].get("private_metadata", ""))
+    if form is None:
+        await ack(response_action="update", view=message_view([_stale()], title="CME concern"))
+        return
+    await ack(response_action="update", view=page_view(_spec(bridge, form), form))
+
+
+async def rerender(bridge: Bridge, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    """Show or hide the fields that depend on the answer just changed."""
+    view = body["view"]
+    form = decode_form(view.get("private_metadata", ""))
+    if form is None:
+        return
+    current = page_view(_spec(bridge, form), replace(form, values=form_values(view)))
+    try:
+        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=current)
+    except SlackApiError as exc:  # hash_conflict: a newer update won; that one shows the right fields
+        log.info("views.update skipped (%s)", exc.response.get("error"))
+
+
+async def _update(client: AsyncWebClient, view_id: str, view: dict[str, Any]) -> None:
+    try:
+        await client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.update failed (%s)", exc.response.get("error"))
+
+
+def _spec(bridge: Bridge, form: FormView) -> FormSpec:
+    return bridge.router.flows[form.form_id].spec
+
+
+def _stale() -> Reply:
+    return Reply("That form page is out of date. Please start again with /cme report.", kind=ReplyKind.ERROR)

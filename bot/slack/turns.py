@@ -1,0 +1,128 @@
+"""The bridge from Slack listeners to the core: identities, one turn at a time per person, de-duplication.
+
+The core is synchronous, so each turn runs in a worker thread and the event loop (and every other
+request's ack) never waits on the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from bot.notify import OutboxSender
+from bot.slack.blocks import reply_to_json
+from handlers.core import Core
+from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind
+from handlers.router import Router
+from storage.db import unit_of_work
+from storage.models import Outbox
+from storage.queries import enqueue
+
+log = logging.getLogger(__name__)
+After = Callable[[list[Reply]], None]
+SEEN_FOR_SECONDS = 15 * 60  # Slack's last retry comes about 5 minutes after the first delivery
+SEEN_MAX = 20_000
+DELIVER_NOW = (ReplyKind.SIGNPOST, ReplyKind.CONFIRMATION, ReplyKind.ALERT)
+
+
+class Seen:
+    """Keys of deliveries already handled (event ids, trigger ids), forgotten after a while."""
+
+    def __init__(self, ttl: float = SEEN_FOR_SECONDS, limit: int = SEEN_MAX) -> None:
+        self.ttl, self.limit = ttl, limit
+        self._at: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, key: str) -> bool:
+        """True the first time `key` is offered within the ttl, False for a repeat."""
+        now = time.monotonic()
+        while self._at and (len(self._at) > self.limit or next(iter(self._at.values())) < now - self.ttl):
+            self._at.popitem(last=False)
+        if key in self._at:
+            return False
+        self._at[key] = now
+        return True
+
+
+class Bridge:
+    """What the listeners need: the router behind a per-person lock, the outbox, background tasks."""
+
+    def __init__(self, core: Core, router: Router, outbox: OutboxSender) -> None:
+        self.core, self.router, self.outbox = core, router, outbox
+        self.seen = Seen()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._delivering = False
+        self._again = False
+
+    @staticmethod
+    def identity(user_id: str, team_id: str | None) -> Identity:
+        """The Slack user as the core knows them: slack:TEAM:USER."""
+        return Identity(Channel.SLACK, user_id, team_id or "unknown")
+
+    async def turn(self, inbound: Inbound, after: After | None = None) -> list[Reply]:
+        """Run one core turn in a worker thread, one at a time per person (keeps a double click in order).
+
+        `after` runs in the same thread under the same lock, so what it records follows the turn's order.
+        """
+        # One small lock per person who ever wrote: bounded by the workspace's size.
+        lock = self._locks.setdefault(inbound.identity.key, asyncio.Lock())
+        async with lock:
+            replies = await asyncio.to_thread(self._handle, inbound, after)
+        if any(r.kind in DELIVER_NOW for r in replies):
+            self.background(self.deliver_now())
+        return replies
+
+    def _handle(self, inbound: Inbound, after: After | None) -> list[Reply]:
+        replies = self.router.handle(inbound)
+        if after is not None:
+            after(replies)
+        return replies
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        """Run `work` after the ack; keep a reference so it isn't collected mid-way."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Slack background work failed (%s)", type(task.exception()).__name__)
+
+    async def deliver_now(self) -> None:
+        """Send urgent alerts and confirmations at once; concurrent calls coalesce into one more pass."""
+        self._again = True
+        if self._delivering:
+            return
+        self._delivering = True
+        try:
+            while self._again:
+                self._again = False
+                await self.outbox.deliver_pending()
+        except Exception as exc:  # the scheduler tries again in 10 s
+            log.warning("immediate outbox delivery failed (%s)", type(exc).__name__)
+        finally:
+            self._delivering = False
+
+    def send_once(self, key: str, address: Address, replies: list[Reply]) -> None:
+        """Queue a message for one person exactly once across retries and replicas (the outbox de-duplicates).
+
+        Synchronous: call it from a turn's `after`; the turn's deliver_now sends it.
+        """
+        now = self.core.clock()
+        row = Outbox(
+            kind="slack.message",
+            dedupe_key=f"slack:{key}",
+            recipient=address.to_dict(),
+            text=replies[0].text if replies else "",
+            payload={"replies": [reply_to_json(r) for r in replies]},
+            created_at=now,
+            not_before=now,
+        )
+        with unit_of_work(self.core.engine) as session:
+            enqueue(session, row)

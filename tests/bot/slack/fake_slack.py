@@ -1,0 +1,162 @@
+"""A local stand-in for the Slack Web API (and response URLs, and Socket Mode's websocket) on aiohttp.
+
+It records every call and answers the way Slack does, including `ratelimited` with Retry-After and
+`hash_conflict` on a stale views.update. Tests and the benchmark point SLACK_API_URL at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+JSON_FIELDS = ("view", "blocks", "attachments")
+TEAM_ID = "T0COUNCIL"
+BOT_USER = "U0BOT"
+
+
+@dataclass
+class Call:
+    """One Web API call as the stand-in received it."""
+
+    method: str
+    args: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class Failure:
+    """An answer to give instead of success, `times` times."""
+
+    status: int
+    error: str
+    retry_after: int | None = None
+    times: int = 1
+
+
+class FakeSlack:
+    """The Web API stand-in: start(), then read `calls`, `views`, `responses`; fail() queues errors."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[Call] = []  # posts to response_url
+        self.views: dict[str, dict[str, Any]] = {}
+        self.failures: dict[str, list[Failure]] = {}
+        self.delays: dict[str, float] = {}
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_acks: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> str:
+        """Listen on a free local port; returns the base URL."""
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_get("/link", self._socket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def close(self) -> None:
+        """Stop listening."""
+        for ws in self.sockets:
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def fail(self, method: str, *, status: int = 200, error: str, retry_after: int | None = None, times: int = 1):
+        """Answer the next `times` calls of `method` with an error (HTTP 429 + Retry-After for rate limits)."""
+        self.failures.setdefault(method, []).append(Failure(status, error, retry_after, times))
+
+    def of(self, method: str) -> list[Call]:
+        """The calls of one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until `method` has been called `count` times."""
+        deadline = time.monotonic() + timeout
+        while len(self.of(method)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{method} called {len(self.of(method))} times, expected {count}")
+            await asyncio.sleep(0.01)
+        return self.of(method)
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        args = dict(await request.post())
+        for name in JSON_FIELDS:
+            if isinstance(args.get(name), str):
+                args[name] = json.loads(args[name])
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        self.calls.append(Call(method, args))
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
+        failure = self._next_failure(method)
+        if failure is not None:
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+        return web.json_response(self._answer(method, args))
+
+    def _next_failure(self, method: str) -> Failure | None:
+        queue = self.failures.get(method) or []
+        if not queue:
+            return None
+        failure = queue[0]
+        failure.times -= 1
+        if failure.times <= 0:
+            queue.pop(0)
+        return failure
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "team_id": TEAM_ID, "user_id": BOT_USER, "bot_id": "B0BOT", "team": "Council"}
+        if method in ("views.open", "views.update", "views.publish"):
+            return self._view(method, args)
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": args.get("channel"), "ts": f"{time.time():.6f}", "message": args}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http", "ws", 1) + "/link"}
+        return {"ok": True}
+
+    def _view(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = args.get("view_id") if method == "views.update" else f"V{next(self._ids):04d}"
+        if method == "views.update":
+            current = self.views.get(view_id)
+            if current is None:
+                return {"ok": False, "error": "not_found"}
+            if args.get("hash") and args["hash"] != current["hash"]:
+                return {"ok": False, "error": "hash_conflict"}
+        view = {**args["view"], "id": view_id, "hash": f"h{next(self._ids)}"}
+        if method != "views.publish":
+            self.views[view_id] = view
+        return {"ok": True, "view": view}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(Call(request.match_info["key"], await request.json()))
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+        return ws

@@ -1,0 +1,159 @@
+"""The referral as a Slack modal, end to end over signed HTTP: pages, inline errors, harm, double submit, slow core."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlmodel import Session, select
+
+from bot.app import CONTEXT_KEY
+from bot.slack import pages
+from bot.slack.ids import Callback
+from storage.db import make_engine
+from storage.models import Case
+from tests.bot.slack.slack_driver import fill, inputs, running, text_of
+
+CHILD = {
+    "child_forenames": "Zephyrine",
+    "child_surname": "Quillfeather",
+    "child_dob": "2014-05-02",
+    "missing_from_home": "no",
+    "on_roll": "no",
+    "home_educated": "no",
+    "awaiting_place": "no",
+    "other_provision": "no",
+}
+HARM = {"immediate_danger": "no", "harm_indicators": ["abuse-neglect"]}
+CALM = {"immediate_danger": "no", "harm_indicators": ["none"]}
+REASON = {"reason": "contact-failed", "destination_known": "no"}
+REFERRER = {"referrer_name": "Sam Nurse", "referrer_role": "School nurse", "referrer_agency": "NHS"}
+
+
+async def opened_modal(slack, user):
+    """Type /cme report; returns the first page as Slack shows it."""
+    status, body = await user.command("report")
+    assert (status, body) == (200, "")
+    await slack.fake.wait_for("views.update")
+    view_id = slack.fake.of("views.open")[-1].args.get("view_id") or slack.fake.of("views.update")[-1].args["view_id"]
+    return slack.fake.views[view_id]
+
+
+async def page(user, view, values, expect="update"):
+    """Submit a page; returns the view Slack shows next (or the ack for errors)."""
+    status, ack = await user.submit(fill(view, values))
+    assert status == 200
+    assert ack["response_action"] == expect, ack
+    return {**ack["view"], "id": view["id"], "hash": "next"} if expect == "update" else ack
+
+
+async def child_page(slack, user, values=CHILD):
+    """The first page with the fields that appear once 'on roll' and 'home educated' are answered."""
+    view = await opened_modal(slack, user)
+    assert "awaiting_place" not in inputs(view)
+    status, _ = await user.change(view, {"on_roll": "no", "home_educated": "no"}, "home_educated")
+    assert status == 200
+    await slack.fake.wait_for("views.update", 2)
+    view = slack.fake.views[view["id"]]
+    assert {"awaiting_place", "other_provision"} <= set(inputs(view))
+    return await page(user, view, values)
+
+
+def cases(db_url):
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        found = session.exec(select(Case)).all()
+    engine.dispose()
+    return found
+
+
+def test_modal_end_to_end_with_harm_signpost_and_double_submit(db_url):
+    async def scenario():
+        async with running(db_url) as slack:
+            sam = slack.user("U0REPORTER", "sam.nurse")
+            view = await child_page(slack, sam)
+            assert inputs(view) == ["immediate_danger", "harm_indicators"]
+            signpost = await page(sam, view, HARM)
+            assert signpost["callback_id"] == Callback.SIGNPOST
+            assert "MASH" in text_of(signpost["blocks"]) and "0161 253 5678" in text_of(signpost["blocks"])
+            view = await page(sam, signpost, {})
+            assert inputs(view) == ["mash_contacted"]
+            for values in ({"mash_contacted": "yes"}, {}, {}, REASON):
+                view = await page(sam, view, values)
+            assert view["submit"]["text"] == "Send" and inputs(view)[0] == "referrer_name"
+            first, second = await asyncio.gather(sam.submit(fill(view, REFERRER)), sam.submit(fill(view, REFERRER)))
+            [case] = cases(db_url)
+            for status, ack in (first, second):
+                assert status == 200 and case.reference in text_of(ack["view"]["blocks"])
+            assert case.urgent
+            await asyncio.sleep(0.3)  # let the outbox deliver
+            to_sam = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "U0REPORTER"]
+            assert len(to_sam) == 1
+            assert case.reference in text_of(to_sam[0].args["blocks"]) and "MASH" in text_of(to_sam[0].args["blocks"])
+            officers = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "C0OFFICERS"]
+            assert len(officers) == 2 and "URGENT" in officers[0].args["text"]
+            assert not any("Zephyrine" in str(c.args) or "Quillfeather" in str(c.args) for c in officers)
+            assert officers[-1].args["blocks"][-1]["elements"][0]["value"] == case.reference
+
+    asyncio.run(scenario())
+
+
+def test_errors_come_back_inline_on_the_right_blocks(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            view = await opened_modal(slack, sam)
+            bad = {"child_forenames": "Zephyrine", "child_dob": "2031-01-01", "missing_from_home": "no"}
+            bad.update(on_roll="yes", child_postcode="NOT A CODE")
+            ack = await page(sam, view, bad, expect="errors")
+            assert set(ack["errors"]) == {"child_dob", "child_surname", "child_postcode"}
+            assert "future" in ack["errors"]["child_dob"] and "required" in ack["errors"]["child_surname"]
+            # A question that now applies but isn't on the page yet: the page comes back with it, marked.
+            shown = await page(sam, view, {k: v for k, v in CHILD.items() if k in inputs(view)})
+            assert "awaiting_place" in inputs(shown) and "This is required." in text_of(shown["blocks"])
+            assert cases(slack_db) == []
+
+    asyncio.run(scenario())
+
+
+def test_calm_referral_has_no_signpost_step_and_confirms_once(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            view = await child_page(slack, sam)
+            view = await page(sam, view, CALM)
+            assert view["callback_id"] == Callback.PAGE and inputs(view)[0] == "parent_names"
+            for values in ({}, {}, REASON):
+                view = await page(sam, view, values)
+            done = await page(sam, view, REFERRER)
+            [case] = cases(slack_db)
+            assert not case.urgent and "Concern raised" in done["title"]["text"]
+            assert "MASH" not in text_of(done["blocks"])
+
+    asyncio.run(scenario())
+
+
+def test_acks_at_once_when_the_core_is_slow(slack_db, monkeypatch):
+    monkeypatch.setattr(pages, "ACK_BUDGET", 0.2)
+
+    async def scenario():
+        async with running(slack_db) as slack:
+            router = slack.client.server.app[CONTEXT_KEY].router
+            handle = router.handle
+            monkeypatch.setattr(router, "handle", lambda inbound: (time.sleep(0.6), handle(inbound))[1])
+            sam = slack.user("U0REPORTER")
+            started = time.perf_counter()
+            status, _ = await sam.command("report")
+            assert status == 200 and time.perf_counter() - started < 0.3
+            await slack.fake.wait_for("views.open")
+            assert not slack.fake.of("views.update")  # the modal is open before the core has answered
+            [filled] = await slack.fake.wait_for("views.update")
+            view = slack.fake.views[filled.args["view_id"]]
+            started = time.perf_counter()
+            on_roll = {"child_forenames": "Zeph", "child_surname": "Q", "missing_from_home": "no", "on_roll": "yes"}
+            status, ack = await sam.submit(fill(view, on_roll))
+            assert ack["view"]["callback_id"] == Callback.WORKING and time.perf_counter() - started < 0.5
+            await slack.fake.wait_for("views.update", 2)
+            assert inputs(slack.fake.views[view["id"]]) == ["immediate_danger", "harm_indicators"]
+
+    asyncio.run(scenario())
