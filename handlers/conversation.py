@@ -78,11 +78,11 @@ def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> 
 
 def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: FormContext) -> Turn:
     spec_field = spec.field(state["field"])
-    if word in SKIP_WORDS:
+    nothing = word in UNKNOWN_WORDS and not spec_field.choices and not spec_field.required
+    if word in SKIP_WORDS or nothing:
         if spec_field.required:
-            return Turn(
-                state, [question_reply(spec, spec_field, state["answers"], note="This question can't be skipped.")]
-            )
+            note = "This question can't be skipped: it is needed to act on the concern."
+            return Turn(state, [question_reply(spec, spec_field, state["answers"], note=note)])
         value = None
     else:
         try:
