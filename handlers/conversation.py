@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.fields import Invalid, parse_choice
+from handlers.fields import Invalid, Kind, parse_choice
 from handlers.forms import Decision, FormContext, FormSpec, display, parse_value, question_reply
 from handlers.messages import Button, Reply, ReplyKind
 
@@ -78,7 +78,8 @@ def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> 
 
 def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: FormContext) -> Turn:
     spec_field = spec.field(state["field"])
-    nothing = word in UNKNOWN_WORDS and not spec_field.choices and not spec_field.required
+    open_question = spec_field.kind not in (Kind.YES_NO, Kind.CHOICE, Kind.MULTI_CHOICE)
+    nothing = word in UNKNOWN_WORDS and open_question and not spec_field.required
     if word in SKIP_WORDS or nothing:
         if spec_field.required:
             note = "This question can't be skipped: it is needed to act on the concern."
