@@ -192,3 +192,8 @@ def test_mentions_harm_stays_quiet_on_ordinary_text(text):
 
 def test_matched_terms_are_listed_once_each():
     assert matched_harm_terms("groomed, groomed and grooming; in danger") == ["in danger", "grooming"]
+
+
+@pytest.mark.parametrize("text", ["She says she is scared to go home", "he's terrified of his stepdad"])
+def test_fear_of_home_is_harm(text):
+    assert mentions_harm(text)
