@@ -70,7 +70,8 @@ def _line(case: Case, core: Core) -> CaseLine:
 
 def open_case(router: Router, inbound: Inbound, reference: str) -> list[Reply]:
     """An officer opens a case: the case command when there is one, else its status; the opening is recorded."""
-    reference = reference.strip().upper()[:40]
+    words = reference.split()  # "CME-2026-0042" or the command "/cme case CME-2026-0042"
+    reference = words[-1].upper()[:40] if words else ""
     if "case" in router.commands:  # the case command records its own viewing
         return router.handle(replace(inbound, text=f"/cme case {reference}", action=None))
     core = router.core

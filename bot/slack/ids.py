@@ -38,7 +38,11 @@ class Action(StrEnum):
 
 
 # Slack wants action ids unique within a block, so buttons carry ":n" after the shared id.
-BUTTON_RE = {action: re.compile(rf"^{re.escape(action.value)}(:\d+)?$") for action in ActionId}
+OPEN_CASE_RE = re.compile(rf"^{ActionId.OPEN_CASE.value}(:\d+)?$")
+# Every other shared button stands for what it would be to type its value (quick replies, officer actions).
+TYPED_RE = re.compile(
+    rf"^({'|'.join(re.escape(a.value) for a in ActionId if a is not ActionId.OPEN_CASE)})(:\d+)?$"
+)
 
 
 def button_id(action: ActionId, index: int) -> str:

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import pages
 from bot.slack.blocks import fallback_text, message_blocks
 from bot.slack.home import home_view
-from bot.slack.ids import BUTTON_RE, COMMAND, Action, Callback
+from bot.slack.ids import COMMAND, OPEN_CASE_RE, TYPED_RE, Action, Callback
 from bot.slack.modals import message_view, working_view
 from bot.slack.turns import Bridge
 from handlers.home import home_for, open_case
@@ -41,8 +41,8 @@ class Listeners:
         app.view_submission(Callback.SIGNPOST)(self.signpost_read)
         app.block_action(Action.FIELD)(self.field_changed)
         app.block_action(Action.START_REPORT)(self.start_report)
-        app.block_action(BUTTON_RE[ActionId.SAY])(self.say)
-        app.block_action(BUTTON_RE[ActionId.OPEN_CASE])(self.open_case)
+        app.block_action(TYPED_RE)(self.say)
+        app.block_action(OPEN_CASE_RE)(self.open_case)
         app.event("message")(self.message)
         app.event("app_home_opened")(self.home_opened)
         app.error(self.error)
@@ -82,7 +82,7 @@ class Listeners:
         await pages.open_report(self.bridge, client, body["trigger_id"], identity)
 
     async def say(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
-        """A quick-reply button in the DM conversation: its value is sent as if typed."""
+        """A quick reply or an officer's action button: its value is sent as if typed."""
         await ack()
         action = body["actions"][0]
         if not self.bridge.seen.first_time(f"action:{body['user']['id']}:{action.get('action_ts')}"):

@@ -1,0 +1,99 @@
+"""Commands, the DM conversation, retries and signatures, over signed HTTP as Slack sends them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from sqlmodel import Session, select
+
+from storage.db import make_engine
+from storage.models import Conversation
+from tests.bot.slack.slack_driver import running, text_of
+
+
+def drafts(db_url):
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        found = session.exec(select(Conversation)).all()
+    engine.dispose()
+    return found
+
+
+def test_commands_answer_privately_and_unknown_words_get_help(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            for text in ("help", "", "frobnicate the widgets", "status"):
+                status, body = await sam.command(text)
+                assert (status, body) == (200, "")
+            await asyncio.sleep(0.2)
+            answers = [call.args for call in slack.fake.responses]
+            assert len(answers) == 4 and all(a["response_type"] == "ephemeral" for a in answers)
+            assert "/cme report" in text_of(answers[0]["blocks"]) and "/cme report" in text_of(answers[1]["blocks"])
+            assert "frobnicate" in text_of(answers[2]["blocks"]) and "/cme report" in text_of(answers[2]["blocks"])
+            assert "haven't raised any concerns" in text_of(answers[3]["blocks"])
+            assert not slack.fake.of("views.open")
+
+    asyncio.run(scenario())
+
+
+def test_dm_conversation_is_the_terminal_chat_and_buttons_answer(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            assert (await sam.dm("report"))[0] == 200
+            [first] = await slack.fake.wait_for("chat.postMessage")
+            assert first.args["channel"] == "DU0REPORTER" and "first name" in text_of(first.args["blocks"])
+            await sam.dm("Zephyrine")
+            await sam.dm("Quillfeather")
+            await sam.dm("skip")
+            asked = (await slack.fake.wait_for("chat.postMessage", 4))[-1].args["blocks"]
+            assert "missing from home" in text_of(asked)
+            yes_no = next(b for b in asked if b["type"] == "actions")["elements"]
+            assert [b["text"]["text"] for b in yes_no] == ["Yes", "No"]
+            no = yes_no[1]
+            await sam.click(no["action_id"], no["value"], channel={"id": "DU0REPORTER", "name": "directmessage"})
+            nxt = (await slack.fake.wait_for("chat.postMessage", 5))[-1].args
+            assert nxt["channel"] == "DU0REPORTER" and "school roll" in text_of(nxt["blocks"])
+            assert drafts(slack_db)[0].state["answers"]["missing_from_home"] is False
+
+    asyncio.run(scenario())
+
+
+def test_retried_deliveries_are_handled_once(db_url):
+    async def scenario():
+        async with running(db_url) as slack:
+            sam = slack.user("U0REPORTER")
+            await sam.dm("report", event_id="Ev0RETRIED1")
+            status, _ = await sam.dm("report", event_id="Ev0RETRIED1", headers={"X-Slack-Retry-Num": "1"})
+            assert status == 200
+            await sam.command("report", trigger_id="1234.5678.retried")
+            await sam.command(
+                "report",
+                trigger_id="1234.5678.retried",
+                headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+            )
+            await slack.fake.wait_for("views.update")
+            await asyncio.sleep(0.2)
+            assert len(slack.fake.of("chat.postMessage")) == 1
+            assert len(slack.fake.of("views.open")) == 1
+
+    asyncio.run(scenario())
+
+
+def test_forged_or_stale_signatures_are_refused_and_change_nothing(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            calls_before = len(slack.fake.calls)
+            assert (await sam.command("report", secret="not-the-signing-secret"))[0] == 401
+            assert (await sam.dm("report", timestamp=int(time.time()) - 6 * 60))[0] == 401
+            body = json.dumps({"type": "event_callback", "event": {"type": "message", "text": "report"}})
+            status, _ = await slack.post(body, "application/json", headers={"X-Slack-Signature": "v0=" + "0" * 64})
+            assert status == 401
+            await asyncio.sleep(0.2)
+            assert len(slack.fake.calls) == calls_before and drafts(slack_db) == []
+
+    asyncio.run(scenario())
