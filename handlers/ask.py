@@ -255,14 +255,13 @@ def _did_you_mean(engine: AskEngine, topics: list[str]) -> tuple[Button, ...]:
 
 def _answer_reply(engine: AskEngine, result: AskResult, topic: str, now: dt.datetime) -> Reply:
     text = result.answer + (f"\n\n{result.note}" if result.note else "")
-    text += "\n\nOr did you mean one of these?" if result.alternatives else ""
     data = {"topic": topic, "score": round(result.score, 4), "sources": [s.to_dict() for s in result.sources]}
     facts = tuple(("Source", f"{s.title}: {s.url}") for s in result.sources)
     reply = Reply(text=text, kind=ReplyKind.ANSWER, title=engine.title_of(topic), facts=facts, data=data)
     if topic == CONTACTS_TOPIC:  # the live directory says who answers at this hour
         directory = contacts_reply(engine.profile, now)
         reply = replace(reply, text=directory.text, facts=directory.facts + facts, data={**directory.data, **data})
-    return replace(reply, buttons=_did_you_mean(engine, result.alternatives))
+    return reply
 
 
 def ask_replies(engine: AskEngine, question: str, *, now: dt.datetime) -> list[Reply]:
@@ -271,6 +270,9 @@ def ask_replies(engine: AskEngine, question: str, *, now: dt.datetime) -> list[R
     replies = [result.signpost] if result.signpost is not None else []
     if result.topic is not None:
         replies.append(_answer_reply(engine, result, result.topic, now))
+        if result.alternatives:  # its own message, so the offer sits with its buttons after the sources
+            buttons = _did_you_mean(engine, result.alternatives)
+            replies.append(Reply(text="Or did you mean one of these?", kind=ReplyKind.INFO, buttons=buttons))
     elif result.status == "help":
         buttons = tuple(Button(e, f"/cme ask {e}") for e in EXAMPLES)
         replies.append(Reply(text=result.answer, kind=ReplyKind.HELP, title="What I can answer", buttons=buttons))

@@ -155,8 +155,10 @@ def test_a_close_call_offers_did_you_mean_buttons(engine):
     result = engine.ask("legal duty", now=OFFICE)
     assert result.topic in {"la-legal-duty", "parent-duty"} and result.alternatives
     assert set(result.alternatives) | {result.topic} == {"la-legal-duty", "parent-duty"}
-    reply = ask_replies(engine, "legal duty", now=OFFICE)[0]
-    assert [b.value for b in reply.buttons] == [f"/cme ask {engine.title_of(t)}" for t in result.alternatives]
+    answer, offer = ask_replies(engine, "legal duty", now=OFFICE)
+    assert answer.data["topic"] == result.topic and not answer.buttons
+    assert offer.text.startswith("Or did you mean")
+    assert [b.value for b in offer.buttons] == [f"/cme ask {engine.title_of(t)}" for t in result.alternatives]
 
 
 def test_a_vague_question_offers_topics_instead_of_guessing(engine):
