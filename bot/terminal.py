@@ -18,6 +18,7 @@ from typing import TextIO
 from bot.config import Settings
 from bot.wiring import build
 from handlers.core import Core
+from handlers.digest import reply_of
 from handlers.knowledge.profile import ProfileError
 from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind, Role
 from handlers.roles import is_staff, role_of
@@ -81,14 +82,18 @@ def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
 
 
 def _alerts(core: Core, identity: Identity) -> list[Reply]:
-    """Officer alerts waiting for the terminal, delivered once."""
+    """Messages waiting for this person, delivered once: their own (outcomes, reminders), and officer alerts."""
     role = role_of(identity, core.profile, core.role_overrides)
-    if not is_staff(role):
-        return []
-    inbox = "managers" if role is Role.MANAGER else "officers"
+    inboxes = [f"dm:{identity.user_id}"]
+    if is_staff(role):
+        inboxes.append("managers" if role is Role.MANAGER else "officers")
     with unit_of_work(core.engine) as session:
-        rows = take_outbox_for(session, channel="terminal", conversation_id=inbox, now=core.clock())
-        return [Reply(r.text, kind=ReplyKind.ALERT, title="Alert", data={"outbox_id": r.id, **r.payload}) for r in rows]
+        rows = [
+            row
+            for inbox in inboxes
+            for row in take_outbox_for(session, channel="terminal", conversation_id=inbox, now=core.clock())
+        ]
+        return [reply_of(r) for r in rows]
 
 
 class _Printer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import flows, whole_form
+from handlers import cases, flows, whole_form
 from handlers.ask import ask_replies, build_engine
 from handlers.check import CHECK, RESULT_FLOW, finish_check
 from handlers.contacts import contacts_reply
@@ -45,6 +45,7 @@ def build_router(core: Core) -> Router:
     router.command(
         CommandSpec("status", status, "see your concerns, or one by its reference: /cme status CME-2026-0042")
     )
+    cases.register(router)
     router.command(CommandSpec("cancel", cancel, "stop the form you are filling in (nothing is sent)"))
     router.command(CommandSpec("help", lambda turn, args: help_reply(router, turn), "what I can do"))
     return router

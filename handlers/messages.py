@@ -47,7 +47,15 @@ class ActionId(StrEnum):
     """Ids of buttons and actions, shared by every channel (no strings scattered around)."""
 
     SAY = "say"  # a quick reply: the button's value is sent as if typed
-    OPEN_CASE = "open_case"
+    OPEN_CASE = "open_case"  # the value is "/cme case REF" (pressing it = typing it)
+    # Officer case actions: each value is the /cme command the press stands for.
+    STEP_DONE = "step_done"
+    STEP_NOT_POSSIBLE = "step_not_possible"
+    STEP_SNOOZE = "step_snooze"
+    CASE_NOTE = "case_note"
+    CASE_ASSIGN = "case_assign"
+    CASE_CLOSE = "case_close"
+    CASE_REOPEN = "case_reopen"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers.alerts import new_case_text, notify_role
+from handlers.enquiries import create_plan
 from handlers.forms import FormContext
 from handlers.knowledge.profile import Profile
 from handlers.messages import Address, Identity, Reply, ReplyKind
@@ -51,6 +52,7 @@ def submit_referral(
     session.add(case)
     session.flush()
     session.add(_report(case, answers, meta, identity, ctx.now))
+    create_plan(session, case, ctx.profile, ctx.now)
     record_audit(
         session,
         case_id=case.id,

@@ -19,6 +19,7 @@ from handlers.core import Core, TurnContext
 from handlers.messages import Inbound, Reply, ReplyKind
 from handlers.roles import role_of
 from storage.db import unit_of_work
+from storage.queries import record_audit
 
 log = logging.getLogger(__name__)
 Command = Callable[[TurnContext, str], list[Reply]]
@@ -122,6 +123,14 @@ class Router:
             return [unknown, *self.commands["help"].run(turn, "")]
         if spec.staff_only and turn.role.value == "reporter":
             log.warning("refused staff command %s for a reporter", spec.name)
+            # Recorded without the arguments: they may name a child or a case the reporter can't see.
+            record_audit(
+                turn.session,
+                actor=turn.user_key,
+                action="permission.refused",
+                at=turn.now,
+                detail={"command": spec.name, "role": turn.role.value},
+            )
             return [Reply("That command is for the CME officer and their manager only.", kind=ReplyKind.ERROR)]
         if name == "cancel":
             self._kept.pop(turn.user_key, None)

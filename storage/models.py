@@ -113,3 +113,63 @@ class ReferenceCounter(SQLModel, table=True):
 
     year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     last: int = 0
+
+
+class StepState(StrEnum):
+    """Where one enquiry step is: waiting (open, snoozed) or finished (done, not possible, closed with its case)."""
+
+    OPEN = "open"
+    DONE = "done"
+    NOT_POSSIBLE = "not_possible"
+    SNOOZED = "snoozed"
+    CLOSED = "closed"  # the case closed before the step was done; reopening the case opens it again
+
+
+ACTIVE_STEP_STATES = (StepState.OPEN.value, StepState.SNOOZED.value)
+
+
+class EnquiryStep(SQLModel, table=True):
+    """One reasonable enquiry of a case's plan, with its due date (its note is the officer's own words)."""
+
+    __tablename__ = "enquiry_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    step_id: str = Field(max_length=64)
+    position: int = 0
+    title: str = Field(max_length=255)
+    due_on: dt.date  # the date it is due now (a snooze moves it)
+    state: str = Field(default=StepState.OPEN, max_length=16)
+    snoozed_until: dt.date | None = None
+    note: str | None = Field(default=None, max_length=1000)
+    done_at: dt.datetime | None = _when(default=None)
+    done_by: str | None = Field(default=None, max_length=255)
+    alerted_on: dt.date | None = None  # the day the last overdue alert was queued (one a day)
+    escalated_for: dt.date | None = None  # the due date the manager was told about (once per due date)
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "step_id", name="uq_enquiry_step_case_step"),
+        Index("ix_enquiry_step_sweep", "state", "due_on"),
+    )
+
+
+class ReminderRun(SQLModel, table=True):
+    """The sweep's own bookkeeping: a row to lock (one sweep at a time) and the last digest day."""
+
+    __tablename__ = "reminder_run"
+
+    name: str = Field(primary_key=True, max_length=32)
+    last_digest_on: dt.date | None = None
+    last_run_at: dt.datetime | None = _when(default=None)
+
+
+class CaseNote(SQLModel, table=True):
+    """An officer's note on a case. May hold child details: shown only in the officer's case view."""
+
+    __tablename__ = "case_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    at: dt.datetime = _when(default_factory=utcnow)
+    author: str = Field(max_length=255)
+    text: str = Field(max_length=4000)

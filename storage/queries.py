@@ -6,12 +6,22 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, case, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from storage.models import AuditEvent, Case, Conversation, Outbox, ReferenceCounter, Report
+from storage.models import (
+    ACTIVE_STEP_STATES,
+    AuditEvent,
+    Case,
+    Conversation,
+    EnquiryStep,
+    Outbox,
+    ReferenceCounter,
+    ReminderRun,
+    Report,
+)
 from storage.types import utcnow
 
 
@@ -149,3 +159,80 @@ def take_outbox_for(session: Session, *, channel: str, conversation_id: str, now
         row.sent_at, row.attempts = now, row.attempts + 1
         session.add(row)
     return mine
+
+
+def steps_of(session: Session, case_id: int) -> Sequence[EnquiryStep]:
+    """A case's enquiry plan in the profile's order."""
+    query = select(EnquiryStep).where(EnquiryStep.case_id == case_id).order_by(col(EnquiryStep.position))
+    return session.exec(query).all()
+
+
+def open_case_summaries(session: Session, *, today: dt.date, limit: int | None = None) -> list[Any]:
+    """Open cases with their next due date and overdue / due-today step counts: urgent, then most overdue first."""
+    active = col(EnquiryStep.state).in_(ACTIVE_STEP_STATES)
+    next_due = func.min(case((active, EnquiryStep.due_on)))
+    overdue = func.count(case((and_(active, col(EnquiryStep.due_on) < today), 1)))
+    due_today = func.count(case((and_(active, col(EnquiryStep.due_on) == today), 1)))
+    query = (
+        select(Case, next_due.label("next_due"), overdue.label("overdue"), due_today.label("due_today"))
+        .join(EnquiryStep, col(EnquiryStep.case_id) == col(Case.id), isouter=True)
+        .where(Case.state == "open")
+        .group_by(col(Case.id))
+        .order_by(col(Case.urgent).desc(), next_due.is_(None), next_due, col(Case.id))
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
+
+
+def due_step_rows(session: Session, *, today: dt.date) -> list[Any]:
+    """Waiting steps of open cases due on or before `today` (one range scan of ix_enquiry_step_sweep)."""
+    query = (
+        select(
+            EnquiryStep.id,
+            EnquiryStep.step_id,
+            EnquiryStep.position,
+            EnquiryStep.title,
+            EnquiryStep.due_on,
+            EnquiryStep.alerted_on,
+            EnquiryStep.escalated_for,
+            EnquiryStep.case_id,
+            Case.reference,
+            Case.urgent,
+            Case.assigned_to,
+        )
+        .join(Case, col(Case.id) == col(EnquiryStep.case_id))
+        .where(col(EnquiryStep.state).in_(ACTIVE_STEP_STATES), col(EnquiryStep.due_on) <= today)
+        .where(Case.state == "open")
+    )
+    return list(session.exec(query).all())
+
+
+def update_steps(session: Session, ids: Sequence[int], **values: Any) -> None:
+    """Set `values` on the steps with these ids (in chunks: SQLite limits bound parameters)."""
+    for start in range(0, len(ids), 5000):
+        chunk = list(ids[start : start + 5000])
+        session.execute(update(EnquiryStep).where(col(EnquiryStep.id).in_(chunk)).values(**values))
+
+
+def enqueue_many(session: Session, messages: Sequence[Outbox]) -> int:
+    """Add outbox messages in one statement, skipping dedupe_keys already queued; returns how many were new."""
+    if not messages:
+        return 0
+    rows = [m.model_dump(exclude={"id"}) for m in messages]
+    statement = _insert(session)(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    connection = session.connection()
+    added = 0
+    for start in range(0, len(rows), 500):
+        added += connection.execute(statement, rows[start : start + 500]).rowcount or 0
+    return added
+
+
+def lock_reminder_run(session: Session, name: str) -> ReminderRun | None:
+    """Lock the sweep's bookkeeping row for this transaction; None when another replica holds it (PostgreSQL)."""
+    session.execute(_insert(session)(ReminderRun).values(name=name).on_conflict_do_nothing(index_elements=["name"]))
+    query = select(ReminderRun).where(ReminderRun.name == name)
+    if session.get_bind().dialect.name == "postgresql":
+        # SQLite's BEGIN IMMEDIATE already serialises writers; on PostgreSQL a busy replica is skipped.
+        query = query.with_for_update(skip_locked=True)
+    return session.exec(query).first()
