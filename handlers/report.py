@@ -35,19 +35,29 @@ __all__ = ["FORM_ID", "NO_HARM", "REFERRAL", "YES_NO_UNKNOWN", "after_answer", "
 def _harm_interjection(answers: dict[str, Any], ctx: FormContext, meta: dict[str, Any]) -> Interjection | None:
     if not harm_flagged(answers):
         return None
-    reply = signpost(now=ctx.now, profile=ctx.profile, immediate_danger=bool(answers.get("immediate_danger")))
-    note = {"harm_flagged": True, "alert_now": True}
-    if "signpost_shown_at" not in meta:
+    immediate = bool(answers.get("immediate_danger"))
+    note: dict[str, Any] = {"harm_flagged": True, "alert_now": True}
+    replies = []
+    level = 2 if immediate else 1  # show the signpost again only when the danger is greater than before
+    if level > meta.get("signpost_level", 0):
+        replies.append(signpost(now=ctx.now, profile=ctx.profile, immediate_danger=immediate))
+        note["signpost_level"] = level
+    if not meta.get("harm_flagged"):
+        replies.append(
+            Reply("The CME officer has been alerted now. Your referral carries on below.", kind=ReplyKind.INFO)
+        )
+    if "signpost_shown_at" not in meta and replies:
         note["signpost_shown_at"] = ctx.now.astimezone(dt.UTC).isoformat()
-    officer = Reply("The CME officer has been alerted now. Your referral carries on below.", kind=ReplyKind.INFO)
-    return Interjection([reply, officer], meta=note)
+    return Interjection(replies, meta=note)
 
 
 def _free_text_harm(value: Any, ctx: FormContext, meta: dict[str, Any]) -> Interjection | None:
     if not isinstance(value, str) or not mentions_harm(value) or meta.get("harm_flagged"):
         return None
+    if meta.get("signpost_level"):
+        return None
     reply = signpost(now=ctx.now, profile=ctx.profile)
-    note = {"harm_mentioned": True}
+    note = {"harm_mentioned": True, "signpost_level": 1}
     if "signpost_shown_at" not in meta:
         note["signpost_shown_at"] = ctx.now.astimezone(dt.UTC).isoformat()
     return Interjection([reply], meta=note)

@@ -133,3 +133,28 @@ def test_below_school_age_is_said_at_once(router):
     alice.say("/cme report")
     alice.fill({"child_forenames": "A", "child_surname": "B", "child_dob": "10/01/2023"}, decisions={"triage": "stop"})
     assert any(r.data.get("triage") == "below_school_age" for r in alice.heard)
+
+
+def test_signpost_is_not_repeated_unless_the_danger_is_greater(router):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.fill(
+        dict(CALM_REFERRAL, immediate_danger="yes", harm_indicators="1", mash_contacted="yes"), until="parent_names"
+    )
+    signposts = [r for r in alice.heard if r.kind is ReplyKind.SIGNPOST]
+    assert len(signposts) == 1 and signposts[0].data["signpost"]["immediate_danger"]
+    bob = Person(router, user="bob")
+    bob.say("/cme report")
+    bob.fill(
+        dict(
+            CALM_REFERRAL,
+            details="x",
+            child_aliases="she is scared to go home",
+            harm_indicators="2",
+            immediate_danger="no",
+            mash_contacted="yes",
+        ),
+        until="parent_names",
+    )
+    assert len([r for r in bob.heard if r.kind is ReplyKind.SIGNPOST]) == 1
+    assert any("alerted" in r.text for r in bob.heard)
