@@ -6,6 +6,7 @@ skipped when its credentials are not configured.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from collections.abc import Mapping
@@ -20,7 +21,9 @@ from bot.notify import OutboxSender
 from bot.wiring import build
 from handlers.core import Core
 from handlers.messages import Role
+from handlers.reminders import run_sweep
 from handlers.router import Router
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 CHANNEL_MODULES = ("bot.slack", "bot.teams")
@@ -86,10 +89,28 @@ def _start_jobs(context: AppContext):
             max_instances=1,
             coalesce=True,
         )
+        _add_reminder_jobs(scheduler, context)
         scheduler.start()
         context.extras["scheduler"] = scheduler
 
     return startup
+
+
+def _add_reminder_jobs(scheduler: AsyncIOScheduler, context: AppContext) -> None:
+    """The reminder sweep every few minutes (from now: a restart catches up at once) and at digest time."""
+    settings = context.core.profile.reminders
+
+    async def remind() -> None:
+        await asyncio.to_thread(run_sweep, context.core)
+        await context.outbox.deliver_pending()
+
+    # coalesce: after downtime the missed runs collapse into one sweep, which sends one digest.
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    scheduler.add_job(
+        remind, "interval", minutes=settings.sweep_minutes, id="reminders", next_run_time=utcnow(), **common
+    )
+    at = settings.digest_time
+    scheduler.add_job(remind, "cron", day_of_week="mon-fri", hour=at.hour, minute=at.minute, id="digest", **common)
 
 
 def _stop_jobs(context: AppContext):

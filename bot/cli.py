@@ -13,6 +13,8 @@ SUBCOMMAND_MODULES = (
     "bot.cli_ask",
     "bot.cli_serve",
     "bot.cli_manifest",
+    "bot.cli_remind",
+    "bot.cli_cases",
 )
 
 

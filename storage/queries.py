@@ -136,6 +136,12 @@ def save_conversation(session: Session, *, user_key: str, flow: str, state: dict
     session.add(row)
 
 
+def idle_conversations(session: Session, *, before: dt.datetime, exclude_flow: str) -> Sequence[Conversation]:
+    """Conversations last touched before `before` (idle drafts), except those of one flow."""
+    query = select(Conversation).where(col(Conversation.updated_at) < before, Conversation.flow != exclude_flow)
+    return session.exec(query).all()
+
+
 def drop_conversation(session: Session, user_key: str) -> None:
     """Forget the person's conversation in progress."""
     row = conversation_of(session, user_key)
@@ -220,12 +226,10 @@ def enqueue_many(session: Session, messages: Sequence[Outbox]) -> int:
     if not messages:
         return 0
     rows = [m.model_dump(exclude={"id"}) for m in messages]
-    statement = _insert(session)(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    # RETURNING counts what was new on both backends (psycopg's executemany reports no rowcount).
+    statement = _insert(session)(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Outbox.id)
     connection = session.connection()
-    added = 0
-    for start in range(0, len(rows), 500):
-        added += connection.execute(statement, rows[start : start + 500]).rowcount or 0
-    return added
+    return sum(len(connection.execute(statement, rows[i : i + 500]).all()) for i in range(0, len(rows), 500))
 
 
 def lock_reminder_run(session: Session, name: str) -> ReminderRun | None:
