@@ -46,6 +46,9 @@ def build_bolt_app(settings: Settings, bridge: Bridge) -> AsyncApp:
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=bool(settings.slack_signing_secret),
         logger=logging.getLogger("bot.slack.bolt"),
+        # Listeners ack and hand their work to a task, so bolt can answer as soon as they return
+        # (without this, bolt polls for the ack every 10 ms).
+        process_before_response=True,
     )
     listeners.register(app, bridge)
     return app

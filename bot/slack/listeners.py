@@ -35,21 +35,30 @@ class Listeners:
         self.bridge = bridge
 
     def attach(self, app: AsyncApp) -> None:
-        """Register each listener with bolt."""
-        app.command(COMMAND)(self.command)
+        """Register each listener with bolt: most ack at once and work after; a page's answer rides on its ack."""
+        app.command(COMMAND)(self._after_ack(self.command))
         app.view_submission(Callback.PAGE)(self.page)
         app.view_submission(Callback.SIGNPOST)(self.signpost_read)
-        app.block_action(Action.FIELD)(self.field_changed)
-        app.block_action(Action.START_REPORT)(self.start_report)
-        app.block_action(TYPED_RE)(self.say)
-        app.block_action(OPEN_CASE_RE)(self.open_case)
-        app.event("message")(self.message)
-        app.event("app_home_opened")(self.home_opened)
+        app.block_action(Action.FIELD)(self._after_ack(self.field_changed))
+        app.block_action(Action.START_REPORT)(self._after_ack(self.start_report))
+        app.block_action(TYPED_RE)(self._after_ack(self.say))
+        app.block_action(OPEN_CASE_RE)(self._after_ack(self.open_case))
+        app.event("message")(self._after_ack(self.message))
+        app.event("app_home_opened")(self._after_ack(self.home_opened))
         app.error(self.error)
 
-    async def command(self, ack, body: dict[str, Any], client: AsyncWebClient, respond) -> None:
+    def _after_ack(self, work):
+        """A bolt listener that acks, then runs `work` as a task (bolt answers Slack as soon as this returns)."""
+
+        async def listener(ack, body: dict[str, Any], client: AsyncWebClient, respond, event) -> None:
+            await ack()
+            self.bridge.background(work(body=body, client=client, respond=respond, event=event))
+
+        listener.__name__ = work.__name__  # bolt names listeners in its logs
+        return listener
+
+    async def command(self, body: dict[str, Any], client: AsyncWebClient, respond, **_: Any) -> None:
         """`/cme WORDS`: report opens the modal; anything else is the core's answer, visible only to the sender."""
-        await ack()
         if not self.bridge.seen.first_time(f"trigger:{body.get('trigger_id')}"):
             return  # a retried delivery of a command already handled
         identity = self.bridge.identity(body["user_id"], body.get("team_id"))
@@ -69,21 +78,18 @@ class Listeners:
         """The signpost step's Continue."""
         await pages.continue_after_signpost(self.bridge, ack, body)
 
-    async def field_changed(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def field_changed(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """An answer that shows or hides other fields changed."""
-        await ack()
         if body.get("view"):
             await pages.rerender(self.bridge, client, body)
 
-    async def start_report(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def start_report(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """App Home's "Raise a concern" button."""
-        await ack()
         identity = _who(self.bridge, body)
         await pages.open_report(self.bridge, client, body["trigger_id"], identity)
 
-    async def say(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def say(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """A quick reply or an officer's action button: its value is sent as if typed."""
-        await ack()
         action = body["actions"][0]
         if not self.bridge.seen.first_time(f"action:{body['user']['id']}:{action.get('action_ts')}"):
             return
@@ -93,9 +99,8 @@ class Listeners:
         inbound = Inbound(identity, Address(Channel.SLACK, channel, identity.user_id), action=pressed)
         await _post(client, channel, await self.bridge.turn(inbound))
 
-    async def open_case(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def open_case(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """An officer opens a case from App Home or a notification: a modal, and the opening is recorded."""
-        await ack()
         identity = _who(self.bridge, body)
         reference = str(body["actions"][0].get("value", ""))
         inbound = Inbound(identity, pages.dm(identity), action=Pressed(ActionId.OPEN_CASE, reference))
@@ -108,7 +113,7 @@ class Listeners:
         view = message_view(await work, title="Case", callback=Callback.CASE)
         await client.views_update(view_id=opened["view"]["id"], view=view)
 
-    async def message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """A message in the app's DM: the conversational path, the same as the terminal chat."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, joins, other bots: not a person talking to us
@@ -119,7 +124,7 @@ class Listeners:
         inbound = Inbound(identity, address, text=event.get("text") or "", event_id=body.get("event_id"))
         await _post(client, event["channel"], await self.bridge.turn(inbound))
 
-    async def home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """App Home: the person's own concerns, or an officer's open cases."""
         if event.get("tab", "home") != "home":
             return

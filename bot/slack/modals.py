@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 from typing import Any
 
@@ -49,6 +50,23 @@ def _title(text: str) -> str:
 
 def page_view(spec: FormSpec, form: FormView, notes: list[Reply] | None = None) -> dict[str, Any]:
     """One section of the form as a modal page, with notes (triage, alerts) above the questions."""
+    if not (notes or form.values or form.errors):
+        # Blank pages are the same for everyone but their ids, and rendering them is most of a /cme report's CPU.
+        return {**_blank_page(spec, form.section_id, form.step), "private_metadata": encode_form(form)}
+    return _render_page(spec, form, notes)
+
+
+_BLANK_PAGES: dict[tuple[str, str, tuple[int, int]], dict[str, Any]] = {}
+
+
+def _blank_page(spec: FormSpec, section_id: str, step: tuple[int, int]) -> dict[str, Any]:
+    key = (spec.id, section_id, step)  # specs are module constants: their id names them
+    if key not in _BLANK_PAGES:
+        _BLANK_PAGES[key] = _render_page(spec, FormView(spec.id, section_id, "", step=step), None)
+    return _BLANK_PAGES[key]
+
+
+def _render_page(spec: FormSpec, form: FormView, notes: list[Reply] | None) -> dict[str, Any]:
     section = next(s for s in spec.sections if s.id == form.section_id)
     blocks: list[Block] = []
     for note in notes or []:
@@ -249,7 +267,8 @@ def message_view(replies: list[Reply], *, title: str, callback: Callback = Callb
     return view.to_dict()
 
 
+@functools.lru_cache(maxsize=8)
 def working_view(text: str = "Working on it: this takes a moment.") -> dict[str, Any]:
-    """A placeholder shown at once (the trigger id expires in 3 s) and replaced when the core answers."""
+    """A placeholder shown at once (the trigger id expires in 3 s) and replaced when the core answers (cached)."""
     blocks = [SectionBlock(text=MarkdownTextObject(text=f":hourglass_flowing_sand: {escape(text)}"))]
     return View(type="modal", callback_id=Callback.WORKING, title="CME", close="Close", blocks=blocks).to_dict()

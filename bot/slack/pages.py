@@ -75,11 +75,15 @@ async def submit_page(bridge: Bridge, client: AsyncWebClient, ack, body: dict[st
         replies = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
     except TimeoutError:
         await ack(response_action="update", view=working_view())
-        step = next_step(bridge, await work, shown)
-        await _update(client, view["id"], step.view)
+        bridge.background(_late(bridge, client, view["id"], work, shown))
     else:
         step = next_step(bridge, replies, shown)
         await ack(**step.ack)
+
+
+async def _late(bridge: Bridge, client: AsyncWebClient, view_id: str, work, shown: set[str]) -> None:
+    """The core answered after the ack: show its answer in place of the "working" view."""
+    await _update(client, view_id, next_step(bridge, await work, shown).view)
 
 
 def _confirm_once(bridge: Bridge, identity: Identity):

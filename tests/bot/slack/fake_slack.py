@@ -54,15 +54,16 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.url = ""
 
-    async def start(self) -> str:
-        """Listen on a free local port; returns the base URL."""
+    async def start(self, port: int = 0) -> str:
+        """Listen on a local port (a free one by default); returns the base URL."""
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/link", self._socket)
+        app.router.add_get("/_calls", self._calls)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
@@ -146,6 +147,12 @@ class FakeSlack:
         if method != "views.publish":
             self.views[view_id] = view
         return {"ok": True, "view": view}
+
+    async def _calls(self, request: web.Request) -> web.Response:
+        # For a stand-in in another process (the benchmark): what was called, with trigger ids and times.
+        method = request.query.get("method")
+        rows = [{"method": c.method, "trigger_id": c.args.get("trigger_id"), "at": c.at} for c in self.calls]
+        return web.json_response([r for r in rows if method in (None, r["method"])])
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append(Call(request.match_info["key"], await request.json()))

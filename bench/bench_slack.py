@@ -1,0 +1,234 @@
+"""Benchmark: how fast `cme-bot serve` acks signed /cme report commands, and opens the modal, under load.
+
+Starts a local Slack Web API stand-in, then `cme-bot serve` pointed at it, sends N signed
+/cme report commands with C in flight, and prints the median and p99 time to the HTTP ack and to
+views.open. Then the same load against a minimal bolt app that only acks (the floor), and the ratio.
+
+    .venv/bin/python bench/bench_slack.py [-n 400] [-c 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.bot.slack.fake_slack import FakeSlack  # noqa: E402
+from tests.bot.slack.slack_driver import SECRET, signed_headers  # noqa: E402
+
+TARGET_P99_MS = 300
+TARGET_RATIO = 1.5
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its threads so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def floor_server(port: int) -> None:
+    """A bolt app that only acks /cme, served the same way (aiohttp, signature checked)."""
+    from aiohttp import web
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.slack.app import warm_up
+
+    client = AsyncWebClient(token="xoxb-bench", base_url=os.environ["SLACK_API_URL"])
+    bolt = AsyncApp(signing_secret=SECRET, client=client)
+
+    @bolt.command("/cme")
+    async def only_ack(ack) -> None:
+        await ack()
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def start(_app: web.Application) -> None:
+        await warm_up(bolt)
+
+    app = web.Application()
+    app.router.add_post("/slack/events", events)
+    app.router.add_get("/healthz", healthz)
+    app.on_startup.append(start)
+    web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+
+def fake_server(port: int) -> None:
+    """The Web API stand-in in its own process, as Slack is not in ours (time.perf_counter is system-wide)."""
+
+    async def serve() -> None:
+        await FakeSlack().start(port)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+def start_server(kind: str, port: int, api_url: str, db_dir: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api_url,
+        "CME_DATABASE_URL": f"sqlite:///{db_dir}/bench.db",
+        "CME_LOG_LEVEL": "WARNING",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    if kind == "fake":
+        return subprocess.Popen([sys.executable, __file__, "--fake-server", str(port)], cwd=ROOT, env=env)
+    if kind == "cme-bot":
+        profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
+        args = [sys.executable, *profile, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    else:
+        args = [sys.executable, __file__, "--floor-server", str(port)]
+    return subprocess.Popen(args, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+
+
+async def wait_ready(session: aiohttp.ClientSession, base: str, timeout: float = 30, path: str = "/healthz") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            async with session.get(f"{base}{path}") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise SystemExit(f"server at {base} did not become ready")
+
+
+def command_body(fake: str, n: int, tag: str) -> tuple[str, str]:
+    trigger = f"{tag}.{n}.trigger"
+    fields = {
+        "team_id": "T0COUNCIL",
+        "channel_id": "C0GENERAL",
+        "user_id": f"U{n:06d}",
+        "user_name": f"user{n}",
+        "command": "/cme",
+        "text": "report",
+        "api_app_id": "A0CMEBOT",
+        "response_url": f"{fake}/respond/{n}",
+        "trigger_id": trigger,
+    }
+    return trigger, urllib.parse.urlencode(fields)
+
+
+async def load(session, base, fake, n: int, inflight: int, tag: str) -> tuple[list[float], dict[str, float]]:
+    """Send n commands, `inflight` at a time; returns ack times (s) and send times by trigger id."""
+    gate = asyncio.Semaphore(inflight)
+    acks: list[float] = []
+    sent: dict[str, float] = {}
+
+    async def one(i: int) -> None:
+        trigger, body = command_body(fake, i, tag)
+        async with gate:
+            headers = signed_headers(body, "application/x-www-form-urlencoded")
+            sent[trigger] = time.perf_counter()
+            async with session.post(f"{base}/slack/events", data=body, headers=headers) as response:
+                await response.read()
+                assert response.status == 200, response.status
+            acks.append(time.perf_counter() - sent[trigger])
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return acks, sent
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
+
+
+async def measure(kind: str, fake: str, n: int, inflight: int) -> dict[str, float]:
+    port = free_port()
+    with tempfile.TemporaryDirectory() as db_dir:
+        server = start_server(kind, port, fake + "/api/", db_dir)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=inflight * 2)) as session:
+                await wait_ready(session, base)
+                await load(session, base, fake, inflight * 2, inflight, f"warm-{kind}")  # not measured
+                await asyncio.sleep(0.5)
+                cpu_before = cpu_seconds(server.pid)
+                acks, sent = await load(session, base, fake, n, inflight, kind)
+                await asyncio.sleep(1.0 if kind == "cme-bot" else 0)
+                cpu = (cpu_seconds(server.pid) - cpu_before) / n * 1000
+                async with session.get(f"{fake}/_calls", params={"method": "views.open"}) as response:
+                    opened = {c["trigger_id"]: c["at"] for c in await response.json()}
+        finally:
+            server.send_signal(signal.SIGINT)  # a clean exit (and a profile, when asked for)
+            server.wait(10)
+    to_open = [opened[t] - s for t, s in sent.items() if t in opened]
+    result = {"ack_median": statistics.median(acks) * 1000, "ack_p99": pct(acks, 0.99), "cpu": cpu}
+    if kind == "cme-bot":
+        result.update(open_median=statistics.median(to_open) * 1000, open_p99=pct(to_open, 0.99), opened=len(to_open))
+    return result
+
+
+async def main_async(n: int, inflight: int) -> int:
+    port = free_port()
+    fake_process = start_server("fake", port, "", "")
+    fake = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            await wait_ready(session, fake, path="/_calls")
+        cme = await measure("cme-bot", fake, n, inflight)
+        floor = await measure("floor", fake, n, inflight)
+    finally:
+        fake_process.terminate()
+        fake_process.wait(10)
+    ratio = cme["ack_median"] / floor["ack_median"]
+    print(f"{n} signed /cme report commands, {inflight} in flight (Python {sys.version.split()[0]})")
+    print(f"{'':24}{'median ms':>12}{'p99 ms':>10}{'server CPU ms/request':>24}")
+    print(f"{'cme-bot: HTTP ack':24}{cme['ack_median']:12.1f}{cme['ack_p99']:10.1f}{cme['cpu']:24.2f}")
+    opened = f"   ({cme['opened']}/{n} opened)"
+    print(f"{'cme-bot: to views.open':24}{cme['open_median']:12.1f}{cme['open_p99']:10.1f}{opened}")
+    print(f"{'floor (bolt, ack only)':24}{floor['ack_median']:12.1f}{floor['ack_p99']:10.1f}{floor['cpu']:24.2f}")
+    print(f"median ack ratio cme-bot/floor: {ratio:.2f} (target <= {TARGET_RATIO})")
+    ok = cme["ack_p99"] < TARGET_P99_MS and ratio <= TARGET_RATIO and cme["opened"] == n
+    verdict = "met" if ok else "NOT met"
+    print(f"targets (p99 ack < {TARGET_P99_MS} ms, ratio <= {TARGET_RATIO}, every modal opened): {verdict}")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=400, help="commands to send (default 400)")
+    parser.add_argument("-c", type=int, default=20, help="requests in flight (default 20)")
+    parser.add_argument("--floor-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--fake-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.fake_server:
+        fake_server(args.fake_server)
+        return 0
+    if args.floor_server:
+        floor_server(args.floor_server)
+        return 0
+    return asyncio.run(main_async(args.n, args.c))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
