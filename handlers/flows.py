@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import Session
+
 from handlers import conversation
 from handlers.alerts import harm_in_progress_text, notify_role
 from handlers.core import TurnContext
 from handlers.forms import FormSpec
+from handlers.knowledge.profile import Profile
 from handlers.messages import Reply, ReplyKind
-from storage.queries import conversation_of, drop_conversation, save_conversation
+from storage.queries import conversation_of, drop_conversation, idle_conversations, save_conversation
 
+EXPIRED = "expired"  # a draft whose answers were deleted for being idle; kept only to tell the person
 Finish = Callable[[TurnContext, dict[str, Any]], list[Reply]]
 
 
@@ -28,19 +33,30 @@ class Flow:
 def load_draft(turn: TurnContext, registry: dict[str, Flow]) -> tuple[Flow, dict[str, Any]] | None | Reply:
     """The sender's draft; a Reply instead when it was idle too long and has been dropped."""
     row = conversation_of(turn.session, turn.user_key)
-    if row is None or row.flow not in registry:
+    if row is None:
         return None
-    idle_hours = (turn.now - row.updated_at).total_seconds() / 3600
-    if idle_hours > turn.profile.drafts.idle_limit_hours:
-        drop_conversation(turn.session, turn.user_key)
-        limit = turn.profile.drafts.idle_limit_hours
-        return Reply(
-            f"Your unfinished form from {row.updated_at.astimezone(turn.profile.tz):%-d %B at %H:%M} was "
-            f"deleted because it was left for more than {limit:g} hours. Nothing was sent. "
-            "Type /cme report to start again.",
-            kind=ReplyKind.INFO,
-        )
-    return registry[row.flow], row.state
+    limit = turn.profile.drafts.idle_limit_hours
+    expired = row.flow == EXPIRED or (row.flow in registry and (turn.now - row.updated_at) > dt.timedelta(hours=limit))
+    if not expired:
+        return (registry[row.flow], row.state) if row.flow in registry else None
+    drop_conversation(turn.session, turn.user_key)
+    last = dt.datetime.fromisoformat(row.state["last_active"]) if row.flow == EXPIRED else row.updated_at
+    return Reply(
+        f"Your unfinished form from {last.astimezone(turn.profile.tz):%-d %B at %H:%M} was deleted because it "
+        f"was left for more than {limit:g} hours. Nothing was sent. Type /cme report to start again.",
+        kind=ReplyKind.INFO,
+    )
+
+
+def expire_idle_drafts(session: Session, *, profile: Profile, now: dt.datetime) -> int:
+    """Delete the answers of drafts idle past the profile's limit, keeping a marker so the person is told."""
+    cutoff = now - dt.timedelta(hours=profile.drafts.idle_limit_hours)
+    rows = idle_conversations(session, before=cutoff, exclude_flow=EXPIRED)
+    for row in rows:
+        row.state = {"last_active": row.updated_at.isoformat()}
+        row.flow = EXPIRED
+        session.add(row)
+    return len(rows)
 
 
 def begin(turn: TurnContext, flow: Flow, prefill: dict[str, Any] | None = None) -> list[Reply]:

@@ -95,7 +95,7 @@ class Router:
             return self._command(turn, name.lower(), args.strip())
         draft = self._draft(turn)
         if isinstance(draft, Reply):
-            return [draft, *self._no_draft(turn, text)]
+            return [draft]  # what they typed was meant for the old form: nothing more to do with it
         if draft is not None:
             flow, state = draft
             self._kept[turn.user_key] = (flow.spec.id, state)

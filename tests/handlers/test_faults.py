@@ -104,3 +104,21 @@ def test_no_child_detail_in_any_log_record(router, caplog, harm):
     secrets = ("Zephyrine", "Quillfeather", "2014-05-02", "02/05/2014", "BL9 0EJ", "Larkspur", "Orla", "0161 496 0000")
     logged = [record.getMessage() + repr(record.args) for record in caplog.records]
     assert not [line for line in logged if any(s in line for s in secrets)]
+
+
+def test_idle_drafts_are_wiped_by_the_sweep_and_the_person_told_later(router, engine, profile, clock):
+    from handlers.flows import expire_idle_drafts
+    from storage.db import unit_of_work
+
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.say("Zephyrine")
+    clock.advance(hours=80)
+    with unit_of_work(engine) as session:
+        assert expire_idle_drafts(session, profile=profile, now=clock()) == 1
+    with Session(engine) as session:
+        row = session.exec(select(Conversation)).one()
+        assert "Zephyrine" not in str(row.state)  # the child's details are gone at once
+    replies = alice.say("Quillfeather")
+    assert "was deleted because it was left for more than 72 hours" in replies[0].text
+    assert "26 November" in replies[0].text
