@@ -69,7 +69,7 @@ def digest_message(rows: Sequence[Any], *, today: dt.date) -> tuple[str, dict[st
                 "urgent": item.urgent,
                 "steps": [{"step": s.step_id, "due_on": s.due_on.isoformat()} for s in item.steps],
             }
-            for item in cases
+            for item in cases[:MAX_DIGEST_CASES]
         ],
     }
     return "\n".join(lines), payload
@@ -107,7 +107,8 @@ def escalation_message(rows: Sequence[Any], *, today: dt.date, limit: int) -> tu
     payload = {
         "title": "Escalation: overdue enquiries",
         "buttons": [_button_dict(b) for b in buttons],
-        "steps": [{"reference": r.reference, "step": r.step_id, "due_on": r.due_on.isoformat()} for r in rows],
+        "count": len(rows),
+        "steps": [{"reference": r.reference, "step": r.step_id, "due_on": r.due_on.isoformat()} for r in rows[:100]],
     }
     return "\n".join(lines), payload
 
