@@ -83,3 +83,26 @@ def test_the_reporter_reads_the_outcome_when_they_next_open_the_terminal_chat(ro
     assert _alerts(core, alice) == []  # delivered once
     officer = _alerts(Core(core.engine, core.profile, core.clock), Identity(Channel.TERMINAL, "cme-officer", "local"))
     assert [r.data.get("reference") for r in officer] == [reference]  # the new-case alert, not the reporter's news
+
+
+def test_serve_schedules_the_sweep_at_start_and_every_quarter_hour_and_the_digest_at_0830(tmp_path):
+    import asyncio
+
+    from bot.app import CONTEXT_KEY, create_app
+    from bot.config import Settings
+
+    app = create_app(Settings(CME_DATABASE_URL=f"sqlite:///{tmp_path}/serve.db"))
+
+    async def start_and_stop() -> dict:
+        for hook in app.on_startup:
+            await hook(app)
+        jobs = {job.id: job for job in app[CONTEXT_KEY].extras["scheduler"].get_jobs()}
+        for hook in app.on_cleanup:
+            await hook(app)
+        return jobs
+
+    jobs = asyncio.run(start_and_stop())
+    assert jobs["reminders"].trigger.interval == dt.timedelta(minutes=15)
+    assert jobs["reminders"].coalesce and jobs["digest"].coalesce
+    fields = {f.name: str(f) for f in jobs["digest"].trigger.fields}
+    assert (fields["day_of_week"], fields["hour"], fields["minute"]) == ("mon-fri", "8", "30")
