@@ -20,15 +20,18 @@ from bot.config import Settings
 from bot.notify import OutboxSender
 from bot.wiring import build
 from handlers.core import Core
+from handlers.flows import expire_idle_drafts
 from handlers.messages import Role
 from handlers.reminders import run_sweep
 from handlers.router import Router
+from storage.db import unit_of_work
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 CHANNEL_MODULES = ("bot.slack", "bot.teams")
 CONTEXT_KEY = web.AppKey("cme_context", object)
 OUTBOX_EVERY_SECONDS = 10
+DRAFTS_EVERY_MINUTES = 15
 
 
 @dataclass
@@ -90,6 +93,16 @@ def _start_jobs(context: AppContext):
             coalesce=True,
         )
         _add_reminder_jobs(scheduler, context)
+        scheduler.add_job(
+            asyncio.to_thread,
+            "interval",
+            args=(expire_drafts, context.core),
+            minutes=DRAFTS_EVERY_MINUTES,
+            id="drafts",
+            next_run_time=utcnow(),
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.start()
         context.extras["scheduler"] = scheduler
 
@@ -111,6 +124,12 @@ def _add_reminder_jobs(scheduler: AsyncIOScheduler, context: AppContext) -> None
     )
     at = settings.digest_time
     scheduler.add_job(remind, "cron", day_of_week="mon-fri", hour=at.hour, minute=at.minute, id="digest", **common)
+
+
+def expire_drafts(core: Core) -> int:
+    """Delete the answers of drafts idle past the profile's limit (their owners are told next time)."""
+    with unit_of_work(core.engine) as session:
+        return expire_idle_drafts(session, profile=core.profile, now=core.clock())
 
 
 def _stop_jobs(context: AppContext):
