@@ -128,3 +128,14 @@ def core(engine, profile, clock) -> Core:
 def router(core):
     """A router with every command and flow."""
     return build_router(core)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say plainly, at the end, when the PostgreSQL variants did not run."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "PostgreSQL not reachable" in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_sep(
+            "=",
+            f"{len(skipped)} PostgreSQL tests SKIPPED: no server at {PG_URL} (set CME_TEST_POSTGRES_URL)",
+            yellow=True,
+        )
