@@ -1,7 +1,8 @@
 """The officer's views of cases as channel-neutral Replies: facts plus buttons whose values are commands.
 
 Pressing a button is the same as typing its value, so the terminal, Slack and Teams share one
-behaviour. Only `case_replies` shows a child's details; its caller records the viewing.
+behaviour; a value without the details (a snooze's date, a closing outcome) opens a short form.
+Only `case_replies` shows a child's details; its caller records the viewing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from handlers.forms import display
 from handlers.knowledge.profile import Profile
-from handlers.messages import ActionId, Button, Reply, ReplyKind
+from handlers.messages import ActionId, Button, Reply
 from handlers.report import REFERRAL
 from storage.models import ACTIVE_STEP_STATES, AuditEvent, Case, EnquiryStep, Report
 
@@ -188,6 +189,7 @@ def _actions(case: Case) -> Reply:
     else:
         buttons = (
             Button("Assign to me", f"/cme assign {ref} me", ActionId.CASE_ASSIGN),
+            Button("Assign to…", f"/cme assign {ref}", ActionId.CASE_ASSIGN),
             Button("Add a note", f"/cme note {ref}", ActionId.CASE_NOTE),
             Button("Close", f"/cme close {ref}", ActionId.CASE_CLOSE, "danger"),
         )
@@ -198,15 +200,3 @@ def _actions(case: Case) -> Reply:
 def outcome_words(key: str) -> str:
     """A closing outcome in words."""
     return OUTCOME_WORDS.get(key, key.replace("_", " "))
-
-
-def outcome_buttons(profile: Profile, reference: str) -> Reply:
-    """The closing outcomes the profile knows, as buttons (closing asks which one)."""
-    buttons = tuple(
-        Button(outcome_words(key), f"/cme close {reference} {key}", ActionId.CASE_CLOSE)
-        for key in profile.closure_messages
-    )
-    text = f"Which outcome? Type /cme close {reference} OUTCOME [reason]; outcomes: " + ", ".join(
-        profile.closure_messages
-    )
-    return Reply(text, kind=ReplyKind.QUESTION, title=f"Close {reference}", buttons=buttons)
