@@ -19,6 +19,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from handlers.ask_rank import MAX_ALTERNATIVES, OFF_TOPIC, asks_what_to_do, decide
 from handlers.contacts import contacts_reply
 from handlers.harm import mentions_harm, reach, signpost
 from handlers.knowledge.faq import WORDS, KnowledgeBase, fold, load_knowledge, reader_for
@@ -26,13 +27,6 @@ from handlers.knowledge.profile import Profile
 from handlers.knowledge.sources import Source
 from handlers.messages import Button, Reply, ReplyKind
 
-# Set on our own paraphrases and off-topic questions (tests/handlers/test_ask.py), never on the
-# benchmark's wording: below ANSWER_AT the engine abstains; from SUGGEST_AT it offers topics.
-ANSWER_AT = 0.22
-SUGGEST_AT = 0.15
-CLOSE_RATIO = 0.85  # a runner-up within 15% of the winner is offered as "did you mean"
-VAGUE_RATIO = 0.9  # two runners-up within 10%: too vague to answer, offer the three instead
-MAX_ALTERNATIVES = 3
 W_BEST, W_WHOLE, W_COVER = 0.3, 0.2, 0.5  # best phrasing, whole entry, share of the question covered
 CHAR_WEIGHT = 0.5
 UNKNOWN_WEIGHT = 1.0  # an unknown word weighs as much as the rarest known one
@@ -131,12 +125,16 @@ class AskEngine:
         self._build_index()
 
     def _build_index(self) -> None:
+        # Every entry, then the "not about CME" pseudo-entry: questions it fits are not answered.
+        material = [([e.title, *e.phrasings], e.keywords) for e in self.knowledge.entries]
+        if self.knowledge.lexicon.off_topic:
+            material.append((self.knowledge.lexicon.off_topic, []))
+            self._ids = [*self._ids, OFF_TOPIC]
         docs, owners, wholes = [], [], []
-        for index, entry in enumerate(self.knowledge.entries):
-            texts = [entry.title, *entry.phrasings]
+        for index, (texts, keywords) in enumerate(material):
             docs += [" ".join(self._reader.tokens(t)) for t in texts]
             owners += [index] * len(texts)
-            wholes.append(" ".join(self._reader.tokens(" ".join([*texts, *entry.keywords]))))
+            wholes.append(" ".join(self._reader.tokens(" ".join([*texts, *keywords]))))
         self._word = TfidfVectorizer(ngram_range=(1, 2), token_pattern=r"\S+", sublinear_tf=True).fit(docs + wholes)
         self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit(docs + wholes)
         self._docs, self._wholes = self._vectorise(docs), self._vectorise(wholes)
@@ -146,6 +144,10 @@ class AskEngine:
         self._idf = {t: float(self._word.idf_[i]) for t, i in unigrams}
         self._unknown_idf = UNKNOWN_WEIGHT * max(self._idf.values())
         self._member = (self._word.transform(wholes)[:, [i for _, i in unigrams]] > 0).toarray().astype(float)
+        # Words only the off-topic pseudo-entry uses ("pension") count as unknown to the real entries.
+        self._ours = frozenset(
+            t for t, n in self._column.items() if self._member[: len(self.knowledge.entries), n].any()
+        )
 
     def _vectorise(self, texts: list[str]) -> csr_matrix:
         word = self._word.transform(texts) * (1 - CHAR_WEIGHT)
@@ -163,29 +165,18 @@ class AskEngine:
         """One score per entry, in knowledge-base order; all zero without a known non-generic word."""
         unique = list(dict.fromkeys(tokens))
         known = [t for t in unique if t in self._column]
-        if all(t in self._generic for t in known):
+        if all(t in self._generic for t in known if t in self._ours):
             return np.zeros(len(self._ids))
         query = self._vectorise([" ".join(tokens)])
         best = np.maximum.reduceat((self._docs @ query.T).toarray().ravel(), self._starts)
         whole = (self._wholes @ query.T).toarray().ravel()
         # Share of the question's weight each entry covers; words the knowledge base has never
         # seen ("timesheet", "holidays") count against every entry, rare words more than "child".
-        weights = np.array([self._idf[t] for t in known])
+        weights = np.array([self._idf[t] if t in self._ours else self._unknown_idf for t in known])
         total = weights.sum() + self._unknown_idf * (len(unique) - len(known))
         cover = self._member[:, [self._column[t] for t in known]] @ weights / total
-        return (W_BEST * best + W_WHOLE * whole + W_COVER * cover) * (weights.sum() / total)
-
-    def _decide(self, scores: np.ndarray) -> tuple[str | None, float, list[str]]:
-        order = np.argsort(-scores, kind="stable")
-        top = float(scores[order[0]])
-        if top >= ANSWER_AT:
-            floor = max(SUGGEST_AT, CLOSE_RATIO * top)
-            near = [self._ids[i] for i in order[1 : 1 + MAX_ALTERNATIVES] if scores[i] >= floor]
-            if sum(scores[i] >= VAGUE_RATIO * top for i in order[1:3]) < 2:
-                return self._ids[order[0]], top, near
-            # Three or more topics fit about as well ("education"): too vague to pick one.
-            return None, top, [self._ids[order[0]], *near][:MAX_ALTERNATIVES]
-        return None, top, [self._ids[i] for i in order[:MAX_ALTERNATIVES] if scores[i] >= SUGGEST_AT]
+        ours = sum(self._idf[t] for t in known if t in self._ours)
+        return (W_BEST * best + W_WHOLE * whole + W_COVER * cover) * (ours / total)
 
     def ask(self, question: str, *, now: dt.datetime | None = None) -> AskResult:
         """Answer a free-text question: the entry that fits, or "I don't know" naming the CME officer."""
@@ -196,11 +187,12 @@ class AskEngine:
         if not readings and not harm:
             return AskResult(None, self.help_text(), [], 0.0, status="help")
         scores = max(map(self.scores, readings), key=np.max, default=np.zeros(len(self._ids)))
-        topic, score, alternatives = self._decide(scores)
+        decision = decide(scores, self._ids)
+        topic, score, alternatives = decision.topic, decision.score, decision.alternatives
         specific = about_specific_child(text, self._not_names)
-        if harm and (topic is None or specific):
-            # The signpost leads; for one real child at risk, or when nothing else fits, what to do
-            # about harm is the answer, and the general topic becomes a "did you mean".
+        if harm and (topic is None or specific or asks_what_to_do(fold(text[:MAX_CHARS]))):
+            # The signpost leads; for one real child at risk, when asked what to do now, or when
+            # nothing else fits, what to do about harm is the answer; the topic becomes a "did you mean".
             alternatives = [t for t in (topic, *alternatives) if t and t != HARM_TOPIC][:MAX_ALTERNATIVES]
             topic, score = HARM_TOPIC, float(scores[self._ids.index(HARM_TOPIC)])
         if topic is None:

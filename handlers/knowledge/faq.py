@@ -103,6 +103,7 @@ class Lexicon(BaseModel):
     keep: list[str] = Field(default_factory=list)  # words of that list that carry meaning here
     generic: list[str] = Field(default_factory=list)  # everyday words that alone never make a CME question
     synonyms: dict[str, str] = Field(default_factory=dict)
+    off_topic: list[str] = Field(default_factory=list)  # questions about something else: never answered
 
     def stopword_set(self) -> frozenset[str]:
         """Every word the engine drops."""
@@ -202,6 +203,10 @@ def fold(text: str) -> str:
     text = re.sub(r"\bcan't\b", "can not", text.replace("won't", "will not"))
     text = re.sub(r"n't\b", " not", text)
     text = re.sub(r"'(?:s|ve|re|ll|d|m)\b", "", text)
+    # Typed without the apostrophe: "hasnt", "dont", "wouldnt".
+    text = re.sub(r"\b(has|have|had|is|are|was|were|does|did|do|would|could|should|must|need)nt\b", r"\1 not", text)
+    # "14yo", "14 y/o", "14yrs": an age.
+    text = re.sub(r"\b(\d{1,2}) ?(?:yo|y/o|yrs?|years?)(?: old)?\b", r"\1 year old", text)
     # "section 436A", "s. 436A" and "s436A" are one reference.
     text = re.sub(r"\b(?:section|sect|sec|s)\.?\s*(\d+[a-z]?)\b", r"s\1", text)
     return text.replace("'", "")
@@ -266,8 +271,11 @@ class TextReader:
 
     def tokens(self, text: str) -> list[str]:
         """The content words of `text`, in order, as stems."""
-        words = [self._spell(w) for w in WORDS.findall(fold(text))]
-        joined = self._phrase.sub(lambda m: self._synonyms[m.group()], " ".join(words))
+        # A number the knowledge base never mentions ("year 9", "2 days") says nothing about the topic.
+        words = [self._spell(w) for w in WORDS.findall(fold(text)) if not w.isdigit() or w in self._known]
+        joined = " ".join(words)
+        for _ in range(2):  # twice, so that folds compose ("what is children missing education")
+            joined = self._phrase.sub(lambda m: self._synonyms[m.group()], joined)
         stems = [stem(w) for w in joined.split() if w not in self._stop]
         return [w for w in stems if w not in self._stop]
 
@@ -275,5 +283,5 @@ class TextReader:
 def reader_for(knowledge: KnowledgeBase) -> TextReader:
     """A TextReader whose spelling fixes aim at the words of this knowledge base."""
     texts = [text for e in knowledge.entries for text in (e.title, *e.phrasings, *e.keywords)]
-    texts.extend(knowledge.lexicon.synonyms.values())
+    texts.extend([*knowledge.lexicon.synonyms.values(), *knowledge.lexicon.off_topic])
     return TextReader(knowledge.lexicon, {w for text in texts for w in WORDS.findall(fold(text))})

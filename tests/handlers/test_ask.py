@@ -151,14 +151,23 @@ def test_each_title_asked_back_finds_its_own_entry(engine):
         assert engine.ask(entry.title, now=OFFICE).topic == entry.id, entry.title
 
 
-def test_a_close_call_offers_did_you_mean_buttons(engine):
-    result = engine.ask("legal duty", now=OFFICE)
+def test_a_close_call_answers_and_offers_did_you_mean_buttons(engine):
+    question = "s7 or s436A"
+    result = engine.ask(question, now=OFFICE)
     assert result.topic in {"la-legal-duty", "parent-duty"} and result.alternatives
     assert set(result.alternatives) | {result.topic} == {"la-legal-duty", "parent-duty"}
-    answer, offer = ask_replies(engine, "legal duty", now=OFFICE)
+    answer, offer = ask_replies(engine, question, now=OFFICE)
     assert answer.data["topic"] == result.topic and not answer.buttons
     assert offer.text.startswith("Or did you mean")
     assert [b.value for b in offer.buttons] == [f"/cme ask {engine.title_of(t)}" for t in result.alternatives]
+
+
+def test_a_near_tie_offers_both_topics_instead_of_guessing(engine):
+    # Two topics fit about equally: a wrong confident answer is worse than asking which one.
+    result = engine.ask("legal duty", now=OFFICE)
+    assert result.topic is None and set(result.alternatives) == {"la-legal-duty", "parent-duty"}
+    reply = ask_replies(engine, "legal duty", now=OFFICE)[0]
+    assert "Did you mean" in reply.text and len(reply.buttons) == 2
 
 
 def test_a_vague_question_offers_topics_instead_of_guessing(engine):
