@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from handlers.core import Core
-from handlers.messages import Address, Reply, ReplyKind
+from handlers.digest import reply_of
+from handlers.messages import Address, Reply
 from storage.db import unit_of_work
 from storage.models import Outbox
 from storage.queries import pending_outbox
@@ -28,9 +29,8 @@ MAX_BACKOFF = dt.timedelta(minutes=30)
 
 
 def as_reply(row: Outbox) -> Reply:
-    """The outbox row as a Reply a channel can render (alerts carry no child detail)."""
-    kind = ReplyKind.ALERT if row.urgent else ReplyKind.INFO
-    return Reply(row.text, kind=kind, title="Urgent alert" if row.urgent else "Notification", data=dict(row.payload))
+    """The outbox row as a Reply a channel can render: title and buttons from its payload (no child detail)."""
+    return reply_of(row)
 
 
 @dataclass

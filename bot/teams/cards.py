@@ -13,6 +13,7 @@ from typing import Any
 from handlers.fields import Kind
 from handlers.forms import Field, FormSpec, Section
 from handlers.messages import FormView
+from handlers.report import REFERRAL
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -20,6 +21,7 @@ FORM_KEY = "cme_form"  # marks a card submit as a whole-form page (value of Acti
 MAX_TEXT = 200
 MAX_LONG_TEXT = 3000
 REQUIRED_MESSAGE = "Please answer this question."
+SUBMIT_LABELS = {REFERRAL.id: "Send to the CME officer"}  # other forms (an officer's short forms) say "Save"
 
 
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def form_card(spec: FormSpec, view: FormView, intro: str | None = None) -> dict[
     for spec_field in section.fields:
         body.extend(_field_blocks(spec_field, view))
     data = {FORM_KEY: spec.id, "_draft": view.draft_id, "_section": view.section_id}
-    label = "Send to the CME officer" if _is_last(spec, section) else "Next"
+    label = SUBMIT_LABELS.get(spec.id, "Save") if _is_last(spec, section) else "Next"
     return card(body, [{"type": "Action.Submit", "title": label, "style": "positive", "data": data}])
 
 

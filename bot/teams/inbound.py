@@ -13,6 +13,7 @@ from botbuilder.schema import Activity
 
 from bot.teams.cards import FORM_KEY
 from bot.teams.render import ACTION_KEY, VALUE_KEY
+from handlers.case_forms import FORM_ACTIONS
 from handlers.messages import Action, ActionId, Address, Channel, Identity, Inbound
 
 PERSONAL = "personal"
@@ -71,7 +72,8 @@ def to_inbound(activity: Activity, *, address: Address | None = None) -> Inbound
         return Inbound(identity, where, form_id=str(value[FORM_KEY]), form_values=values, **common)
     if value and ACTION_KEY in value:
         action = Action(_action_id(value[ACTION_KEY]), str(value.get(VALUE_KEY, "")))
-        return Inbound(identity, where, action=action, **common)
+        # An officer's button that lacks details (a snooze's date) opens its short form as a card.
+        return Inbound(identity, where, action=action, wants_form=action.action_id in FORM_ACTIONS, **common)
     text, wants_form = command_text(clean_text(activity))
     return Inbound(identity, where, text=text, wants_form=wants_form, **common)
 

@@ -1,0 +1,96 @@
+"""An officer's digest in Teams: delivered proactively with done/snooze buttons that work, and snooze as a card."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from handlers.reminders import run_sweep
+from storage.models import AuditEvent, EnquiryStep
+from tests.bot.teams.harness import OFFICER, OFFICERS_CHANNEL, form_card, inputs_of, run, running, submission
+from tests.handlers.test_cases import make_case
+
+OFFICER_KEY = f"teams:tenant-1:{OFFICER.aad}"
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # a Thursday in term, after the 08:30 digest
+# The app's own scheduler may sweep at start too (one digest a day, whichever sweep makes it): find it by its date.
+TODAYS = "Your enquiries for Thu 26 Nov 2026"
+
+
+def buttons(card: dict) -> dict[str, dict]:
+    """The card's Action.Submit buttons by title, with the data each sends back."""
+    return {a["title"]: a["data"] for a in card.get("actions", []) if a["type"] == "Action.Submit"}
+
+
+async def todays_digest(h, conversation_id: str):
+    """Sweep and deliver, then the digest as it reached the conversation (the app's scheduler may deliver it)."""
+    run_sweep(h.context.core)
+    await h.context.outbox.deliver_pending()
+    for _ in range(100):
+        found = [s for s in h.connector.to(conversation_id) if TODAYS in s.text]
+        if found:
+            (digest,) = found
+            return digest
+        await asyncio.sleep(0.05)
+    raise AssertionError("no digest arrived")
+
+
+def step(engine, step_id: str) -> EnquiryStep:
+    with Session(engine) as session:
+        return session.exec(select(EnquiryStep).where(EnquiryStep.step_id == step_id)).one()
+
+
+async def digest_buttons(db_url, profile) -> None:
+    async with running(db_url, profile) as h:
+        await h.say("help", who=OFFICER)  # the officer's personal chat is now known
+        # The case first, then the clock: a sweep at NOW (the test's or the scheduler's) finds the case due.
+        reference = make_case(h.engine, h.context.core.profile, 7, NOW - dt.timedelta(days=14), assigned_to=OFFICER_KEY)
+        h.context.core.clock = lambda: NOW
+        digest = await todays_digest(h, OFFICER.personal_chat)
+        assert reference in digest.text
+        pressed = buttons(digest.cards[0])
+        assert pressed["Done: phone-contacts"]["cme_value"] == f"/cme done {reference} phone-contacts"
+        assert "Snooze: phone-contacts" in pressed
+        done = await h.say(value=pressed["Done: phone-contacts"], who=OFFICER)
+        assert f"on {reference} is done" in done[0].text and done[0].conversation_id == OFFICER.personal_chat
+        assert step(h.engine, "phone-contacts").state == "done"
+        asked = await h.say(value=pressed["Snooze: school-records"], who=OFFICER)
+        card = form_card(asked)
+        assert set(inputs_of(card)) == {"until", "reason"} and inputs_of(card)["until"]["type"] == "Input.Date"
+        assert buttons(card) and next(iter(buttons(card))) == "Save"
+        snoozed = await h.say(value=submission(card, {"until": "2026-12-14", "reason": "school closed"}), who=OFFICER)
+        assert "now due Mon 14 Dec 2026" in snoozed[0].text
+        assert (step(h.engine, "school-records").state, step(h.engine, "school-records").due_on) == (
+            "snoozed",
+            dt.date(2026, 12, 14),
+        )
+        with Session(h.engine) as session:
+            actors = {e.action: e.actor for e in session.exec(select(AuditEvent)).all()}
+        assert actors["step.done"] == actors["step.snoozed"] == OFFICER_KEY
+
+
+def test_digest_buttons_mark_a_step_done_and_snooze_opens_a_card(sqlite_url, teams_profile):
+    run(digest_buttons(sqlite_url, teams_profile))
+
+
+async def from_the_channel(db_url, profile) -> None:
+    async with running(db_url, profile) as h:
+        channel = {"conversation": {"conversationType": "channel", "id": f"{OFFICERS_CHANNEL};messageid=3"}}
+        await h.say("<at>CME bot</at> help", who=OFFICER, **channel)  # the bot now knows the officers' channel
+        await h.say("help", who=OFFICER)
+        reference = make_case(h.engine, h.context.core.profile, 8, NOW - dt.timedelta(days=14))  # unassigned
+        h.context.core.clock = lambda: NOW
+        digest = await todays_digest(h, OFFICERS_CHANNEL)
+        sent = await h.say(value=buttons(digest.cards[0])["Done: phone-contacts"], who=OFFICER, **channel)
+        answered = [s for s in sent if s.conversation_id == OFFICER.personal_chat]
+        assert answered and f"on {reference} is done" in answered[0].text
+        shown = [s for s in sent if s.conversation_id.startswith(OFFICERS_CHANNEL)]  # the channel or its thread
+        assert [s.activity.get("text") for s in shown] == [
+            "I've answered you in our personal chat, so that nothing about a child is shown here."
+        ]
+        assert step(h.engine, "phone-contacts").state == "done"
+
+
+def test_a_digest_button_pressed_in_the_officers_channel_is_answered_in_the_personal_chat(sqlite_url, teams_profile):
+    run(from_the_channel(sqlite_url, teams_profile))
