@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
 
 from handlers.core import Core, TurnContext
 from handlers.messages import Identity, Inbound, Reply, ReplyKind, Role
@@ -18,7 +19,7 @@ from handlers.roles import is_staff, role_of
 from handlers.router import Router
 from handlers.status import STATE_WORDS, status
 from storage.db import unit_of_work
-from storage.models import Case
+from storage.models import ACTIVE_STEP_STATES, Case, EnquiryStep
 from storage.queries import case_by_reference, cases_reported_by, recent_cases, record_audit
 
 
@@ -31,11 +32,12 @@ class CaseLine:
     state_text: str
     urgent: bool
     raised: dt.date
+    overdue: int = 0  # the case's waiting enquiry steps past their due date (staff homes only)
 
 
 @dataclass(frozen=True)
 class Home:
-    """What a home page shows. `overdue_enquiries` is None until enquiry plans are tracked."""
+    """What a home page shows. `overdue_enquiries` (staff only) counts open cases' steps past their due date."""
 
     role: Role
     cases: tuple[CaseLine, ...]
@@ -60,7 +62,39 @@ def home_for(core: Core, identity: Identity) -> Home:
         opened = select(func.count()).select_from(Case).where(Case.state == "open")
         total = session.exec(opened).one()
         urgent = session.exec(opened.where(Case.urgent == True)).one()  # noqa: E712 - SQL, not Python
-        return Home(role, tuple(_line(c, core) for c in rows), open_count=total, urgent_count=urgent)
+        today = core.clock().astimezone(core.profile.tz).date()
+        late = overdue_by_case(session, today, [c.id for c in rows])
+        lines = tuple(replace(_line(c, core), overdue=late.get(c.id, 0)) for c in rows)
+        return Home(role, lines, open_count=total, urgent_count=urgent, overdue_enquiries=overdue_count(session, today))
+
+
+def _overdue() -> Any:
+    # Waiting steps of open cases due before today: a range scan of ix_enquiry_step_sweep (state, due_on).
+    return and_(col(EnquiryStep.state).in_(ACTIVE_STEP_STATES), Case.state == "open")
+
+
+def overdue_count(session: Session, today: dt.date) -> int:
+    """How many waiting enquiry steps of open cases are past their due date (one indexed query)."""
+    query = (
+        select(func.count())
+        .select_from(EnquiryStep)
+        .join(Case, col(Case.id) == col(EnquiryStep.case_id))
+        .where(_overdue(), col(EnquiryStep.due_on) < today)
+    )
+    return int(session.exec(query).one())
+
+
+def overdue_by_case(session: Session, today: dt.date, case_ids: list[int]) -> dict[int, int]:
+    """Each listed case's overdue steps (one grouped query over those cases)."""
+    if not case_ids:
+        return {}
+    query = (
+        select(EnquiryStep.case_id, func.count())
+        .join(Case, col(Case.id) == col(EnquiryStep.case_id))
+        .where(_overdue(), col(EnquiryStep.due_on) < today, col(EnquiryStep.case_id).in_(case_ids))
+        .group_by(col(EnquiryStep.case_id))
+    )
+    return {case_id: int(count) for case_id, count in session.exec(query).all()}
 
 
 def _line(case: Case, core: Core) -> CaseLine:
