@@ -19,7 +19,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from handlers.ask_rank import MAX_ALTERNATIVES, OFF_TOPIC, asks_what_to_do, decide
+from handlers.ask_rank import MAX_ALTERNATIVES, OFF_TOPIC, Decision, asks_what_to_do, decide
 from handlers.contacts import contacts_reply
 from handlers.harm import mentions_harm, reach, signpost
 from handlers.knowledge.faq import WORDS, KnowledgeBase, fold, load_knowledge, reader_for
@@ -37,6 +37,15 @@ MAX_TOKENS = 48
 MAX_HARM_CHARS = 50_000
 HARM_TOPIC = "harm-what-to-do"
 CONTACTS_TOPIC = "contacts"
+# "Is X CME?" names a situation X: the entry for X is the answer, not the definition. The words
+# that only ask "does it count" are set aside to see whether a specific entry then stands out.
+DEFINITION_TOPIC = "what-is-cme"
+SPECIFIC_RATIO = 0.6  # the named situation must fit well, and have been a contender from the start
+COUNTING_WORDS = (
+    "children missing education child missing education missing from education missing education cme "
+    "count counts counted counting classed class classified definition define defined meaning mean means "
+    "criteria qualify qualifies cover covers covered include includes included explain"
+)
 EXAMPLES = (
     "What counts as children missing education?",
     "Who do I call if a child is at risk of harm?",
@@ -120,6 +129,7 @@ class AskEngine:
         self._answers = {entry.id: entry.render(profile) for entry in knowledge.entries}
         self._reader = reader_for(knowledge)
         self._generic = frozenset(self._reader.tokens(" ".join(knowledge.lexicon.generic)))
+        self._counting = frozenset(self._reader.tokens(COUNTING_WORDS))
         # Capitalised words that are not names: the knowledge base's own words and the council's.
         self._not_names = self._reader.known | set(WORDS.findall(fold(f"{profile.name} {profile.short_name}")))
         self._build_index()
@@ -187,7 +197,7 @@ class AskEngine:
         if not readings and not harm:
             return AskResult(None, self.help_text(), [], 0.0, status="help")
         scores = max(map(self.scores, readings), key=np.max, default=np.zeros(len(self._ids)))
-        decision = decide(scores, self._ids)
+        decision = self._specific_over_definition(decide(scores, self._ids), scores, readings)
         topic, score, alternatives = decision.topic, decision.score, decision.alternatives
         specific = about_specific_child(text, self._not_names)
         if harm and (topic is None or specific or asks_what_to_do(fold(text[:MAX_CHARS]))):
@@ -200,6 +210,22 @@ class AskEngine:
         note = self.specific_child_note() if specific else None
         sources = self.knowledge.get(topic).cited()
         return AskResult(topic, self._answers[topic], sources, score, alternatives, harm, "answered", note, post)
+
+    def _specific_over_definition(self, decision: Decision, first: np.ndarray, readings: list[list[str]]) -> Decision:
+        """When the definition wins only through "does it count" words, prefer the situation the question names."""
+        if DEFINITION_TOPIC not in (decision.topic, *decision.alternatives[:1]):
+            return decision
+        rest = [[t for t in tokens if t not in self._counting] for tokens in readings]
+        if all(len(r) == len(t) for r, t in zip(rest, readings, strict=True)) or not any(rest):
+            return decision  # no "does it count" words, or nothing but them
+        scores = max((self.scores(r) for r in rest if r), key=np.max)
+        scores[self._ids.index(DEFINITION_TOPIC)] = 0.0
+        specific = decide(scores, self._ids)
+        if specific.topic is None or specific.score < SPECIFIC_RATIO * decision.score:
+            return decision
+        if first[self._ids.index(specific.topic)] < SPECIFIC_RATIO * first.max():
+            return decision  # the situation must have been a contender from the start, not a stray word
+        return Decision(specific.topic, specific.score, [DEFINITION_TOPIC, *specific.alternatives][:MAX_ALTERNATIVES])
 
     def _signpost(self, text: str, now: dt.datetime | None) -> Reply:
         immediate = bool(_IMMEDIATE.search(text[:MAX_HARM_CHARS]))

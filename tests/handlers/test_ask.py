@@ -300,3 +300,23 @@ def test_any_text_gets_a_well_formed_result(engine, text):
     assert result.topic is None or result.topic in engine.knowledge.ids
     assert result.status in {"answered", "unknown", "help"} and result.answer
     json.dumps(result.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("are home educated kids counted as missing education", "elective-home-education"),
+        ("does homeschooling count as CME", "elective-home-education"),
+        ("would a child who moved abroad be classed as missing education", "moved-away"),
+        ("does a child waiting on a school place count as cme", "awaiting-school-place"),
+    ],
+)
+def test_is_x_cme_answers_about_x_and_offers_the_definition(engine, question, topic):
+    result = engine.ask(question, now=OFFICE)
+    assert result.topic == topic
+    assert "what-is-cme" in result.alternatives or topic == "awaiting-school-place"
+
+
+@pytest.mark.parametrize("question", ["what does CME cover", "is this CME", "explain what counts as CME"])
+def test_definition_questions_still_get_the_definition(engine, question):
+    assert engine.ask(question, now=OFFICE).topic == "what-is-cme"
