@@ -100,48 +100,35 @@ def _spec(form: OfficerForm, title: str, intro: str, fields: tuple[Field, ...], 
     return FormSpec(form.value, title, intro, (Section("details", title, fields),), review=review)
 
 
+UNTIL = Field("until", Kind.DATE, "Snooze until when?", help="After today, within a year.", checks=(_later,))
+WHY_SNOOZE = _reason("Why snooze it?", "For example: waiting for the housing team. Kept in the case's audit trail.")
+WHY_NOT = _reason("Why was it not possible?", "For example: no forwarding address. Kept in the case's audit trail.")
+WHY_REOPEN = _reason("Why reopen it?", "For example: the family is back. Kept in the case's audit trail.")
+WHY_CLOSE = _reason("Reason or details (optional)", "Kept in the case's audit trail only.", required=False)
+NOTE = Field("text", Kind.LONG_TEXT, "The note")
+OFFICER = Field("officer", Kind.TEXT, "Assign to whom?", help="Type 'me', or their id.", checks=(_officer,))
+CLOSE_INTRO = "The reporter is told the outcome's standard sentence only; the reason stays in the case."
+
+
 def build_specs(profile: Profile) -> dict[OfficerForm, FormSpec]:
     """Every short form for this profile (its enquiry steps and closing outcomes are the choices)."""
-    until = Field("until", Kind.DATE, "Snooze until when?", help="After today, within a year.", checks=(_later,))
-    why_snooze = _reason("Why snooze it?", "For example: waiting for the housing team. Kept in the case's audit trail.")
-    why_not = _reason("Why was it not possible?", "For example: no forwarding address. Kept in the case's audit trail.")
-    why_reopen = _reason("Why reopen it?", "For example: the family is back. Kept in the case's audit trail.")
-    outcomes = tuple(Choice(key, outcome_words(key)) for key in profile.closure_messages)
+    outcome = Field(
+        "outcome", Kind.CHOICE, "Outcome", choices=tuple(Choice(k, outcome_words(k)) for k in profile.closure_messages)
+    )
     step = _step_field(profile)
-    return {
-        OfficerForm.SNOOZE: _spec(OfficerForm.SNOOZE, "Snooze a step", "Move its due date.", (step, until, why_snooze)),
-        OfficerForm.SNOOZE_STEP: _spec(
-            OfficerForm.SNOOZE_STEP, "Snooze a step", "Move its due date.", (until, why_snooze)
+    specs = (
+        _spec(OfficerForm.SNOOZE, "Snooze a step", "Move its due date.", (step, UNTIL, WHY_SNOOZE)),
+        _spec(OfficerForm.SNOOZE_STEP, "Snooze a step", "Move its due date.", (UNTIL, WHY_SNOOZE)),
+        _spec(OfficerForm.NOT_POSSIBLE, "Enquiry not possible", "Record a step as not possible.", (step, WHY_NOT)),
+        _spec(OfficerForm.NOT_POSSIBLE_STEP, "Enquiry not possible", "Record it as not possible.", (WHY_NOT,)),
+        _spec(OfficerForm.CLOSE, "Close the case", CLOSE_INTRO, (outcome, WHY_CLOSE), review=True),
+        _spec(OfficerForm.NOTE, "Add a note", "Add a note to the case.", (NOTE,)),
+        _spec(
+            OfficerForm.ASSIGN, "Assign the case", "Give the case to an officer or manager; they are told.", (OFFICER,)
         ),
-        OfficerForm.NOT_POSSIBLE: _spec(
-            OfficerForm.NOT_POSSIBLE, "Enquiry not possible", "Record a step as not possible.", (step, why_not)
-        ),
-        OfficerForm.NOT_POSSIBLE_STEP: _spec(
-            OfficerForm.NOT_POSSIBLE_STEP, "Enquiry not possible", "Record it as not possible.", (why_not,)
-        ),
-        OfficerForm.CLOSE: _spec(
-            OfficerForm.CLOSE,
-            "Close the case",
-            "The reporter is told the outcome's standard sentence only; the reason stays in the case.",
-            (
-                Field("outcome", Kind.CHOICE, "Outcome", choices=outcomes),
-                _reason("Reason or details (optional)", "Kept in the case's audit trail only.", required=False),
-            ),
-            review=True,
-        ),
-        OfficerForm.NOTE: _spec(
-            OfficerForm.NOTE, "Add a note", "Add a note to the case.", (Field("text", Kind.LONG_TEXT, "The note"),)
-        ),
-        OfficerForm.ASSIGN: _spec(
-            OfficerForm.ASSIGN,
-            "Assign the case",
-            "Give the case to an officer or manager; they are told.",
-            (Field("officer", Kind.TEXT, "Assign to whom?", help="Type 'me', or their id.", checks=(_officer,)),),
-        ),
-        OfficerForm.REOPEN: _spec(
-            OfficerForm.REOPEN, "Reopen the case", "Its stopped enquiries are due afresh.", (why_reopen,)
-        ),
-    }
+        _spec(OfficerForm.REOPEN, "Reopen the case", "Its stopped enquiries are due afresh.", (WHY_REOPEN,)),
+    )
+    return {OfficerForm(spec.id): spec for spec in specs}
 
 
 def _step(answers: Mapping[str, Any]) -> str:
