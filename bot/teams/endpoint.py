@@ -80,7 +80,8 @@ def build_adapter(config: AuthConfig) -> CloudAdapter:
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
     async def on_error(turn_context: TurnContext, error: Exception) -> None:
-        log.error("Teams turn failed (%s)", type(error).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+        # No traceback: an exception's message can quote what a person typed about a child.
+        log.error("Teams turn failed (%s)", type(error).__name__)
         await turn_context.send_activity("Sorry, something went wrong on my side. Please try again in a minute.")
 
     adapter.on_turn_error = on_error
