@@ -122,7 +122,7 @@ def _details(report: Report | None) -> Reply:
         return Reply("No referral details are stored for this case.", title="Details")
     answers = report.answers
     facts = tuple(
-        (field.review_label or field.label, display(field, answers.get(field.id)))
+        (field.record_label or field.review_label or field.label, display(field, answers.get(field.id)))
         for field in REFERRAL.visible_fields(answers)
         if answers.get(field.id) not in (None, "", [])
     )

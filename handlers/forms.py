@@ -50,7 +50,8 @@ class Field:
     when: Callable[[Answers], bool] | None = None
     checks: tuple[Check, ...] = ()
     prefill: Callable[[Identity], Any] | None = None
-    review_label: str | None = None
+    review_label: str | None = None  # short label in the person's own review ("Your name")
+    record_label: str | None = None  # label where others read the answer ("Referrer's name")
 
     def visible(self, answers: Answers) -> bool:
         """True when the field applies given the answers so far."""

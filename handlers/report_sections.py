@@ -165,12 +165,15 @@ REASON = Section("reason", "The concern", (
 ))
 
 REFERRER = Section("referrer", "About you", (
-    ask("referrer_name", Kind.TEXT, "Your name?", prefill=lambda who: who.display_name, review_label="Your name"),
+    ask("referrer_name", Kind.TEXT, "Your name?", prefill=lambda who: who.display_name, review_label="Your name",
+        record_label="Referrer's name"),
     ask("referrer_role", Kind.TEXT, "Your role (for example class teacher, health visitor)?",
-        review_label="Your role"),
-    ask("referrer_agency", Kind.TEXT, "Your organisation or team?", review_label="Your organisation"),
+        review_label="Your role", record_label="Referrer's role"),
+    ask("referrer_agency", Kind.TEXT, "Your organisation or team?", review_label="Your organisation",
+        record_label="Referrer's organisation"),
     opt("referrer_phone", Kind.PHONE, "A phone number the CME officer can reach you on?",
-        prefill=lambda who: who.phone, review_label="Your phone"),
-    opt("referrer_email", Kind.EMAIL, "Your work email?", prefill=lambda who: who.email, review_label="Your email"),
+        prefill=lambda who: who.phone, review_label="Your phone", record_label="Referrer's phone"),
+    opt("referrer_email", Kind.EMAIL, "Your work email?", prefill=lambda who: who.email, review_label="Your email",
+        record_label="Referrer's email"),
 ))
 # fmt: on

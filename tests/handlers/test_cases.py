@@ -194,3 +194,17 @@ def test_a_reporter_cannot_run_any_officer_command_and_each_attempt_is_recorded(
     assert step.state == "open"
     help_lines = [label for label, _ in alice.say("/cme help")[0].facts]
     assert "/cme cases" not in help_lines
+
+
+def test_case_details_name_the_referrer_in_the_third_person(router):
+    from tests.support import CALM_REFERRAL, Person
+
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.fill(CALM_REFERRAL)
+    reference = alice.say("submit")[-1].data["reference"]
+    details = next(
+        r for r in Person(router, user="cme-officer").say(f"/cme case {reference}") if "Details" in (r.title or "")
+    )
+    labels = [label for label, _ in details.facts]
+    assert "Referrer's name" in labels and not any(label.startswith("Your ") for label in labels)
