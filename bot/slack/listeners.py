@@ -7,14 +7,14 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import pages
 from bot.slack.blocks import fallback_text, message_blocks
 from bot.slack.home import home_view
 from bot.slack.ids import COMMAND, OPEN_CASE_RE, TYPED_RE, Action, Callback
-from bot.slack.modals import message_view, working_view
+from bot.slack.modals import message_view
+from bot.slack.opening import open_modal
 from bot.slack.turns import Bridge
 from handlers.home import home_for, open_case
 from handlers.messages import Action as Pressed
@@ -105,13 +105,7 @@ class Listeners:
         reference = str(body["actions"][0].get("value", ""))
         inbound = Inbound(identity, pages.dm(identity), action=Pressed(ActionId.OPEN_CASE, reference))
         work = self.bridge.background(asyncio.to_thread(open_case, self.bridge.router, inbound, reference))
-        try:
-            opened = await client.views_open(trigger_id=body["trigger_id"], view=working_view())
-        except SlackApiError as exc:
-            log.warning("views.open failed (%s)", exc.response.get("error"))
-            return
-        view = message_view(await work, title="Case", callback=Callback.CASE)
-        await client.views_update(view_id=opened["view"]["id"], view=view)
+        await open_modal(client, body["trigger_id"], work, _case_view)
 
     async def message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """A message in the app's DM: the conversational path, the same as the terminal chat."""
@@ -135,6 +129,10 @@ class Listeners:
     async def error(self, error: Exception) -> None:
         """Log failures by type only: payloads can hold a child's details."""
         log.error("Slack listener failed (%s)", type(error).__name__)
+
+
+def _case_view(replies: list[Reply]) -> dict[str, Any]:
+    return message_view(replies, title="Case", callback=Callback.CASE)
 
 
 def _who(bridge: Bridge, body: dict[str, Any]):

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.modals import decode_form, form_values, message_view, page_view, signpost_view, working_view
+from bot.slack.opening import open_modal, update_view
 from bot.slack.turns import Bridge
 from handlers.forms import FormSpec
 from handlers.messages import Address, Channel, FormView, Identity, Inbound, Reply, ReplyKind
@@ -38,16 +39,11 @@ def dm(identity: Identity) -> Address:
 
 
 async def open_report(bridge: Bridge, client: AsyncWebClient, trigger_id: str, identity: Identity) -> None:
-    """Open the referral modal: the view at once (the trigger id lasts 3 s), its first page when the core answers."""
+    """Open the referral modal on its first page (a "working" view first only when the core is slow)."""
     inbound = Inbound(identity, dm(identity), text="/cme report", wants_form=True)
-    work = bridge.background(bridge.turn(inbound))  # the draft is made while Slack opens the modal
-    try:
-        opened = await client.views_open(trigger_id=trigger_id, view=working_view())
-    except SlackApiError as exc:
-        log.warning("views.open failed (%s)", exc.response.get("error"))
-        return
-    replies = await work
-    await _update(client, opened["view"]["id"], first_view(bridge, replies))
+    # The draft is made in the background: if the modal can't open, the turn still completes.
+    work = bridge.background(bridge.turn(inbound))
+    await open_modal(client, trigger_id, work, lambda replies: first_view(bridge, replies))
 
 
 def first_view(bridge: Bridge, replies: list[Reply]) -> dict[str, Any]:
@@ -83,7 +79,7 @@ async def submit_page(bridge: Bridge, client: AsyncWebClient, ack, body: dict[st
 
 async def _late(bridge: Bridge, client: AsyncWebClient, view_id: str, work, shown: set[str]) -> None:
     """The core answered after the ack: show its answer in place of the "working" view."""
-    await _update(client, view_id, next_step(bridge, await work, shown).view)
+    await update_view(client, view_id, next_step(bridge, await work, shown).view)
 
 
 def _confirm_once(bridge: Bridge, identity: Identity):
@@ -144,13 +140,6 @@ async def rerender(bridge: Bridge, client: AsyncWebClient, body: dict[str, Any])
         await client.views_update(view_id=view["id"], hash=view.get("hash"), view=current)
     except SlackApiError as exc:  # hash_conflict: a newer update won; that one shows the right fields
         log.info("views.update skipped (%s)", exc.response.get("error"))
-
-
-async def _update(client: AsyncWebClient, view_id: str, view: dict[str, Any]) -> None:
-    try:
-        await client.views_update(view_id=view_id, view=view)
-    except SlackApiError as exc:
-        log.warning("views.update failed (%s)", exc.response.get("error"))
 
 
 def _spec(bridge: Bridge, form: FormView) -> FormSpec:

@@ -11,6 +11,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.notify import OutboxSender
@@ -26,6 +27,11 @@ log = logging.getLogger(__name__)
 After = Callable[[list[Reply]], None]
 SEEN_FOR_SECONDS = 15 * 60  # Slack's last retry comes about 5 minutes after the first delivery
 SEEN_MAX = 20_000
+# Few threads: every turn holds the GIL the acks need, and SQLite's busy handler sleeps (1, 2, 5 ... ms)
+# whenever writers collide, so more threads only queue on its one write lock. The second lets a
+# read-only turn (ask, status) go past a write.
+SQLITE_TURN_THREADS = 2
+POSTGRES_TURN_THREADS = 8  # within the engine's pool (10 + 20 overflow)
 DELIVER_NOW = (ReplyKind.SIGNPOST, ReplyKind.CONFIRMATION, ReplyKind.ALERT)
 
 
@@ -47,12 +53,20 @@ class Seen:
         return True
 
 
+def turn_threads(core: Core) -> int:
+    """Threads for core turns: SQLite has one writer at a time, PostgreSQL many."""
+    if core.engine.dialect.name == "sqlite":
+        return SQLITE_TURN_THREADS
+    return POSTGRES_TURN_THREADS
+
+
 class Bridge:
     """What the listeners need: the router behind a per-person lock, the outbox, background tasks."""
 
     def __init__(self, core: Core, router: Router, outbox: OutboxSender) -> None:
         self.core, self.router, self.outbox = core, router, outbox
         self.seen = Seen()
+        self.turns = ThreadPoolExecutor(turn_threads(core), thread_name_prefix="cme-slack-turn")
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task] = set()
         self._delivering = False
@@ -71,7 +85,7 @@ class Bridge:
         # One small lock per person who ever wrote: bounded by the workspace's size.
         lock = self._locks.setdefault(inbound.identity.key, asyncio.Lock())
         async with lock:
-            replies = await asyncio.to_thread(self._handle, inbound, after)
+            replies = await asyncio.get_running_loop().run_in_executor(self.turns, self._handle, inbound, after)
         if any(r.kind in DELIVER_NOW for r in replies):
             self.background(self.deliver_now())
         return replies

@@ -27,6 +27,7 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
+    result: dict[str, Any] = field(default_factory=dict)  # what the stand-in answered
 
 
 @dataclass
@@ -93,6 +94,11 @@ class FakeSlack:
             await asyncio.sleep(0.01)
         return self.of(method)
 
+    async def modal(self, opened: int = 1, timeout: float = 5.0) -> dict[str, Any]:
+        """The modal opened by the `opened`-th views.open, as it shows now (after any views.update)."""
+        call = (await self.wait_for("views.open", opened, timeout))[opened - 1]
+        return self.views[call.result["view"]["id"]]
+
     async def _args(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":
             return dict(await request.json())
@@ -105,14 +111,16 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
-        self.calls.append(Call(method, args))
+        call = Call(method, args)
+        self.calls.append(call)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
         failure = self._next_failure(method)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
-        return web.json_response(self._answer(method, args))
+        call.result = self._answer(method, args)
+        return web.json_response(call.result)
 
     def _next_failure(self, method: str) -> Failure | None:
         queue = self.failures.get(method) or []
@@ -151,7 +159,16 @@ class FakeSlack:
     async def _calls(self, request: web.Request) -> web.Response:
         # For a stand-in in another process (the benchmark): what was called, with trigger ids and times.
         method = request.query.get("method")
-        rows = [{"method": c.method, "trigger_id": c.args.get("trigger_id"), "at": c.at} for c in self.calls]
+        rows = [
+            {
+                "method": c.method,
+                "trigger_id": c.args.get("trigger_id"),
+                "view_id": c.args.get("view_id") or (c.result.get("view") or {}).get("id"),
+                "callback_id": (c.args.get("view") or {}).get("callback_id"),
+                "at": c.at,
+            }
+            for c in self.calls
+        ]
         return web.json_response([r for r in rows if method in (None, r["method"])])
 
     async def _respond(self, request: web.Request) -> web.Response:

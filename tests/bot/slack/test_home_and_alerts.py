@@ -67,12 +67,11 @@ def test_app_home_for_an_officer_lists_open_cases_urgent_first_and_opening_is_re
             buttons = [b["accessory"] for b in blocks if b.get("accessory")]
             assert [b["value"] for b in buttons] == [urgent, calm]
             await officer.click(buttons[0]["action_id"], buttons[0]["value"])
-            await slack.fake.wait_for("views.open")
-            [case_view] = await slack.fake.wait_for("views.update")
-            assert urgent in text_of(case_view.args["view"]["blocks"])
+            case_view = await slack.fake.modal()
+            assert urgent in text_of(case_view["blocks"])
             await slack.user("U0REPORTER").click(buttons[1]["action_id"], calm)
-            [_, refused] = await slack.fake.wait_for("views.update", 2)
-            refusal = text_of(refused.args["view"]["blocks"])
+            refused = await slack.fake.modal(2)
+            refusal = text_of(refused["blocks"])
             assert "officer" in refusal and calm not in refusal
             viewed = [e for e in rows(slack_db, AuditEvent) if e.action == "case.viewed"]
             assert [(e.actor, e.case_id is not None) for e in viewed] == [(f"slack:{TEAM_ID}:U0OFFICER", True)]

@@ -8,7 +8,7 @@ import time
 from sqlmodel import Session, select
 
 from bot.app import CONTEXT_KEY
-from bot.slack import pages
+from bot.slack import opening, pages
 from bot.slack.ids import Callback
 from storage.db import make_engine
 from storage.models import Case
@@ -32,11 +32,13 @@ REFERRER = {"referrer_name": "Sam Nurse", "referrer_role": "School nurse", "refe
 
 async def opened_modal(slack, user):
     """Type /cme report; returns the first page as Slack shows it."""
+    opened, updated = len(slack.fake.of("views.open")), len(slack.fake.of("views.update"))
     status, body = await user.command("report")
     assert (status, body) == (200, "")
-    await slack.fake.wait_for("views.update")
-    view_id = slack.fake.of("views.open")[-1].args.get("view_id") or slack.fake.of("views.update")[-1].args["view_id"]
-    return slack.fake.views[view_id]
+    view = await slack.fake.modal(opened + 1)
+    # The core answered in time: one views.open showed the page, with no "working" view in between.
+    assert view["callback_id"] == Callback.PAGE and len(slack.fake.of("views.update")) == updated
+    return view
 
 
 async def page(user, view, values, expect="update"):
@@ -53,7 +55,7 @@ async def child_page(slack, user, values=CHILD):
     assert "awaiting_place" not in inputs(view)
     status, _ = await user.change(view, {"on_roll": "no", "home_educated": "no"}, "home_educated")
     assert status == 200
-    await slack.fake.wait_for("views.update", 2)
+    await slack.fake.wait_for("views.update")
     view = slack.fake.views[view["id"]]
     assert {"awaiting_place", "other_provision"} <= set(inputs(view))
     return await page(user, view, values)
@@ -135,6 +137,7 @@ def test_calm_referral_has_no_signpost_step_and_confirms_once(slack_db):
 
 def test_acks_at_once_when_the_core_is_slow(slack_db, monkeypatch):
     monkeypatch.setattr(pages, "ACK_BUDGET", 0.2)
+    monkeypatch.setattr(opening, "OPEN_BUDGET", 0.1)
 
     async def scenario():
         async with running(slack_db) as slack:
@@ -145,7 +148,8 @@ def test_acks_at_once_when_the_core_is_slow(slack_db, monkeypatch):
             started = time.perf_counter()
             status, _ = await sam.command("report")
             assert status == 200 and time.perf_counter() - started < 0.3
-            await slack.fake.wait_for("views.open")
+            [opened] = await slack.fake.wait_for("views.open")
+            assert opened.args["view"]["callback_id"] == Callback.WORKING
             assert not slack.fake.of("views.update")  # the modal is open before the core has answered
             [filled] = await slack.fake.wait_for("views.update")
             view = slack.fake.views[filled.args["view_id"]]

@@ -75,7 +75,7 @@ def test_retried_deliveries_are_handled_once(db_url):
                 trigger_id="1234.5678.retried",
                 headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
             )
-            await slack.fake.wait_for("views.update")
+            await slack.fake.wait_for("views.open")
             await asyncio.sleep(0.2)
             assert len(slack.fake.of("chat.postMessage")) == 1
             assert len(slack.fake.of("views.open")) == 1

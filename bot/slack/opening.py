@@ -1,0 +1,54 @@
+"""Open a modal from a trigger id: once, with the real view, when the core answers quickly.
+
+A trigger id lasts 3 seconds and works once, so the core gets OPEN_BUDGET seconds. Usually it answers
+in a few milliseconds and one views.open shows the real view (one Web API call, not two). When the
+database is slow the modal opens with a "working" view and views.update fills it when the core answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.modals import working_view
+from handlers.messages import Reply
+
+log = logging.getLogger(__name__)
+OPEN_BUDGET = 0.5  # seconds; leaves the trigger's 3 s ample room for the network and a slow Slack
+Render = Callable[[list[Reply]], dict[str, Any]]
+
+
+async def open_modal(client: AsyncWebClient, trigger_id: str, work: Awaitable[list[Reply]], render: Render) -> None:
+    """Open the modal for `work`'s replies: one views.open when quick, else "working" then views.update."""
+    pending = asyncio.ensure_future(work)
+    try:
+        replies = await asyncio.wait_for(asyncio.shield(pending), OPEN_BUDGET)
+    except TimeoutError:
+        await _open_then_fill(client, trigger_id, pending, render)
+        return
+    try:
+        await client.views_open(trigger_id=trigger_id, view=render(replies))
+    except SlackApiError as exc:
+        log.warning("views.open failed (%s)", exc.response.get("error"))
+
+
+async def _open_then_fill(client: AsyncWebClient, trigger_id: str, pending: asyncio.Future, render: Render) -> None:
+    try:
+        opened = await client.views_open(trigger_id=trigger_id, view=working_view())
+    except SlackApiError as exc:
+        log.warning("views.open failed (%s)", exc.response.get("error"))
+        return
+    await update_view(client, opened["view"]["id"], render(await pending))
+
+
+async def update_view(client: AsyncWebClient, view_id: str, view: dict[str, Any]) -> None:
+    """views.update, logging (by error code only) when Slack refuses."""
+    try:
+        await client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.update failed (%s)", exc.response.get("error"))
