@@ -59,16 +59,16 @@ class Listeners:
 
     async def command(self, body: dict[str, Any], client: AsyncWebClient, respond, **_: Any) -> None:
         """`/cme WORDS`: report opens the modal; anything else is the core's answer, visible only to the sender."""
-        if not self.bridge.seen.first_time(f"trigger:{body.get('trigger_id')}"):
-            return  # a retried delivery of a command already handled
+        once = f"trigger:{body.get('trigger_id')}"  # a retried delivery of a command comes with the same trigger
         identity = self.bridge.identity(body["user_id"], body.get("team_id"))
         text = " ".join(str(body.get("text") or "").split())
         if text.split(" ", 1)[0].lower() == "report":
-            await pages.open_report(self.bridge, client, body["trigger_id"], identity)
+            await pages.open_report(self.bridge, client, body["trigger_id"], identity, once=once)
             return
         address = Address(Channel.SLACK, body.get("channel_id") or identity.user_id, identity.user_id)
-        replies = await self.bridge.turn(Inbound(identity, address, text=f"{COMMAND} {text}".strip()))
-        await respond(response_type="ephemeral", replace_original=False, **_message(replies))
+        replies = await self.bridge.turn(Inbound(identity, address, text=f"{COMMAND} {text}".strip()), once=once)
+        if replies is not None:
+            await respond(response_type="ephemeral", replace_original=False, **_message(replies))
 
     async def page(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         """A form page was submitted."""
@@ -91,13 +91,12 @@ class Listeners:
     async def say(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """A quick reply or an officer's action button: its value is sent as if typed."""
         action = body["actions"][0]
-        if not self.bridge.seen.first_time(f"action:{body['user']['id']}:{action.get('action_ts')}"):
-            return
         identity = _who(self.bridge, body)
         channel = (body.get("channel") or {}).get("id") or identity.user_id
         pressed = Pressed(ActionId.SAY, str(action.get("value", "")))
         inbound = Inbound(identity, Address(Channel.SLACK, channel, identity.user_id), action=pressed)
-        await _post(client, channel, await self.bridge.turn(inbound))
+        once = f"action:{identity.user_id}:{action.get('action_ts')}"
+        await _post(client, channel, await self.bridge.turn(inbound, once=once))
 
     async def open_case(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """An officer opens a case from App Home or a notification: a modal, and the opening is recorded."""
@@ -111,12 +110,11 @@ class Listeners:
         """A message in the app's DM: the conversational path, the same as the terminal chat."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, joins, other bots: not a person talking to us
-        if not self.bridge.seen.first_time(f"event:{body.get('event_id')}"):
-            return  # Slack's retry (X-Slack-Retry-Num) of a message already answered
         identity = self.bridge.identity(event["user"], body.get("team_id"))
         address = Address(Channel.SLACK, event["channel"], identity.user_id)
         inbound = Inbound(identity, address, text=event.get("text") or "", event_id=body.get("event_id"))
-        await _post(client, event["channel"], await self.bridge.turn(inbound))
+        # Slack's retries (X-Slack-Retry-Num) carry the same event id, whichever replica they reach.
+        await _post(client, event["channel"], await self.bridge.turn(inbound, once=f"event:{body.get('event_id')}"))
 
     async def home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """App Home: the person's own concerns, or an officer's open cases."""
@@ -143,6 +141,6 @@ def _message(replies: list[Reply]) -> dict[str, Any]:
     return {"text": fallback_text(replies), "blocks": message_blocks(replies)}
 
 
-async def _post(client: AsyncWebClient, channel: str, replies: list[Reply]) -> None:
+async def _post(client: AsyncWebClient, channel: str, replies: list[Reply] | None) -> None:
     if replies:
         await client.chat_postMessage(channel=channel, **_message(replies))

@@ -23,13 +23,20 @@ OPEN_BUDGET = 0.5  # seconds; leaves the trigger's 3 s ample room for the networ
 Render = Callable[[list[Reply]], dict[str, Any]]
 
 
-async def open_modal(client: AsyncWebClient, trigger_id: str, work: Awaitable[list[Reply]], render: Render) -> None:
-    """Open the modal for `work`'s replies: one views.open when quick, else "working" then views.update."""
+async def open_modal(
+    client: AsyncWebClient, trigger_id: str, work: Awaitable[list[Reply] | None], render: Render
+) -> None:
+    """Open the modal for `work`'s replies: one views.open when quick, else "working" then views.update.
+
+    Replies of None mean the delivery was a duplicate, already handled: nothing opens.
+    """
     pending = asyncio.ensure_future(work)
     try:
         replies = await asyncio.wait_for(asyncio.shield(pending), OPEN_BUDGET)
     except TimeoutError:
         await _open_then_fill(client, trigger_id, pending, render)
+        return
+    if replies is None:
         return
     try:
         await client.views_open(trigger_id=trigger_id, view=render(replies))
@@ -43,7 +50,9 @@ async def _open_then_fill(client: AsyncWebClient, trigger_id: str, pending: asyn
     except SlackApiError as exc:
         log.warning("views.open failed (%s)", exc.response.get("error"))
         return
-    await update_view(client, opened["view"]["id"], render(await pending))
+    replies = await pending
+    if replies is not None:  # a duplicate found slow: its modal stays "working" (Slack won't send it twice)
+        await update_view(client, opened["view"]["id"], render(replies))
 
 
 async def update_view(client: AsyncWebClient, view_id: str, view: dict[str, Any]) -> None:

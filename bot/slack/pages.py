@@ -38,11 +38,13 @@ def dm(identity: Identity) -> Address:
     return Address(Channel.SLACK, identity.user_id, identity.user_id)
 
 
-async def open_report(bridge: Bridge, client: AsyncWebClient, trigger_id: str, identity: Identity) -> None:
+async def open_report(
+    bridge: Bridge, client: AsyncWebClient, trigger_id: str, identity: Identity, *, once: str | None = None
+) -> None:
     """Open the referral modal on its first page (a "working" view first only when the core is slow)."""
     inbound = Inbound(identity, dm(identity), text="/cme report", wants_form=True)
     # The draft is made in the background: if the modal can't open, the turn still completes.
-    work = bridge.background(bridge.turn(inbound))
+    work = bridge.background(bridge.turn(inbound, once=once))
     await open_modal(client, trigger_id, work, lambda replies: first_view(bridge, replies))
 
 

@@ -1,18 +1,22 @@
 """The bridge from Slack listeners to the core: identities, one turn at a time per person, de-duplication.
 
 The core is synchronous, so each turn runs in a worker thread and the event loop (and every other
-request's ack) never waits on the database.
+request's ack) never waits on the database. A delivery is processed once across retries and
+replicas: a key remembered in memory, then claimed in the database (storage.slack_seen).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.notify import OutboxSender
 from bot.slack.blocks import reply_to_json
@@ -22,6 +26,7 @@ from handlers.router import Router
 from storage.db import unit_of_work
 from storage.models import Outbox
 from storage.queries import enqueue
+from storage.slack_seen import claim_delivery, forget_deliveries
 
 log = logging.getLogger(__name__)
 After = Callable[[list[Reply]], None]
@@ -32,6 +37,8 @@ SEEN_MAX = 20_000
 # read-only turn (ask, status) go past a write.
 SQLITE_TURN_THREADS = 2
 POSTGRES_TURN_THREADS = 8  # within the engine's pool (10 + 20 overflow)
+CLAIM_FOR = dt.timedelta(hours=1)  # claims kept in the database: Slack's retries end within minutes
+EXPIRE_EVERY = dt.timedelta(minutes=10)
 DELIVER_NOW = (ReplyKind.SIGNPOST, ReplyKind.CONFIRMATION, ReplyKind.ALERT)
 
 
@@ -71,30 +78,55 @@ class Bridge:
         self._tasks: set[asyncio.Task] = set()
         self._delivering = False
         self._again = False
+        self._expired_at: dt.datetime | None = None
 
     @staticmethod
     def identity(user_id: str, team_id: str | None) -> Identity:
         """The Slack user as the core knows them: slack:TEAM:USER."""
         return Identity(Channel.SLACK, user_id, team_id or "unknown")
 
-    async def turn(self, inbound: Inbound, after: After | None = None) -> list[Reply]:
+    async def turn(
+        self, inbound: Inbound, after: After | None = None, *, once: str | None = None
+    ) -> list[Reply] | None:
         """Run one core turn in a worker thread, one at a time per person (keeps a double click in order).
 
         `after` runs in the same thread under the same lock, so what it records follows the turn's order.
+        `once` is the delivery's key (event id, trigger id): None comes back, and nothing is done, when
+        this process or another replica has already taken a delivery with that key.
         """
+        if once is not None and not self.seen.first_time(once):
+            return None  # the common case of a retry (same replica) costs no database round trip
         # One small lock per person who ever wrote: bounded by the workspace's size.
         lock = self._locks.setdefault(inbound.identity.key, asyncio.Lock())
         async with lock:
-            replies = await asyncio.get_running_loop().run_in_executor(self.turns, self._handle, inbound, after)
-        if any(r.kind in DELIVER_NOW for r in replies):
+            loop = asyncio.get_running_loop()
+            replies = await loop.run_in_executor(self.turns, self._handle, inbound, after, once)
+        if replies and any(r.kind in DELIVER_NOW for r in replies):
             self.background(self.deliver_now())
         return replies
 
-    def _handle(self, inbound: Inbound, after: After | None) -> list[Reply]:
+    def _handle(self, inbound: Inbound, after: After | None, once: str | None) -> list[Reply] | None:
+        if once is not None and not self._claim(once):
+            return None
         replies = self.router.handle(inbound)
         if after is not None:
             after(replies)
         return replies
+
+    def _claim(self, key: str) -> bool:
+        """Take the delivery for this replica (in the turn's thread: no extra hop); old claims expire now and then."""
+        now = self.core.clock()
+        try:
+            with unit_of_work(self.core.engine) as session:
+                first = claim_delivery(session, f"slack:{key}", now)
+                if self._expired_at is None or now - self._expired_at >= EXPIRE_EVERY:
+                    forget_deliveries(session, now - CLAIM_FOR)
+                    self._expired_at = now
+            return first
+        except SQLAlchemyError as exc:
+            # Database down: handle it (the core will say so) rather than drop what may be a first delivery.
+            log.warning("could not record a Slack delivery (%s)", type(exc).__name__)
+            return True
 
     def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Run `work` after the ack; keep a reference so it isn't collected mid-way."""

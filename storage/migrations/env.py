@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.slack_seen  # noqa: F401
 import storage.teams_refs  # noqa: F401
 
 config = context.config

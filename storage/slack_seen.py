@@ -1,0 +1,45 @@
+"""Slack deliveries already taken by some replica: event ids, trigger ids, action stamps.
+
+Slack retries a request it thinks failed (X-Slack-Retry-Num), and the retry may reach another
+replica. The first replica to insert a delivery's key processes it; every later delivery of the same
+key finds the row and is dropped. Keys are platform ids only: no message text or child detail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete
+from sqlmodel import Field, Session, col
+
+from storage.models import SQLModel
+from storage.queries import _insert
+from storage.types import UTCDateTime
+
+KEY_LIMIT = 255
+
+
+class SlackSeen(SQLModel, table=True):
+    """One Slack delivery claimed by a replica, kept until Slack can no longer retry it."""
+
+    __tablename__ = "slack_seen"
+
+    key: str = Field(primary_key=True, max_length=KEY_LIMIT)
+    seen_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+def claim_delivery(session: Session, key: str, now: dt.datetime) -> bool:
+    """True for the first claim of `key` on any replica, False when it was already claimed."""
+    statement = (
+        _insert(session)(SlackSeen)
+        .values(key=key[:KEY_LIMIT], seen_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(SlackSeen.key)
+    )
+    return session.execute(statement).first() is not None
+
+
+def forget_deliveries(session: Session, before: dt.datetime) -> int:
+    """Delete claims older than `before` (Slack stops retrying after minutes); returns how many."""
+    result = session.execute(delete(SlackSeen).where(col(SlackSeen.seen_at) < before))
+    return result.rowcount or 0

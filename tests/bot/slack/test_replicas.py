@@ -1,0 +1,78 @@
+"""Deliveries claimed in the database: a retry reaching another replica is dropped there (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from contextlib import AsyncExitStack
+
+from sqlmodel import Session, select
+
+from storage.db import make_engine, unit_of_work
+from storage.models import Conversation
+from storage.slack_seen import SlackSeen, claim_delivery, forget_deliveries
+from tests.bot.slack.slack_driver import office_hours, running
+
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
+RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+
+def test_a_key_is_claimed_once_and_old_claims_expire(engine):
+    with unit_of_work(engine) as session:
+        assert claim_delivery(session, "slack:event:Ev1", NOW - dt.timedelta(hours=2))
+        assert claim_delivery(session, "slack:event:Ev2", NOW)
+    with unit_of_work(engine) as session:
+        assert not claim_delivery(session, "slack:event:Ev1", NOW)
+        assert forget_deliveries(session, NOW - dt.timedelta(hours=1)) == 1
+    with unit_of_work(engine) as session:
+        assert sorted(s.key for s in session.exec(select(SlackSeen))) == ["slack:event:Ev2"]
+        assert claim_delivery(session, "slack:event:Ev1", NOW)  # long forgotten: Slack no longer retries it
+
+
+def conversations(db_url):
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        found = session.exec(select(Conversation)).all()
+    engine.dispose()
+    return found
+
+
+async def answered(slack, timeout: float = 5.0) -> None:
+    """Wait until a command's answer reached its response_url."""
+    for _ in range(int(timeout / 0.02)):
+        if slack.fake.responses:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("no answer to the command")
+
+
+def test_a_retry_reaching_another_replica_is_not_handled_again(db_url):
+    async def scenario():
+        async with AsyncExitStack() as stack:
+            first = await stack.enter_async_context(running(db_url))
+            second = await stack.enter_async_context(running(db_url))
+            await first.user("U0REPORTER").dm("report", event_id="Ev0TWICE")
+            await first.fake.wait_for("chat.postMessage")
+            status, _ = await second.user("U0REPORTER").dm("report", event_id="Ev0TWICE", headers=RETRY)
+            assert status == 200
+            await second.user("U0REPORTER").command("status", trigger_id="77.trigger")
+            await answered(second)
+            await first.user("U0REPORTER").command("status", trigger_id="77.trigger", headers=RETRY)
+            await asyncio.sleep(0.3)
+            assert len(first.fake.of("chat.postMessage")) == 1 and not second.fake.of("chat.postMessage")
+            assert len(second.fake.responses) == 1 and not first.fake.responses
+            assert len(conversations(db_url)) == 1
+
+    asyncio.run(scenario())
+
+
+def test_the_same_event_at_two_replicas_at_once_is_handled_by_one(db_url):
+    async def scenario():
+        async with AsyncExitStack() as stack:
+            replicas = [await stack.enter_async_context(running(db_url, clock=office_hours)) for _ in range(2)]
+            await asyncio.gather(*(r.user("U0REPORTER").dm("report", event_id="Ev0RACE") for r in replicas))
+            await asyncio.sleep(0.5)
+            posted = [c for r in replicas for c in r.fake.of("chat.postMessage")]
+            assert len(posted) == 1
+
+    asyncio.run(scenario())
