@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -84,12 +85,13 @@ def fallback_text(replies: list[Reply]) -> str:
 
 
 def alert_blocks(reply: Reply) -> list[dict[str, Any]]:
-    """An officer notification: the text (reference and urgency only) and a button to open the case."""
-    blocks = reply_blocks(reply, buttons=False)
+    """An officer notification or reminder: the text (references and urgency only), its buttons, and "Open case"."""
+    buttons = list(reply.buttons)
     reference = reply.data.get("reference")
-    if reference:
-        button = Button("Open case", str(reference), ActionId.OPEN_CASE, "danger" if reply.data.get("urgent") else None)
-        blocks.append(ActionsBlock(elements=[_button(button, 0)]))
+    if reference and not any(b.action_id is ActionId.OPEN_CASE for b in buttons):
+        style = "danger" if reply.data.get("urgent") else None
+        buttons.append(Button("Open case", str(reference), ActionId.OPEN_CASE, style))
+    blocks = reply_blocks(replace(reply, buttons=tuple(buttons)))
     return [b.to_dict() for b in blocks]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from handlers.case_forms import FORM_ACTIONS
 from handlers.messages import ActionId
 
 COMMAND = "/cme"
@@ -37,12 +38,21 @@ class Action(StrEnum):
     START_REPORT = "cme_start_report"
 
 
-# Slack wants action ids unique within a block, so buttons carry ":n" after the shared id.
-OPEN_CASE_RE = re.compile(rf"^{ActionId.OPEN_CASE.value}(:\d+)?$")
-# Every other shared button stands for what it would be to type its value (quick replies, officer actions).
-TYPED_RE = re.compile(
-    rf"^({'|'.join(re.escape(a.value) for a in ActionId if a is not ActionId.OPEN_CASE)})(:\d+)?$"
-)
+def _action_re(actions) -> re.Pattern[str]:
+    # Slack wants action ids unique within a block, so buttons carry ":n" after the shared id.
+    return re.compile(rf"^({'|'.join(sorted(re.escape(a.value) for a in actions))})(:\d+)?$")
+
+
+OPEN_CASE_RE = _action_re({ActionId.OPEN_CASE})
+# Officer buttons that may need details (snooze, not possible, note, assign, close, reopen): a modal asks.
+FORM_RE = _action_re(FORM_ACTIONS)
+# Every other shared button stands for what it would be to type its value (quick replies, done).
+TYPED_RE = _action_re(set(ActionId) - FORM_ACTIONS - {ActionId.OPEN_CASE})
+
+
+def pressed_action(action_id: str) -> ActionId:
+    """The shared ActionId of a Slack action_id ("step_snooze:1" -> STEP_SNOOZE)."""
+    return ActionId(action_id.split(":", 1)[0])
 
 
 def button_id(action: ActionId, index: int) -> str:

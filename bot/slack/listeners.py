@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import pages
 from bot.slack.blocks import fallback_text, message_blocks
 from bot.slack.home import home_view
-from bot.slack.ids import COMMAND, OPEN_CASE_RE, TYPED_RE, Action, Callback
+from bot.slack.ids import COMMAND, FORM_RE, OPEN_CASE_RE, TYPED_RE, Action, Callback, pressed_action
 from bot.slack.modals import message_view
 from bot.slack.opening import open_modal
 from bot.slack.turns import Bridge
@@ -41,6 +41,7 @@ class Listeners:
         app.view_submission(Callback.SIGNPOST)(self.signpost_read)
         app.block_action(Action.FIELD)(self._after_ack(self.field_changed))
         app.block_action(Action.START_REPORT)(self._after_ack(self.start_report))
+        app.block_action(FORM_RE)(self._after_ack(self.form_button))
         app.block_action(TYPED_RE)(self._after_ack(self.say))
         app.block_action(OPEN_CASE_RE)(self._after_ack(self.open_case))
         app.event("message")(self._after_ack(self.message))
@@ -92,11 +93,20 @@ class Listeners:
         """A quick reply or an officer's action button: its value is sent as if typed."""
         action = body["actions"][0]
         identity = _who(self.bridge, body)
-        channel = (body.get("channel") or {}).get("id") or identity.user_id
+        channel = _private_channel(body, identity.user_id)
         pressed = Pressed(ActionId.SAY, str(action.get("value", "")))
         inbound = Inbound(identity, Address(Channel.SLACK, channel, identity.user_id), action=pressed)
         once = f"action:{identity.user_id}:{action.get('action_ts')}"
         await _post(client, channel, await self.bridge.turn(inbound, once=once))
+
+    async def form_button(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
+        """Snooze, not possible, note, assign, close, reopen: a modal asks for the details the press lacks."""
+        action = body["actions"][0]
+        identity = _who(self.bridge, body)
+        pressed = Pressed(pressed_action(action["action_id"]), str(action.get("value", "")))
+        inbound = Inbound(identity, pages.dm(identity), action=pressed, wants_form=True)
+        once = f"action:{identity.user_id}:{action.get('action_ts')}"
+        await pages.open_form_button(self.bridge, client, body, inbound, once=once)
 
     async def open_case(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """An officer opens a case from App Home or a notification: a modal, and the opening is recorded."""
@@ -130,7 +140,13 @@ class Listeners:
 
 
 def _case_view(replies: list[Reply]) -> dict[str, Any]:
-    return message_view(replies, title="Case", callback=Callback.CASE)
+    return message_view(replies, title="Case", callback=Callback.CASE, buttons=True)
+
+
+def _private_channel(body: dict[str, Any], user_id: str) -> str:
+    """Where to answer a press: its DM, else the person's DM (a channel's members may not all be officers)."""
+    channel = (body.get("channel") or {}).get("id") or ""
+    return channel if channel.startswith("D") else user_id
 
 
 def _who(bridge: Bridge, body: dict[str, Any]):

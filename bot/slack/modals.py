@@ -36,16 +36,23 @@ from bot.slack.ids import Block as BlockId
 from handlers.fields import MAX_LONG_TEXT, MAX_TEXT, Kind
 from handlers.forms import Field, FormSpec, Section
 from handlers.messages import FormView, Reply, ReplyKind
+from handlers.report import FORM_ID as REFERRAL_ID
 
 MAX_VIEW_BLOCKS = 100
 METADATA_LIMIT = 3000
 RADIO_LIMIT = 5  # more options than this read better as a menu
 CHECKBOX_LIMIT = 10  # Slack's limit for checkboxes
 YES_NO = (("yes", "Yes"), ("no", "No"))
+REFERRAL_TITLE = "CME concern"  # the referral's own title is longer than a modal's 24 characters
 
 
 def _title(text: str) -> str:
     return text if len(text) <= 24 else text[:23] + "…"
+
+
+def form_title(spec: FormSpec) -> str:
+    """A form's modal title: the referral's short one, else the form's own (the officer's short forms)."""
+    return REFERRAL_TITLE if spec.id == REFERRAL_ID else _title(spec.title)
 
 
 def page_view(spec: FormSpec, form: FormView, notes: list[Reply] | None = None) -> dict[str, Any]:
@@ -73,7 +80,8 @@ def _render_page(spec: FormSpec, form: FormView, notes: list[Reply] | None) -> d
         blocks.extend(reply_blocks(note, buttons=False))
     page, pages = form.step
     blocks.append(HeaderBlock(block_id=BlockId.STEP, text=section.title[:150]))
-    blocks.append(_context(f"Page {page} of {pages}. Optional questions say so."))
+    if pages > 1:
+        blocks.append(_context(f"Page {page} of {pages}. Optional questions say so."))
     dispatching = controllers(section)
     for field in visible_fields(section, form.values):
         blocks.append(_input(field, form.values.get(field.id), dispatch=field.id in dispatching))
@@ -83,8 +91,8 @@ def _render_page(spec: FormSpec, form: FormView, notes: list[Reply] | None) -> d
     view = View(
         type="modal",
         callback_id=Callback.PAGE,
-        title=_title("CME concern"),
-        submit="Send" if last else "Next",
+        title=form_title(spec),
+        submit=("Send" if spec.id == REFERRAL_ID else "Save") if last else "Next",
         close="Cancel",
         blocks=blocks[:MAX_VIEW_BLOCKS],
         private_metadata=encode_form(form),
@@ -259,10 +267,15 @@ def signpost_view(signposts: list[Reply], notes: list[Reply], following: FormVie
     return view.to_dict()
 
 
-def message_view(replies: list[Reply], *, title: str, callback: Callback = Callback.DONE) -> dict[str, Any]:
-    """Replies in a modal with only a close button (confirmation, a case, an error), signposts first."""
+def message_view(
+    replies: list[Reply], *, title: str, callback: Callback = Callback.DONE, buttons: bool = False
+) -> dict[str, Any]:
+    """Replies in a modal with only a close button (confirmation, a case, an error), signposts first.
+
+    `buttons`: show the replies' buttons (a case's officer actions); a form's answers never have any.
+    """
     ordered = sorted(replies, key=lambda r: r.kind is not ReplyKind.SIGNPOST)
-    blocks: list[Block] = [b for reply in ordered for b in reply_blocks(reply, buttons=False)]
+    blocks: list[Block] = [b for reply in ordered for b in reply_blocks(reply, buttons=buttons)]
     view = View(type="modal", callback_id=callback, title=_title(title), close="Close", blocks=blocks[:MAX_VIEW_BLOCKS])
     return view.to_dict()
 

@@ -24,31 +24,38 @@ Render = Callable[[list[Reply]], dict[str, Any]]
 
 
 async def open_modal(
-    client: AsyncWebClient, trigger_id: str, work: Awaitable[list[Reply] | None], render: Render
+    client: AsyncWebClient, trigger_id: str, work: Awaitable[list[Reply] | None], render: Render, *, push=False
 ) -> None:
     """Open the modal for `work`'s replies: one views.open when quick, else "working" then views.update.
 
-    Replies of None mean the delivery was a duplicate, already handled: nothing opens.
+    `push` stacks it on the modal the trigger came from (views.push). Replies of None mean the
+    delivery was a duplicate, already handled: nothing opens.
     """
     pending = asyncio.ensure_future(work)
     try:
         replies = await asyncio.wait_for(asyncio.shield(pending), OPEN_BUDGET)
     except TimeoutError:
-        await _open_then_fill(client, trigger_id, pending, render)
+        await _open_then_fill(client, trigger_id, pending, render, push)
         return
-    if replies is None:
-        return
-    try:
-        await client.views_open(trigger_id=trigger_id, view=render(replies))
-    except SlackApiError as exc:
-        log.warning("views.open failed (%s)", exc.response.get("error"))
+    if replies is not None:
+        await _show(client, trigger_id, render(replies), push)
 
 
-async def _open_then_fill(client: AsyncWebClient, trigger_id: str, pending: asyncio.Future, render: Render) -> None:
+async def _show(client: AsyncWebClient, trigger_id: str, view: dict[str, Any], push: bool) -> dict[str, Any] | None:
     try:
-        opened = await client.views_open(trigger_id=trigger_id, view=working_view())
+        if push:
+            return await client.views_push(trigger_id=trigger_id, view=view)
+        return await client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:
-        log.warning("views.open failed (%s)", exc.response.get("error"))
+        log.warning("views.%s failed (%s)", "push" if push else "open", exc.response.get("error"))
+        return None
+
+
+async def _open_then_fill(
+    client: AsyncWebClient, trigger_id: str, pending: asyncio.Future, render: Render, push: bool
+) -> None:
+    opened = await _show(client, trigger_id, working_view(), push)
+    if opened is None:
         return
     replies = await pending
     if replies is not None:  # a duplicate found slow: its modal stays "working" (Slack won't send it twice)

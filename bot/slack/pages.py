@@ -7,6 +7,7 @@ gets ACK_BUDGET seconds; if the database is slower, the modal shows "working" an
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,7 +15,17 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.modals import decode_form, form_values, message_view, page_view, signpost_view, working_view
+from bot.slack.modals import (
+    REFERRAL_ID,
+    REFERRAL_TITLE,
+    decode_form,
+    form_title,
+    form_values,
+    message_view,
+    page_view,
+    signpost_view,
+    working_view,
+)
 from bot.slack.opening import open_modal, update_view
 from bot.slack.turns import Bridge
 from handlers.forms import FormSpec
@@ -23,6 +34,7 @@ from handlers.messages import Address, Channel, FormView, Identity, Inbound, Rep
 log = logging.getLogger(__name__)
 ACK_BUDGET = 2.0  # seconds: Slack gives up at 3, and the network needs some of that
 ERROR_LIMIT = 150
+CASE_TITLE = "CME case"
 
 
 @dataclass
@@ -48,11 +60,21 @@ async def open_report(
     await open_modal(client, trigger_id, work, lambda replies: first_view(bridge, replies))
 
 
-def first_view(bridge: Bridge, replies: list[Reply]) -> dict[str, Any]:
-    """The modal for the answer to /cme report: the first page, or what went wrong."""
+async def open_form_button(
+    bridge: Bridge, client: AsyncWebClient, body: dict[str, Any], inbound: Inbound, *, once: str
+) -> None:
+    """An officer's button that may need details: its short form as a modal (pushed over a case's modal)."""
+    work = bridge.background(bridge.turn(inbound, once=once))
+    in_modal = (body.get("view") or {}).get("type") == "modal"  # a modal's buttons push, Slack refuses views.open
+    render = functools.partial(first_view, bridge, title=CASE_TITLE)
+    await open_modal(client, body["trigger_id"], work, render, push=in_modal)
+
+
+def first_view(bridge: Bridge, replies: list[Reply], title: str = REFERRAL_TITLE) -> dict[str, Any]:
+    """The modal for a turn that starts a form: its first page, or what the core said instead."""
     page = next((r for r in replies if r.form is not None), None)
     if page is None:
-        return message_view(replies, title="CME concern")
+        return message_view(replies, title=title)
     notes = [r for r in replies if r is not page]
     return page_view(_spec(bridge, page.form), page.form, notes)
 
@@ -67,21 +89,22 @@ async def submit_page(bridge: Bridge, client: AsyncWebClient, ack, body: dict[st
     identity = bridge.identity(body["user"]["id"], (body.get("team") or {}).get("id"))
     values = {"_draft": form.draft_id, "_section": form.section_id, **form_values(view)}
     inbound = Inbound(identity, dm(identity), form_id=form.form_id, form_values=values, event_id=view.get("id"))
-    work = bridge.background(bridge.turn(inbound, after=_confirm_once(bridge, identity)))
+    after = _confirm_once(bridge, identity) if form.form_id == REFERRAL_ID else None
+    work = bridge.background(bridge.turn(inbound, after=after))
     shown = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
     try:
         replies = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
     except TimeoutError:
         await ack(response_action="update", view=working_view())
-        bridge.background(_late(bridge, client, view["id"], work, shown))
+        bridge.background(_late(bridge, client, view["id"], work, shown, form.form_id))
     else:
-        step = next_step(bridge, replies, shown)
+        step = next_step(bridge, replies, shown, form.form_id)
         await ack(**step.ack)
 
 
-async def _late(bridge: Bridge, client: AsyncWebClient, view_id: str, work, shown: set[str]) -> None:
+async def _late(bridge: Bridge, client: AsyncWebClient, view_id: str, work, shown: set[str], form_id: str) -> None:
     """The core answered after the ack: show its answer in place of the "working" view."""
-    await update_view(client, view_id, next_step(bridge, await work, shown).view)
+    await update_view(client, view_id, next_step(bridge, await work, shown, form_id).view)
 
 
 def _confirm_once(bridge: Bridge, identity: Identity):
@@ -95,8 +118,8 @@ def _confirm_once(bridge: Bridge, identity: Identity):
     return after
 
 
-def next_step(bridge: Bridge, replies: list[Reply], shown: set[str]) -> Step:
-    """The modal's next step for the core's replies to a page."""
+def next_step(bridge: Bridge, replies: list[Reply], shown: set[str], form_id: str = REFERRAL_ID) -> Step:
+    """The modal's next step for the core's replies to a page of form `form_id`."""
     page = next((r for r in replies if r.form is not None), None)
     notes = [r for r in replies if r is not page]
     if page is not None and page.form.errors:
@@ -109,9 +132,15 @@ def next_step(bridge: Bridge, replies: list[Reply], shown: set[str]) -> Step:
         else:
             view = page_view(_spec(bridge, page.form), page.form, notes)
         return Step({"response_action": "update", "view": view}, view)
-    done = any(r.kind is ReplyKind.CONFIRMATION for r in replies)
-    view = message_view(replies, title="Concern raised" if done else "CME concern")
+    view = message_view(replies, title=_end_title(bridge, form_id, replies))
     return Step({"response_action": "update", "view": view}, view)
+
+
+def _end_title(bridge: Bridge, form_id: str, replies: list[Reply]) -> str:
+    if form_id == REFERRAL_ID:
+        return "Concern raised" if any(r.kind is ReplyKind.CONFIRMATION for r in replies) else REFERRAL_TITLE
+    flow = bridge.router.flows.get(form_id)
+    return form_title(flow.spec) if flow is not None else CASE_TITLE
 
 
 def _errors(bridge: Bridge, form: FormView, notes: list[Reply], shown: set[str]) -> Step:

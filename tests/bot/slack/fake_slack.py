@@ -135,7 +135,7 @@ class FakeSlack:
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {"ok": True, "team_id": TEAM_ID, "user_id": BOT_USER, "bot_id": "B0BOT", "team": "Council"}
-        if method in ("views.open", "views.update", "views.publish"):
+        if method in ("views.open", "views.push", "views.update", "views.publish"):
             return self._view(method, args)
         if method == "chat.postMessage":
             return {"ok": True, "channel": args.get("channel"), "ts": f"{time.time():.6f}", "message": args}

@@ -1,0 +1,163 @@
+"""An officer's reminders in Slack: digest buttons that work, and short forms (snooze, note...) as modals."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from bot.app import CONTEXT_KEY
+from bot.slack.ids import Callback
+from handlers.reminders import run_sweep
+from storage.db import make_engine
+from storage.models import AuditEvent, EnquiryStep
+from tests.bot.slack.fake_slack import TEAM_ID
+from tests.bot.slack.slack_driver import fill, inputs, running, text_of
+from tests.handlers.test_cases import make_case
+
+OFFICER_KEY = f"slack:{TEAM_ID}:U0OFFICER"
+BEFORE = dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)  # the app starts the day before: no digest yet
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # a Thursday in term, after the 08:30 digest
+TODAYS = "Your enquiries for Thu 26 Nov 2026"
+IN_DM = {"channel": {"id": "DU0OFFICER", "name": "directmessage"}}
+
+
+class Clock:
+    """The app's clock, moved by the test."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+async def todays_digest(slack, clock: Clock) -> tuple[str, dict]:
+    """A case assigned to the officer, due today; returns its reference and the digest as Slack received it."""
+    context = slack.client.server.app[CONTEXT_KEY]
+    core = context.core
+    reference = make_case(core.engine, core.profile, 7, NOW - dt.timedelta(days=14), assigned_to=OFFICER_KEY)
+    clock.now = NOW
+    run_sweep(core)  # the scheduler's own sweep may get there first: either way it is sent once
+    await context.outbox.deliver_pending()
+    for _ in range(100):
+        found = [c.args for c in slack.fake.of("chat.postMessage") if TODAYS in c.args["text"]]
+        if found:
+            return reference, found[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError("no digest arrived")
+
+
+async def posted_to(slack, channel: str) -> dict:
+    """The first message posted to `channel`, waiting for it."""
+    for _ in range(100):
+        found = [c.args for c in slack.fake.of("chat.postMessage") if c.args["channel"] == channel]
+        if found:
+            return found[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"nothing posted to {channel}")
+
+
+def buttons(blocks: list[dict]) -> dict[str, dict]:
+    """The buttons in some blocks, by label."""
+    return {e["text"]["text"]: e for b in blocks if b["type"] == "actions" for e in b["elements"]}
+
+
+def step(db_url: str, step_id: str) -> EnquiryStep:
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        found = session.exec(select(EnquiryStep).where(EnquiryStep.step_id == step_id)).one()
+    engine.dispose()
+    return found
+
+
+def audit_actors(db_url: str) -> dict[str, str]:
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        actors = {e.action: e.actor for e in session.exec(select(AuditEvent)).all()}
+    engine.dispose()
+    return actors
+
+
+def test_snooze_on_a_digest_opens_a_modal_and_submitting_it_snoozes_the_step(db_url):
+    async def scenario():
+        clock = Clock(BEFORE)
+        async with running(db_url, clock=clock) as slack:
+            officer = slack.user("U0OFFICER", "cme.officer")
+            reference, digest = await todays_digest(slack, clock)
+            assert digest["channel"] == "U0OFFICER" and "Zephyrine" not in str(digest)
+            pressed = buttons(digest["blocks"])
+            done, snooze = pressed["Done: phone-contacts"], pressed["Snooze: school-records"]
+            await officer.click(done["action_id"], done["value"], **IN_DM)
+            answer = await posted_to(slack, "DU0OFFICER")
+            assert f"on {reference} is done" in text_of(answer["blocks"])
+            assert step(db_url, "phone-contacts").state == "done"
+            await officer.click(snooze["action_id"], snooze["value"], **IN_DM)
+            modal = await slack.fake.modal()
+            assert modal["callback_id"] == Callback.PAGE and inputs(modal) == ["until", "reason"]
+            assert modal["title"]["text"] == "Snooze a step" and modal["submit"]["text"] == "Save"
+            assert reference in text_of(modal["blocks"])
+            status, ack = await officer.submit(fill(modal, {"until": "2026-12-14", "reason": "school closed"}))
+            assert status == 200 and ack["response_action"] == "update"
+            assert "now due Mon 14 Dec 2026" in text_of(ack["view"]["blocks"])
+            snoozed = step(db_url, "school-records")
+            assert (snoozed.state, snoozed.due_on) == ("snoozed", dt.date(2026, 12, 14))
+            assert audit_actors(db_url)["step.snoozed"] == OFFICER_KEY
+            await officer.command(f"case {reference}")
+            await asyncio.sleep(0.2)
+            shown = text_of(slack.fake.responses[-1].args["blocks"])
+            assert "snoozed" in shown and "14 Dec" in shown
+
+    asyncio.run(scenario())
+
+
+def test_a_case_modal_pushes_its_short_forms_and_errors_come_back_inline(slack_db):
+    async def scenario():
+        clock = Clock(BEFORE)
+        async with running(slack_db, clock=clock) as slack:
+            officer = slack.user("U0OFFICER", "cme.officer")
+            reference, _ = await todays_digest(slack, clock)
+            await officer.click("open_case:0", reference)
+            case_view = await slack.fake.modal()
+            note = buttons(case_view["blocks"])["Add a note"]
+            await officer.click(note["action_id"], note["value"], view=case_view)
+            [pushed] = await slack.fake.wait_for("views.push")
+            form = slack.fake.views[pushed.result["view"]["id"]]
+            assert inputs(form) == ["text"] and form["title"]["text"] == "Add a note"
+            status, ack = await officer.submit(fill(form, {"text": ""}))
+            assert ack["response_action"] == "errors" and set(ack["errors"]) == {"text"}
+            status, ack = await officer.submit(fill(form, {"text": "Phoned the family; no answer."}))
+            assert f"Note added to {reference}" in text_of(ack["view"]["blocks"])
+            assert not slack.fake.of("views.open")[1:]  # pushed over the case, never a second views.open
+
+    asyncio.run(scenario())
+
+
+def test_a_reporter_pressing_an_officer_button_is_refused_in_a_modal(slack_db):
+    async def scenario():
+        clock = Clock(BEFORE)
+        async with running(slack_db, clock=clock) as slack:
+            reference, digest = await todays_digest(slack, clock)
+            snooze = buttons(digest["blocks"])["Snooze: school-records"]
+            await slack.user("U0REPORTER").click(snooze["action_id"], snooze["value"])
+            refused = await slack.fake.modal()
+            assert "officer" in text_of(refused["blocks"]) and not inputs(refused)
+            assert step(slack_db, "school-records").state != "snoozed"
+
+    asyncio.run(scenario())
+
+
+def test_a_button_pressed_in_a_channel_is_answered_in_the_officers_dm(slack_db):
+    async def scenario():
+        clock = Clock(BEFORE)
+        async with running(slack_db, clock=clock) as slack:
+            reference, digest = await todays_digest(slack, clock)
+            done = buttons(digest["blocks"])["Done: phone-contacts"]
+            before = len(slack.fake.of("chat.postMessage"))
+            await slack.user("U0OFFICER").click(done["action_id"], done["value"], channel={"id": "C0OFFICERS"})
+            answer = (await slack.fake.wait_for("chat.postMessage", before + 1))[-1]
+            assert answer.args["channel"] == "U0OFFICER" and reference in text_of(answer.args["blocks"])
+            assert step(slack_db, "phone-contacts").state == "done"
+
+    asyncio.run(scenario())
