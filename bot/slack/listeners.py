@@ -124,7 +124,8 @@ class Listeners:
         address = Address(Channel.SLACK, event["channel"], identity.user_id)
         inbound = Inbound(identity, address, text=event.get("text") or "", event_id=body.get("event_id"))
         # Slack's retries (X-Slack-Retry-Num) carry the same event id, whichever replica they reach.
-        await _post(client, event["channel"], await self.bridge.turn(inbound, once=f"event:{body.get('event_id')}"))
+        replies = await self.bridge.turn(inbound, once=f"event:{body.get('event_id')}", durable=True)
+        await _post(client, event["channel"], replies)
 
     async def home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """App Home: the person's own concerns, or an officer's open cases."""
