@@ -7,8 +7,6 @@ handlers/.
 
 from __future__ import annotations
 
-import functools
-import gc
 import logging
 
 import aiohttp
@@ -61,20 +59,8 @@ def _open_session(bolt: AsyncApp):
             await warm_up(bolt)
         except Exception as exc:  # Slack unreachable at start: the first request tries again
             log.warning("Slack auth.test at start failed (%s)", type(exc).__name__)
-        freeze_startup_objects()
 
     return start
-
-
-@functools.cache  # once per process, however many apps a test builds
-def freeze_startup_objects() -> None:
-    """Keep what start-up built (bolt, the knowledge base's libraries) out of the cyclic collector's scans.
-
-    Without this a full collection walks every long-lived object and stalls the event loop, and
-    every ack waiting on it, for 90-150 ms under load.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def _close_session(bolt: AsyncApp, bridge: Bridge):
