@@ -70,6 +70,9 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
     app[CONTEXT_KEY] = context
     app.router.add_get("/healthz", healthz)
     for name in CHANNEL_MODULES:
+        if name.rsplit(".", 1)[-1] not in settings.enabled_channels:
+            log.info("channel %s switched off by CME_CHANNELS", name)
+            continue
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

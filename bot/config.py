@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     profile_path: Path | None = Field(default=None, validation_alias="CME_PROFILE")
     env: str = Field(default="development", validation_alias="CME_ENV")
     log_level: str = Field(default="INFO", validation_alias="CME_LOG_LEVEL")
+    channels: str = Field(default="slack,teams", validation_alias="CME_CHANNELS")
 
     slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
     microsoft_app_password: str = Field(default="", validation_alias="MicrosoftAppPassword")
     microsoft_app_type: str = Field(default="MultiTenant", validation_alias="MicrosoftAppType")
     microsoft_app_tenant_id: str = Field(default="", validation_alias="MicrosoftAppTenantId")
+
+    @property
+    def enabled_channels(self) -> set[str]:
+        """The channels `serve` may mount (CME_CHANNELS, for example "slack" for a Slack-only council)."""
+        return {name.strip().lower() for name in self.channels.split(",") if name.strip()}
 
     def load_profile(self) -> Profile:
         """The local authority profile named by CME_PROFILE (default: Bury), validated."""
