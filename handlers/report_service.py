@@ -33,24 +33,7 @@ def submit_referral(
     if existing is not None:
         return existing, False
     answers = REFERRAL.clean(answers)
-    urgent = harm_flagged(answers) or bool(meta.get("harm_flagged"))
-    year = ctx.now.astimezone(ctx.profile.tz).year
-    seq, reference = allocate_reference(session, year=year, prefix=ctx.profile.references.prefix)
-    outcome = triage_answers(answers, ctx).outcome.value
-    case = Case(
-        reference=reference,
-        year=year,
-        seq=seq,
-        urgent=urgent,
-        triage_outcome=outcome,
-        reporter_key=identity.key,
-        reporter_address=address.to_dict(),
-        submission_key=submission_key,
-        created_at=ctx.now,
-        updated_at=ctx.now,
-    )
-    session.add(case)
-    session.flush()
+    case = _new_case(session, answers, meta, identity, address, submission_key, ctx)
     session.add(_report(case, answers, meta, identity, ctx.now))
     create_plan(session, case, ctx.profile, ctx.now)
     record_audit(
@@ -60,21 +43,49 @@ def submit_referral(
         action="case.created",
         at=ctx.now,
         reason="referral submitted",
-        detail={"urgent": urgent, "triage": outcome, "form": REFERRAL.id},
+        detail={"urgent": case.urgent, "triage": case.triage_outcome, "form": REFERRAL.id},
     )
     notify_role(
         session,
         profile=ctx.profile,
         role="officers",
         kind="case.new",
-        key=f"case-new:{reference}",
-        text=new_case_text(reference, urgent=urgent),
-        urgent=urgent,
+        key=f"case-new:{case.reference}",
+        text=new_case_text(case.reference, urgent=case.urgent),
+        urgent=case.urgent,
         now=ctx.now,
         case_id=case.id,
-        payload={"reference": reference, "urgent": urgent},
+        payload={"reference": case.reference, "urgent": case.urgent},
     )
     return case, True
+
+
+def _new_case(
+    session: Session,
+    answers: dict[str, Any],
+    meta: dict[str, Any],
+    identity: Identity,
+    address: Address,
+    submission_key: str,
+    ctx: FormContext,
+) -> Case:
+    year = ctx.now.astimezone(ctx.profile.tz).year
+    seq, reference = allocate_reference(session, year=year, prefix=ctx.profile.references.prefix)
+    case = Case(
+        reference=reference,
+        year=year,
+        seq=seq,
+        urgent=harm_flagged(answers) or bool(meta.get("harm_flagged")),
+        triage_outcome=triage_answers(answers, ctx).outcome.value,
+        reporter_key=identity.key,
+        reporter_address=address.to_dict(),
+        submission_key=submission_key,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    session.add(case)
+    session.flush()  # the case id, for the report, the plan and the audit event
+    return case
 
 
 def _report(case: Case, answers: dict[str, Any], meta: dict[str, Any], identity: Identity, now: dt.datetime) -> Report:
