@@ -7,20 +7,40 @@ carries plain-English reasons, one next step with the profile's contacts, and it
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
 
 from handlers.calendar import age_on, autumn_term_start, birthday, leaving_date
 from handlers.harm import contact_phrase, reach
 from handlers.knowledge.profile import Profile
-from handlers.knowledge.sources import Source, source
+from handlers.knowledge.sources import source
+from handlers.triage_model import (
+    CME_ROUTE,
+    HEADLINES,
+    HOME_EDUCATED_VALUES,
+    ON_ROLL_VALUES,
+    Facts,
+    HomeEducated,
+    OnRoll,
+    Outcome,
+    Span,
+    TriageResult,
+    long_date,
+)
 
-OnRoll = Literal["yes", "no", "unknown"]
-HomeEducated = Literal["no", "suitable", "unsuitable", "not-assessed"]
-ON_ROLL_VALUES: tuple[str, ...] = get_args(OnRoll)
-HOME_EDUCATED_VALUES: tuple[str, ...] = get_args(HomeEducated)
-Span = tuple[dt.date, dt.date]  # first and last day, both inclusive
+__all__ = [
+    "HEADLINES",
+    "HOME_EDUCATED_VALUES",
+    "ON_ROLL_VALUES",
+    "Facts",
+    "HomeEducated",
+    "OnRoll",
+    "Outcome",
+    "Span",
+    "TriageResult",
+    "compulsory_school_age",
+    "long_date",
+    "triage",
+]
 
 
 def compulsory_school_age(dob: dt.date, profile: Profile) -> Span:
@@ -35,93 +55,6 @@ def compulsory_school_age(dob: dt.date, profile: Profile) -> Span:
     autumn = autumn_term_start(sixteenth.year, profile)
     ends = leaving_date(sixteenth.year if sixteenth < autumn else sixteenth.year + 1)
     return starts, ends
-
-
-class Outcome(StrEnum):
-    """Where a situation belongs."""
-
-    CME = "cme"
-    POSSIBLE_CME = "possible_cme"
-    ATTENDANCE = "attendance"
-    MISSING_FROM_HOME = "missing_from_home"
-    EHE = "ehe"
-    OTHER_PROVISION = "other_provision"
-    BELOW_SCHOOL_AGE = "below_school_age"
-    ABOVE_SCHOOL_AGE = "above_school_age"
-
-
-_CME_ROUTE = frozenset({Outcome.CME, Outcome.POSSIBLE_CME})
-
-
-# One headline per outcome, used by the CLI, the guided check and the referral's triage notes.
-HEADLINES = {
-    Outcome.CME: "This sounds like a child missing education: report it",
-    Outcome.POSSIBLE_CME: "This may be a child missing education: report it",
-    Outcome.ATTENDANCE: "Not CME: a child on a school roll is a school attendance matter",
-    Outcome.MISSING_FROM_HOME: "Missing from home or care: a police matter first",
-    Outcome.EHE: "Not CME: elective home education is for the EHE team",
-    Outcome.OTHER_PROVISION: "Not CME: the child is educated otherwise than at school",
-    Outcome.BELOW_SCHOOL_AGE: "Not CME: the child is below compulsory school age",
-    Outcome.ABOVE_SCHOOL_AGE: "Not CME: the child is over compulsory school age",
-}
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the person knows about the child's situation on the day `on`."""
-
-    dob: dt.date | None
-    on: dt.date
-    on_roll: OnRoll = "unknown"
-    home_educated: HomeEducated = "no"
-    other_provision: bool = False
-    missing_from_home: bool = False
-    awaiting_place: bool = False
-    out_since: dt.date | None = None
-
-    def __post_init__(self) -> None:
-        # Messages name the field, never its value: a date of birth is a child detail.
-        if self.on_roll not in ON_ROLL_VALUES:
-            raise ValueError(f"on_roll must be one of {', '.join(ON_ROLL_VALUES)}")
-        if self.home_educated not in HOME_EDUCATED_VALUES:
-            raise ValueError(f"home_educated must be one of {', '.join(HOME_EDUCATED_VALUES)}")
-        if self.dob is not None and self.dob > self.on:
-            raise ValueError("the date of birth is after the date of the check")
-        if self.out_since is not None and self.out_since > self.on:
-            raise ValueError("the out-of-education date is after the date of the check")
-
-
-@dataclass(frozen=True)
-class TriageResult:
-    """The answer: outcome, reasons, one next step, the contacts to show and the sources."""
-
-    outcome: Outcome
-    compulsory_school_age: Span | None
-    reasons: list[str]
-    next_step: str
-    sources: list[Source]
-    contacts: list[str] = field(default_factory=list)
-
-    @property
-    def is_cme_route(self) -> bool:
-        """True when the concern should go to the CME officer as (possible) CME."""
-        return self.outcome in _CME_ROUTE
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of `cme-bot check --json`."""
-        age = self.compulsory_school_age
-        return {
-            "outcome": self.outcome.value,
-            "compulsory_school_age": ({"from": age[0].isoformat(), "until": age[1].isoformat()} if age else None),
-            "reasons": list(self.reasons),
-            "next_step": self.next_step,
-            "sources": [s.to_dict() for s in self.sources],
-        }
-
-
-def long_date(day: dt.date) -> str:
-    """A date as people write it: "2 May 2014"."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def _local(profile: Profile, key: str) -> str:
@@ -267,7 +200,7 @@ def _by_schooling(facts: Facts, profile: Profile) -> _Answer:
     outcome, reason, step, sources, key = _SCHOOLING[_schooling_case(facts)]
     key = _local(profile, key)
     answer = _Answer(outcome, [reason], step.format(reach=contact_phrase(profile, key)), sources, (key,))
-    if outcome in _CME_ROUTE:
+    if outcome in CME_ROUTE:
         answer.reasons.append(_SAFEGUARDING)
         answer.contacts += ("mash", "out_of_hours")
     return answer
@@ -313,7 +246,7 @@ def triage(facts: Facts, profile: Profile) -> TriageResult:
     if answer.outcome not in (Outcome.BELOW_SCHOOL_AGE, Outcome.ABOVE_SCHOOL_AGE):
         reasons[1:1] = _age_reasons(age)
         source_keys += ["ea1996-s8"] if age else []
-    if answer.outcome in _CME_ROUTE and facts.out_since:
+    if answer.outcome in CME_ROUTE and facts.out_since:
         reasons[-1:-1] = _period_reasons(facts.on, facts.out_since, profile)
         source_keys.append("bury-briefing")
     return TriageResult(
