@@ -28,6 +28,19 @@ CALM_REFERRAL = {
 }
 
 
+# The first page of the referral as a whole form (modal, card): the child and the situation.
+CHILD_PAGE = {
+    "child_forenames": "Zephyrine",
+    "child_surname": "Quillfeather",
+    "child_dob": "2014-05-02",
+    "missing_from_home": "no",
+    "on_roll": "no",
+    "home_educated": "no",
+    "awaiting_place": "no",
+    "other_provision": "no",
+}
+
+
 @dataclass
 class Person:
     """Someone chatting with the bot through a router."""

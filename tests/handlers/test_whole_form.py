@@ -6,20 +6,12 @@ from sqlmodel import Session, select
 
 from handlers.messages import Address, Channel, Identity, Inbound, ReplyKind
 from storage.models import Case
+from tests.support import CHILD_PAGE
 
 WHO = Identity(Channel.SLACK, "U1", "T1", display_name="Sam Nurse", email="sam@nhs.example.uk")
 WHERE = Address(Channel.SLACK, "D1", "U1")
 PAGES = {
-    "child": {
-        "child_forenames": "Zephyrine",
-        "child_surname": "Quillfeather",
-        "child_dob": "2014-05-02",
-        "missing_from_home": "no",
-        "on_roll": "no",
-        "home_educated": "no",
-        "awaiting_place": "no",
-        "other_provision": "no",
-    },
+    "child": CHILD_PAGE,
     "harm": {"immediate_danger": "no", "harm_indicators": ["abuse-neglect"]},
     "mash": {"mash_contacted": "yes"},
     "parents": {},

@@ -13,17 +13,9 @@ from bot.slack.ids import Callback
 from storage.db import make_engine
 from storage.models import Case
 from tests.bot.slack.slack_driver import fill, inputs, running, text_of
+from tests.support import CHILD_PAGE
 
-CHILD = {
-    "child_forenames": "Zephyrine",
-    "child_surname": "Quillfeather",
-    "child_dob": "2014-05-02",
-    "missing_from_home": "no",
-    "on_roll": "no",
-    "home_educated": "no",
-    "awaiting_place": "no",
-    "other_provision": "no",
-}
+CHILD = CHILD_PAGE
 HARM = {"immediate_danger": "no", "harm_indicators": ["abuse-neglect"]}
 CALM = {"immediate_danger": "no", "harm_indicators": ["none"]}
 REASON = {"reason": "contact-failed", "destination_known": "no"}

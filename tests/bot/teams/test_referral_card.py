@@ -11,19 +11,11 @@ from tests.bot.teams.harness import (
     running,
     submission,
 )
+from tests.support import CHILD_PAGE
 
 # What Sam types on each page (Teams sends a multi-select as comma-separated values).
 PAGES = {
-    "child": {
-        "child_forenames": "Zephyrine",
-        "child_surname": "Quillfeather",
-        "child_dob": "2014-05-02",
-        "missing_from_home": "no",
-        "on_roll": "no",
-        "home_educated": "no",
-        "awaiting_place": "no",
-        "other_provision": "no",
-    },
+    "child": CHILD_PAGE,
     "harm": {"immediate_danger": "no", "harm_indicators": "abuse-neglect,gangs"},
     "mash": {"mash_contacted": "yes"},
     "parents": {},
