@@ -46,6 +46,10 @@ def card_activity(content: dict[str, Any], summary: str | None = None) -> Activi
     return Activity(type=ActivityTypes.message, attachments=[attachment], summary=summary)
 
 
+MAX_CARD_ACTIONS = 5  # Teams' host config shows at most a handful of actions on one card
+ROW = 3
+
+
 def reply_card(reply: Reply, buttons: tuple[Button, ...] = ()) -> dict[str, Any]:
     """A card for a reply: heading, text, facts and buttons; signposts and alerts in attention colours."""
     strong = reply.kind in _STRONG
@@ -60,7 +64,12 @@ def reply_card(reply: Reply, buttons: tuple[Button, ...] = ()) -> dict[str, Any]
     if reply.kind is ReplyKind.SIGNPOST:
         body = [{"type": "Container", "style": "attention", "bleed": True, "items": body}]
     actions = [_submit(button) for button in buttons]
-    return card(body, actions)
+    if len(actions) <= MAX_CARD_ACTIONS:
+        return card(body, actions)
+    # Teams shows only a few card-level actions; a case plan has three per step, so each row of
+    # three becomes its own ActionSet in the body and every button stays visible.
+    rows = [actions[i : i + ROW] for i in range(0, len(actions), ROW)]
+    return card([*body, *({"type": "ActionSet", "actions": row} for row in rows)])
 
 
 def _submit(button: Button) -> dict[str, Any]:
