@@ -19,8 +19,10 @@ TODAYS = "Your enquiries for Thu 26 Nov 2026"
 
 
 def buttons(card: dict) -> dict[str, dict]:
-    """The card's Action.Submit buttons by title, with the data each sends back."""
-    return {a["title"]: a["data"] for a in card.get("actions", []) if a["type"] == "Action.Submit"}
+    """The card's Action.Submit buttons by title (card actions and rows in the body), with the data each sends."""
+    rows = [e["actions"] for e in card["body"] if e.get("type") == "ActionSet"]
+    actions = [*card.get("actions", []), *(a for row in rows for a in row)]
+    return {a["title"]: a["data"] for a in actions if a["type"] == "Action.Submit"}
 
 
 async def todays_digest(h, conversation_id: str):
