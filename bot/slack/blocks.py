@@ -50,8 +50,19 @@ def reply_blocks(reply: Reply, *, buttons: bool = True) -> list[Block]:
         lines = "\n".join(f"• *{escape(label)}*: {escape(value)}" for label, value in reply.facts)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(lines, SECTION_TEXT_LIMIT))))
     if buttons and reply.buttons:
-        blocks.append(ActionsBlock(elements=[_button(b, i) for i, b in enumerate(reply.buttons[:25])]))
+        blocks.extend(_button_rows(reply.buttons))
     return blocks
+
+
+def _button_rows(buttons: tuple[Button, ...]) -> list[ActionsBlock]:
+    # An actions block holds at most 25 elements; a case plan has three buttons a step, so a long
+    # list goes in rows of three (one step a row) and every button stays reachable.
+    elements = [_button(b, i) for i, b in enumerate(buttons)]
+    size = len(elements) if len(elements) <= ROW_AT_MOST else 3
+    return [ActionsBlock(elements=elements[i : i + size]) for i in range(0, len(elements), size)]
+
+
+ROW_AT_MOST = 5  # up to this many buttons share one row
 
 
 def _button(button: Button, index: int) -> ButtonElement:
