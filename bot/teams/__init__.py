@@ -17,6 +17,7 @@ from bot.teams.bot import TeamsBot
 from bot.teams.endpoint import TeamsConfigError, auth_config, build_adapter, messages_handler
 from bot.teams.proactive import Proactive
 from bot.teams.refs import ReferenceStore
+from bot.teams.threads import DatabaseThreads
 from handlers.forms import FormSpec
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ def mount(app: web.Application, context: Any) -> bool:
     """Add POST /api/messages and the Teams outbox sender; raise TeamsConfigError on unusable settings."""
     config = auth_config(context.settings)
     adapter = build_adapter(config)
-    refs = ReferenceStore(context.core.engine)
+    threads = DatabaseThreads(context.core.engine)
+    refs = ReferenceStore(context.core.engine, threads)
     flows = context.router.flows
 
     def specs(form_id: str) -> FormSpec | None:
@@ -45,12 +47,20 @@ def mount(app: web.Application, context: Any) -> bool:
         return flow.spec if flow is not None else None
 
     proactive = Proactive(adapter, config.APP_ID, refs, specs)
-    bot = TeamsBot(context.router, refs, proactive, specs, context.outbox.deliver_pending)
+    bot = TeamsBot(context.router, refs, proactive, specs, context.outbox.deliver_pending, threads)
     app.router.add_post(ROUTE, messages_handler(adapter, bot))
     context.outbox.register("teams", proactive.send_outbox)
     context.extras["teams"] = TeamsParts(adapter, bot, proactive, refs)
+    app.on_cleanup.append(_close(threads))
     log.info("Teams endpoint at %s (%s)", ROUTE, "authenticated" if config.APP_ID else "NO AUTHENTICATION")
     return True
+
+
+def _close(threads: DatabaseThreads):
+    async def cleanup(_app: web.Application) -> None:
+        threads.close()
+
+    return cleanup
 
 
 __all__ = ["ROUTE", "TeamsConfigError", "TeamsParts", "mount"]

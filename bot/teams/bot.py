@@ -19,6 +19,7 @@ from bot.teams.inbound import identity_of, is_personal, to_inbound
 from bot.teams.proactive import Proactive
 from bot.teams.refs import ReferenceStore
 from bot.teams.render import SpecLookup, to_activities
+from bot.teams.threads import DatabaseThreads
 from handlers.messages import Address, Channel, Inbound, Reply, ReplyKind
 from handlers.router import Router
 
@@ -43,8 +44,10 @@ class TeamsBot(ActivityHandler):
         proactive: Proactive,
         specs: SpecLookup,
         deliver: Callable[[], Awaitable[int]],
+        threads: DatabaseThreads,
     ) -> None:
         self.router, self.refs, self.proactive, self.specs, self.deliver = router, refs, proactive, specs, deliver
+        self.threads = threads
         self._tasks: set[asyncio.Task] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -98,7 +101,7 @@ class TeamsBot(ActivityHandler):
         await turn_context.send_activity(MOVED_NOTE)
 
     async def _handle(self, inbound: Inbound) -> list[Reply]:
-        replies = await asyncio.to_thread(self.router.handle, inbound)
+        replies = await self.threads.run(self.router.handle, inbound)
         if any(reply.kind in ALERTING for reply in replies):
             task = asyncio.create_task(self._deliver())
             self._tasks.add(task)
