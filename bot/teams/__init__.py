@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.teams.bot import TeamsBot
 from bot.teams.endpoint import TeamsConfigError, auth_config, build_adapter, messages_handler
+from bot.teams.msrest_retry import speed_up_retry_policy
 from bot.teams.proactive import Proactive
 from bot.teams.refs import ReferenceStore
 from bot.teams.threads import DatabaseThreads
@@ -37,6 +38,7 @@ class TeamsParts:
 def mount(app: web.Application, context: Any) -> bool:
     """Add POST /api/messages and the Teams outbox sender; raise TeamsConfigError on unusable settings."""
     config = auth_config(context.settings)
+    speed_up_retry_policy()  # botbuilder builds two of msrest's retry policies a turn
     adapter = build_adapter(config)
     threads = DatabaseThreads(context.core.engine)
     refs = ReferenceStore(context.core.engine, threads)
