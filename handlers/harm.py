@@ -37,9 +37,12 @@ HARM_INDICATORS: tuple[Choice, ...] = (
 _HARM_PATTERNS: tuple[tuple[str, str], ...] = (
     ("in danger", r"\b(?:in (?:\w+ )?danger|danger to (?:him|her|them|my|your)sel(?:f|ves)|endangered)\b"),
     ("not safe", r"(?:\bnot|n't|\bnever) (?:feel(?:s|ing)? )?safe\b|\bunsafe\b"),
-    ("afraid to go home", r"\b(?:scared|afraid|frightened|terrified) (?:to go|of going|to be) (?:back )?home\b"
-     r"|\b(?:scared|afraid|frightened|terrified) of (?:his|her|their|my) (?:dad|mum|father|mother|parents?|"
-     r"step ?(?:dad|mum|father|mother)|carers?|uncle|brother|partner)\b"),
+    (
+        "afraid to go home",
+        r"\b(?:scared|afraid|frightened|terrified) (?:to go|of going|to be) (?:back )?home\b"
+        r"|\b(?:scared|afraid|frightened|terrified) of (?:his|her|their|my) (?:dad|mum|father|mother|parents?|"
+        r"step ?(?:dad|mum|father|mother)|carers?|uncle|brother|partner)\b",
+    ),
     ("risk of harm", r"\b(?:risk of (?:serious |significant )?harm|significant harm|harm(?:ed|ing))\b"),
     ("self harm", r"\bself ?harm(?:s|ed|ing)?\b|\bsuicid(?:e|al)\b|\bmental health crisis\b"),
     ("grooming", r"\b(?<!well )groom(?:s|ed|ing)?\b"),
