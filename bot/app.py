@@ -73,13 +73,7 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
         if name.rsplit(".", 1)[-1] not in settings.enabled_channels:
             log.info("channel %s switched off by CME_CHANNELS", name)
             continue
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        if module.mount(app, context):
+        if importlib.import_module(name).mount(app, context):
             context.extras["channels"].append(name.rsplit(".", 1)[-1])
     app.on_startup.append(_start_jobs(context))
     app.on_cleanup.append(_stop_jobs(context))

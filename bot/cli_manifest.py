@@ -16,12 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("manifest", help="print the Slack app manifest or build the Teams app package")
     channels = parser.add_subparsers(dest="channel", metavar="CHANNEL", required=True)
     for name, module_name in CHANNELS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (module_name, module_name.rsplit(".", 1)[0]):
-                raise
-            continue
+        module = importlib.import_module(module_name)
         channel = channels.add_parser(name, help=module.__doc__.splitlines()[0] if module.__doc__ else name)
         module.add_arguments(channel)
         channel.set_defaults(func=module.run)
