@@ -19,7 +19,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from handlers.ask_rank import MAX_ALTERNATIVES, OFF_TOPIC, Decision, asks_what_to_do, decide
+from handlers.ask_rank import MAX_ALTERNATIVES, OFF_TOPIC, asks_what_to_do, decide, prefer_situation
 from handlers.contacts import contacts_reply
 from handlers.harm import mentions_harm, reach, signpost
 from handlers.knowledge.faq import WORDS, KnowledgeBase, fold, load_knowledge, reader_for
@@ -37,10 +37,7 @@ MAX_TOKENS = 48
 MAX_HARM_CHARS = 50_000
 HARM_TOPIC = "harm-what-to-do"
 CONTACTS_TOPIC = "contacts"
-# "Is X CME?" names a situation X: the entry for X is the answer, not the definition. The words
-# that only ask "does it count" are set aside to see whether a specific entry then stands out.
-DEFINITION_TOPIC = "what-is-cme"
-SPECIFIC_RATIO = 0.6  # the named situation must fit well, and have been a contender from the start
+# Words that only ask "does it count as CME?" (see ask_rank.prefer_situation).
 COUNTING_WORDS = (
     "children missing education child missing education missing from education missing education cme "
     "count counts counted counting classed class classified definition define defined meaning mean means "
@@ -197,7 +194,9 @@ class AskEngine:
         if not readings and not harm:
             return AskResult(None, self.help_text(), [], 0.0, status="help")
         scores = max(map(self.scores, readings), key=np.max, default=np.zeros(len(self._ids)))
-        decision = self._specific_over_definition(decide(scores, self._ids), scores, readings)
+        decision = prefer_situation(
+            decide(scores, self._ids), scores, lambda: self._without_counting(readings), self._ids
+        )
         topic, score, alternatives = decision.topic, decision.score, decision.alternatives
         specific = about_specific_child(text, self._not_names)
         if harm and (topic is None or specific or asks_what_to_do(fold(text[:MAX_CHARS]))):
@@ -211,21 +210,12 @@ class AskEngine:
         sources = self.knowledge.get(topic).cited()
         return AskResult(topic, self._answers[topic], sources, score, alternatives, harm, "answered", note, post)
 
-    def _specific_over_definition(self, decision: Decision, first: np.ndarray, readings: list[list[str]]) -> Decision:
-        """When the definition wins only through "does it count" words, prefer the situation the question names."""
-        if DEFINITION_TOPIC not in (decision.topic, *decision.alternatives[:1]):
-            return decision
+    def _without_counting(self, readings: list[list[str]]) -> np.ndarray | None:
+        """Scores once the words that only ask "does it count" are set aside (None if there were none)."""
         rest = [[t for t in tokens if t not in self._counting] for tokens in readings]
         if all(len(r) == len(t) for r, t in zip(rest, readings, strict=True)) or not any(rest):
-            return decision  # no "does it count" words, or nothing but them
-        scores = max((self.scores(r) for r in rest if r), key=np.max)
-        scores[self._ids.index(DEFINITION_TOPIC)] = 0.0
-        specific = decide(scores, self._ids)
-        if specific.topic is None or specific.score < SPECIFIC_RATIO * decision.score:
-            return decision
-        if first[self._ids.index(specific.topic)] < SPECIFIC_RATIO * first.max():
-            return decision  # the situation must have been a contender from the start, not a stray word
-        return Decision(specific.topic, specific.score, [DEFINITION_TOPIC, *specific.alternatives][:MAX_ALTERNATIVES])
+            return None  # no "does it count" words, or nothing but them
+        return max((self.scores(r) for r in rest if r), key=np.max)
 
     def _signpost(self, text: str, now: dt.datetime | None) -> Reply:
         immediate = bool(_IMMEDIATE.search(text[:MAX_HARM_CHARS]))

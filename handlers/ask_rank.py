@@ -10,6 +10,7 @@ illness, admissions, HR) fits as well as the best entry, it says it does not kno
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,9 @@ CLOSE_RATIO = 0.8  # a runner-up within 20% of the winner is offered as "did you
 TIE_RATIO = 0.92  # a runner-up within 8%: too close to call, offer both rather than guess
 MAX_ALTERNATIVES = 3
 OFF_TOPIC = "~off-topic"  # the pseudo-entry of questions that are about something else
+# "Is X CME?" names a situation X: the entry for X is the answer, not the definition.
+DEFINITION_TOPIC = "what-is-cme"
+SPECIFIC_RATIO = 0.6  # the named situation must fit well, and have been a contender from the start
 _ACTION = re.compile(
     r"\bwhat (?:do|should|shall|can|must) (?:i|we) do\b|\bwhat (?:do|should) (?:i|we) do now\b|\bwhat now\b"
     r"|\bwho (?:do|should|shall|can) (?:i|we) (?:call|ring|phone|contact|tell)\b|\bwhat next\b",
@@ -56,3 +60,25 @@ def decide(scores: np.ndarray, ids: list[str]) -> Decision:
     if scores[candidates[1]] >= TIE_RATIO * top:
         return Decision(None, top, [ids[candidates[0]], *near][:MAX_ALTERNATIVES])
     return Decision(ids[candidates[0]], top, near)
+
+
+def prefer_situation(
+    decision: Decision, first: np.ndarray, rescore: Callable[[], np.ndarray | None], ids: list[str]
+) -> Decision:
+    """When the definition wins only through "does it count" words, answer about the situation the question names.
+
+    `rescore` gives the scores without those words (None when there were none to set aside).
+    """
+    if DEFINITION_TOPIC not in (decision.topic, *decision.alternatives[:1]):
+        return decision
+    scores = rescore()
+    if scores is None:
+        return decision
+    scores = scores.copy()
+    scores[ids.index(DEFINITION_TOPIC)] = 0.0
+    specific = decide(scores, ids)
+    if specific.topic is None or specific.score < SPECIFIC_RATIO * decision.score:
+        return decision
+    if first[ids.index(specific.topic)] < SPECIFIC_RATIO * first.max():
+        return decision  # a stray word, not a situation the question was about from the start
+    return Decision(specific.topic, specific.score, [DEFINITION_TOPIC, *specific.alternatives][:MAX_ALTERNATIVES])
