@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.notify import OutboxSender
+from bot.threads import DatabaseThreads
 from bot.wiring import build
 from handlers.core import Core
 from handlers.flows import expire_idle_drafts
@@ -44,6 +45,7 @@ class AppContext:
     core: Core
     router: Router
     outbox: OutboxSender
+    db_threads: DatabaseThreads
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -66,7 +68,14 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
     core, router = build(settings, role_overrides=role_overrides)
     app = web.Application()
     outbox = OutboxSender(core)
-    context = AppContext(settings=settings, core=core, router=router, outbox=outbox, extras={"channels": []})
+    context = AppContext(
+        settings=settings,
+        core=core,
+        router=router,
+        outbox=outbox,
+        db_threads=DatabaseThreads(core.engine),
+        extras={"channels": []},
+    )
     app[CONTEXT_KEY] = context
     app.router.add_get("/healthz", healthz)
     for name in CHANNEL_MODULES:
@@ -148,6 +157,7 @@ def _stop_jobs(context: AppContext):
         scheduler = context.extras.pop("scheduler", None)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        context.db_threads.close()
         context.core.engine.dispose()
 
     return cleanup

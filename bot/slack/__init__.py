@@ -31,9 +31,10 @@ def mount(app: web.Application, context) -> bool:
     socket_mode = bool(settings.slack_bot_token and settings.slack_app_token)
     if not (http_mode or socket_mode):
         return False
-    bridge = Bridge(context.core, context.router, context.outbox)
+    bridge = Bridge(context.core, context.router, context.outbox, context.db_threads.executor)
     bolt = build_bolt_app(settings, bridge)
     app[BOLT_KEY] = bolt
+    context.extras["slack"] = bridge  # for tests and tools, as Teams keeps its parts
     context.outbox.register("slack", outbox_sender(bolt.client))
     app.on_startup.append(_open_session(bolt))
     app.on_cleanup.append(_close_session(bolt, bridge))
@@ -67,6 +68,5 @@ def _close_session(bolt: AsyncApp, bridge: Bridge):
     async def stop(_app: web.Application) -> None:
         if bolt.client.session is not None:
             await bolt.client.session.close()
-        bridge.turns.shutdown(wait=False)
 
     return stop

@@ -35,11 +35,6 @@ log = logging.getLogger(__name__)
 After = Callable[[list[Reply]], None]
 SEEN_FOR_SECONDS = 15 * 60  # Slack's last retry comes about 5 minutes after the first delivery
 SEEN_MAX = 20_000
-# Few threads: every turn holds the GIL the acks need, and SQLite's busy handler sleeps (1, 2, 5 ... ms)
-# whenever writers collide, so more threads only queue on its one write lock. The second lets a
-# read-only turn (ask, status) go past a write.
-SQLITE_TURN_THREADS = 2
-POSTGRES_TURN_THREADS = 8  # within the engine's pool (10 + 20 overflow)
 CLAIM_FOR = dt.timedelta(hours=1)  # claims kept in the database: Slack's retries end within minutes
 EXPIRE_EVERY = dt.timedelta(minutes=10)
 DELIVER_NOW = (ReplyKind.SIGNPOST, ReplyKind.CONFIRMATION, ReplyKind.ALERT)
@@ -63,20 +58,13 @@ class Seen:
         return True
 
 
-def turn_threads(core: Core) -> int:
-    """Threads for core turns: SQLite has one writer at a time, PostgreSQL many."""
-    if core.engine.dialect.name == "sqlite":
-        return SQLITE_TURN_THREADS
-    return POSTGRES_TURN_THREADS
-
-
 class Bridge:
     """What the listeners need: the router behind a per-person lock, the outbox, background tasks."""
 
-    def __init__(self, core: Core, router: Router, outbox: OutboxSender) -> None:
+    def __init__(self, core: Core, router: Router, outbox: OutboxSender, turns: ThreadPoolExecutor) -> None:
         self.core, self.router, self.outbox = core, router, outbox
         self.seen = Seen()
-        self.turns = ThreadPoolExecutor(turn_threads(core), thread_name_prefix="cme-slack-turn")
+        self.turns = turns  # the server's database threads, shared with the other channels
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task] = set()
         self._delivering = False

@@ -18,7 +18,7 @@ from bot.teams.endpoint import TeamsConfigError, auth_config, build_adapter, mes
 from bot.teams.msrest_retry import speed_up_retry_policy
 from bot.teams.proactive import Proactive
 from bot.teams.refs import ReferenceStore
-from bot.teams.threads import DatabaseThreads
+from bot.threads import DatabaseThreads
 from handlers.forms import FormSpec
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def mount(app: web.Application, context: Any) -> bool:
     config = auth_config(context.settings)
     speed_up_retry_policy()  # botbuilder builds two of msrest's retry policies a turn
     adapter = build_adapter(config)
-    threads = DatabaseThreads(context.core.engine)
+    threads: DatabaseThreads = context.db_threads
     refs = ReferenceStore(context.core.engine, threads)
     flows = context.router.flows
 
@@ -53,16 +53,8 @@ def mount(app: web.Application, context: Any) -> bool:
     app.router.add_post(ROUTE, messages_handler(adapter, bot))
     context.outbox.register("teams", proactive.send_outbox)
     context.extras["teams"] = TeamsParts(adapter, bot, proactive, refs)
-    app.on_cleanup.append(_close(threads))
     log.info("Teams endpoint at %s (%s)", ROUTE, "authenticated" if config.APP_ID else "NO AUTHENTICATION")
     return True
-
-
-def _close(threads: DatabaseThreads):
-    async def cleanup(_app: web.Application) -> None:
-        threads.close()
-
-    return cleanup
 
 
 __all__ = ["ROUTE", "TeamsConfigError", "TeamsParts", "mount"]

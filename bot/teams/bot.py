@@ -19,7 +19,7 @@ from bot.teams.inbound import identity_of, is_personal, to_inbound
 from bot.teams.proactive import Proactive
 from bot.teams.refs import ReferenceStore
 from bot.teams.render import SpecLookup, to_activities
-from bot.teams.threads import DatabaseThreads
+from bot.threads import DatabaseThreads
 from handlers.messages import Address, Channel, Inbound, Reply, ReplyKind
 from handlers.router import Router
 

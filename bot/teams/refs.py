@@ -14,7 +14,7 @@ from botbuilder.schema import Activity, ConversationReference
 from sqlalchemy import Engine
 
 from bot.teams.inbound import base_conversation_id, identity_of, is_personal
-from bot.teams.threads import DatabaseThreads
+from bot.threads import DatabaseThreads
 from storage.db import unit_of_work
 from storage.teams_refs import TeamsConversationRef, personal_ref_for, ref_for_conversation, save_ref
 from storage.types import utcnow

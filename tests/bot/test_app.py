@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import create_app
+from bot.app import CONTEXT_KEY, create_app
 from bot.config import Settings
 
 
@@ -32,3 +32,14 @@ def test_a_slack_only_council_can_run_in_production_without_teams(db_url, monkey
     monkeypatch.delenv("MicrosoftAppId", raising=False)
     status, body = _get(create_app(Settings()), "/healthz")
     assert status == 200 and "teams" not in body["channels"]
+
+
+def test_slack_and_teams_share_one_pool_of_database_threads(db_url, monkeypatch):
+    monkeypatch.setenv("CME_DATABASE_URL", db_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    app = create_app(Settings())
+    context = app[CONTEXT_KEY]
+    assert {"slack", "teams"} <= set(context.extras["channels"])
+    assert context.extras["slack"].turns is context.db_threads.executor
+    assert context.extras["teams"].bot.threads is context.db_threads

@@ -1,4 +1,4 @@
-"""Teams database work runs on the channel's own threads, and a known conversation is not stored again."""
+"""Teams database work runs on the server's database threads, and a known conversation is not stored again."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 from sqlmodel import Session, select
 
-from bot.teams.threads import POSTGRES_THREADS, SQLITE_THREADS, thread_count
+from bot.threads import POSTGRES_THREADS, SQLITE_THREADS, thread_count
 from storage.db import make_engine
 from storage.teams_refs import TeamsConversationRef
 from tests.bot.teams.harness import SAM, run, running
@@ -19,7 +19,7 @@ def test_one_thread_on_sqlite_more_on_postgres(tmp_path):
     assert thread_count(postgres) == POSTGRES_THREADS > 1
 
 
-def test_turns_and_references_use_the_teams_threads(sqlite_url, teams_profile):
+def test_turns_and_references_use_the_database_threads(sqlite_url, teams_profile):
     async def scenario():
         async with running(sqlite_url, teams_profile) as h:
             parts, seen = h.context.extras["teams"], []
@@ -41,7 +41,7 @@ def test_turns_and_references_use_the_teams_threads(sqlite_url, teams_profile):
     seen, first, second, engine = run(scenario())
     assert first and second
     assert [kind for kind, _ in seen] == ["save", "turn", "turn"]  # the second message's chat is known
-    assert all(name.startswith("cme-teams-db") for _, name in seen)
+    assert all(name.startswith("cme-db") for _, name in seen)
     with Session(engine) as session:
         refs = session.exec(select(TeamsConversationRef)).all()
     assert [r.conversation_id for r in refs] == [SAM.personal_chat]
