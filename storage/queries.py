@@ -151,16 +151,14 @@ def drop_conversation(session: Session, user_key: str) -> None:
 
 def take_outbox_for(session: Session, *, channel: str, conversation_id: str, now: dt.datetime) -> Sequence[Outbox]:
     """Unsent messages for one conversation, marked sent in the caller's transaction (terminal delivery)."""
-    rows = session.exec(
+    # Filtered in SQL: the outbox also holds every Slack and Teams message waiting to go.
+    mine = session.exec(
         select(Outbox)
         .where(col(Outbox.sent_at).is_(None), col(Outbox.not_before) <= now)
+        .where(Outbox.recipient["channel"].as_string() == channel)
+        .where(Outbox.recipient["conversation_id"].as_string() == conversation_id)
         .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
     ).all()
-    mine = [
-        r
-        for r in rows
-        if r.recipient.get("channel") == channel and r.recipient.get("conversation_id") == conversation_id
-    ]
     for row in mine:
         row.sent_at, row.attempts = now, row.attempts + 1
         session.add(row)
