@@ -61,7 +61,7 @@ def _validate_section(
     spec: FormSpec, section: Section, values: dict[str, Any], state: dict[str, Any], turn: TurnContext
 ):
     # Validate against earlier answers so that `when` conditions see the whole draft.
-    merged = {**{k: v for k, v in state["answers"].items()}, **_raw(values)}
+    merged = {**state["answers"], **_raw(values)}
     ids = {f.id for f in section.fields}
     answers, errors = validate_all(_only(spec, section), merged, turn.form_context(), known=state["answers"])
     return {k: v for k, v in answers.items() if k in ids}, {k: v for k, v in errors.items() if k in ids}
