@@ -137,18 +137,7 @@ class SlackUser:
         """Press a button (in a message, App Home or a modal)."""
         stamp = f"{time.time():.6f}"
         action = {"action_id": action_id, "block_id": "b", "value": value, "type": "button", "action_ts": stamp}
-        payload = {
-            "type": "block_actions",
-            "user": self.who,
-            "api_app_id": "A0CMEBOT",
-            "token": "legacy",
-            "trigger_id": f"{next(_ids)}.trigger",
-            "team": {"id": TEAM_ID, "domain": "council"},
-            "actions": [action],
-            **({"view": view} if view else {}),
-            **extra,
-        }
-        return await self.slack.interactive(payload)
+        return await self.slack.interactive(self._block_actions(action, **({"view": view} if view else {}), **extra))
 
     async def change(self, view: dict[str, Any], values: dict[str, Any], block_id: str):
         """Answer on a modal page an input that dispatches actions (Slack sends block_actions at once)."""
@@ -156,18 +145,21 @@ class SlackUser:
         entry = filled["state"]["values"][block_id]
         action_id, state = next(iter(entry.items()))
         action = {"action_id": action_id, "block_id": block_id, **state, "action_ts": f"{time.time():.6f}"}
-        payload = {
+        container = {"type": "view", "view_id": view["id"]}
+        return await self.slack.interactive(self._block_actions(action, container=container, view=filled))
+
+    def _block_actions(self, action: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """A block_actions payload as Slack sends it for one action by this person."""
+        return {
             "type": "block_actions",
             "user": self.who,
             "api_app_id": "A0CMEBOT",
             "token": "legacy",
             "trigger_id": f"{next(_ids)}.trigger",
             "team": {"id": TEAM_ID, "domain": "council"},
-            "container": {"type": "view", "view_id": view["id"]},
-            "view": filled,
             "actions": [action],
+            **extra,
         }
-        return await self.slack.interactive(payload)
 
     async def submit(self, view: dict[str, Any], **kwargs: Any):
         """Press a modal's submit button; returns (status, parsed ack body or None)."""
