@@ -22,23 +22,11 @@ from handlers.core import Core
 from handlers.knowledge.profile import bundled_profile
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests.support import Clock
 
 PG_URL = os.environ.get("CME_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CME_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += dt.timedelta(**kwargs)
 
 
 def _pg_admin_engine():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind
@@ -39,6 +40,19 @@ CHILD_PAGE = {
     "awaiting_place": "no",
     "other_provision": "no",
 }
+
+
+class Clock:
+    """A clock the test moves by hand: forwards only, since the app's scheduler reads it from its own threads."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += dt.timedelta(**kwargs)
 
 
 @dataclass

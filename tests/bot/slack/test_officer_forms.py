@@ -15,22 +15,13 @@ from storage.models import AuditEvent, EnquiryStep
 from tests.bot.slack.fake_slack import TEAM_ID
 from tests.bot.slack.slack_driver import fill, inputs, running, text_of
 from tests.handlers.test_cases import make_case
+from tests.support import Clock
 
 OFFICER_KEY = f"slack:{TEAM_ID}:U0OFFICER"
 BEFORE = dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)  # the app starts the day before: no digest yet
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # a Thursday in term, after the 08:30 digest
 TODAYS = "Your enquiries for Thu 26 Nov 2026"
 IN_DM = {"channel": {"id": "DU0OFFICER", "name": "directmessage"}}
-
-
-class Clock:
-    """The app's clock, moved by the test."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 async def todays_digest(slack, clock: Clock) -> tuple[str, dict]:

@@ -124,12 +124,15 @@ class Harness:
 
 
 @asynccontextmanager
-async def running(db_url: str, profile_path: Path, **settings: Any) -> AsyncIterator[Harness]:
-    """Start the connector stand-in and the whole app (create_app) on free ports."""
+async def running(db_url: str, profile_path: Path, *, clock: Any = None, **settings: Any) -> AsyncIterator[Harness]:
+    """Start the connector stand-in and the whole app (create_app) on free ports, on `clock` if given."""
     connector = Connector()
     await connector.start()
     config = Settings(database_url=db_url, profile_path=profile_path, env="test", **settings)
-    server = TestServer(create_app(config), host="127.0.0.1")
+    app = create_app(config)
+    if clock is not None:  # before the scheduler starts: its jobs read the clock from their own threads
+        app[CONTEXT_KEY].core.clock = clock
+    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     http = aiohttp.ClientSession()
     try:

@@ -11,8 +11,10 @@ from handlers.reminders import run_sweep
 from storage.models import AuditEvent, EnquiryStep
 from tests.bot.teams.harness import OFFICER, OFFICERS_CHANNEL, form_card, inputs_of, run, running, submission
 from tests.handlers.test_cases import make_case
+from tests.support import Clock
 
 OFFICER_KEY = f"teams:tenant-1:{OFFICER.aad}"
+BEFORE = dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)  # the app starts the day before: no digest yet
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # a Thursday in term, after the 08:30 digest
 # The app's own scheduler may sweep at start too (one digest a day, whichever sweep makes it): find it by its date.
 TODAYS = "Your enquiries for Thu 26 Nov 2026"
@@ -25,8 +27,9 @@ def buttons(card: dict) -> dict[str, dict]:
     return {a["title"]: a["data"] for a in actions if a["type"] == "Action.Submit"}
 
 
-async def todays_digest(h, conversation_id: str):
-    """Sweep and deliver, then the digest as it reached the conversation (the app's scheduler may deliver it)."""
+async def todays_digest(h, clock: Clock, conversation_id: str):
+    """Move the clock to NOW, sweep and deliver; the digest as the conversation got it (the scheduler may send it)."""
+    clock.now = NOW  # forwards only: a scheduler thread that read the clock a moment ago must not see a claim expire
     run_sweep(h.context.core)
     await h.context.outbox.deliver_pending()
     for _ in range(100):
@@ -44,12 +47,11 @@ def step(engine, step_id: str) -> EnquiryStep:
 
 
 async def digest_buttons(db_url, profile) -> None:
-    async with running(db_url, profile) as h:
+    clock = Clock(BEFORE)
+    async with running(db_url, profile, clock=clock) as h:
         await h.say("help", who=OFFICER)  # the officer's personal chat is now known
-        # The case first, then the clock: a sweep at NOW (the test's or the scheduler's) finds the case due.
         reference = make_case(h.engine, h.context.core.profile, 7, NOW - dt.timedelta(days=14), assigned_to=OFFICER_KEY)
-        h.context.core.clock = lambda: NOW
-        digest = await todays_digest(h, OFFICER.personal_chat)
+        digest = await todays_digest(h, clock, OFFICER.personal_chat)
         assert reference in digest.text
         pressed = buttons(digest.cards[0])
         assert pressed["Done: phone-contacts"]["cme_value"] == f"/cme done {reference} phone-contacts"
@@ -77,13 +79,13 @@ def test_digest_buttons_mark_a_step_done_and_snooze_opens_a_card(sqlite_url, tea
 
 
 async def from_the_channel(db_url, profile) -> None:
-    async with running(db_url, profile) as h:
+    clock = Clock(BEFORE)
+    async with running(db_url, profile, clock=clock) as h:
         channel = {"conversation": {"conversationType": "channel", "id": f"{OFFICERS_CHANNEL};messageid=3"}}
         await h.say("<at>CME bot</at> help", who=OFFICER, **channel)  # the bot now knows the officers' channel
         await h.say("help", who=OFFICER)
         reference = make_case(h.engine, h.context.core.profile, 8, NOW - dt.timedelta(days=14))  # unassigned
-        h.context.core.clock = lambda: NOW
-        digest = await todays_digest(h, OFFICERS_CHANNEL)
+        digest = await todays_digest(h, clock, OFFICERS_CHANNEL)
         sent = await h.say(value=buttons(digest.cards[0])["Done: phone-contacts"], who=OFFICER, **channel)
         answered = [s for s in sent if s.conversation_id == OFFICER.personal_chat]
         assert answered and f"on {reference} is done" in answered[0].text
