@@ -94,6 +94,15 @@ class FakeSlack:
             await asyncio.sleep(0.01)
         return self.of(method)
 
+    async def wait_for_responses(self, count: int, timeout: float = 5.0) -> list[Call]:
+        """Wait until `count` messages have been posted to response_urls."""
+        deadline = time.monotonic() + timeout
+        while len(self.responses) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(self.responses)} response_url posts, expected {count}")
+            await asyncio.sleep(0.01)
+        return self.responses
+
     async def modal(self, opened: int = 1, timeout: float = 5.0) -> dict[str, Any]:
         """The modal opened by the `opened`-th views.open, as it shows now (after any views.update)."""
         call = (await self.wait_for("views.open", opened, timeout))[opened - 1]

@@ -95,9 +95,9 @@ def test_snooze_on_a_digest_opens_a_modal_and_submitting_it_snoozes_the_step(db_
             snoozed = step(db_url, "school-records")
             assert (snoozed.state, snoozed.due_on) == ("snoozed", dt.date(2026, 12, 14))
             assert audit_actors(db_url)["step.snoozed"] == OFFICER_KEY
+            answered = len(slack.fake.responses)
             await officer.command(f"case {reference}")
-            await asyncio.sleep(0.2)
-            shown = text_of(slack.fake.responses[-1].args["blocks"])
+            shown = text_of((await slack.fake.wait_for_responses(answered + 1))[-1].args["blocks"])
             assert "snoozed" in shown and "14 Dec" in shown
 
     asyncio.run(scenario())

@@ -58,12 +58,18 @@ def test_a_retry_reaching_another_replica_is_not_handled_again(db_url):
     asyncio.run(scenario())
 
 
+async def _first_post(replicas) -> None:
+    while not any(r.fake.of("chat.postMessage") for r in replicas):
+        await asyncio.sleep(0.01)
+
+
 def test_the_same_event_at_two_replicas_at_once_is_handled_by_one(db_url):
     async def scenario():
         async with AsyncExitStack() as stack:
             replicas = [await stack.enter_async_context(running(db_url, clock=office_hours)) for _ in range(2)]
             await asyncio.gather(*(r.user("U0REPORTER").dm("report", event_id="Ev0RACE") for r in replicas))
-            await asyncio.sleep(0.5)
+            await asyncio.wait_for(_first_post(replicas), timeout=5)
+            await asyncio.sleep(0.5)  # time for a second post, if one were coming
             posted = [c for r in replicas for c in r.fake.of("chat.postMessage")]
             assert len(posted) == 1
 
