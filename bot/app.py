@@ -6,7 +6,6 @@ skipped when its credentials are not configured.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import gc
 import importlib
@@ -16,25 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
+from bot.jobs import Jobs
 from bot.notify import OutboxSender
 from bot.threads import DatabaseThreads
 from bot.wiring import build
 from handlers.core import Core
-from handlers.flows import expire_idle_drafts
 from handlers.messages import Role
-from handlers.reminders import run_sweep
 from handlers.router import Router
-from storage.db import unit_of_work
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 CHANNEL_MODULES = ("bot.slack", "bot.teams")
 CONTEXT_KEY = web.AppKey("cme_context", object)
-OUTBOX_EVERY_SECONDS = 10
-DRAFTS_EVERY_MINUTES = 15
 
 
 @dataclass
@@ -91,48 +84,12 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
 
 def _start_jobs(context: AppContext):
     async def startup(_app: web.Application) -> None:
-        scheduler = AsyncIOScheduler(timezone=str(context.core.profile.tz))
-        scheduler.add_job(
-            context.outbox.deliver_pending,
-            "interval",
-            seconds=OUTBOX_EVERY_SECONDS,
-            id="outbox",
-            max_instances=1,
-            coalesce=True,
-        )
-        _add_reminder_jobs(scheduler, context)
-        scheduler.add_job(
-            asyncio.to_thread,
-            "interval",
-            args=(expire_drafts, context.core),
-            minutes=DRAFTS_EVERY_MINUTES,
-            id="drafts",
-            next_run_time=utcnow(),
-            max_instances=1,
-            coalesce=True,
-        )
-        scheduler.start()
-        context.extras["scheduler"] = scheduler
+        jobs = Jobs(context.core, context.outbox)
+        jobs.start()
+        context.extras["jobs"] = jobs
         freeze_startup_objects()  # last: after every channel's own start-up hooks
 
     return startup
-
-
-def _add_reminder_jobs(scheduler: AsyncIOScheduler, context: AppContext) -> None:
-    """The reminder sweep every few minutes (from now: a restart catches up at once) and at digest time."""
-    settings = context.core.profile.reminders
-
-    async def remind() -> None:
-        await asyncio.to_thread(run_sweep, context.core)
-        await context.outbox.deliver_pending()
-
-    # coalesce: after downtime the missed runs collapse into one sweep, which sends one digest.
-    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    scheduler.add_job(
-        remind, "interval", minutes=settings.sweep_minutes, id="reminders", next_run_time=utcnow(), **common
-    )
-    at = settings.digest_time
-    scheduler.add_job(remind, "cron", day_of_week="mon-fri", hour=at.hour, minute=at.minute, id="digest", **common)
 
 
 @functools.cache  # once per process, however many apps a test builds
@@ -146,17 +103,11 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def expire_drafts(core: Core) -> int:
-    """Delete the answers of drafts idle past the profile's limit (their owners are told next time)."""
-    with unit_of_work(core.engine) as session:
-        return expire_idle_drafts(session, profile=core.profile, now=core.clock())
-
-
 def _stop_jobs(context: AppContext):
     async def cleanup(_app: web.Application) -> None:
-        scheduler = context.extras.pop("scheduler", None)
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        jobs = context.extras.pop("jobs", None)
+        if jobs is not None:
+            await jobs.stop()
         context.db_threads.close()
         context.core.engine.dispose()
 

@@ -96,7 +96,7 @@ def test_serve_schedules_the_sweep_at_start_and_every_quarter_hour_and_the_diges
     async def start_and_stop() -> dict:
         for hook in app.on_startup:
             await hook(app)
-        jobs = {job.id: job for job in app[CONTEXT_KEY].extras["scheduler"].get_jobs()}
+        jobs = {job.id: job for job in app[CONTEXT_KEY].extras["jobs"].scheduler.get_jobs()}
         for hook in app.on_cleanup:
             await hook(app)
         return jobs

@@ -1,0 +1,91 @@
+"""The background jobs: outbox delivery, the reminder sweep and digest, draft expiry; stopped gracefully.
+
+APScheduler runs them. At shutdown APScheduler cancels a job that is running, which could stop a
+delivery between its send and its "sent" mark (the message would go again once its claim
+expired) and logs the cancellation as an error. So each job's work runs as its own task that the
+cancellation doesn't reach, and `stop` gives it a few seconds to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.notify import OutboxSender
+from handlers.core import Core
+from handlers.flows import expire_idle_drafts
+from handlers.reminders import run_sweep
+from storage.db import unit_of_work
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+OUTBOX_EVERY_SECONDS = 10
+DRAFTS_EVERY_MINUTES = 15
+STOP_GRACE_SECONDS = 10.0
+Work = Callable[[], Awaitable[object]]
+
+
+def expire_drafts(core: Core) -> int:
+    """Delete the answers of drafts idle past the profile's limit (their owners are told next time)."""
+    with unit_of_work(core.engine) as session:
+        return expire_idle_drafts(session, profile=core.profile, now=core.clock())
+
+
+class Jobs:
+    """The scheduler and the work it has in flight."""
+
+    def __init__(self, core: Core, outbox: OutboxSender) -> None:
+        self.core, self.outbox = core, outbox
+        self.scheduler = AsyncIOScheduler(timezone=str(core.profile.tz))
+        self.in_flight: set[asyncio.Task] = set()
+
+    def start(self) -> None:
+        """Schedule every job and start: the sweep and draft expiry run at once, then on their intervals."""
+        once = {"max_instances": 1, "coalesce": True}
+        deliver = self._shielded(self.outbox.deliver_pending)
+        self.scheduler.add_job(deliver, "interval", seconds=OUTBOX_EVERY_SECONDS, id="outbox", name="outbox", **once)
+        expire = self._shielded(lambda: asyncio.to_thread(expire_drafts, self.core))
+        drafts = {"minutes": DRAFTS_EVERY_MINUTES, "next_run_time": utcnow()}
+        self.scheduler.add_job(expire, "interval", id="drafts", name="expire idle drafts", **drafts, **once)
+        self._add_reminder_jobs()
+        self.scheduler.start()
+
+    def _add_reminder_jobs(self) -> None:
+        """The reminder sweep every few minutes (from now: a restart catches up at once) and at digest time."""
+        settings = self.core.profile.reminders
+        remind = self._shielded(self._remind)
+        # coalesce: after downtime the missed runs collapse into one sweep, which sends one digest.
+        common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        every = {"minutes": settings.sweep_minutes, "next_run_time": utcnow()}
+        self.scheduler.add_job(remind, "interval", id="reminders", name="reminder sweep", **every, **common)
+        at = {"day_of_week": "mon-fri", "hour": settings.digest_time.hour, "minute": settings.digest_time.minute}
+        self.scheduler.add_job(remind, "cron", id="digest", name="digest sweep", **at, **common)
+
+    async def _remind(self) -> None:
+        await asyncio.to_thread(run_sweep, self.core)
+        await self.outbox.deliver_pending()
+
+    def _shielded(self, work: Work) -> Callable[[], Awaitable[None]]:
+        async def job() -> None:
+            task = asyncio.ensure_future(work())
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                return  # the scheduler is shutting down: stop() waits for the task itself
+
+        return job
+
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop scheduling, then let work in flight finish (up to `grace` seconds) before the engine closes."""
+        self.scheduler.shutdown(wait=False)
+        if not self.in_flight:
+            return
+        _, late = await asyncio.wait(set(self.in_flight), timeout=grace)
+        for task in late:
+            log.warning("a background job was still running after %.0f s at shutdown; stopping it", grace)
+            task.cancel()

@@ -1,0 +1,54 @@
+"""The background jobs at shutdown: a delivery in flight finishes and is marked sent; no error is logged."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlmodel import Session, select
+
+from bot.jobs import Jobs
+from bot.notify import OutboxSender
+from handlers.digest import outbox_row
+from storage.db import unit_of_work
+from storage.models import Outbox
+from storage.types import utcnow
+
+OFFICERS = {"channel": "teams", "conversation_id": "19:officers@thread.tacv2", "extra": {}}
+
+
+class SlowChannel:
+    """A channel whose sends take a while, so shutdown comes in the middle of one."""
+
+    def __init__(self) -> None:
+        self.started, self.delivered = asyncio.Event(), []
+
+    async def __call__(self, address, reply) -> None:
+        self.started.set()
+        await asyncio.sleep(0.3)
+        self.delivered.append(reply.text)
+
+
+def test_shutdown_lets_a_delivery_in_flight_finish_and_mark_its_message_sent(core, caplog):
+    with unit_of_work(core.engine) as session:
+        session.add(
+            outbox_row("case.new", "new:CME-2026-0001", OFFICERS, "New concern CME-2026-0001", {}, now=core.clock())
+        )
+
+    async def scenario() -> SlowChannel:
+        channel, outbox = SlowChannel(), OutboxSender(core)
+        outbox.register("teams", channel)
+        jobs = Jobs(core, outbox)
+        jobs.start()
+        jobs.scheduler.modify_job("outbox", next_run_time=utcnow())
+        await asyncio.wait_for(channel.started.wait(), timeout=10)
+        await jobs.stop()
+        return channel
+
+    with caplog.at_level(logging.INFO):
+        channel = asyncio.run(scenario())
+    assert channel.delivered == ["New concern CME-2026-0001"]
+    with Session(core.engine) as session:
+        [row] = session.exec(select(Outbox)).all()
+    assert row.sent_at is not None and row.claimed_until is None  # not left claimed, so never sent twice
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
