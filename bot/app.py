@@ -1,7 +1,7 @@
 """create_app(settings): the aiohttp server with every channel, /healthz, and background jobs.
 
-Channels mount themselves: each channel package under bot/ offers `mount(app, context)` and is
-skipped when its credentials are not configured.
+Channels mount themselves: each channel package under bot/ has a `channel` module whose
+`mount(app, context)` adds its routes, and skips the channel when its credentials are not configured.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import functools
 import gc
 import importlib
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from handlers.messages import Role
 from handlers.router import Router
 
 log = logging.getLogger(__name__)
-CHANNEL_MODULES = ("bot.slack", "bot.teams")
+CHANNEL_MODULES = {"slack": "bot.slack.channel", "teams": "bot.teams.channel"}
 CONTEXT_KEY = web.AppKey("cme_context", object)
 
 
@@ -71,12 +72,12 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
     )
     app[CONTEXT_KEY] = context
     app.router.add_get("/healthz", healthz)
-    for name in CHANNEL_MODULES:
-        if name.rsplit(".", 1)[-1] not in settings.enabled_channels:
-            log.info("channel %s switched off by CME_CHANNELS", name)
+    for channel, module in CHANNEL_MODULES.items():
+        if channel not in settings.enabled_channels:
+            log.info("channel %s switched off by CME_CHANNELS", channel)
             continue
-        if importlib.import_module(name).mount(app, context):
-            context.extras["channels"].append(name.rsplit(".", 1)[-1])
+        if importlib.import_module(module).mount(app, context):
+            context.extras["channels"].append(channel)
     app.on_startup.append(_start_jobs(context))
     app.on_cleanup.append(_stop_jobs(context))
     return app
@@ -87,6 +88,8 @@ def _start_jobs(context: AppContext):
         jobs = Jobs(context.core, context.outbox)
         jobs.start()
         context.extras["jobs"] = jobs
+        # The answer engine in the background, so the first question after a restart is answered at full speed.
+        threading.Thread(target=context.router.warm_up, name="warm-up", daemon=True).start()
         freeze_startup_objects()  # last: after every channel's own start-up hooks
 
     return startup

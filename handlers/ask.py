@@ -12,12 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from handlers.ask_rank import MAX_ALTERNATIVES, OFF_TOPIC, asks_what_to_do, decide, prefer_situation
 from handlers.contacts import contacts_reply
@@ -26,6 +23,9 @@ from handlers.knowledge.faq import WORDS, KnowledgeBase, fold, load_knowledge, r
 from handlers.knowledge.profile import Profile
 from handlers.knowledge.sources import Source
 from handlers.messages import Button, Reply, ReplyKind
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 W_BEST, W_WHOLE, W_COVER = 0.3, 0.2, 0.5  # best phrasing, whole entry, share of the question covered
 CHAR_WEIGHT = 0.5
@@ -132,6 +132,12 @@ class AskEngine:
         self._build_index()
 
     def _build_index(self) -> None:
+        # scikit-learn takes a second to import: only a process that answers questions pays for it.
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
+        self._hstack, self._normalize = hstack, normalize
         # Every entry, then the "not about CME" pseudo-entry: questions it fits are not answered.
         material = [([e.title, *e.phrasings], e.keywords) for e in self.knowledge.entries]
         if self.knowledge.lexicon.off_topic:
@@ -158,7 +164,7 @@ class AskEngine:
 
     def _vectorise(self, texts: list[str]) -> csr_matrix:
         word = self._word.transform(texts) * (1 - CHAR_WEIGHT)
-        return normalize(hstack([word, self._char.transform(texts) * CHAR_WEIGHT]).tocsr())
+        return self._normalize(self._hstack([word, self._char.transform(texts) * CHAR_WEIGHT]).tocsr())
 
     def tokens(self, question: str) -> list[str]:
         """The question's content words as the index reads them (long text keeps its start and end)."""

@@ -18,7 +18,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from handlers.knowledge.profile import Profile
 from handlers.knowledge.sources import SOURCES, Source
@@ -107,6 +106,8 @@ class Lexicon(BaseModel):
 
     def stopword_set(self) -> frozenset[str]:
         """Every word the engine drops."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # scikit-learn is slow to import
+
         base = set(ENGLISH_STOP_WORDS) if self.english_stopwords else set()
         return frozenset((base | set(self.stopwords)) - set(self.keep))
 

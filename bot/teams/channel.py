@@ -1,0 +1,60 @@
+"""Microsoft Teams: POST /api/messages through botbuilder's CloudAdapter, Adaptive Cards, proactive alerts.
+
+The Teams code only translates and renders: every rule lives in handlers/. `mount` is called by
+create_app; without MicrosoftAppId the endpoint runs unauthenticated (local testing only), and in
+production that is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.teams.bot import TeamsBot
+from bot.teams.endpoint import TeamsConfigError, auth_config, build_adapter, messages_handler
+from bot.teams.msrest_retry import speed_up_retry_policy
+from bot.teams.proactive import Proactive
+from bot.teams.refs import ReferenceStore
+from bot.threads import DatabaseThreads
+from handlers.forms import FormSpec
+
+log = logging.getLogger(__name__)
+ROUTE = "/api/messages"
+
+
+@dataclass(frozen=True)
+class TeamsParts:
+    """What mount built, kept in AppContext.extras["teams"] for tests and tools."""
+
+    adapter: Any
+    bot: TeamsBot
+    proactive: Proactive
+    refs: ReferenceStore
+
+
+def mount(app: web.Application, context: Any) -> bool:
+    """Add POST /api/messages and the Teams outbox sender; raise TeamsConfigError on unusable settings."""
+    config = auth_config(context.settings)
+    speed_up_retry_policy()  # botbuilder builds two of msrest's retry policies a turn
+    adapter = build_adapter(config)
+    threads: DatabaseThreads = context.db_threads
+    refs = ReferenceStore(context.core.engine, threads)
+    flows = context.router.flows
+
+    def specs(form_id: str) -> FormSpec | None:
+        flow = flows.get(form_id)
+        return flow.spec if flow is not None else None
+
+    proactive = Proactive(adapter, config.APP_ID, refs, specs)
+    bot = TeamsBot(context.router, refs, proactive, specs, context.outbox.deliver_pending, threads)
+    app.router.add_post(ROUTE, messages_handler(adapter, bot))
+    context.outbox.register("teams", proactive.send_outbox)
+    context.extras["teams"] = TeamsParts(adapter, bot, proactive, refs)
+    log.info("Teams endpoint at %s (%s)", ROUTE, "authenticated" if config.APP_ID else "NO AUTHENTICATION")
+    return True
+
+
+__all__ = ["ROUTE", "TeamsConfigError", "TeamsParts", "mount"]
