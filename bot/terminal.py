@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 import textwrap
+import threading
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     out = _Printer(sys.stdout, as_json=args.json)
     interactive = sys.stdin.isatty() and not args.json
     if interactive:
+        threading.Thread(target=router.warm_up, name="warm-up", daemon=True).start()  # while they type
         out.show(router.handle(Inbound(identity, address, text="/cme help")))
     out.show(_alerts(core, identity))
     for line in _lines(sys.stdin, interactive):

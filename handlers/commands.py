@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from handlers import cases, flows, whole_form
-from handlers.ask import ask_replies, build_engine
+from handlers.ask import AskEngine, ask_replies, build_engine
 from handlers.check import CHECK, RESULT_FLOW, finish_check
 from handlers.contacts import contacts_reply
 from handlers.core import Core, TurnContext
 from handlers.harm import signpost
+from handlers.knowledge.profile import Profile
 from handlers.messages import Reply, ReplyKind
 from handlers.report import REFERRAL
 from handlers.report_service import confirmation, submit_referral
@@ -23,6 +25,7 @@ def build_router(core: Core) -> Router:
     """A router with every command and flow the core knows."""
     router = Router(core)
     answers = _LazyAsk(core)
+    router.warmers.append(answers.engine)
     router.flow(flows.Flow(REFERRAL, finish_referral))
     router.flow(flows.Flow(CHECK, finish_check))
     router.command(
@@ -51,17 +54,32 @@ def build_router(core: Core) -> Router:
     return router
 
 
+_ENGINES: dict[str, AskEngine] = {}  # fitted engines by profile: every router in the process shares one
+_FITTING = threading.Lock()  # a warm-up thread and a first question must not both fit it
+
+
+def shared_engine(profile: Profile) -> AskEngine:
+    """The answer engine for `profile`, fitted on first use and shared by every router in the process."""
+    key = profile.model_dump_json()
+    with _FITTING:
+        if key not in _ENGINES:
+            _ENGINES[key] = build_engine(profile)
+        return _ENGINES[key]
+
+
 class _LazyAsk:
-    """The answer engine, built on first use (fitting it costs time a form-only turn doesn't need)."""
+    """Questions answered by the shared engine (a form-only turn never needs it, so it is built on demand)."""
 
     def __init__(self, core: Core) -> None:
-        self.core, self.engine = core, None
+        self.core = core
+
+    def engine(self) -> AskEngine:
+        """The engine, fitted now if nobody has yet."""
+        return shared_engine(self.core.profile)
 
     def command(self, turn: TurnContext, args: str) -> list[Reply]:
         """Answer a question from the knowledge base."""
-        if self.engine is None:
-            self.engine = build_engine(self.core.profile)
-        return ask_replies(self.engine, args, now=turn.now)
+        return ask_replies(self.engine(), args, now=turn.now)
 
 
 def contacts(turn: TurnContext, args: str) -> list[Reply]:

@@ -46,6 +46,7 @@ class Router:
         self.flows: dict[str, flows.Flow] = {}
         self.free_text: Command | None = None
         self._kept: dict[str, tuple[str, dict[str, Any]]] = {}  # drafts kept while the database is down
+        self.warmers: list[Callable[[], object]] = []  # what warm_up builds ahead of the first turn needing it
 
     def command(self, spec: CommandSpec) -> None:
         """Add a command (later capabilities plug in here)."""
@@ -54,6 +55,11 @@ class Router:
     def flow(self, flow: flows.Flow) -> None:
         """Add a form the bot can run."""
         self.flows[flow.spec.id] = flow
+
+    def warm_up(self) -> None:
+        """Build what some turns need (the answer engine) now, so the first of them is not slow."""
+        for warm in self.warmers:
+            warm()
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message and return what to say."""
