@@ -6,6 +6,7 @@ Channels mount themselves: each channel package under bot/ has a `channel` modul
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import importlib
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from aiohttp import web
 
 from bot.config import Settings
@@ -29,6 +31,7 @@ from handlers.router import Router
 log = logging.getLogger(__name__)
 CHANNEL_MODULES = {"slack": "bot.slack.channel", "teams": "bot.teams.channel"}
 CONTEXT_KEY = web.AppKey("cme_context", object)
+HEALTH_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass
@@ -44,17 +47,20 @@ class AppContext:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers."""
+    """200 when the database answers within a few seconds; the check runs off the event loop."""
     context: AppContext = request.app[CONTEXT_KEY]
     try:
-        from sqlalchemy import text
-
-        with context.core.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        # In a thread: a database that hangs must not stall the loop, and with it every ack.
+        await asyncio.wait_for(asyncio.to_thread(_ping, context.core.engine), timeout=HEALTH_TIMEOUT_SECONDS)
     except Exception as exc:  # any failure means not ready
         log.error("health check failed (%s)", type(exc).__name__)
         return web.json_response({"status": "unavailable"}, status=503)
     return web.json_response({"status": "ok", "channels": sorted(context.extras.get("channels", []))})
+
+
+def _ping(engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
 
 
 def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None) -> web.Application:
