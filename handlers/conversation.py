@@ -6,11 +6,12 @@ ending in "submit", "cancel" or "stop". Each step returns the new state and the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.fields import Invalid, Kind, parse_choice
-from handlers.forms import Decision, FormContext, FormSpec, display, parse_value, question_reply
+from handlers.forms import Decision, Field, FormContext, FormSpec, display, parse_value, question_reply
 from handlers.messages import Button, Reply, ReplyKind
 
 SUBMIT_WORDS = {"submit", "send", "send it", "yes", "y", "confirm", "done"}
@@ -38,13 +39,23 @@ class Turn:
 def new_state(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None = None) -> dict[str, Any]:
     """A fresh draft, with answers the channel already knows (the referrer's name, email)."""
     answers: dict[str, Any] = dict(prefill or {})
-    if ctx.identity is not None:
-        for spec_field in spec.fields:
-            if spec_field.prefill and spec_field.id not in answers:
-                value = spec_field.prefill(ctx.identity)
-                if value:
-                    answers[spec_field.id] = value
+    fill_from_identity(spec.fields, answers, ctx)
     return {"form": spec.id, "stage": "ask", "field": None, "answers": answers, "history": [], "meta": {}}
+
+
+def fill_from_identity(fields: Iterable[Field], answers: dict[str, Any], ctx: FormContext) -> None:
+    """Answer the fields the channel knows (the referrer's name, email) and nobody has answered yet.
+
+    Called at the start and again as the form reaches them: a channel may learn who someone is a
+    few turns in (Slack looks the person up after the first ack).
+    """
+    if ctx.identity is None:
+        return
+    for spec_field in fields:
+        if spec_field.prefill and spec_field.id not in answers:
+            value = spec_field.prefill(ctx.identity)
+            if value:
+                answers[spec_field.id] = value
 
 
 def start(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None = None) -> Turn:
@@ -109,6 +120,7 @@ def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: Fo
 def _advance(spec: FormSpec, turn: Turn, ctx: FormContext) -> Turn:
     state = turn.state
     answers = state["answers"]
+    fill_from_identity([f for f in spec.visible_fields(answers) if f.id not in answers], answers, ctx)
     pending = [f for f in spec.visible_fields(answers) if f.id not in answers]
     if pending:  # after a change that opened new questions, these come before the review again
         state["stage"], state["field"] = "ask", pending[0].id

@@ -46,6 +46,7 @@ def submit_section(turn: TurnContext, flow: Flow, values: dict[str, Any]) -> lis
     following = _next_section(spec, state, section.id)
     if following is None:
         return [*replies, *finish(turn, flow, state)]
+    conversation.fill_from_identity(following.fields, state["answers"], turn.form_context())
     save_conversation(turn.session, user_key=turn.user_key, flow=spec.id, state=state, now=turn.now)
     return [*replies, _page(spec, state, following)]
 

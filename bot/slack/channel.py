@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.app import build_bolt_app, warm_up
 from bot.slack.notify import outbox_sender
+from bot.slack.people import People
 from bot.slack.socket import add_socket_mode
 from bot.slack.turns import Bridge
 
@@ -33,6 +34,7 @@ def mount(app: web.Application, context) -> bool:
         return False
     bridge = Bridge(context.core, context.router, context.outbox, context.db_threads.executor)
     bolt = build_bolt_app(settings, bridge)
+    bridge.people = People(bolt.client)
     app[BOLT_KEY] = bolt
     context.extras["slack"] = bridge  # for tests and tools, as Teams keeps its parts
     context.outbox.register("slack", outbox_sender(bolt.client))

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.notify import OutboxSender
 from bot.slack.blocks import reply_to_json
+from bot.slack.people import People, SlackPerson
 from handlers.core import Core
 from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind
 from handlers.router import Router
@@ -70,11 +71,22 @@ class Bridge:
         self._delivering = False
         self._again = False
         self._expired_at: dt.datetime | None = None
+        self.people: People | None = None  # set by mount, once the Web API client exists
 
-    @staticmethod
-    def identity(user_id: str, team_id: str | None) -> Identity:
-        """The Slack user as the core knows them: slack:TEAM:USER."""
-        return Identity(Channel.SLACK, user_id, team_id or "unknown")
+    def identity(self, user_id: str, team_id: str | None) -> Identity:
+        """The Slack user as the core knows them (slack:TEAM:USER), with their profile once it is looked up."""
+        person = self.people.known(user_id) if self.people is not None else None
+        if person is None and self.people is not None and self.people.worth_asking(user_id):
+            self.background(self.people.look_up(user_id))  # after the ack: ready before the form asks
+        person = person or SlackPerson()
+        return Identity(
+            Channel.SLACK,
+            user_id,
+            team_id or "unknown",
+            display_name=person.name,
+            email=person.email,
+            phone=person.phone,
+        )
 
     async def turn(
         self, inbound: Inbound, after: After | None = None, *, once: str | None = None, durable: bool = False

@@ -44,6 +44,16 @@ def test_referrer_name_comes_from_channel_identity(router):
     assert "referrer_name" not in asked
 
 
+def test_a_name_the_channel_learns_mid_form_is_used_when_the_form_gets_there(router):
+    alice = Person(router, name=None)  # Slack says who someone is only after their first message
+    alice.say("/cme report")
+    alice.fill(CALM_REFERRAL, until="reason")
+    alice.name = "Alice Teacher"
+    review = alice.fill(CALM_REFERRAL)[-1]
+    assert any(label.endswith("Your name") and value == "Alice Teacher" for label, value in review.facts)
+    assert "referrer_name" not in [r.question.field_id for r in alice.heard if r.question]
+
+
 def test_harm_shows_signpost_before_next_question_and_marks_urgent(router, engine):
     alice = Person(router)
     alice.say("/cme report")

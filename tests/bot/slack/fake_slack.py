@@ -40,6 +40,9 @@ class Failure:
     times: int = 1
 
 
+PEOPLE = {"U0REPORTER": "Sam Reporter", "U0OFFICER": "Olu Officer"}  # anyone else gets a made-up name
+
+
 class FakeSlack:
     """The Web API stand-in: start(), then read `calls`, `views`, `responses`; fail() queues errors."""
 
@@ -55,10 +58,20 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.url = ""
 
+    @staticmethod
+    def person(user_id: str) -> dict[str, Any]:
+        """users.info's `user` for anyone in the workspace, as Slack answers with users:read.email granted."""
+        name = PEOPLE.get(user_id, f"Practitioner {user_id}")
+        email = f"{name.lower().replace(' ', '.')}@school.example.org"
+        profile = {"real_name": name, "display_name": name.split()[0], "email": email, "phone": ""}
+        handle = name.split()[0].lower()
+        return {"id": user_id, "team_id": TEAM_ID, "name": handle, "real_name": name, "profile": profile}
+
     async def start(self, port: int = 0) -> str:
         """Listen on a local port (a free one by default); returns the base URL."""
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods (users.info) with GET
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/link", self._socket)
         app.router.add_get("/_calls", self._calls)
@@ -109,6 +122,8 @@ class FakeSlack:
         return self.views[call.result["view"]["id"]]
 
     async def _args(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
         if request.content_type == "application/json":
             return dict(await request.json())
         args = dict(await request.post())
@@ -148,6 +163,8 @@ class FakeSlack:
             return self._view(method, args)
         if method == "chat.postMessage":
             return {"ok": True, "channel": args.get("channel"), "ts": f"{time.time():.6f}", "message": args}
+        if method == "users.info":
+            return {"ok": True, "user": self.person(str(args.get("user")))}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url.replace("http", "ws", 1) + "/link"}
         return {"ok": True}

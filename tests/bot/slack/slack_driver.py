@@ -184,10 +184,20 @@ def fill(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     for block in view["blocks"]:
         if block["type"] == "input":
             element = block["element"]
-            state[block["block_id"]] = {element["action_id"]: _entry(element, values.get(block["block_id"]))}
+            value = values[block["block_id"]] if block["block_id"] in values else _initial(element)
+            state[block["block_id"]] = {element["action_id"]: _entry(element, value)}
     unknown = set(values) - set(state)
     assert not unknown, f"not on this page: {unknown}"
     return {**view, "team_id": TEAM_ID, "app_id": "A0CMEBOT", "state": {"values": state}}
+
+
+def _initial(element: dict[str, Any]) -> Any:
+    """What an untouched input holds: its initial value, as Slack submits it."""
+    if "initial_option" in element:
+        return element["initial_option"]["value"]
+    if "initial_options" in element:
+        return [o["value"] for o in element["initial_options"]]
+    return element.get("initial_value", element.get("initial_date"))
 
 
 def _entry(element: dict[str, Any], value: Any) -> dict[str, Any]:

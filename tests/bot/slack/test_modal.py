@@ -11,7 +11,7 @@ from bot.app import CONTEXT_KEY
 from bot.slack import opening, pages
 from bot.slack.ids import Callback
 from storage.db import make_engine
-from storage.models import Case
+from storage.models import Case, Report
 from tests.bot.slack.slack_driver import fill, inputs, running, text_of
 from tests.support import CHILD_PAGE
 
@@ -125,6 +125,46 @@ def test_calm_referral_has_no_signpost_step_and_confirms_once(slack_db):
             assert "MASH" not in text_of(done["blocks"])
 
     asyncio.run(scenario())
+
+
+def test_about_you_comes_filled_in_from_the_slack_profile(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")  # new to the bot: Slack is asked who they are after the first ack
+            view = await child_page(slack, sam)
+            for values in (CALM, {}, {}, REASON):
+                view = await page(sam, view, values)
+            shown = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
+            assert shown["referrer_name"] == "Sam Reporter"
+            assert shown["referrer_email"] == "sam.reporter@school.example.org"
+            assert shown["referrer_role"] is None  # Slack doesn't know it: theirs to type
+            await page(sam, view, {"referrer_role": "School nurse", "referrer_agency": "NHS"})
+            [case] = cases(slack_db)
+            assert len(slack.fake.of("users.info")) == 1  # looked up once, not on every page
+        return case
+
+    case = asyncio.run(scenario())
+    engine = make_engine(slack_db)
+    with Session(engine) as session:
+        answers = session.exec(select(Report).where(Report.case_id == case.id)).one().answers
+    engine.dispose()
+    assert (answers["referrer_name"], answers["referrer_email"]) == ("Sam Reporter", "sam.reporter@school.example.org")
+
+
+def test_without_a_profile_the_referrer_types_their_details(slack_db, caplog):
+    async def scenario():
+        async with running(slack_db) as slack:
+            slack.fake.fail("users.info", error="missing_scope", times=5)  # users:read.email not granted
+            sam = slack.user("U0REPORTER")
+            view = await child_page(slack, sam)
+            for values in (CALM, {}, {}, REASON):
+                view = await page(sam, view, values)
+            assert all(b["element"].get("initial_value") is None for b in view["blocks"] if b["type"] == "input")
+            ack = await page(sam, view, {"referrer_role": "School nurse"}, expect="errors")
+            assert "referrer_name" in ack["errors"]  # asked for, not lost: the page says what is missing
+
+    asyncio.run(scenario())
+    assert any("missing_scope" in r.getMessage() for r in caplog.records)
 
 
 def test_acks_at_once_when_the_core_is_slow(slack_db, monkeypatch):
