@@ -41,13 +41,14 @@ class Jobs:
         self.core, self.outbox = core, outbox
         self.scheduler = AsyncIOScheduler(timezone=str(core.profile.tz))
         self.in_flight: set[asyncio.Task] = set()
+        self.finished: set[str] = set()  # names of jobs that have run at least once
 
     def start(self) -> None:
         """Schedule every job and start: the sweep and draft expiry run at once, then on their intervals."""
         once = {"max_instances": 1, "coalesce": True}
-        deliver = self._shielded(self.outbox.deliver_pending)
+        deliver = self._shielded(self.outbox.deliver_pending, "outbox")
         self.scheduler.add_job(deliver, "interval", seconds=OUTBOX_EVERY_SECONDS, id="outbox", name="outbox", **once)
-        expire = self._shielded(lambda: asyncio.to_thread(expire_drafts, self.core))
+        expire = self._shielded(lambda: asyncio.to_thread(expire_drafts, self.core), "drafts")
         drafts = {"minutes": DRAFTS_EVERY_MINUTES, "next_run_time": utcnow()}
         self.scheduler.add_job(expire, "interval", id="drafts", name="expire idle drafts", **drafts, **once)
         self._add_reminder_jobs()
@@ -56,7 +57,7 @@ class Jobs:
     def _add_reminder_jobs(self) -> None:
         """The reminder sweep every few minutes (from now: a restart catches up at once) and at digest time."""
         settings = self.core.profile.reminders
-        remind = self._shielded(self._remind)
+        remind = self._shielded(self._remind, "reminders")
         # coalesce: after downtime the missed runs collapse into one sweep, which sends one digest.
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         every = {"minutes": settings.sweep_minutes, "next_run_time": utcnow()}
@@ -68,17 +69,27 @@ class Jobs:
         await asyncio.to_thread(run_sweep, self.core)
         await self.outbox.deliver_pending()
 
-    def _shielded(self, work: Work) -> Callable[[], Awaitable[None]]:
+    def _shielded(self, work: Work, name: str) -> Callable[[], Awaitable[None]]:
+        def done(task: asyncio.Task) -> None:
+            self.in_flight.discard(task)
+            self.finished.add(name)
+
         async def job() -> None:
             task = asyncio.ensure_future(work())
             self.in_flight.add(task)
-            task.add_done_callback(self.in_flight.discard)
+            task.add_done_callback(done)
             try:
                 await asyncio.shield(task)
             except asyncio.CancelledError:
                 return  # the scheduler is shutting down: stop() waits for the task itself
 
         return job
+
+    async def started(self, timeout: float = 10.0) -> None:
+        """Wait until the jobs that run at start (the sweep, draft expiry) have finished once."""
+        async with asyncio.timeout(timeout):
+            while not {"reminders", "drafts"} <= self.finished:
+                await asyncio.sleep(0.01)
 
     async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """Stop scheduling, then let work in flight finish (up to `grace` seconds) before the engine closes."""

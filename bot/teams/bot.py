@@ -16,6 +16,7 @@ from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import ChannelAccount
 
 from bot.teams.inbound import identity_of, is_personal, to_inbound
+from bot.teams.people import Emails
 from bot.teams.proactive import Proactive
 from bot.teams.refs import ReferenceStore
 from bot.teams.render import SpecLookup, to_activities
@@ -48,6 +49,7 @@ class TeamsBot(ActivityHandler):
     ) -> None:
         self.router, self.refs, self.proactive, self.specs, self.deliver = router, refs, proactive, specs, deliver
         self.threads = threads
+        self.emails = Emails()
         self._tasks: set[asyncio.Task] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -61,7 +63,7 @@ class TeamsBot(ActivityHandler):
         """A message, a button press or a card page."""
         activity = turn_context.activity
         if is_personal(activity):
-            replies = await self._handle(to_inbound(activity))
+            replies = await self._handle(await self.emails.with_email(turn_context, to_inbound(activity)))
             await turn_context.send_activities(to_activities(replies, self.specs))
             return
         inbound = to_inbound(activity)
@@ -70,7 +72,7 @@ class TeamsBot(ActivityHandler):
             replies = await self._handle(public)
             await turn_context.send_activities(to_activities(replies, self.specs))
             return
-        await self._move_to_personal_chat(turn_context, inbound)
+        await self._move_to_personal_chat(turn_context, await self.emails.with_email(turn_context, inbound))
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         """Say what the bot does when it is added (help only: safe in a channel)."""

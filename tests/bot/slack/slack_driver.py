@@ -255,6 +255,7 @@ async def running(db_url: str, *, clock=office_hours, **overrides: Any):
     app[CONTEXT_KEY].core.clock = clock
     try:
         async with TestClient(TestServer(app)) as client:
+            await app[CONTEXT_KEY].extras["jobs"].started()  # the start-up sweep must not race the test
             yield Slack(client, fake)
     finally:
         await fake.close()

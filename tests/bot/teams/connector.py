@@ -47,10 +47,13 @@ class Connector:
         self.sent: list[Sent] = []
         self.created: list[dict[str, Any]] = []
         self.fail_next = 0
+        self.roster_reads: list[str] = []  # member ids asked for (TeamsInfo.get_member)
+        self.roster_fails = False
         self._ids = itertools.count(1)
         self._arrived = asyncio.Event()
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._activity)
         self.server = TestServer(app, host="127.0.0.1")
@@ -95,6 +98,17 @@ class Connector:
         self.sent.append(Sent(request.match_info["conversation"], body))
         self._arrived.set()
         return web.json_response({"id": f"activity-{next(self._ids)}"})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        """One roster entry, as the Bot Connector answers it (a person's name, Entra id, email and UPN)."""
+        member = request.match_info["member"]
+        self.roster_reads.append(member)
+        if self.roster_fails:
+            return web.json_response({"error": {"code": "Forbidden", "message": "stand-in refusal"}}, status=403)
+        handle = member.split(":")[-1]
+        email = f"{handle}@council.example.gov.uk"
+        entry = {"id": member, "name": handle.title(), "aadObjectId": f"aad-{handle}", "email": email}
+        return web.json_response({**entry, "userPrincipalName": email, "tenantId": "tenant-1"})
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -134,6 +134,7 @@ async def running(db_url: str, profile_path: Path, *, clock: Any = None, **setti
         app[CONTEXT_KEY].core.clock = clock
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
+    await app[CONTEXT_KEY].extras["jobs"].started()  # the start-up sweep must not race the test for the outbox
     http = aiohttp.ClientSession()
     try:
         yield Harness(server, connector, http, server.app[CONTEXT_KEY].core.engine)

@@ -65,9 +65,11 @@ async def referral(db_url: str, profile) -> None:
             if not any("_draft" in str(c) for s in sent for c in s.cards):
                 break
             card = form_card(sent)
-            if section_of(card) == "referrer":  # the channel identity fills in the name
+            if section_of(card) == "referrer":  # the name from the activity, the email from the roster
                 assert inputs_of(card)["referrer_name"]["value"] == "Sam Nurse"
+                assert inputs_of(card)["referrer_email"]["value"] == "sam@council.example.gov.uk"
         assert seen == ["child", "harm", "mash", "parents", "school", "reason", "referrer"]
+        assert h.connector.roster_reads == [SAM.id]  # once for the whole referral, not once per page
         confirmation = next(s for s in sent if "Concern raised" in s.text)
         reference = h.cases()[0].reference
         assert reference in confirmation.text and "urgent" in confirmation.text
@@ -85,6 +87,24 @@ async def referral(db_url: str, profile) -> None:
 def test_referral_by_card_end_to_end(db_url, teams_profile, caplog):
     run(referral(db_url, teams_profile))
     assert not any(detail in caplog.text for detail in CHILD_DETAILS)
+
+
+async def no_roster(db_url: str, profile) -> None:
+    async with running(db_url, profile) as h:
+        h.connector.roster_fails = True  # a tenant that won't share the roster: the email is theirs to type
+        card = form_card(await h.say("report"))
+        for section in ("child", "harm", "mash", "parents", "school", "reason"):
+            card = form_card(await h.say(value=submission(card, PAGES[section])))
+        assert section_of(card) == "referrer"
+        assert inputs_of(card)["referrer_name"]["value"] == "Sam Nurse"
+        assert not inputs_of(card)["referrer_email"].get("value")
+        assert h.connector.roster_reads == [SAM.id]  # not asked again on every page after a refusal
+        sent = await h.say(value=submission(card, PAGES["referrer"] | {"referrer_email": "sam@school.example.org"}))
+        assert any("Concern raised" in s.text for s in sent) and len(h.cases()) == 1
+
+
+def test_without_the_roster_the_referral_still_goes_through(sqlite_url, teams_profile):
+    run(no_roster(sqlite_url, teams_profile))
 
 
 async def errors(db_url: str, profile) -> None:
