@@ -56,6 +56,12 @@ class Connector:
         self.app = web.Application()
         self.app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self.activity)
         self.app.router.add_post("/v3/conversations/{conversation}/activities", self.activity)
+        self.app.router.add_get("/v3/conversations/{conversation}/members/{member}", self.member)
+
+    async def member(self, request: web.Request) -> web.Response:
+        """A roster entry (cme-bot reads the sender's email once an hour; the echo bots never ask)."""
+        member = request.match_info["member"]
+        return web.json_response({"id": member, "name": "Bench User", "email": f"{member[3:]}@bench.example.org"})
 
     async def activity(self, request: web.Request) -> web.Response:
         """Record one reply and wake its sender."""

@@ -11,7 +11,6 @@ import functools
 import gc
 import importlib
 import logging
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,8 +93,9 @@ def _start_jobs(context: AppContext):
         jobs = Jobs(context.core, context.outbox)
         jobs.start()
         context.extras["jobs"] = jobs
-        # The answer engine in the background, so the first question after a restart is answered at full speed.
-        threading.Thread(target=context.router.warm_up, name="warm-up", daemon=True).start()
+        # The answer engine before the server listens: the first question after a restart is not the slow
+        # one, and fitting it (a second or so of CPU) doesn't compete with the first requests' acks.
+        await asyncio.to_thread(context.router.warm_up)
         freeze_startup_objects()  # last: after every channel's own start-up hooks
 
     return startup
