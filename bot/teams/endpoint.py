@@ -82,7 +82,10 @@ def build_adapter(config: AuthConfig) -> CloudAdapter:
     async def on_error(turn_context: TurnContext, error: Exception) -> None:
         # No traceback: an exception's message can quote what a person typed about a child.
         log.error("Teams turn failed (%s)", type(error).__name__)
-        await turn_context.send_activity("Sorry, something went wrong on my side. Please try again in a minute.")
+        try:
+            await turn_context.send_activity("Sorry, something went wrong on my side. Please try again in a minute.")
+        except Exception as exc:  # the connector itself failed: raising would log the first error's traceback
+            log.error("Teams apology not delivered either (%s)", type(exc).__name__)
 
     adapter.on_turn_error = on_error
     return adapter

@@ -49,6 +49,7 @@ class Connector:
         self.fail_next = 0
         self.roster_reads: list[str] = []  # member ids asked for (TeamsInfo.get_member)
         self.roster_fails = False
+        self.refuse_all = False
         self._ids = itertools.count(1)
         self._arrived = asyncio.Event()
         app = web.Application()
@@ -94,6 +95,8 @@ class Connector:
         if self.fail_next > 0:
             self.fail_next -= 1
             return web.json_response({"error": {"code": "ServiceError", "message": "stand-in failure"}}, status=503)
+        if self.refuse_all:  # a 400 is not retried: the bot hears at once that its reply was refused
+            return web.json_response({"error": {"code": "BadArgument", "message": "stand-in refusal"}}, status=400)
         body = await request.json()
         self.sent.append(Sent(request.match_info["conversation"], body))
         self._arrived.set()

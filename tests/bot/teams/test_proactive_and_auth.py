@@ -105,3 +105,21 @@ def test_production_refuses_to_run_teams_without_authentication(sqlite_url, team
     settings = Settings(database_url=sqlite_url, profile_path=teams_profile, env="production")
     with pytest.raises(TeamsConfigError, match="MicrosoftAppId is not set and CME_ENV=production"):
         create_app(settings)
+
+
+async def refused_replies(db_url, profile) -> None:
+    async with running(db_url, profile) as h:
+        await h.say("report chat")
+        h.connector.refuse_all = True  # the connector refuses the reply, and then the apology
+        response = await h.post(h.activity(text="Zephyrine"))
+        assert response.status in (200, 201)  # the activity was handled: the channel has nothing to retry
+
+
+def test_a_reply_the_connector_refuses_is_logged_by_type_only(sqlite_url, teams_profile, caplog):
+    run(refused_replies(sqlite_url, teams_profile))
+    failures = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage() for r in failures] == [
+        "Teams turn failed (ErrorResponseException)",
+        "Teams apology not delivered either (ErrorResponseException)",
+    ]
+    assert not any(r.exc_info for r in failures) and "Zephyrine" not in caplog.text
