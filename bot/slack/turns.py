@@ -2,7 +2,7 @@
 
 The core is synchronous, so each turn runs in a worker thread and the event loop (and every other
 request's ack) never waits on the database. A delivery is processed once: its key is remembered in
-memory, and an Events API delivery is also claimed in the database (storage.slack_seen), because
+memory, and an Events API delivery is also claimed in the database (bot.claims), because
 Slack retries those (X-Slack-Retry-Num) and a retry may reach another replica. Slack does not
 re-send slash commands or button presses (the person sees an error instead, and a trigger id works
 once), so they skip that write: it would cost every command about 0.4 ms of CPU under load.
@@ -11,7 +11,6 @@ once), so they skip that write: it would cost every command about 0.4 ms of CPU 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import time
 from collections import OrderedDict
@@ -19,8 +18,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
+from bot.claims import DeliveryClaims
 from bot.notify import OutboxSender
 from bot.slack.blocks import reply_to_json
 from bot.slack.people import People, SlackPerson
@@ -30,14 +28,11 @@ from handlers.router import Router
 from storage.db import unit_of_work
 from storage.models import Outbox
 from storage.queries import enqueue
-from storage.slack_seen import claim_delivery, forget_deliveries
 
 log = logging.getLogger(__name__)
 After = Callable[[list[Reply]], None]
 SEEN_FOR_SECONDS = 15 * 60  # Slack's last retry comes about 5 minutes after the first delivery
 SEEN_MAX = 20_000
-CLAIM_FOR = dt.timedelta(hours=1)  # claims kept in the database: Slack's retries end within minutes
-EXPIRE_EVERY = dt.timedelta(minutes=10)
 DELIVER_NOW = (ReplyKind.SIGNPOST, ReplyKind.CONFIRMATION, ReplyKind.ALERT)
 
 
@@ -70,7 +65,7 @@ class Bridge:
         self._tasks: set[asyncio.Task] = set()
         self._delivering = False
         self._again = False
-        self._expired_at: dt.datetime | None = None
+        self.claims = DeliveryClaims(core)
         self.people: People | None = None  # set by mount, once the Web API client exists
 
     def identity(self, user_id: str, team_id: str | None) -> Identity:
@@ -118,19 +113,8 @@ class Bridge:
         return replies
 
     def _claim(self, key: str) -> bool:
-        """Take the delivery for this replica (in the turn's thread: no extra hop); old claims expire now and then."""
-        now = self.core.clock()
-        try:
-            with self.core.engine.begin() as connection:
-                first = claim_delivery(connection, f"slack:{key}", now)
-                if self._expired_at is None or now - self._expired_at >= EXPIRE_EVERY:
-                    forget_deliveries(connection, now - CLAIM_FOR)
-                    self._expired_at = now
-            return first
-        except SQLAlchemyError as exc:
-            # Database down: handle it (the core will say so) rather than drop what may be a first delivery.
-            log.warning("could not record a Slack delivery (%s)", type(exc).__name__)
-            return True
+        """Take the delivery for this replica (in the turn's thread: no extra hop)."""
+        return self.claims.first_time(f"slack:{key}")
 
     def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Run `work` after the ack; keep a reference so it isn't collected mid-way."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import storage.deliveries  # noqa: F401
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-import storage.slack_seen  # noqa: F401
 import storage.teams_refs  # noqa: F401
 
 config = context.config

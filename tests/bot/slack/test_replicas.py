@@ -9,10 +9,10 @@ from contextlib import AsyncExitStack
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from bot.slack import turns
+from bot import claims
 from storage.db import make_engine, unit_of_work
+from storage.deliveries import DeliveryClaim, claim_delivery, forget_deliveries
 from storage.models import Conversation
-from storage.slack_seen import SlackSeen, claim_delivery, forget_deliveries
 from tests.bot.slack.slack_driver import office_hours, running, text_of
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
@@ -27,7 +27,7 @@ def test_a_key_is_claimed_once_and_old_claims_expire(engine):
         assert not claim_delivery(session, "slack:event:Ev1", NOW)
         assert forget_deliveries(session, NOW - dt.timedelta(hours=1)) == 1
     with unit_of_work(engine) as session:
-        assert sorted(s.key for s in session.exec(select(SlackSeen))) == ["slack:event:Ev2"]
+        assert sorted(s.key for s in session.exec(select(DeliveryClaim))) == ["slack:event:Ev2"]
         assert claim_delivery(session, "slack:event:Ev1", NOW)  # long forgotten: Slack no longer retries it
     with engine.begin() as connection:  # the bridge claims on a plain connection (no ORM on the hot path)
         assert not claim_delivery(connection, "slack:event:Ev2", NOW)
@@ -78,9 +78,9 @@ def test_the_same_event_at_two_replicas_at_once_is_handled_by_one(db_url):
 
 def test_a_delivery_is_still_handled_when_its_claim_cannot_be_written(slack_db, monkeypatch):
     def broken(*_args, **_kwargs):
-        raise OperationalError("INSERT INTO slack_seen", {}, Exception("disk I/O error"))
+        raise OperationalError("INSERT INTO delivery_claim", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(turns, "claim_delivery", broken)
+    monkeypatch.setattr(claims, "claim_delivery", broken)
 
     async def scenario():
         async with running(slack_db) as slack:

@@ -1,8 +1,9 @@
-"""Slack deliveries already taken by some replica: event ids, trigger ids, action stamps.
+"""Deliveries already taken by some replica: Slack event and trigger ids, Teams activity ids.
 
-Slack retries a request it thinks failed (X-Slack-Retry-Num), and the retry may reach another
-replica. The first replica to insert a delivery's key processes it; every later delivery of the same
-key finds the row and is dropped. Keys are platform ids only: no message text or child detail.
+Slack retries a request it thinks failed (X-Slack-Retry-Num), Teams one its bot took more than
+15 s to answer, and the retry may reach another replica. The first replica to insert a delivery's
+key processes it; every later delivery of the same key finds the row and is dropped. Keys are
+platform ids only: no message text or child detail.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from storage.types import UTCDateTime
 KEY_LIMIT = 255
 
 
-class SlackSeen(SQLModel, table=True):
-    """One Slack delivery claimed by a replica, kept until Slack can no longer retry it."""
+class DeliveryClaim(SQLModel, table=True):
+    """One delivery claimed by a replica, kept until the platform can no longer retry it."""
 
-    __tablename__ = "slack_seen"
+    __tablename__ = "delivery_claim"
 
     key: str = Field(primary_key=True, max_length=KEY_LIMIT)
     seen_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)
@@ -36,15 +37,15 @@ def claim_delivery(session: Session | Connection, key: str, now: dt.datetime) ->
     """
     dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
     statement = (
-        (pg_insert if dialect.name == "postgresql" else sqlite_insert)(SlackSeen)
+        (pg_insert if dialect.name == "postgresql" else sqlite_insert)(DeliveryClaim)
         .values(key=key[:KEY_LIMIT], seen_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(SlackSeen.key)
+        .returning(DeliveryClaim.key)
     )
     return session.execute(statement).first() is not None
 
 
 def forget_deliveries(session: Session | Connection, before: dt.datetime) -> int:
-    """Delete claims older than `before` (Slack stops retrying after minutes); returns how many."""
-    result = session.execute(delete(SlackSeen).where(col(SlackSeen.seen_at) < before))
+    """Delete claims older than `before` (platforms stop retrying after minutes); returns how many."""
+    result = session.execute(delete(DeliveryClaim).where(col(DeliveryClaim.seen_at) < before))
     return result.rowcount or 0
