@@ -13,8 +13,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from botbuilder.core import ActivityHandler, TurnContext
-from botbuilder.schema import ChannelAccount
+from botbuilder.schema import Activity, ChannelAccount
 
+from bot.claims import DeliveryClaims
 from bot.teams.inbound import identity_of, is_personal, to_inbound
 from bot.teams.people import Emails
 from bot.teams.proactive import Proactive
@@ -50,6 +51,7 @@ class TeamsBot(ActivityHandler):
         self.router, self.refs, self.proactive, self.specs, self.deliver = router, refs, proactive, specs, deliver
         self.threads = threads
         self.emails = Emails()
+        self.claims: DeliveryClaims | None = None  # set by mount: a redelivered activity is dropped
         self._tasks: set[asyncio.Task] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -60,8 +62,11 @@ class TeamsBot(ActivityHandler):
         await super().on_turn(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        """A message, a button press or a card page."""
+        """A message, a button press or a card page (once: Teams re-sends one whose answer took over 15 s)."""
         activity = turn_context.activity
+        if not await self._first_delivery(activity):
+            log.info("Teams re-sent an activity already being handled; dropped")
+            return
         if is_personal(activity):
             replies = await self._handle(await self.emails.with_email(turn_context, to_inbound(activity)))
             await turn_context.send_activities(to_activities(replies, self.specs))
@@ -83,6 +88,11 @@ class TeamsBot(ActivityHandler):
         inbound = Inbound(identity, Address(Channel.TEAMS, turn_context.activity.conversation.id), text="/cme help")
         replies = await self._handle(inbound)
         await turn_context.send_activities(to_activities(replies, self.specs))
+
+    async def _first_delivery(self, activity: Activity) -> bool:
+        if self.claims is None or not activity.id or activity.conversation is None:
+            return True
+        return await self.threads.run(self.claims.first_time, f"teams:{activity.conversation.id}:{activity.id}")
 
     async def _move_to_personal_chat(self, turn_context: TurnContext, inbound: Inbound) -> None:
         identity = inbound.identity

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.claims import DeliveryClaims
 from bot.teams.bot import TeamsBot
 from bot.teams.endpoint import TeamsConfigError, auth_config, build_adapter, messages_handler
 from bot.teams.msrest_retry import speed_up_retry_policy
@@ -50,6 +51,7 @@ def mount(app: web.Application, context: Any) -> bool:
 
     proactive = Proactive(adapter, config.APP_ID, refs, specs)
     bot = TeamsBot(context.router, refs, proactive, specs, context.outbox.deliver_pending, threads)
+    bot.claims = DeliveryClaims(context.core)
     app.router.add_post(ROUTE, messages_handler(adapter, bot))
     context.outbox.register("teams", proactive.send_outbox)
     context.extras["teams"] = TeamsParts(adapter, bot, proactive, refs)

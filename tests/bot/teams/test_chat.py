@@ -88,3 +88,21 @@ async def draft_never_answers_in_channel(db_url, profile) -> None:
 
 def test_help_in_a_channel_never_continues_a_form_there(sqlite_url, teams_profile):
     run(draft_never_answers_in_channel(sqlite_url, teams_profile))
+
+
+async def redelivered(db_url, profile) -> None:
+    async with running(db_url, profile) as h:
+        asked = (await h.say("report chat"))[-1].text
+        assert "first name" in asked
+        answer = h.activity(text="Zephyrine")  # Teams re-sends it, same id, when the first answer took over 15 s
+        before = len(h.connector.sent)
+        assert (await h.post(answer)).status in (200, 201)
+        assert "surname" in h.connector.sent[-1].text.lower()
+        assert (await h.post(answer)).status in (200, 201)
+        assert len(h.connector.sent) == before + 1  # nothing more said
+        after_surname = (await h.say("Quillfeather"))[-1].text.lower()
+        assert "surname" not in after_surname  # the surname was still the question: the form did not move on
+
+
+def test_an_activity_teams_sends_twice_is_handled_once(db_url, teams_profile):
+    run(redelivered(db_url, teams_profile))
