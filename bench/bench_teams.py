@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import aiohttp
@@ -72,7 +73,7 @@ class Connector:
         return web.json_response({"id": "1"})
 
 
-def activity(service_url: str, conversation: str, text: str, number: int) -> dict:
+def activity(service_url: str, conversation: str, text: str, number: str) -> dict:
     """A Teams message activity in a personal chat."""
     return {
         "type": "message",
@@ -91,6 +92,7 @@ async def load(endpoint: str, connector: Connector, service_url: str, text: str,
     """Send `total` messages with `flight` in flight; return each turn's seconds (request to reply)."""
     times: list[float] = []
     counter = iter(range(total))
+    run = uuid.uuid4().hex[:8]  # activity ids are unique in Teams: a repeated id is a redelivery, and dropped
     async with aiohttp.ClientSession() as http:
 
         async def worker(slot: int) -> None:
@@ -99,7 +101,8 @@ async def load(endpoint: str, connector: Connector, service_url: str, text: str,
                 arrived = asyncio.get_running_loop().create_future()
                 connector.waiting[conversation] = arrived
                 started = time.perf_counter()
-                async with http.post(endpoint, json=activity(service_url, conversation, text, number)) as response:
+                body = activity(service_url, conversation, text, f"{run}-{number}")
+                async with http.post(endpoint, json=body) as response:
                     await response.read()
                     if response.status not in (200, 201):
                         raise RuntimeError(f"HTTP {response.status} from {endpoint}")
