@@ -64,12 +64,16 @@ class TeamsBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A message, a button press or a card page (once: Teams re-sends one whose answer took over 15 s)."""
         activity = turn_context.activity
-        if not await self._first_delivery(activity):
-            log.info("Teams re-sent an activity already being handled; dropped")
-            return
-        if is_personal(activity):
-            replies = await self._handle(await self.emails.with_email(turn_context, to_inbound(activity)))
+        claim = self._claim_key(activity)
+        if is_personal(activity):  # the claim rides in the turn's own database hop
+            replies = await self._handle(await self.emails.with_email(turn_context, to_inbound(activity)), claim)
+            if replies is None:
+                log.info("Teams re-sent an activity already being handled; dropped")
+                return
             await turn_context.send_activities(to_activities(replies, self.specs))
+            return
+        if claim is not None and not await self.threads.run(self.claims.first_time, claim):
+            log.info("Teams re-sent an activity already being handled; dropped")
             return
         inbound = to_inbound(activity)
         public = _public(inbound)
@@ -89,10 +93,10 @@ class TeamsBot(ActivityHandler):
         replies = await self._handle(inbound)
         await turn_context.send_activities(to_activities(replies, self.specs))
 
-    async def _first_delivery(self, activity: Activity) -> bool:
+    def _claim_key(self, activity: Activity) -> str | None:
         if self.claims is None or not activity.id or activity.conversation is None:
-            return True
-        return await self.threads.run(self.claims.first_time, f"teams:{activity.conversation.id}:{activity.id}")
+            return None
+        return f"teams:{activity.conversation.id}:{activity.id}"
 
     async def _move_to_personal_chat(self, turn_context: TurnContext, inbound: Inbound) -> None:
         identity = inbound.identity
@@ -112,13 +116,21 @@ class TeamsBot(ActivityHandler):
             return
         await turn_context.send_activity(MOVED_NOTE)
 
-    async def _handle(self, inbound: Inbound) -> list[Reply]:
-        replies = await self.threads.run(self.router.handle, inbound)
+    async def _handle(self, inbound: Inbound, claim: str | None = None) -> list[Reply] | None:
+        """The core's replies; None when `claim` shows another delivery of the activity got there first."""
+        replies = await self.threads.run(self._turn, inbound, claim)
+        if replies is None:
+            return None
         if any(reply.kind in ALERTING for reply in replies):
             task = asyncio.create_task(self._deliver())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return replies
+
+    def _turn(self, inbound: Inbound, claim: str | None) -> list[Reply] | None:
+        if claim is not None and not self.claims.first_time(claim):
+            return None
+        return self.router.handle(inbound)
 
     async def _deliver(self) -> None:
         try:
