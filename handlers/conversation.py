@@ -54,8 +54,12 @@ def fill_from_identity(fields: Iterable[Field], answers: dict[str, Any], ctx: Fo
     for spec_field in fields:
         if spec_field.prefill and spec_field.id not in answers:
             value = spec_field.prefill(ctx.identity)
-            if value:
-                answers[spec_field.id] = value
+            if not value:
+                continue
+            try:  # a profile's phone may be "ext 2234": only what the question itself would accept
+                answers[spec_field.id] = parse_value(spec_field, str(value), ctx)
+            except Invalid:
+                continue
 
 
 def start(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None = None) -> Turn:

@@ -63,12 +63,14 @@ class Person:
     user: str = "alice"
     name: str | None = "Alice Teacher"
     channel: Channel = Channel.TERMINAL
+    email: str | None = None  # what the channel says about them, as Slack's and Teams' profiles do
+    phone: str | None = None
     sent: list[str] = field(default_factory=list)
     heard: list[Reply] = field(default_factory=list)
 
     @property
     def identity(self) -> Identity:
-        return Identity(self.channel, self.user, "local", display_name=self.name)
+        return Identity(self.channel, self.user, "local", display_name=self.name, email=self.email, phone=self.phone)
 
     def say(self, text: str) -> list[Reply]:
         """Send one message; return the replies."""

@@ -54,6 +54,17 @@ def test_a_name_the_channel_learns_mid_form_is_used_when_the_form_gets_there(rou
     assert "referrer_name" not in [r.question.field_id for r in alice.heard if r.question]
 
 
+def test_a_channel_profile_phone_the_question_would_refuse_is_asked_for_instead(router):
+    alice = Person(router, name="Alice Teacher")
+    alice.phone, alice.email = "ext 2234", "ALICE@School.Example.ORG"  # as a Slack profile may hold them
+    alice.say("/cme report")
+    review = dict(alice.fill(CALM_REFERRAL | {"referrer_phone": "0161 496 0123"})[-1].facts)
+    asked = [r.question.field_id for r in alice.heard if r.question]
+    assert "referrer_phone" in asked and "referrer_email" not in asked
+    assert any(v == "0161 496 0123" for k, v in review.items() if k.endswith("Your phone"))
+    assert any(v.lower() == "alice@school.example.org" for k, v in review.items() if k.endswith("Your email"))
+
+
 def test_harm_shows_signpost_before_next_question_and_marks_urgent(router, engine):
     alice = Person(router)
     alice.say("/cme report")
