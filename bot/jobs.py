@@ -96,7 +96,10 @@ class Jobs:
         self.scheduler.shutdown(wait=False)
         if not self.in_flight:
             return
-        _, late = await asyncio.wait(set(self.in_flight), timeout=grace)
+        finished, late = await asyncio.wait(set(self.in_flight), timeout=grace)
         for task in late:
             log.warning("a background job was still running after %.0f s at shutdown; stopping it", grace)
             task.cancel()
+        for task in finished:  # nobody else awaits these now: say what went wrong, by type only
+            if not task.cancelled() and task.exception() is not None:
+                log.warning("a background job failed at shutdown (%s)", type(task.exception()).__name__)

@@ -20,6 +20,9 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+PG_CONNECT_TIMEOUT_SECONDS = 10
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     """An engine for `url`, with SQLite set up for concurrent writers (WAL, BEGIN IMMEDIATE)."""
     url = normalise_url(url)
@@ -29,7 +32,11 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> E
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    # A server that accepts the connection and never answers would otherwise hold a thread for minutes.
+    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True, connect_args=connect_args
+    )
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
