@@ -28,7 +28,11 @@ def build_core(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
     today = utcnow().astimezone(profile.tz).date()
     missing = missing_term_years(profile, today, today + dt.timedelta(days=365))
     if missing:
-        log.warning("the profile has no term dates for %s: school days there count every weekday", ", ".join(missing))
+        log.warning(
+            "the profile has no term dates for %s: enquiry deadlines there count every weekday as a school day "
+            "until they are added under term_dates",
+            ", ".join(missing),
+        )
     return Core(engine=engine, profile=profile, role_overrides=dict(role_overrides or {}))
 
 
