@@ -53,6 +53,19 @@ async def child_page(slack, user, values=CHILD):
     return await page(user, view, values)
 
 
+async def about_you_page(slack, user):
+    """A calm referral up to its last page ("About you"), as Slack shows it."""
+    view = await child_page(slack, user)
+    for values in (CALM, {}, {}, REASON):
+        view = await page(user, view, values)
+    return view
+
+
+def initial_values(view) -> dict:
+    """What each input shows before the person types anything."""
+    return {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
+
+
 def cases(db_url):
     engine = make_engine(db_url)
     with Session(engine) as session:
@@ -131,10 +144,8 @@ def test_about_you_comes_filled_in_from_the_slack_profile(slack_db):
     async def scenario():
         async with running(slack_db) as slack:
             sam = slack.user("U0REPORTER")  # new to the bot: Slack is asked who they are after the first ack
-            view = await child_page(slack, sam)
-            for values in (CALM, {}, {}, REASON):
-                view = await page(sam, view, values)
-            shown = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
+            view = await about_you_page(slack, sam)
+            shown = initial_values(view)
             assert shown["referrer_name"] == "Sam Reporter"
             assert shown["referrer_email"] == "sam.reporter@school.example.org"
             assert shown["referrer_role"] is None  # Slack doesn't know it: theirs to type
@@ -155,12 +166,9 @@ def test_without_a_profile_the_referrer_types_their_details(slack_db, caplog):
     async def scenario():
         async with running(slack_db) as slack:
             slack.fake.fail("users.info", error="missing_scope", times=5)  # users:read.email not granted
-            sam = slack.user("U0REPORTER")
-            view = await child_page(slack, sam)
-            for values in (CALM, {}, {}, REASON):
-                view = await page(sam, view, values)
-            assert all(b["element"].get("initial_value") is None for b in view["blocks"] if b["type"] == "input")
-            ack = await page(sam, view, {"referrer_role": "School nurse"}, expect="errors")
+            view = await about_you_page(slack, slack.user("U0REPORTER"))
+            assert set(initial_values(view).values()) == {None}
+            ack = await page(slack.user("U0REPORTER"), view, {"referrer_role": "School nurse"}, expect="errors")
             assert "referrer_name" in ack["errors"]  # asked for, not lost: the page says what is missing
 
     asyncio.run(scenario())
