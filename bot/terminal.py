@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         out.show(router.handle(Inbound(identity, address, text="/cme help")))
     out.show(_alerts(core, identity))
     for line in _lines(sys.stdin, interactive):
-        if line.strip().lower() in ("exit", "quit", ":q") and interactive:
+        if line.strip().lower() in ("exit", "quit", ":q"):  # typed or piped: the README says `exit` leaves
             break
         out.show(router.handle(Inbound(identity, address, text=line)))
         out.show(_alerts(core, identity))

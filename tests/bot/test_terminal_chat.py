@@ -96,3 +96,8 @@ def test_kill_mid_form_and_resume_at_the_same_question(db_url):
     after = again.say("02/05/2014")
     assert after[-1]["question"]["field"] == "missing_from_home"
     again.kill()
+
+
+def test_exit_ends_a_piped_chat_as_it_ends_a_typed_one(tmp_path):
+    replies, _ = run_piped(["/cme contacts", "exit", "/cme help"], f"sqlite:///{tmp_path / 'exit.db'}")
+    assert [r["title"] for r in replies] == ["Who to contact (Bury)"]  # nothing after exit was read
