@@ -61,7 +61,7 @@ class Listeners:
     async def command(self, body: dict[str, Any], client: AsyncWebClient, respond, **_: Any) -> None:
         """`/cme WORDS`: report opens the modal; anything else is the core's answer, visible only to the sender."""
         once = f"trigger:{body.get('trigger_id')}"  # a retried delivery of a command comes with the same trigger
-        identity = self.bridge.identity(body["user_id"], body.get("team_id"))
+        identity = self.bridge.identity(body["user_id"], body.get("team_id"), look_up=False)
         text = " ".join(str(body.get("text") or "").split())
         if text.split(" ", 1)[0].lower() == "report":
             await pages.open_report(self.bridge, client, body["trigger_id"], identity, once=once)

@@ -68,10 +68,14 @@ class Bridge:
         self.claims = DeliveryClaims(core)
         self.people: People | None = None  # set by mount, once the Web API client exists
 
-    def identity(self, user_id: str, team_id: str | None) -> Identity:
-        """The Slack user as the core knows them (slack:TEAM:USER), with their profile once it is looked up."""
+    def identity(self, user_id: str, team_id: str | None, *, look_up: bool = True) -> Identity:
+        """The Slack user as the core knows them (slack:TEAM:USER), with their profile once it is looked up.
+
+        `look_up=False` for a slash command: it never needs the profile itself, and the look-up
+        starts with the person's first form page or DM instead, pages before "About you".
+        """
         person = self.people.known(user_id) if self.people is not None else None
-        if person is None and self.people is not None and self.people.worth_asking(user_id):
+        if look_up and person is None and self.people is not None and self.people.worth_asking(user_id):
             self.background(self.people.look_up(user_id))  # after the ack: ready before the form asks
         person = person or SlackPerson()
         return Identity(
