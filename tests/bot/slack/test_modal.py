@@ -162,6 +162,21 @@ def test_about_you_comes_filled_in_from_the_slack_profile(slack_db):
     assert (answers["referrer_name"], answers["referrer_email"]) == ("Sam Reporter", "sam.reporter@school.example.org")
 
 
+def test_a_bare_command_reads_no_profile_and_a_dm_does(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            await sam.command("contacts")
+            await slack.fake.wait_for_responses(1)
+            await asyncio.sleep(0.2)  # time for a look-up, were one coming
+            assert slack.fake.of("users.info") == []  # the directory needs nobody's profile
+            await sam.dm("report", event_id="Ev0PROFILE")
+            [call] = await slack.fake.wait_for("users.info")
+            assert call.args["user"] == "U0REPORTER"
+
+    asyncio.run(scenario())
+
+
 def test_without_a_profile_the_referrer_types_their_details(slack_db, caplog):
     async def scenario():
         async with running(slack_db) as slack:
