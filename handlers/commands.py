@@ -72,10 +72,13 @@ class _LazyAsk:
 
     def __init__(self, core: Core) -> None:
         self.core = core
+        self._engine: AskEngine | None = None
 
     def engine(self) -> AskEngine:
-        """The engine, fitted now if nobody has yet."""
-        return shared_engine(self.core.profile)
+        """The engine, fitted now if nobody has yet (looked up once: the key is the whole profile as JSON)."""
+        if self._engine is None:
+            self._engine = shared_engine(self.core.profile)
+        return self._engine
 
     def command(self, turn: TurnContext, args: str) -> list[Reply]:
         """Answer a question from the knowledge base."""

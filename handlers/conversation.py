@@ -43,14 +43,15 @@ def new_state(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None =
     return {"form": spec.id, "stage": "ask", "field": None, "answers": answers, "history": [], "meta": {}}
 
 
-def fill_from_identity(fields: Iterable[Field], answers: dict[str, Any], ctx: FormContext) -> None:
-    """Answer the fields the channel knows (the referrer's name, email) and nobody has answered yet.
+def fill_from_identity(fields: Iterable[Field], answers: dict[str, Any], ctx: FormContext) -> bool:
+    """Answer the fields the channel knows (the referrer's name, email) and nobody has answered yet; True if any.
 
     Called at the start and again as the form reaches them: a channel may learn who someone is a
     few turns in (Slack looks the person up after the first ack).
     """
     if ctx.identity is None:
-        return
+        return False
+    filled = False
     for spec_field in fields:
         if spec_field.prefill and spec_field.id not in answers:
             value = spec_field.prefill(ctx.identity)
@@ -60,6 +61,8 @@ def fill_from_identity(fields: Iterable[Field], answers: dict[str, Any], ctx: Fo
                 answers[spec_field.id] = parse_value(spec_field, str(value), ctx)
             except Invalid:
                 continue
+            filled = True
+    return filled
 
 
 def start(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None = None) -> Turn:
@@ -124,8 +127,10 @@ def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: Fo
 def _advance(spec: FormSpec, turn: Turn, ctx: FormContext) -> Turn:
     state = turn.state
     answers = state["answers"]
-    fill_from_identity([f for f in spec.visible_fields(answers) if f.id not in answers], answers, ctx)
-    pending = [f for f in spec.visible_fields(answers) if f.id not in answers]
+    visible = spec.visible_fields(answers)
+    if fill_from_identity([f for f in visible if f.id not in answers], answers, ctx):
+        visible = spec.visible_fields(answers)  # a filled-in answer may open or close other questions
+    pending = [f for f in visible if f.id not in answers]
     if pending:  # after a change that opened new questions, these come before the review again
         state["stage"], state["field"] = "ask", pending[0].id
         turn.replies.append(question_reply(spec, pending[0], answers))
