@@ -64,24 +64,21 @@ class TeamsBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A message, a button press or a card page (once: Teams re-sends one whose answer took over 15 s)."""
         activity = turn_context.activity
-        claim = self._claim_key(activity)
-        if is_personal(activity):  # the claim rides in the turn's own database hop
+        claim = self._claim_key(activity)  # rides in the turn's own database hop
+        if is_personal(activity):
             replies = await self._handle(await self.emails.with_email(turn_context, to_inbound(activity)), claim)
-            if replies is None:
-                log.info("Teams re-sent an activity already being handled; dropped")
-                return
-            await turn_context.send_activities(to_activities(replies, self.specs))
-            return
-        if claim is not None and not await self.threads.run(self.claims.first_time, claim):
-            log.info("Teams re-sent an activity already being handled; dropped")
+            if replies is not None:
+                await turn_context.send_activities(to_activities(replies, self.specs))
             return
         inbound = to_inbound(activity)
         public = _public(inbound)
         if public is not None:
-            replies = await self._handle(public)
-            await turn_context.send_activities(to_activities(replies, self.specs))
+            replies = await self._handle(public, claim)
+            if replies is not None:
+                await turn_context.send_activities(to_activities(replies, self.specs))
             return
-        await self._move_to_personal_chat(turn_context, await self.emails.with_email(turn_context, inbound))
+        inbound = await self.emails.with_email(turn_context, inbound)
+        await self._move_to_personal_chat(turn_context, inbound, claim)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         """Say what the bot does when it is added (help only: safe in a channel)."""
@@ -98,7 +95,7 @@ class TeamsBot(ActivityHandler):
             return None
         return f"teams:{activity.conversation.id}:{activity.id}"
 
-    async def _move_to_personal_chat(self, turn_context: TurnContext, inbound: Inbound) -> None:
+    async def _move_to_personal_chat(self, turn_context: TurnContext, inbound: Inbound, claim: str | None) -> None:
         identity = inbound.identity
         personal = await self.refs.personal_for(identity.key)
         where = Address(
@@ -107,7 +104,9 @@ class TeamsBot(ActivityHandler):
             inbound.address.user_id,
             extra={"user_key": identity.key, "conversation_type": "personal"},
         )
-        replies = await self._handle(dataclasses.replace(inbound, address=where))
+        replies = await self._handle(dataclasses.replace(inbound, address=where), claim)
+        if replies is None:
+            return
         try:
             await self.proactive.to_personal_chat(identity, turn_context.activity, replies)
         except Exception as exc:  # the channel must still not see the replies
@@ -120,6 +119,7 @@ class TeamsBot(ActivityHandler):
         """The core's replies; None when `claim` shows another delivery of the activity got there first."""
         replies = await self.threads.run(self._turn, inbound, claim)
         if replies is None:
+            log.info("Teams re-sent an activity already being handled; dropped")
             return None
         if any(reply.kind in ALERTING for reply in replies):
             task = asyncio.create_task(self._deliver())
