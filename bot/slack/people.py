@@ -12,14 +12,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.lookups import LookUps
+
 log = logging.getLogger(__name__)
-KNOWN_FOR_SECONDS = 60 * 60
-RETRY_AFTER_SECONDS = 5 * 60
-MAX_PEOPLE = 10_000
 
 
 @dataclass(frozen=True)
@@ -43,17 +41,16 @@ class People:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
-        self._known: TTLCache[str, SlackPerson] = TTLCache(MAX_PEOPLE, KNOWN_FOR_SECONDS)
-        self._failed: TTLCache[str, bool] = TTLCache(MAX_PEOPLE, RETRY_AFTER_SECONDS)
+        self._lookups: LookUps[SlackPerson] = LookUps()
         self._pending: set[str] = set()
 
     def known(self, user_id: str) -> SlackPerson | None:
         """The person's profile if it has been looked up lately."""
-        return self._known.get(user_id)
+        return self._lookups.known.get(user_id)
 
     def worth_asking(self, user_id: str) -> bool:
         """True when nothing is known, nothing is on the way and no look-up failed lately."""
-        return user_id not in self._known and user_id not in self._failed and user_id not in self._pending
+        return self._lookups.worth_asking(user_id) and user_id not in self._pending
 
     async def look_up(self, user_id: str) -> SlackPerson | None:
         """Ask Slack (users.info) and remember the answer; None when Slack would not say."""
@@ -63,11 +60,11 @@ class People:
             person = SlackPerson.from_user(response["user"])
         except (SlackApiError, OSError, TimeoutError, KeyError, TypeError) as exc:
             log.warning("could not look up a Slack profile (%s): the referrer will type their details", _reason(exc))
-            self._failed[user_id] = True
+            self._lookups.refused(user_id)
             return None
         finally:
             self._pending.discard(user_id)
-        self._known[user_id] = person
+        self._lookups.known[user_id] = person
         return person
 
 

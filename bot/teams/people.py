@@ -13,33 +13,29 @@ import logging
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
-from cachetools import TTLCache
 
+from bot.lookups import LookUps
 from handlers.messages import Inbound
 
 log = logging.getLogger(__name__)
-KNOWN_FOR_SECONDS = 60 * 60
-RETRY_AFTER_SECONDS = 5 * 60
 LOOKUP_SECONDS = 2.0
-MAX_PEOPLE = 10_000
 
 
 class Emails:
     """Work emails by identity key, looked up from the roster and kept for a while."""
 
     def __init__(self) -> None:
-        self._known: TTLCache[str, str | None] = TTLCache(MAX_PEOPLE, KNOWN_FOR_SECONDS)
-        self._failed: TTLCache[str, bool] = TTLCache(MAX_PEOPLE, RETRY_AFTER_SECONDS)
+        self._lookups: LookUps[str | None] = LookUps()  # None: the roster has no email for them
 
     async def with_email(self, turn_context: TurnContext, inbound: Inbound) -> Inbound:
         """The inbound with the sender's work email in its identity, when the roster gives one."""
         key = inbound.identity.key
-        if key in self._known:
-            email = self._known[key]
-        elif key in self._failed:
-            return inbound
-        else:
+        if key in self._lookups.known:
+            email = self._lookups.known[key]
+        elif self._lookups.worth_asking(key):
             email = await self._look_up(turn_context, key)
+        else:
+            return inbound
         if not email:
             return inbound
         return dataclasses.replace(inbound, identity=dataclasses.replace(inbound.identity, email=email))
@@ -53,7 +49,7 @@ class Emails:
             log.warning(
                 "could not read a Teams roster entry (%s): the referrer will type their email", type(exc).__name__
             )
-            self._failed[key] = True
+            self._lookups.refused(key)
             return None
-        self._known[key] = member.email or None
+        self._lookups.known[key] = member.email or None
         return member.email or None
