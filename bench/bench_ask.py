@@ -22,7 +22,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
-from handlers.ask import build_engine  # noqa: E402
+from handlers.knowledge.ask import build_engine  # noqa: E402
 from handlers.knowledge.profile import bundled_profile  # noqa: E402
 
 DEFAULT_FILE = REPO.parent / "shared" / "eval" / "faq-dev.yaml"

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
 from bench.bench_ask import NOW, load_cases, percentile  # noqa: E402
-from handlers.ask import AskEngine, build_engine  # noqa: E402
+from handlers.knowledge.ask import AskEngine, build_engine  # noqa: E402
 from handlers.knowledge.profile import bundled_profile  # noqa: E402
 
 HELDOUT_FILE = REPO / "bench" / "heldout-questions.yaml"

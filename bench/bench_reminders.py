@@ -25,9 +25,9 @@ sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
 import sqlalchemy as sa  # noqa: E402
 
-from handlers.enquiries import plan_due_dates  # noqa: E402
+from handlers.casework.enquiries import plan_due_dates  # noqa: E402
+from handlers.casework.reminders import digests, sweep  # noqa: E402
 from handlers.knowledge.profile import bundled_profile  # noqa: E402
-from handlers.reminders import digests, sweep  # noqa: E402
 from storage.db import make_engine, unit_of_work  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Case, EnquiryStep  # noqa: E402

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.notify import OutboxSender
+from handlers.casework.reminders import run_sweep
 from handlers.core import Core
-from handlers.flows import expire_idle_drafts
-from handlers.reminders import run_sweep
+from handlers.forms.flows import expire_idle_drafts
 from storage.db import unit_of_work
 from storage.types import utcnow
 

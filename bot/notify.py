@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from handlers.casework.digest import reply_of
 from handlers.core import Core
-from handlers.digest import reply_of
 from handlers.messages import Address, Reply
 from storage.db import unit_of_work
 from storage.models import Outbox

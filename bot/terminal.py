@@ -18,11 +18,10 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.wiring import build
-from handlers.core import Core
-from handlers.digest import reply_of
+from handlers.casework.digest import reply_of
+from handlers.core import Core, is_staff, role_of
 from handlers.knowledge.profile import ProfileError
 from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind, Role
-from handlers.roles import is_staff, role_of
 from storage.db import unit_of_work
 from storage.queries import take_outbox_for
 

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Mapping
 
 from bot.config import Settings
-from handlers.calendar import missing_term_years
 from handlers.commands import build_router
 from handlers.core import Core
+from handlers.knowledge.calendar import missing_term_years
 from handlers.messages import Role
 from handlers.router import Router
 from storage.db import make_engine

@@ -5,19 +5,20 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from handlers import cases, flows, whole_form
-from handlers.ask import AskEngine, ask_replies, build_engine
-from handlers.check import CHECK, RESULT_FLOW, finish_check
-from handlers.contacts import contacts_reply
-from handlers.core import Core, TurnContext
-from handlers.harm import signpost
+from handlers.casework import cases
+from handlers.casework.alerts import alert_if_harm
+from handlers.casework.intake import confirmation, submit_referral
+from handlers.casework.status import status
+from handlers.core import Core, TurnContext, is_staff
+from handlers.forms import flows, whole_form
+from handlers.knowledge.ask import AskEngine, ask_replies, build_engine
+from handlers.knowledge.contacts import contacts_reply
+from handlers.knowledge.harm import signpost
 from handlers.knowledge.profile import Profile
-from handlers.messages import Reply, ReplyKind
-from handlers.report import REFERRAL
-from handlers.report_service import confirmation, submit_referral
-from handlers.roles import is_staff
-from handlers.router import CommandSpec, Router
-from handlers.status import status
+from handlers.messages import CommandSpec, Reply, ReplyKind
+from handlers.referral.check import CHECK, RESULT_FLOW, finish_check
+from handlers.referral.form import REFERRAL
+from handlers.router import Router
 from storage.queries import case_by_submission, conversation_of, drop_conversation
 
 
@@ -26,7 +27,7 @@ def build_router(core: Core) -> Router:
     router = Router(core)
     answers = _LazyAsk(core)
     router.warmers.append(answers.engine)
-    router.flow(flows.Flow(REFERRAL, finish_referral))
+    router.flow(flows.Flow(REFERRAL, finish_referral, after_step=alert_if_harm))
     router.flow(flows.Flow(CHECK, finish_check))
     router.command(
         CommandSpec(

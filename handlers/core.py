@@ -1,4 +1,4 @@
-"""What every handler needs for one turn: dependencies (Core) and the turn itself (TurnContext)."""
+"""What every handler needs for one turn: dependencies (Core), the turn (TurnContext), who is asking (roles)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,23 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from handlers.forms import FormContext
 from handlers.knowledge.profile import Profile
-from handlers.messages import Inbound, Role
+from handlers.messages import Identity, Inbound, Role
 from storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """What validators and hooks may know: the time, the profile, who is answering."""
+
+    now: dt.datetime
+    profile: Profile
+    identity: Identity | None = None
+
+    @property
+    def today(self) -> dt.date:
+        """Today's date where the council is."""
+        return self.now.astimezone(self.profile.tz).date()
 
 
 @dataclass
@@ -48,3 +61,19 @@ class TurnContext:
     def form_context(self) -> FormContext:
         """What form validators and hooks may know."""
         return FormContext(now=self.now, profile=self.core.profile, identity=self.inbound.identity)
+
+
+def role_of(identity: Identity, profile: Profile, overrides: Mapping[str, Role] | None = None) -> Role:
+    """The person's role: an override first, then manager, then officer, else reporter."""
+    if overrides and identity.key in overrides:
+        return overrides[identity.key]
+    if profile.matches_role(identity.key, "manager"):
+        return Role.MANAGER
+    if profile.matches_role(identity.key, "officer"):
+        return Role.OFFICER
+    return Role.REPORTER
+
+
+def is_staff(role: Role) -> bool:
+    """Officers and managers may see any case."""
+    return role in (Role.OFFICER, Role.MANAGER)

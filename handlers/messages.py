@@ -7,6 +7,7 @@ Adapters (terminal, Slack, Teams) turn a platform payload into an `Inbound` and 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -211,3 +212,18 @@ class Reply:
         if self.data:
             out["data"] = self.data
         return out
+
+
+# A command gets the turn (handlers.core.TurnContext, which sits above this vocabulary) and its arguments.
+Command = Callable[[Any, str], list[Reply]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A `/cme WORD` command: what it does and one line of help."""
+
+    name: str
+    run: Command
+    help: str
+    staff_only: bool = False
+    while_in_form: bool = True  # may run while a form is in progress without ending it

@@ -9,32 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from handlers import flows, whole_form
-from handlers.core import Core, TurnContext
-from handlers.messages import Inbound, Reply, ReplyKind
-from handlers.roles import role_of
+from handlers.core import Core, TurnContext, role_of
+from handlers.forms import flows, whole_form
+from handlers.messages import Command, CommandSpec, Inbound, Reply, ReplyKind
 from storage.db import unit_of_work
 from storage.queries import record_audit
 
 log = logging.getLogger(__name__)
-Command = Callable[[TurnContext, str], list[Reply]]
 PREFIX = "/cme"
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    """A `/cme WORD` command: what it does and one line of help."""
-
-    name: str
-    run: Command
-    help: str
-    staff_only: bool = False
-    while_in_form: bool = True  # may run while a form is in progress without ending it
 
 
 class Router:

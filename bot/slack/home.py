@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.slack.ids import Action, button_id
 from bot.slack.ids import Block as BlockId
-from handlers.home import CaseLine, Home
+from handlers.casework.home import CaseLine, Home
 from handlers.messages import ActionId
 
 MAX_HOME_BLOCKS = 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from handlers.case_forms import FORM_ACTIONS
+from handlers.casework.short_forms import FORM_ACTIONS
 from handlers.messages import ActionId
 
 COMMAND = "/cme"

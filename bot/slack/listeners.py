@@ -16,7 +16,7 @@ from bot.slack.ids import COMMAND, FORM_RE, OPEN_CASE_RE, TYPED_RE, Action, Call
 from bot.slack.modals import message_view
 from bot.slack.opening import open_modal
 from bot.slack.turns import Bridge
-from handlers.home import home_for, open_case
+from handlers.casework.home import home_for, open_case
 from handlers.messages import Action as Pressed
 from handlers.messages import ActionId, Address, Channel, Inbound, Reply
 

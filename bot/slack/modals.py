@@ -33,10 +33,10 @@ from slack_sdk.models.views import View
 from bot.slack.blocks import escape, reply_blocks
 from bot.slack.ids import Action, Callback
 from bot.slack.ids import Block as BlockId
-from handlers.fields import MAX_LONG_TEXT, MAX_TEXT, Kind
-from handlers.forms import Field, FormSpec, Section
+from handlers.forms.fields import MAX_LONG_TEXT, MAX_TEXT, Kind
+from handlers.forms.spec import Field, FormSpec, Section
 from handlers.messages import FormView, Reply, ReplyKind
-from handlers.report import FORM_ID as REFERRAL_ID
+from handlers.referral.form import FORM_ID as REFERRAL_ID
 
 MAX_VIEW_BLOCKS = 100
 METADATA_LIMIT = 3000

@@ -28,7 +28,7 @@ from bot.slack.modals import (
 )
 from bot.slack.opening import open_modal, update_view
 from bot.slack.turns import Bridge
-from handlers.forms import FormSpec
+from handlers.forms.spec import FormSpec
 from handlers.messages import Address, Channel, FormView, Identity, Inbound, Reply, ReplyKind
 
 log = logging.getLogger(__name__)

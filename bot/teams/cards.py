@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.fields import Kind
-from handlers.forms import Field, FormSpec, Section
+from handlers.forms.fields import Kind
+from handlers.forms.spec import Field, FormSpec, Section
 from handlers.messages import FormView
-from handlers.report import REFERRAL
+from handlers.referral.form import REFERRAL
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"

@@ -20,7 +20,7 @@ from bot.teams.msrest_retry import speed_up_retry_policy
 from bot.teams.proactive import Proactive
 from bot.teams.refs import ReferenceStore
 from bot.threads import DatabaseThreads
-from handlers.forms import FormSpec
+from handlers.forms.spec import FormSpec
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"

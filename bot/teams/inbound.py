@@ -13,7 +13,7 @@ from botbuilder.schema import Activity
 
 from bot.teams.cards import FORM_KEY
 from bot.teams.render import ACTION_KEY, VALUE_KEY
-from handlers.case_forms import FORM_ACTIONS
+from handlers.casework.short_forms import FORM_ACTIONS
 from handlers.messages import Action, ActionId, Address, Channel, Identity, Inbound
 
 PERSONAL = "personal"

@@ -13,8 +13,8 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.teams.cards import card, form_card, text_block
-from handlers.fields import Kind
-from handlers.forms import FormSpec
+from handlers.forms.fields import Kind
+from handlers.forms.spec import FormSpec
 from handlers.messages import Button, Reply, ReplyKind
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"

@@ -1,1 +1,1 @@
-"""Data, not code: the local authority profile and the FAQ entries."""
+"""Rules and data with no turn and no database: the profile, FAQ and answer engine, triage, calendar, contacts."""

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.jobs import Jobs
 from bot.notify import OutboxSender
-from handlers.digest import outbox_row
+from handlers.casework.digest import outbox_row
 from storage.db import unit_of_work
 from storage.models import Outbox
 from storage.types import utcnow

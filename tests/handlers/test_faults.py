@@ -107,7 +107,7 @@ def test_no_child_detail_in_any_log_record(router, caplog, harm):
 
 
 def test_idle_drafts_are_wiped_by_the_sweep_and_the_person_told_later(router, engine, profile, clock):
-    from handlers.flows import expire_idle_drafts
+    from handlers.forms.flows import expire_idle_drafts
     from storage.db import unit_of_work
 
     alice = Person(router)

@@ -6,12 +6,11 @@ import threading
 
 from sqlmodel import Session, select
 
-from handlers import conversation
 from handlers.commands import build_router
-from handlers.core import Core
-from handlers.forms import FormContext
+from handlers.core import Core, FormContext
+from handlers.forms import conversation
 from handlers.messages import Address, Channel, Identity, Inbound, ReplyKind
-from handlers.report import REFERRAL
+from handlers.referral.form import REFERRAL
 from storage.db import unit_of_work
 from storage.models import Case, ReferenceCounter
 from storage.queries import save_conversation

@@ -15,11 +15,11 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.notify import OutboxSender
+from handlers.casework.reminders import run_sweep
 from handlers.core import Core
-from handlers.reminders import run_sweep
 from storage.db import make_engine
 from storage.models import Outbox
-from tests.handlers.test_cases import make_case
+from tests.handlers.casework.test_cases import make_case
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
@@ -30,7 +30,7 @@ import asyncio, datetime as dt, sys
 from bot.notify import OutboxSender
 from handlers.core import Core
 from handlers.knowledge.profile import bundled_profile
-from handlers.reminders import run_sweep
+from handlers.casework.reminders import run_sweep
 from storage.db import make_engine
 
 now = dt.datetime.fromisoformat(sys.argv[2])

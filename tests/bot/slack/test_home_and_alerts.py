@@ -12,7 +12,7 @@ from storage.db import make_engine
 from storage.models import AuditEvent, Outbox
 from tests.bot.slack.fake_slack import TEAM_ID
 from tests.bot.slack.slack_driver import running, text_of
-from tests.handlers.test_whole_form import PAGES
+from tests.handlers.forms.test_whole_form import PAGES
 
 CALM = dict(PAGES, harm={"immediate_danger": "no", "harm_indicators": ["none"]})
 

@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.slack.ids import COMMAND
 from bot.slack.manifest import manifest_path, render
 

@@ -9,12 +9,12 @@ from sqlmodel import Session, select
 
 from bot.app import CONTEXT_KEY
 from bot.slack.ids import Callback
-from handlers.reminders import run_sweep
+from handlers.casework.reminders import run_sweep
 from storage.db import make_engine
 from storage.models import AuditEvent, EnquiryStep
 from tests.bot.slack.fake_slack import TEAM_ID
 from tests.bot.slack.slack_driver import fill, inputs, running, text_of
-from tests.handlers.test_cases import make_case
+from tests.handlers.casework.test_cases import make_case
 from tests.support import Clock
 
 OFFICER_KEY = f"slack:{TEAM_ID}:U0OFFICER"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.report import REFERRAL
+from handlers.referral.form import REFERRAL
 from tests.bot.teams.harness import SAM, run, running
 from tests.support import CALM_REFERRAL
 

@@ -7,10 +7,10 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from handlers.reminders import run_sweep
+from handlers.casework.reminders import run_sweep
 from storage.models import AuditEvent, EnquiryStep
 from tests.bot.teams.harness import OFFICER, OFFICERS_CHANNEL, form_card, inputs_of, run, running, submission
-from tests.handlers.test_cases import make_case
+from tests.handlers.casework.test_cases import make_case
 from tests.support import Clock
 
 OFFICER_KEY = f"teams:tenant-1:{OFFICER.aad}"

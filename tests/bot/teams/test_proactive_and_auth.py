@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot.app import create_app
 from bot.config import Settings
 from bot.teams.endpoint import TeamsConfigError
-from handlers.alerts import notify_role
+from handlers.casework.alerts import notify_role
 from storage.db import unit_of_work
 from storage.models import Conversation
 from storage.teams_refs import TeamsConversationRef

@@ -1,0 +1,47 @@
+"""The `cme-bot` command: each subcommand lives in its own small module with `register()`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Modules that add a subcommand: each has register(subparsers) setting `func` on its parser.
+SUBCOMMAND_MODULES = (
+    "bot.terminal",
+    "bot.cli.check",
+    "bot.cli.ask",
+    "bot.cli.serve",
+    "bot.cli.manifest",
+    "bot.cli.remind",
+    "bot.cli.cases",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="cme-bot",
+        description="Children Missing Education bot: raise concerns, check what counts as CME, get contacts.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""`cme-bot remind --now`: run one reminder sweep and print what it queued (the outbox sender delivers it).
+
+The same sweep as the scheduler's job in `cme-bot serve`: safe to run beside it or twice, since a
+reminder already queued today is never queued again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from bot.config import Settings
+from bot.wiring import build_core
+from handlers.casework.reminders import run_sweep
+from handlers.knowledge.profile import ProfileError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `remind` subcommand."""
+    parser = subparsers.add_parser(
+        "remind",
+        help="run the enquiry reminder sweep once",
+        description="Queue today's digests, urgent overdue alerts and escalations, and list them.",
+    )
+    parser.add_argument("--now", action="store_true", help="run one sweep now (required)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one sweep: 0 when it ran (or another replica was sweeping), 2 on bad usage or configuration."""
+    if not args.now:
+        sys.stderr.write("cme-bot remind: add --now to run one sweep (serve runs it on a schedule)\n")
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        core = build_core(Settings())
+    except ProfileError as exc:
+        sys.stderr.write(f"cme-bot remind: {exc}\n")
+        return 2
+    try:
+        result = run_sweep(core)
+    finally:
+        core.engine.dispose()
+    if args.json:
+        queued = [{"kind": r.kind, "to": r.recipient, "key": r.dedupe_key} for r in result.queued]
+        out = {"ran": result.ran, "today": result.today.isoformat(), "due_steps": result.due_steps}
+        sys.stdout.write(json.dumps({**out, "new": result.added, "queued": queued}) + "\n")
+        return 0
+    if not result.ran:
+        print("Another replica is sweeping right now; nothing queued.")
+        return 0
+    print(f"Sweep for {result.today:%a %-d %b %Y}: {result.due_steps} step(s) due or overdue.")
+    for line in result.lines():
+        print(f"queued {line}")
+    print(f"{result.added} new message(s) in the outbox ({len(result.queued) - result.added} were already queued).")
+    return 0

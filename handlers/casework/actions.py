@@ -1,0 +1,198 @@
+"""What each officer action does to a case, whoever asked (a typed command, a button, a short form).
+
+One keyword-only function per action: it checks the change, makes it, writes the case's audit
+record and queues whoever must be told, all in the caller's transaction, and returns the replies.
+The caller has already checked that the sender is an officer or a manager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from handlers.casework import enquiries
+from handlers.casework.reminders import address_for_key
+from handlers.casework.views import outcome_words, plan_reply, who
+from handlers.core import TurnContext, is_staff, role_of
+from handlers.knowledge.profile import Profile
+from handlers.messages import Channel, Identity, Reply, ReplyKind
+from storage.models import Case, CaseNote, Outbox
+from storage.queries import enqueue, record_audit, steps_of
+
+_MENTION = re.compile(r"<@([A-Za-z0-9._-]+)(\|[^>]*)?>")
+PERSONAL = "personal"
+
+
+class Usage(ValueError):
+    """An action can't be taken as asked; the message is safe to show the officer and says what to do."""
+
+
+def today(turn: TurnContext) -> dt.date:
+    """Today where the council is."""
+    return turn.now.astimezone(turn.profile.tz).date()
+
+
+def audit(turn: TurnContext, case: Case | None, action: str, reason: str | None = None, **detail: Any) -> None:
+    """Record the action in the case's audit trail (reasons are the officer's own words, cut to 1000)."""
+    record_audit(
+        turn.session,
+        case_id=case.id if case else None,
+        actor=turn.user_key,
+        action=action,
+        at=turn.now,
+        reason=reason[:1000] if reason else None,
+        detail=detail,
+    )
+    if case is not None:
+        case.updated_at = turn.now
+        turn.session.add(case)
+
+
+def record_step(turn: TurnContext, *, case: Case, step: str, possible: bool, note: str | None) -> list[Reply]:
+    """Record an enquiry step as done (an optional note) or not possible (a reason is required)."""
+    found = enquiries.find_step(turn.session, case, step)
+    enquiries.finish_step(found, possible=possible, actor=turn.user_key, now=turn.now, note=note or None)
+    turn.session.add(found)
+    audit(turn, case, "step.done" if possible else "step.not_possible", note, step=found.step_id)
+    outcome = "done" if possible else "not possible"
+    return [
+        Reply(f"Recorded: '{found.title}' on {case.reference} is {outcome}.", kind=ReplyKind.CONFIRMATION),
+        plan_reply(case, steps_of(turn.session, case.id), today(turn)),
+    ]
+
+
+def snooze_step(turn: TurnContext, *, case: Case, step: str, until: dt.date, reason: str) -> list[Reply]:
+    """Move a waiting step's due date to a later day, with the reason."""
+    found = enquiries.find_step(turn.session, case, step)
+    old = enquiries.snooze_step(found, until=until, today=today(turn), reason=reason)
+    turn.session.add(found)
+    audit(turn, case, "step.snoozed", reason, step=found.step_id, was_due=old.isoformat(), until=until.isoformat())
+    return [
+        Reply(
+            f"Snoozed: '{found.title}' on {case.reference} is now due {until:%a %-d %b %Y}.",
+            kind=ReplyKind.CONFIRMATION,
+        ),
+        plan_reply(case, steps_of(turn.session, case.id), today(turn)),
+    ]
+
+
+def add_note(turn: TurnContext, *, case: Case, text: str) -> list[Reply]:
+    """Add a note; the audit row points at it rather than copying the words."""
+    if not text.strip():
+        raise Usage(f"What is the note? Type /cme note {case.reference} followed by the note.")
+    note = CaseNote(case_id=case.id, at=turn.now, author=turn.user_key, text=text.strip()[:4000])
+    turn.session.add(note)
+    turn.session.flush()
+    audit(turn, case, "case.note", note_id=note.id)
+    return [Reply(f"Note added to {case.reference}.", kind=ReplyKind.CONFIRMATION)]
+
+
+def assignee_key(word: str, identity: Identity) -> str:
+    """The identity key meant by 'me', a Slack mention, a full key or a bare id on the sender's channel."""
+    word = word.strip()
+    if word.lower() == "me":
+        return identity.key
+    if word.count(":") == 2:
+        return word
+    mention = _MENTION.fullmatch(word)
+    user = mention.group(1) if mention else word.lstrip("@")
+    return f"{identity.channel.value}:{identity.tenant}:{user}"
+
+
+def staff_in_profile(key: str, profile: Profile) -> bool:
+    """True when the key is an officer or a manager in the profile."""
+    return profile.matches_role(key, "officer") or profile.matches_role(key, "manager")
+
+
+def assign_case(turn: TurnContext, *, case: Case, to: str, reason: str | None = None) -> list[Reply]:
+    """Assign the case to an officer or manager ('me', an id or a key); they are told."""
+    key = assignee_key(to, turn.inbound.identity)
+    channel, tenant, user = key.split(":", 2)
+    try:
+        identity = Identity(Channel(channel), user, tenant)
+    except ValueError:
+        raise Usage(f"'{to[:40]}' isn't someone I know.") from None
+    if not is_staff(role_of(identity, turn.profile, turn.core.role_overrides)):
+        raise Usage(f"{who(key)} isn't a CME officer or manager in the profile.")
+    before, case.assigned_to = case.assigned_to, key
+    audit(turn, case, "case.assigned", reason, before=before, after=key)
+    if key != turn.user_key:
+        text = f"Case {case.reference} has been assigned to you by {who(turn.user_key)}."
+        text += f" Open it: /cme case {case.reference}"
+        where = address_for_key(key)
+        _queue(turn, case, "case.assigned", f"assigned:{case.reference}:{key}", where, text, urgent=case.urgent)
+    return [Reply(f"{case.reference} is now assigned to {who(key)}.", kind=ReplyKind.CONFIRMATION)]
+
+
+def close_case(turn: TurnContext, *, case: Case, outcome: str, reason: str | None) -> list[Reply]:
+    """Close the case with an outcome; the reporter is told the profile's sentence for it, privately."""
+    if case.state == "closed":
+        raise Usage(f"{case.reference} is already closed. Reopen it with /cme reopen {case.reference} REASON.")
+    if outcome not in turn.profile.closure_messages:
+        raise Usage(f"Closing outcomes: {', '.join(turn.profile.closure_messages)}.")
+    waiting = enquiries.active_steps(turn.session, case)
+    if outcome == "whereabouts_unknown" and waiting:
+        names = ", ".join(s.step_id for s in waiting)
+        raise Usage(f"Whereabouts unknown closes a case after all enquiries; still waiting: {names}.")
+    case.state, case.outcome, case.closed_at = "closed", outcome, turn.now
+    stopped = enquiries.close_steps(turn.session, case)
+    audit(turn, case, "case.closed", reason, outcome=outcome, steps_stopped=stopped)
+    message = turn.profile.closure_messages[outcome]
+    # Only the profile's outcome sentence travels: never the child's new address or school.
+    text = f"Update on the concern you raised ({case.reference}): {message} Thank you for raising it."
+    where = private_reporter_address(case)
+    _queue(turn, case, "case.outcome", f"outcome:{case.reference}", where, text, title="Outcome")
+    return [
+        Reply(
+            f'{case.reference} is closed ({outcome_words(outcome)}). The reporter is told: "{message}"',
+            kind=ReplyKind.CONFIRMATION,
+            data={"reference": case.reference, "outcome": outcome},
+        )
+    ]
+
+
+def reopen_case(turn: TurnContext, *, case: Case, reason: str) -> list[Reply]:
+    """Reopen a closed case, with the reason; the stopped enquiries are due again from today."""
+    if case.state != "closed":
+        raise Usage(f"{case.reference} is open already.")
+    if not reason.strip():
+        raise Usage(f"Why reopen it? Type /cme reopen {case.reference} REASON.")
+    case.state, case.outcome, case.closed_at = "open", None, None
+    reopened = enquiries.reopen_steps(turn.session, case, turn.profile, today(turn))
+    audit(turn, case, "case.reopened", reason.strip(), steps_reopened=reopened)
+    text = f"{case.reference} is open again; {reopened} enquiry step(s) are due afresh."
+    return [Reply(text, kind=ReplyKind.CONFIRMATION)]
+
+
+def private_reporter_address(case: Case) -> dict[str, Any]:
+    """Where to tell the reporter: their own DM or personal chat, never a channel others read.
+
+    A referral made from a button in a shared Slack channel or a Teams channel would otherwise
+    have stored that channel; the reporter's identity key always leads to their private chat.
+    """
+    stored = dict(case.reporter_address or {})
+    channel = stored.get("channel")
+    if channel == Channel.SLACK.value:
+        return address_for_key(case.reporter_key)  # chat.postMessage to a user id posts in the app's DM
+    if channel == Channel.TEAMS.value and (stored.get("extra") or {}).get("conversation_type") != PERSONAL:
+        return address_for_key(case.reporter_key)  # the Teams sender finds their personal chat by key
+    return stored
+
+
+def _queue(turn: TurnContext, case: Case, kind: str, key: str, recipient: dict, text: str, **extra: Any) -> None:
+    urgent = bool(extra.get("urgent"))
+    enqueue(
+        turn.session,
+        Outbox(
+            kind=kind,
+            dedupe_key=f"{key}:{turn.now.isoformat()}"[:255],
+            recipient=recipient,
+            text=text,
+            payload={"reference": case.reference, **extra},
+            urgent=urgent,
+            case_id=case.id,
+            created_at=turn.now,
+            not_before=turn.now,
+        ),
+    )

@@ -1,0 +1,81 @@
+"""Officer and manager notifications written to the outbox. They carry a reference and urgency only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session
+
+from handlers.core import TurnContext
+from handlers.knowledge.profile import Profile
+from storage.models import Outbox
+from storage.queries import enqueue
+
+
+def notify_role(
+    session: Session,
+    *,
+    profile: Profile,
+    role: str,
+    kind: str,
+    key: str,
+    text: str,
+    urgent: bool,
+    now: dt.datetime,
+    case_id: int | None = None,
+    payload: dict | None = None,
+) -> int:
+    """Queue `text` for every notification target of `role` ("officers" or "managers"); returns how many were new."""
+    targets = getattr(profile.notify, role)
+    added = 0
+    for target in targets:
+        message = Outbox(
+            kind=kind,
+            dedupe_key=f"{key}:{target.channel}:{target.conversation_id}",
+            recipient={"channel": target.channel, "conversation_id": target.conversation_id, "extra": target.extra},
+            text=text,
+            payload=payload or {},
+            urgent=urgent,
+            case_id=case_id,
+            created_at=now,
+            not_before=now,
+        )
+        added += enqueue(session, message)
+    return added
+
+
+def new_case_text(reference: str, *, urgent: bool) -> str:
+    """The officer's new-case notification: reference, urgency and what to do; no child detail."""
+    if urgent:
+        return (
+            f"URGENT: new CME concern {reference}. Harm was flagged and the reporter was shown the MASH "
+            f"contacts. Open it now: /cme case {reference}"
+        )
+    return f"New CME concern {reference}. Open it with /cme case {reference}"
+
+
+def harm_in_progress_text(reporter: str) -> str:
+    """The at-once alert when harm is flagged before the referral is submitted."""
+    return (
+        f"URGENT: harm was flagged just now in a CME referral that {reporter} is still completing. "
+        "They were shown the MASH contacts. The case reference follows when they submit."
+    )
+
+
+def alert_if_harm(turn: TurnContext, state: dict[str, Any]) -> None:
+    """Queue the officers' at-once alert the first time harm is flagged in a draft."""
+    meta = state["meta"]
+    if not meta.pop("alert_now", False):
+        return
+    reporter = turn.inbound.identity.display_name or "a practitioner"
+    notify_role(
+        turn.session,
+        profile=turn.profile,
+        role="officers",
+        kind="harm.flagged",
+        key=f"harm-flagged:{state.get('draft_id')}",
+        text=harm_in_progress_text(reporter),
+        urgent=True,
+        now=turn.now,
+    )

@@ -1,0 +1,162 @@
+"""The officer's case commands: list, view, record enquiries, note, snooze, assign, close, reopen.
+
+Officers and managers only (the router refuses anyone else and records the attempt). Every use
+is written to the case's audit trail (by handlers/casework/actions.py) in the turn's transaction. A
+button press is the same as typing its value; when details are missing (a snooze's date and
+reason, a closing outcome, a note) a short form asks for them (handlers/casework/short_forms.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from handlers.casework import actions, enquiries, short_forms
+from handlers.casework.actions import Usage, audit
+from handlers.casework.short_forms import NeedsForm, OfficerForm
+from handlers.casework.views import case_list_reply, case_replies
+from handlers.core import TurnContext
+from handlers.forms.fields import Invalid, parse_date
+from handlers.forms.flows import Flow
+from handlers.messages import CommandSpec, Reply, ReplyKind
+from handlers.router import Router
+from storage.models import Case, CaseNote
+from storage.queries import audit_trail, case_by_reference, open_case_summaries, report_for, steps_of
+
+REFERENCE = re.compile(r"\b[A-Z]{2,8}-\d{4}-\d{4,}\b")
+LIST_LIMIT = 25
+
+
+def _case(turn: TurnContext, args: str, usage: str) -> tuple[Case, list[str]]:
+    """The case named in `args` and the words after its reference."""
+    found = REFERENCE.search(args.upper())
+    if found is None:
+        raise Usage(usage)
+    case = case_by_reference(turn.session, found.group(0))
+    if case is None:
+        raise Usage(f"There is no case {found.group(0)}. Type /cme cases to list the open ones.")
+    return case, args[found.end() :].split()
+
+
+def _guarded(run, registry: Mapping[str, Flow]):
+    def command(turn: TurnContext, args: str) -> list[Reply]:
+        try:
+            try:
+                return run(turn, args)
+            except NeedsForm as need:
+                return short_forms.start(turn, registry, need)
+        except (Usage, enquiries.StepError, Invalid) as exc:
+            return [Reply(str(exc), kind=ReplyKind.ERROR)]
+
+    command.__doc__ = run.__doc__
+    return command
+
+
+def list_cases(turn: TurnContext, args: str) -> list[Reply]:
+    """Open cases, urgent and most overdue first."""
+    today = actions.today(turn)
+    rows = open_case_summaries(turn.session, today=today, limit=LIST_LIMIT)
+    total = turn.session.exec(select(func.count()).select_from(Case).where(Case.state == "open")).one()
+    audit(turn, None, "cases.listed", shown=len(rows))
+    return [case_list_reply(rows, today, total)]
+
+
+def view_case(turn: TurnContext, args: str) -> list[Reply]:
+    """The case's details, enquiry plan and timeline; the viewing is recorded."""
+    case, _ = _case(turn, args, "Which case? Type /cme case CME-2026-0042.")
+    audit(turn, case, "case.viewed")
+    turn.session.flush()
+    query = select(CaseNote).where(CaseNote.case_id == case.id)
+    notes = {note.id: note.text for note in turn.session.exec(query).all()}
+    report = report_for(turn.session, case.id)
+    steps = steps_of(turn.session, case.id)
+    events = audit_trail(turn.session, case.id)
+    return case_replies(case, report, steps, events, notes=notes, profile=turn.profile, today=actions.today(turn))
+
+
+def _step_command(turn: TurnContext, args: str, *, possible: bool) -> list[Reply]:
+    word = "done" if possible else "notpossible"
+    need = "[note]" if possible else "REASON"
+    case, rest = _case(turn, args, f"Usage: /cme {word} REFERENCE STEP {need}")
+    if not possible and len(rest) < 2:
+        raise NeedsForm(OfficerForm.NOT_POSSIBLE, case, rest[0] if rest else None)
+    if not rest:
+        raise Usage(f"Which step of {case.reference}? Usage: /cme {word} {case.reference} STEP {need}")
+    note = " ".join(rest[1:]) or None
+    return actions.record_step(turn, case=case, step=rest[0], possible=possible, note=note)
+
+
+def step_done(turn: TurnContext, args: str) -> list[Reply]:
+    """Record an enquiry step as done, with an optional note."""
+    return _step_command(turn, args, possible=True)
+
+
+def step_not_possible(turn: TurnContext, args: str) -> list[Reply]:
+    """Record an enquiry step as not possible, with the reason (asked for when missing)."""
+    return _step_command(turn, args, possible=False)
+
+
+def snooze(turn: TurnContext, args: str) -> list[Reply]:
+    """Move a step's due date, with the reason (a short form asks for what is missing)."""
+    usage = "Usage: /cme snooze REFERENCE STEP DATE REASON (for example 3/12/2026 waiting for the housing team)"
+    case, rest = _case(turn, args, usage)
+    if len(rest) < 3:
+        raise NeedsForm(OfficerForm.SNOOZE, case, rest[0] if rest else None)
+    until = parse_date(rest[1], today=actions.today(turn))
+    return actions.snooze_step(turn, case=case, step=rest[0], until=until, reason=" ".join(rest[2:]))
+
+
+def add_note(turn: TurnContext, args: str) -> list[Reply]:
+    """Add a note to a case (a short form asks for it when missing)."""
+    case, rest = _case(turn, args, "Usage: /cme note REFERENCE TEXT")
+    if not rest:
+        raise NeedsForm(OfficerForm.NOTE, case)
+    return actions.add_note(turn, case=case, text=" ".join(rest))
+
+
+def assign(turn: TurnContext, args: str) -> list[Reply]:
+    """Assign a case to an officer (or 'me'); they are told."""
+    case, rest = _case(turn, args, "Usage: /cme assign REFERENCE WHO (an officer, or 'me')")
+    if not rest:
+        raise NeedsForm(OfficerForm.ASSIGN, case)
+    return actions.assign_case(turn, case=case, to=rest[0], reason=" ".join(rest[1:]) or None)
+
+
+def close(turn: TurnContext, args: str) -> list[Reply]:
+    """Close a case with an outcome; the reporter is told the outcome at the level the profile allows."""
+    case, rest = _case(turn, args, "Usage: /cme close REFERENCE OUTCOME [reason]")
+    outcome = rest[0].lower().replace("-", "_") if rest else ""
+    if case.state != "closed" and outcome not in turn.profile.closure_messages:
+        raise NeedsForm(OfficerForm.CLOSE, case)
+    return actions.close_case(turn, case=case, outcome=outcome, reason=" ".join(rest[1:]) or None)
+
+
+def reopen(turn: TurnContext, args: str) -> list[Reply]:
+    """Reopen a closed case, with the reason; the stopped enquiries are due again from today."""
+    case, rest = _case(turn, args, "Usage: /cme reopen REFERENCE REASON")
+    if case.state == "closed" and not rest:
+        raise NeedsForm(OfficerForm.REOPEN, case)
+    return actions.reopen_case(turn, case=case, reason=" ".join(rest))
+
+
+COMMANDS = (
+    ("cases", list_cases, "officers: open cases, urgent and most overdue first"),
+    ("case", view_case, "officers: one case, its enquiry plan and timeline: /cme case CME-2026-0042"),
+    ("done", step_done, "officers: record an enquiry step done: /cme done REF STEP [note]"),
+    ("notpossible", step_not_possible, "officers: an enquiry step was not possible: /cme notpossible REF STEP REASON"),
+    ("snooze", snooze, "officers: move a step's due date: /cme snooze REF STEP DATE REASON"),
+    ("note", add_note, "officers: add a note: /cme note REF TEXT"),
+    ("assign", assign, "officers: assign a case: /cme assign REF WHO|me"),
+    ("close", close, "officers: close a case with an outcome: /cme close REF OUTCOME [reason]"),
+    ("reopen", reopen, "officers: reopen a closed case: /cme reopen REF REASON"),
+)
+
+
+def register(router: Router) -> None:
+    """Add the officer commands and their short forms to the router (staff only)."""
+    short_forms.register(router)
+    for name, run, help_text in COMMANDS:
+        router.command(CommandSpec(name, _guarded(run, router.flows), help_text, staff_only=True))

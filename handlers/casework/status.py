@@ -1,0 +1,66 @@
+"""`/cme status [REF]`: a reporter sees their own referrals, an officer any case (no child details)."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.core import TurnContext, is_staff
+from handlers.messages import Reply, ReplyKind
+from storage.models import Case
+from storage.queries import case_by_reference, cases_reported_by, recent_cases
+
+REFERENCE_RE = re.compile(r"^[A-Z]{2,8}-\d{4}-\d{4,}$")
+STATE_WORDS = {"open": "Open: the CME officer is making enquiries", "closed": "Closed"}
+
+
+def _line(case: Case, turn: TurnContext) -> tuple[str, str]:
+    when = case.created_at.astimezone(turn.profile.tz)
+    state = STATE_WORDS.get(case.state, case.state)
+    urgent = " · urgent" if case.urgent else ""
+    return case.reference, f"{state}{urgent} · raised {when:%-d %b %Y}"
+
+
+def status(turn: TurnContext, args: str) -> list[Reply]:
+    """Status of one case by reference, or the list the sender may see."""
+    reference = args.strip().upper()
+    if reference:
+        return [_one(turn, reference)]
+    staff = is_staff(turn.role)
+    cases = recent_cases(turn.session) if staff else cases_reported_by(turn.session, turn.user_key)
+    if not cases:
+        text = (
+            "There are no open cases."
+            if staff
+            else "You haven't raised any concerns yet. Type /cme report to raise one."
+        )
+        return [Reply(text)]
+    title = "Open cases, urgent first" if staff else "Concerns you have raised"
+    facts = tuple(_line(case, turn) for case in cases)
+    return [Reply("Type /cme status REFERENCE for one case.", title=title, facts=facts)]
+
+
+def _one(turn: TurnContext, reference: str) -> Reply:
+    if not REFERENCE_RE.match(reference):
+        return Reply(
+            f"'{reference[:40]}' isn't a case reference. References look like "
+            f"{turn.profile.references.prefix}-2026-0042.",
+            kind=ReplyKind.ERROR,
+        )
+    case = case_by_reference(turn.session, reference)
+    if case is None or not (is_staff(turn.role) or case.reporter_key == turn.user_key):
+        # The same answer for "no such case" and "not yours": existence is not disclosed.
+        return Reply(
+            f"I can't find a concern {reference} that you raised. Check the reference, or type "
+            "/cme status to list yours.",
+            kind=ReplyKind.ERROR,
+        )
+    label, value = _line(case, turn)
+    facts = [("Reference", label), ("Status", value)]
+    if case.state == "closed" and case.outcome:
+        facts.append(("Outcome", turn.profile.closure_messages.get(case.outcome, "Closed")))
+    return Reply(
+        f"Case {case.reference}",
+        title=f"Status of {case.reference}",
+        facts=tuple(facts),
+        data={"reference": case.reference, "state": case.state, "urgent": case.urgent},
+    )

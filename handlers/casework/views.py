@@ -1,0 +1,202 @@
+"""The officer's views of cases as channel-neutral Replies: facts plus buttons whose values are commands.
+
+Pressing a button is the same as typing its value, so the terminal, Slack and Teams share one
+behaviour; a value without the details (a snooze's date, a closing outcome) opens a short form.
+Only `case_replies` shows a child's details; its caller records the viewing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from handlers.forms.spec import display
+from handlers.knowledge.profile import Profile
+from handlers.messages import ActionId, Button, Reply
+from handlers.referral.form import REFERRAL
+from storage.models import ACTIVE_STEP_STATES, AuditEvent, Case, EnquiryStep, Report
+
+STEP_WORDS = {
+    "open": "open",
+    "snoozed": "snoozed",
+    "done": "done",
+    "not_possible": "not possible",
+    "closed": "stopped (case closed)",
+}
+OUTCOME_WORDS = {
+    "found_on_roll_here": "Found: on roll here",
+    "found_on_roll_elsewhere": "Found: on roll elsewhere",
+    "moved_other_la": "Moved to another LA",
+    "moved_abroad": "Moved abroad",
+    "ehe": "Elective home education",
+    "other_provision": "Other provision",
+    "over_school_age": "Over school age",
+    "not_cme": "Not CME",
+    "whereabouts_unknown": "Whereabouts unknown",
+}
+MAX_STEP_BUTTONS = 3  # steps with buttons on the case view (Slack allows 25 elements a block)
+TIMELINE_LENGTH = 15
+
+
+def day(value: dt.date) -> str:
+    """A date as the council writes it: Fri 27 Nov 2026."""
+    return f"{value:%a %-d %b %Y}"
+
+
+def when_due(due_on: dt.date, today: dt.date) -> str:
+    """'due today', 'due Fri 27 Nov 2026' or 'OVERDUE since ...'."""
+    if due_on == today:
+        return "due today"
+    if due_on < today:
+        return f"OVERDUE (was due {day(due_on)})"
+    return f"due {day(due_on)}"
+
+
+def who(key: str | None) -> str:
+    """An identity key shown as the person's id on their channel."""
+    if not key:
+        return "nobody"
+    return key.rsplit(":", 1)[-1]
+
+
+def case_list_reply(rows: Sequence[Any], today: dt.date, total: int) -> Reply:
+    """Open cases, urgent and most overdue first, each with a button to open it."""
+    if not rows:
+        return Reply("There are no open cases.", title="Open cases")
+    facts, buttons = [], []
+    for case, next_due, overdue, due_today in rows:
+        parts = ["URGENT"] if case.urgent else []
+        if overdue:
+            parts.append(f"{overdue} overdue")
+        if due_today:
+            parts.append(f"{due_today} due today")
+        parts.append(f"next {when_due(next_due, today)}" if next_due else "no enquiries waiting")
+        parts.append(f"assigned to {who(case.assigned_to)}")
+        facts.append((case.reference, " · ".join(parts)))
+        if len(buttons) < 10:
+            style = "danger" if case.urgent else None
+            buttons.append(Button(f"Open {case.reference}", f"/cme case {case.reference}", ActionId.OPEN_CASE, style))
+    more = f" Showing {len(rows)} of {total}." if total > len(rows) else ""
+    text = f"{total} open case(s), urgent and most overdue first.{more} Type /cme case REFERENCE to open one."
+    return Reply(text, title="Open cases", facts=tuple(facts), buttons=tuple(buttons), data={"open": total})
+
+
+def case_replies(
+    case: Case,
+    report: Report | None,
+    steps: Sequence[EnquiryStep],
+    events: Sequence[AuditEvent],
+    *,
+    notes: dict[int, str],
+    profile: Profile,
+    today: dt.date,
+) -> list[Reply]:
+    """The whole case for an officer: summary, the child's details, the enquiry plan, the timeline, actions."""
+    return [
+        _summary(case, profile),
+        _details(report),
+        plan_reply(case, steps, today),
+        _timeline(events, notes, profile),
+        _actions(case),
+    ]
+
+
+def _summary(case: Case, profile: Profile) -> Reply:
+    raised = case.created_at.astimezone(profile.tz)
+    facts = [
+        ("Status", case.state + (" · URGENT" if case.urgent else "")),
+        ("Raised", f"{raised:%a %-d %b %Y %H:%M} by {who(case.reporter_key)}"),
+        ("Assigned to", who(case.assigned_to)),
+        ("Triage", (case.triage_outcome or "-").replace("_", " ")),
+    ]
+    if case.state == "closed":
+        facts.append(("Outcome", outcome_words(case.outcome or "-")))
+    title = f"Case {case.reference}" + (" (URGENT)" if case.urgent else "")
+    data = {"reference": case.reference, "state": case.state, "urgent": case.urgent, "assigned_to": case.assigned_to}
+    return Reply("Confidential: for the CME service only.", title=title, facts=tuple(facts), data=data)
+
+
+def _details(report: Report | None) -> Reply:
+    if report is None:
+        return Reply("No referral details are stored for this case.", title="Details")
+    answers = report.answers
+    facts = tuple(
+        (field.record_label or field.review_label or field.label, display(field, answers.get(field.id)))
+        for field in REFERRAL.visible_fields(answers)
+        if answers.get(field.id) not in (None, "", [])
+    )
+    return Reply("As the reporter gave them.", title="Details from the referral", facts=facts)
+
+
+def plan_reply(case: Case, steps: Sequence[EnquiryStep], today: dt.date) -> Reply:
+    """The enquiry plan with each step's state and due date, and buttons for the next waiting steps."""
+    facts, buttons = [], []
+    for number, step in enumerate(steps, 1):
+        facts.append((f"{number}. {step.title} [{step.step_id}]", _step_state(step, today)))
+        if step.state in ACTIVE_STEP_STATES and len(buttons) < 3 * MAX_STEP_BUTTONS:
+            buttons.extend(step_buttons(case.reference, step, with_not_possible=True))
+    text = (
+        "Record a step: /cme done REF STEP [note] · /cme notpossible REF STEP REASON · "
+        "/cme snooze REF STEP DATE REASON (STEP is its id or number)."
+    )
+    return Reply(text, title="Enquiry plan", facts=tuple(facts), buttons=tuple(buttons))
+
+
+def _step_state(step: EnquiryStep, today: dt.date) -> str:
+    if step.state in ACTIVE_STEP_STATES:
+        words = when_due(step.due_on, today)
+        return f"snoozed, {words}" if step.state == "snoozed" else words
+    words = STEP_WORDS.get(step.state, step.state)
+    if step.done_at is not None:
+        words += f" {step.done_at.date():%-d %b} by {who(step.done_by)}"
+    return words + (f" · {step.note}" if step.note else "")
+
+
+def step_buttons(reference: str, step: EnquiryStep, *, with_not_possible: bool = False) -> list[Button]:
+    """Done and snooze (and not possible) buttons for one waiting step."""
+    short = step.title if len(step.title) <= 24 else step.title[:23] + "…"
+    base = f"{reference} {step.step_id}"
+    buttons = [
+        Button(f"Done: {short}", f"/cme done {base}", ActionId.STEP_DONE, "primary"),
+        Button("Snooze", f"/cme snooze {base}", ActionId.STEP_SNOOZE),
+    ]
+    if with_not_possible:
+        buttons.append(Button("Not possible", f"/cme notpossible {base}", ActionId.STEP_NOT_POSSIBLE))
+    return buttons
+
+
+def _timeline(events: Sequence[AuditEvent], notes: dict[int, str], profile: Profile) -> Reply:
+    shown = list(events)[-TIMELINE_LENGTH:]
+    facts = tuple((f"{event.at.astimezone(profile.tz):%-d %b %H:%M}", _event_words(event, notes)) for event in shown)
+    more = f"The last {len(shown)} of {len(events)} events." if len(events) > len(shown) else "Every event."
+    return Reply(more, title="Timeline", facts=facts)
+
+
+def _event_words(event: AuditEvent, notes: dict[int, str]) -> str:
+    words = f"{event.action} by {who(event.actor)}"
+    for key in ("step", "outcome"):
+        if event.detail.get(key):
+            words += f" · {event.detail[key]}"
+    reason = notes.get(event.detail.get("note_id")) or event.reason
+    return words + (f" · {reason}" if reason else "")
+
+
+def _actions(case: Case) -> Reply:
+    ref = case.reference
+    if case.state == "closed":
+        buttons: tuple[Button, ...] = (Button("Reopen", f"/cme reopen {ref}", ActionId.CASE_REOPEN),)
+    else:
+        buttons = (
+            Button("Assign to me", f"/cme assign {ref} me", ActionId.CASE_ASSIGN),
+            Button("Assign to…", f"/cme assign {ref}", ActionId.CASE_ASSIGN),
+            Button("Add a note", f"/cme note {ref}", ActionId.CASE_NOTE),
+            Button("Close", f"/cme close {ref}", ActionId.CASE_CLOSE, "danger"),
+        )
+    text = f"/cme note {ref} TEXT · /cme assign {ref} WHO · /cme close {ref} OUTCOME [reason] · /cme reopen {ref}"
+    return Reply(text, title="Actions", buttons=buttons)
+
+
+def outcome_words(key: str) -> str:
+    """A closing outcome in words."""
+    return OUTCOME_WORDS.get(key, key.replace("_", " "))

@@ -1,0 +1,220 @@
+"""The conversational form engine: one question at a time over a JSON state (a ConversationHandler).
+
+States: "ask" (a field), "decide" (a hook's question), "review" (every answer, change any),
+ending in "submit", "cancel" or "stop". Each step returns the new state and the replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.core import FormContext
+from handlers.forms.fields import Invalid, Kind, parse_choice
+from handlers.forms.spec import Decision, Field, FormSpec, display, parse_value, question_reply
+from handlers.messages import Button, Reply, ReplyKind
+
+SUBMIT_WORDS = {"submit", "send", "send it", "yes", "y", "confirm", "done"}
+CANCEL_WORDS = {"cancel", "quit", "stop", "exit", "abandon"}
+BACK_WORDS = {"back", "go back", "previous", "undo"}
+SKIP_WORDS = {"skip", "pass", "skip it", "skip this"}
+# For an optional question without options these mean "nothing to give": "Any other names?" "No".
+UNKNOWN_WORDS = {"don't know", "dont know", "not known", "unknown", "n/a", "not sure", "no", "none", "nothing", "nil"}
+FORM_HELP = (
+    "While answering you can type 'back' to go to the previous question, 'skip' to leave out an "
+    "optional one, or 'cancel' to stop without sending anything."
+)
+REVIEW_HELP = " At the end you can check and change every answer before anything is sent."
+
+
+@dataclass
+class Turn:
+    """The outcome of one step: the new state, what to say, and whether the form ended."""
+
+    state: dict[str, Any]
+    replies: list[Reply] = field(default_factory=list)
+    ended: str | None = None  # "submit" | "cancel" | "stop"
+
+
+def new_state(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A fresh draft, with answers the channel already knows (the referrer's name, email)."""
+    answers: dict[str, Any] = dict(prefill or {})
+    fill_from_identity(spec.fields, answers, ctx)
+    return {"form": spec.id, "stage": "ask", "field": None, "answers": answers, "history": [], "meta": {}}
+
+
+def fill_from_identity(fields: Iterable[Field], answers: dict[str, Any], ctx: FormContext) -> bool:
+    """Answer the fields the channel knows (the referrer's name, email) and nobody has answered yet; True if any.
+
+    Called at the start and again as the form reaches them: a channel may learn who someone is a
+    few turns in (Slack looks the person up after the first ack).
+    """
+    if ctx.identity is None:
+        return False
+    filled = False
+    for spec_field in fields:
+        if spec_field.prefill and spec_field.id not in answers:
+            value = spec_field.prefill(ctx.identity)
+            if not value:
+                continue
+            try:  # a profile's phone may be "ext 2234": only what the question itself would accept
+                answers[spec_field.id] = parse_value(spec_field, str(value), ctx)
+            except Invalid:
+                continue
+            filled = True
+    return filled
+
+
+def start(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None = None) -> Turn:
+    """Begin a form: the intro and the first question."""
+    state = new_state(spec, ctx, prefill)
+    help_text = FORM_HELP + (REVIEW_HELP if spec.review else "")
+    turn = Turn(state, [Reply(f"{spec.intro}\n\n{help_text}", kind=ReplyKind.INFO, title=spec.title)])
+    return _advance(spec, turn, ctx)
+
+
+def resume(spec: FormSpec, state: dict[str, Any]) -> list[Reply]:
+    """Ask again whatever the draft was waiting for (after a restart or a day away)."""
+    return _prompt(spec, state, note="Carrying on where you left off.")
+
+
+def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> Turn:
+    """Take one message from the person and move the form on."""
+    word = " ".join(text.lower().split()).strip(" .!")
+    if state["stage"] == "decide" and word not in BACK_WORDS | {"cancel", "help", "?"}:
+        return _decide(spec, state, text, ctx)
+    if word in CANCEL_WORDS:
+        return Turn(state, [Reply("Cancelled. Nothing was sent, and your answers have been deleted.")], "cancel")
+    if word in ("help", "?"):
+        return Turn(state, [Reply(FORM_HELP, kind=ReplyKind.HELP), *_prompt(spec, state)])
+    if word in BACK_WORDS:
+        return _back(spec, state)
+    if state["stage"] == "review":
+        return _review_input(spec, state, word)
+    return _answer(spec, state, text, word, ctx)
+
+
+def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: FormContext) -> Turn:
+    spec_field = spec.field(state["field"])
+    open_question = spec_field.kind not in (Kind.YES_NO, Kind.CHOICE, Kind.MULTI_CHOICE)
+    nothing = word in UNKNOWN_WORDS and open_question and not spec_field.required
+    if word in SKIP_WORDS or nothing:
+        if spec_field.required:
+            note = "This question can't be skipped: it is needed to act on the concern."
+            return Turn(state, [question_reply(spec, spec_field, state["answers"], note=note)])
+        value = None
+    else:
+        try:
+            value = parse_value(spec_field, text, ctx)
+        except Invalid as exc:
+            return Turn(state, [_error(str(exc)), question_reply(spec, spec_field, state["answers"])])
+    state["answers"][spec_field.id] = value
+    if spec_field.id not in state["history"]:
+        state["history"].append(spec_field.id)
+    turn = Turn(state)
+    if spec.after_answer is not None:
+        interjection = spec.after_answer(spec_field.id, state["answers"], ctx, state["meta"])
+        if interjection is not None:
+            state["meta"].update(interjection.meta)
+            turn.replies.extend(interjection.replies)
+            if interjection.decision is not None:
+                state["stage"], state["decision"] = "decide", interjection.decision.to_state()
+                turn.replies.append(_decision_reply(interjection.decision))
+                return turn
+    return _advance(spec, turn, ctx)
+
+
+def _advance(spec: FormSpec, turn: Turn, ctx: FormContext) -> Turn:
+    state = turn.state
+    answers = state["answers"]
+    visible = spec.visible_fields(answers)
+    if fill_from_identity([f for f in visible if f.id not in answers], answers, ctx):
+        visible = spec.visible_fields(answers)  # a filled-in answer may open or close other questions
+    pending = [f for f in visible if f.id not in answers]
+    if pending:  # after a change that opened new questions, these come before the review again
+        state["stage"], state["field"] = "ask", pending[0].id
+        turn.replies.append(question_reply(spec, pending[0], answers))
+        return turn
+    if not spec.review:
+        return Turn(state, turn.replies, "submit")
+    state["stage"], state["field"] = "review", None
+    turn.replies.append(review_reply(spec, answers))
+    return turn
+
+
+def _back(spec: FormSpec, state: dict[str, Any]) -> Turn:
+    history = state["history"]
+    current = state.get("field")
+    if state["stage"] == "decide":
+        target = history[-1] if history else None
+    else:
+        earlier = history[: history.index(current)] if current in history else history
+        target = earlier[-1] if earlier else None
+    if target is None:
+        return Turn(state, [Reply("This is the first question; there is nothing before it."), *_prompt(spec, state)])
+    state["stage"], state["field"] = "ask", target
+    state.pop("decision", None)
+    spec_field = spec.field(target)
+    note = f"Going back. Your answer was: {display(spec_field, state['answers'].get(target))}"
+    return Turn(state, [question_reply(spec, spec_field, state["answers"], note=note)])
+
+
+def _decide(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> Turn:
+    decision = Decision.from_state(state["decision"])
+    try:
+        value = parse_choice(text, decision.choices)
+    except Invalid as exc:
+        return Turn(state, [_error(str(exc)), _decision_reply(decision)])
+    state["meta"].setdefault("decisions", {})[decision.id] = value
+    state.pop("decision", None)
+    if decision.stop_on is not None and value == decision.stop_on:
+        return Turn(state, [Reply(decision.stop_text, kind=ReplyKind.INFO)], "stop")
+    return _advance(spec, Turn(state), ctx)
+
+
+def _review_input(spec: FormSpec, state: dict[str, Any], word: str) -> Turn:
+    if word in SUBMIT_WORDS or word == spec.submit_word:
+        return Turn(state, [], "submit")
+    visible = spec.visible_fields(state["answers"])
+    target = word.removeprefix("change").strip()
+    if target.isascii() and target.isdigit() and 1 <= int(target) <= len(visible):
+        spec_field = visible[int(target) - 1]
+        state["stage"], state["field"] = "ask", spec_field.id
+        note = f"Changing your answer. It was: {display(spec_field, state['answers'].get(spec_field.id))}"
+        return Turn(state, [question_reply(spec, spec_field, state["answers"], note=note)])
+    problem = f"Type '{spec.submit_word}' to send it, a number to change that answer, or 'cancel'."
+    return Turn(state, [_error(problem), review_reply(spec, state["answers"])])
+
+
+def review_reply(spec: FormSpec, answers: dict[str, Any]) -> Reply:
+    """Every answer, numbered, with how to change one and how to send."""
+    facts = []
+    for number, spec_field in enumerate(spec.visible_fields(answers), 1):
+        label = spec_field.review_label or spec_field.label
+        facts.append((f"{number}. {label}", display(spec_field, answers.get(spec_field.id))))
+    text = (
+        f"Please check your answers. Type '{spec.submit_word}' to send, a number (for example 'change 3') "
+        "to change that answer, or 'cancel'."
+    )
+    buttons = (Button("Submit", spec.submit_word, style="primary"), Button("Cancel", "cancel", style="danger"))
+    return Reply(text, kind=ReplyKind.REVIEW, title=f"Review: {spec.title}", facts=tuple(facts), buttons=buttons)
+
+
+def _prompt(spec: FormSpec, state: dict[str, Any], note: str | None = None) -> list[Reply]:
+    stage = state["stage"]
+    if stage == "decide":
+        return [_decision_reply(Decision.from_state(state["decision"]))]
+    if stage == "review":
+        return [review_reply(spec, state["answers"])]
+    return [question_reply(spec, spec.field(state["field"]), state["answers"], note=note)]
+
+
+def _decision_reply(decision: Decision) -> Reply:
+    lines = [decision.text, *[f"  {i}. {c.label}" for i, c in enumerate(decision.choices, 1)]]
+    buttons = tuple(Button(c.label, c.label) for c in decision.choices)
+    return Reply("\n".join(lines), kind=ReplyKind.QUESTION, buttons=buttons)
+
+
+def _error(message: str) -> Reply:
+    return Reply(message, kind=ReplyKind.ERROR)

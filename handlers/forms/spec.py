@@ -1,0 +1,261 @@
+"""Forms are data: a FormSpec lists sections and fields; one engine runs any spec.
+
+The engine is conversational (one question at a time, back, skip, cancel, review and change,
+resumable from a JSON state) and also validates a whole submitted form (modal or card) with the
+same rules. Hooks run after an answer and may interject (a signpost, a triage explanation) and
+raise a decision that can end the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.core import FormContext
+from handlers.forms import fields as parse
+from handlers.forms.fields import Invalid, Kind
+from handlers.messages import Button, Choice, Identity, Question, Reply, ReplyKind
+
+Answers = Mapping[str, Any]
+Check = Callable[[Any, FormContext], str | None]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question. `when` hides it unless earlier answers call for it."""
+
+    id: str
+    kind: Kind
+    label: str
+    help: str | None = None
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+    none_choice: str | None = None  # a multi-choice value meaning "none of these"
+    when: Callable[[Answers], bool] | None = None
+    checks: tuple[Check, ...] = ()
+    prefill: Callable[[Identity], Any] | None = None
+    review_label: str | None = None  # short label in the person's own review ("Your name")
+    record_label: str | None = None  # label where others read the answer ("Referrer's name")
+
+    def visible(self, answers: Answers) -> bool:
+        """True when the field applies given the answers so far."""
+        return self.when is None or bool(self.when(answers))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of fields shown together (a page of a modal, a card, a heading in review)."""
+
+    id: str
+    title: str
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A question raised by a hook: continue or stop (or record a choice)."""
+
+    id: str
+    text: str
+    choices: tuple[Choice, ...]
+    stop_on: str | None = None
+    stop_text: str = ""
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-safe form, kept in the draft so a restart can ask it again."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "stop_on": self.stop_on,
+            "stop_text": self.stop_text,
+            "choices": [[c.value, c.label] for c in self.choices],
+        }
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Any]) -> Decision:
+        """Inverse of to_state."""
+        choices = tuple(Choice(v, lbl) for v, lbl in data["choices"])
+        return cls(data["id"], data["text"], choices, data.get("stop_on"), data.get("stop_text", ""))
+
+
+@dataclass
+class Interjection:
+    """What a hook adds after an answer: replies to show now, perhaps a decision, notes for the draft."""
+
+    replies: list[Reply] = field(default_factory=list)
+    decision: Decision | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+Hook = Callable[[str, dict[str, Any], FormContext, dict[str, Any]], Interjection | None]
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A whole form: sections of fields, an optional hook, words for the start and the end."""
+
+    id: str
+    title: str
+    intro: str
+    sections: tuple[Section, ...]
+    after_answer: Hook | None = None
+    submit_word: str = "submit"
+    review: bool = True  # False: the form ends as soon as the last question is answered
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        """Every field in order."""
+        return tuple(f for s in self.sections for f in s.fields)
+
+    def field(self, field_id: str) -> Field:
+        """The field with this id."""
+        for candidate in self.fields:
+            if candidate.id == field_id:
+                return candidate
+        raise KeyError(field_id)
+
+    def section_of(self, field_id: str) -> Section:
+        """The section holding this field."""
+        return next(s for s in self.sections if any(f.id == field_id for f in s.fields))
+
+    def visible_fields(self, answers: Answers) -> list[Field]:
+        """Fields that apply given the answers."""
+        return [f for f in self.fields if f.visible(answers)]
+
+    def clean(self, answers: Answers) -> dict[str, Any]:
+        """Answers of visible fields only (a changed answer can hide fields answered before)."""
+        visible = {f.id for f in self.visible_fields(answers)}
+        return {k: v for k, v in answers.items() if k in visible}
+
+
+def parse_value(spec_field: Field, raw: str, ctx: FormContext) -> Any:
+    """Turn typed text into the field's stored value (JSON-safe), or raise Invalid."""
+    kind = spec_field.kind
+    if kind is Kind.TEXT:
+        value: Any = parse.clean_text(raw)
+    elif kind is Kind.LONG_TEXT:
+        value = parse.clean_text(raw, multiline=True, limit=parse.MAX_LONG_TEXT)
+    elif kind is Kind.DATE:
+        value = parse.parse_date(raw, today=ctx.today).isoformat()
+    elif kind is Kind.CHOICE:
+        value = parse.parse_choice(raw, spec_field.choices)
+    elif kind is Kind.MULTI_CHOICE:
+        value = parse.parse_multi_choice(raw, spec_field.choices, none_value=spec_field.none_choice)
+    elif kind is Kind.YES_NO:
+        value = parse.parse_yes_no(raw)
+    elif kind is Kind.PHONE:
+        value = parse.parse_phone(raw)
+    elif kind is Kind.EMAIL:
+        value = parse.parse_email(raw)
+    else:
+        value = parse.parse_postcode(raw)
+    for check in spec_field.checks:
+        problem = check(value, ctx)
+        if problem:
+            raise Invalid(problem)
+    return value
+
+
+def display(spec_field: Field, value: Any) -> str:
+    """How an answer reads in a review or a case view."""
+    if value is None or value == []:
+        return "(skipped)"
+    if spec_field.kind is Kind.YES_NO:
+        return "Yes" if value else "No"
+    if spec_field.kind is Kind.DATE:
+        return dt.date.fromisoformat(value).strftime("%-d %B %Y")
+    labels = {c.value: c.label for c in spec_field.choices}
+    if spec_field.kind is Kind.MULTI_CHOICE:
+        return ", ".join(labels.get(v, v) for v in value)
+    if spec_field.kind is Kind.CHOICE:
+        return labels.get(value, value)
+    return str(value)
+
+
+def validate_all(
+    spec: FormSpec, raw: Mapping[str, Any], ctx: FormContext, known: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate a submitted form (or page) with the conversational rules; returns (answers, errors by field).
+
+    `known` holds answers given earlier (other pages), so that `when` conditions can see them.
+    """
+    answers: dict[str, Any] = dict(known or {})
+    errors: dict[str, str] = {}
+    for spec_field in spec.fields:
+        if not spec_field.visible(answers):
+            continue
+        given = raw.get(spec_field.id)
+        if isinstance(given, list):
+            given = ", ".join(str(g) for g in given)
+        if given is None or str(given).strip() == "":
+            if spec_field.required:
+                errors[spec_field.id] = "This is required."
+            else:
+                answers[spec_field.id] = None
+            continue
+        try:
+            answers[spec_field.id] = parse_value(spec_field, str(given), ctx)
+        except Invalid as exc:
+            errors[spec_field.id] = str(exc)
+    return answers, errors
+
+
+def question_reply(spec: FormSpec, spec_field: Field, answers: Answers, note: str | None = None) -> Reply:
+    """The reply that asks one field, with its number, help and quick answers."""
+    visible = spec.visible_fields(answers)
+    number = next((i for i, f in enumerate(visible, 1) if f.id == spec_field.id), len(visible))
+    section = spec.section_of(spec_field.id)
+    lines = [spec_field.label]
+    if spec_field.help:
+        lines.append(spec_field.help)
+    lines.extend(_choice_lines(spec_field))
+    hint = _kind_hint(spec_field)
+    if hint:
+        lines.append(hint)
+    if note:
+        lines.insert(0, note)
+    buttons = _quick_buttons(spec_field)
+    question = Question(
+        form_id=spec.id,
+        field_id=spec_field.id,
+        kind=spec_field.kind.value,
+        label=spec_field.label,
+        help=spec_field.help,
+        required=spec_field.required,
+        choices=spec_field.choices,
+        position=(number, len(visible)),
+        section=section.title,
+    )
+    title = f"{section.title} · question {number} of {len(visible)}"
+    return Reply("\n".join(lines), kind=ReplyKind.QUESTION, title=title, buttons=buttons, question=question)
+
+
+def _choice_lines(spec_field: Field) -> list[str]:
+    if spec_field.kind not in (Kind.CHOICE, Kind.MULTI_CHOICE):
+        return []
+    return [f"  {i}. {c.label}" for i, c in enumerate(spec_field.choices, 1)]
+
+
+def _kind_hint(spec_field: Field) -> str:
+    hints = {
+        Kind.DATE: "Type a date, for example 02/05/2014.",
+        Kind.MULTI_CHOICE: "Type the numbers that apply, separated by commas"
+        + (", or 'none'." if spec_field.none_choice else "."),
+        Kind.CHOICE: "Type a number or the option.",
+        Kind.PHONE: "Type a phone number with its area code.",
+        Kind.POSTCODE: "Type a postcode, for example BL9 0EJ.",
+    }
+    hint = hints.get(spec_field.kind, "")
+    if not spec_field.required:
+        hint = (hint + " " if hint else "") + "Optional: type 'skip' to leave it out."
+    return hint
+
+
+def _quick_buttons(spec_field: Field) -> tuple[Button, ...]:
+    if spec_field.kind is Kind.YES_NO:
+        return (Button("Yes", "yes"), Button("No", "no"))
+    if spec_field.kind is Kind.CHOICE and len(spec_field.choices) <= 6:
+        return tuple(Button(c.label, c.label) for c in spec_field.choices)
+    return ()

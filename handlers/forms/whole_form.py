@@ -1,0 +1,114 @@
+"""Whole-form mode: a form shown a section at a time as a Slack modal page or a Teams card.
+
+The same FormSpec, validation and hooks as the conversation; the draft lives in the same table,
+so a double submit or a platform retry of the last page finds the case already made.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from handlers.core import TurnContext
+from handlers.forms import conversation
+from handlers.forms.flows import Flow, finish
+from handlers.forms.spec import FormSpec, Section, validate_all
+from handlers.messages import FormView, Reply, ReplyKind
+from storage.queries import conversation_of, save_conversation
+
+
+def open_form(turn: TurnContext, flow: Flow, prefill: dict[str, Any] | None = None) -> list[Reply]:
+    """Start a whole-form draft and return its first page."""
+    state = conversation.new_state(flow.spec, turn.form_context(), prefill)
+    state["draft_id"] = uuid.uuid4().hex
+    state["stage"] = "form"
+    save_conversation(turn.session, user_key=turn.user_key, flow=flow.spec.id, state=state, now=turn.now)
+    return [_page(flow.spec, state, _next_section(flow.spec, state, None))]
+
+
+def submit_section(turn: TurnContext, flow: Flow, values: dict[str, Any]) -> list[Reply]:
+    """Validate one submitted page; answer with errors, the next page (after any signpost), or the confirmation."""
+    spec = flow.spec
+    draft_id, section_id = str(values.get("_draft", "")), str(values.get("_section", ""))
+    state = _state_for(turn, spec, draft_id)
+    if state is None:
+        return flow.on_submit(turn, {"draft_id": draft_id, "answers": {}, "meta": {}, "replay": True})
+    section = next((s for s in spec.sections if s.id == section_id), None)
+    if section is None:
+        return [Reply("That form page is out of date. Please start again with /cme report.", kind=ReplyKind.ERROR)]
+    answers, errors = _validate_section(spec, section, values, state, turn)
+    if errors:
+        view = FormView(
+            spec.id, section.id, draft_id, values=_raw(values), errors=errors, step=_step(spec, state, section)
+        )
+        return [Reply("Please correct the answers marked.", kind=ReplyKind.ERROR, form=view)]
+    replies = _apply(spec, state, answers, turn)
+    flow.stepped(turn, state)
+    following = _next_section(spec, state, section.id)
+    if following is None:
+        return [*replies, *finish(turn, flow, state)]
+    conversation.fill_from_identity(following.fields, state["answers"], turn.form_context())
+    save_conversation(turn.session, user_key=turn.user_key, flow=spec.id, state=state, now=turn.now)
+    return [*replies, _page(spec, state, following)]
+
+
+def _state_for(turn: TurnContext, spec: FormSpec, draft_id: str) -> dict[str, Any] | None:
+    row = conversation_of(turn.session, turn.user_key)
+    if row is None or row.flow != spec.id or row.state.get("draft_id") != draft_id:
+        return None  # already submitted (a retry or a double click) or replaced by a newer draft
+    return row.state
+
+
+def _validate_section(
+    spec: FormSpec, section: Section, values: dict[str, Any], state: dict[str, Any], turn: TurnContext
+):
+    # Validate against earlier answers so that `when` conditions see the whole draft.
+    merged = {**state["answers"], **_raw(values)}
+    ids = {f.id for f in section.fields}
+    answers, errors = validate_all(_only(spec, section), merged, turn.form_context(), known=state["answers"])
+    return {k: v for k, v in answers.items() if k in ids}, {k: v for k, v in errors.items() if k in ids}
+
+
+def _only(spec: FormSpec, section: Section) -> FormSpec:
+    return FormSpec(spec.id, spec.title, spec.intro, (section,), spec.after_answer, spec.submit_word)
+
+
+def _apply(spec: FormSpec, state: dict[str, Any], answers: dict[str, Any], turn: TurnContext) -> list[Reply]:
+    replies: list[Reply] = []
+    state["answers"].update(answers)
+    for field_id in answers:
+        if spec.after_answer is None:
+            break
+        note = spec.after_answer(field_id, state["answers"], turn.form_context(), state["meta"])
+        if note is not None:
+            state["meta"].update(note.meta)
+            replies.extend(r for r in note.replies if r.kind is not ReplyKind.QUESTION)
+            if note.decision is not None:  # a page can't stop half-way: say so, the person may cancel
+                state["meta"].setdefault("decisions", {})[note.decision.id] = "continue"
+                replies.append(Reply("If this isn't CME you can stop now with /cme cancel; otherwise carry on."))
+    return replies
+
+
+def _next_section(spec: FormSpec, state: dict[str, Any], after: str | None) -> Section | None:
+    ids = [s.id for s in spec.sections]
+    start = ids.index(after) + 1 if after else 0
+    for section in spec.sections[start:]:
+        if any(f.visible(state["answers"]) for f in section.fields):
+            return section
+    return None
+
+
+def _step(spec: FormSpec, state: dict[str, Any], section: Section) -> tuple[int, int]:
+    shown = [s for s in spec.sections if any(f.visible(state["answers"]) for f in s.fields)]
+    number = next((i for i, s in enumerate(shown, 1) if s.id == section.id), len(shown))
+    return number, len(shown)
+
+
+def _page(spec: FormSpec, state: dict[str, Any], section: Section) -> Reply:
+    values = {k: v for k, v in state["answers"].items() if any(f.id == k for f in section.fields)}
+    view = FormView(spec.id, section.id, state["draft_id"], values=values, step=_step(spec, state, section))
+    return Reply(section.title, kind=ReplyKind.FORM, title=spec.title, form=view)
+
+
+def _raw(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if not k.startswith("_")}

@@ -1,0 +1,259 @@
+"""Triage: compulsory school age, and does this situation count as children missing education?
+
+The answer redirects what is not CME (cme-domain.md section 2) and never blocks reporting. It
+carries plain-English reasons, one next step with the profile's contacts, and its sources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from handlers.knowledge.calendar import age_on, autumn_term_start, birthday, leaving_date
+from handlers.knowledge.harm import contact_phrase, reach
+from handlers.knowledge.profile import Profile
+from handlers.knowledge.sources import source
+from handlers.knowledge.triage_model import (
+    CME_ROUTE,
+    HEADLINES,
+    HOME_EDUCATED_VALUES,
+    ON_ROLL_VALUES,
+    Facts,
+    HomeEducated,
+    OnRoll,
+    Outcome,
+    Span,
+    TriageResult,
+    long_date,
+)
+
+__all__ = [
+    "HEADLINES",
+    "HOME_EDUCATED_VALUES",
+    "ON_ROLL_VALUES",
+    "Facts",
+    "HomeEducated",
+    "OnRoll",
+    "Outcome",
+    "Span",
+    "TriageResult",
+    "compulsory_school_age",
+    "long_date",
+    "triage",
+]
+
+
+def compulsory_school_age(dob: dt.date, profile: Profile) -> Span:
+    """The first and last days (inclusive) of compulsory school age under Education Act 1996 s8."""
+    # s8(2): from the prescribed day (31 Mar, 31 Aug, 31 Dec) on or after the 5th birthday.
+    fifth = birthday(dob, 5)
+    prescribed = (dt.date(fifth.year, 3, 31), dt.date(fifth.year, 8, 31), dt.date(fifth.year, 12, 31))
+    starts = next(day for day in prescribed if day >= fifth)
+    # s8(3): a 16th birthday before the leaving date, on it, or after it but before the next school
+    # year begins all end at that year's leaving date; a later birthday waits for the next one.
+    sixteenth = birthday(dob, 16)
+    autumn = autumn_term_start(sixteenth.year, profile)
+    ends = leaving_date(sixteenth.year if sixteenth < autumn else sixteenth.year + 1)
+    return starts, ends
+
+
+def _local(profile: Profile, key: str) -> str:
+    # Optional contacts (attendance, EHE team) fall back to the CME officer, who always exists.
+    return key if key in profile.contacts else "cme_officer"
+
+
+@dataclass
+class _Answer:
+    outcome: Outcome
+    reasons: list[str]
+    next_step: str
+    sources: tuple[str, ...]
+    contacts: tuple[str, ...]
+
+
+def _missing_from_home(profile: Profile) -> _Answer:
+    emergency, non_emergency = (reach(profile, k) for k in ("police_emergency", "police_non_emergency"))
+    return _Answer(
+        Outcome.MISSING_FROM_HOME,
+        [
+            "A child missing from home or care is a police matter first, under the missing-from-home "
+            "procedures, whatever their schooling.",
+            f"If the child is at risk of harm, also contact {contact_phrase(profile, 'mash')} "
+            f"(out of hours: {contact_phrase(profile, 'out_of_hours')}).",
+        ],
+        f"Report the child missing to the police now: call {emergency} if the child is in immediate danger, "
+        f"otherwise {non_emergency}.",
+        ("gm-missing-procedures", "dfe-cme-guidance"),
+        ("police_emergency", "police_non_emergency", "mash", "out_of_hours"),
+    )
+
+
+def _outside_age(facts: Facts, dob: dt.date, age: Span, profile: Profile) -> _Answer | None:
+    starts, ends = age
+    years = f"{age_on(dob, facts.on)} years old"
+    if facts.on < starts:
+        early_help = _local(profile, "early_help")
+        return _Answer(
+            Outcome.BELOW_SCHOOL_AGE,
+            [
+                f"On {long_date(facts.on)} the child is {years}; compulsory school age starts on "
+                f"{long_date(starts)} (Education Act 1996 s8), so the child is not missing education."
+            ],
+            "No CME report is needed yet: for an early years or school place, contact "
+            f"{contact_phrase(profile, early_help)}.",
+            ("ea1996-s8", "ea1996-s436a"),
+            (early_help,),
+        )
+    if facts.on > ends:
+        return _Answer(
+            Outcome.ABOVE_SCHOOL_AGE,
+            [
+                f"On {long_date(facts.on)} the young person is {years}; compulsory school age ended on "
+                f"{long_date(ends)}, the school leaving date (Education Act 1996 s8), so they are not missing "
+                "education."
+            ],
+            "No CME report is needed: point the young person to post-16 education, employment or training "
+            f"support, or ask {contact_phrase(profile, 'cme_officer')} if unsure.",
+            ("ea1996-s8", "leaving-date-order", "ea1996-s436a"),
+            ("cme_officer",),
+        )
+    return None
+
+
+_SAFEGUARDING = "If there is any safeguarding concern, contact MASH straight away: do not wait for the CME officer."
+_REPORT = "Report the child now: {reach}."
+
+# case: (outcome, reason, next step, source keys, contact key). Cases and precedence follow
+# s436A and DfE CME guidance as summarised in cme-domain.md sections 1 and 2.
+_SCHOOLING: dict[str, tuple[Outcome, str, str, tuple[str, ...], str]] = {
+    "attendance": (
+        Outcome.ATTENDANCE,
+        "A child on a school roll is not missing education, however long the absence; absence is for the "
+        "school and the attendance service.",
+        "Raise the absence: {reach}.",
+        ("working-together-attendance", "registration-regs-2024", "ea1996-s436a"),
+        "attendance",
+    ),
+    "ehe": (
+        Outcome.EHE,
+        "A child educated at home whose education is suitable, or not yet assessed, is for the elective home "
+        "education team, not missing education.",
+        "Pass the concern on: {reach}.",
+        ("ehe-guidance", "ea1996-s7", "ea1996-s436a"),
+        "ehe_team",
+    ),
+    "unsuitable-ehe": (
+        Outcome.CME,
+        "Home education assessed as unsuitable is not suitable education, so the child counts as missing education.",
+        _REPORT,
+        ("ea1996-s436a", "dfe-cme-guidance", "ea1996-s437"),
+        "cme_officer",
+    ),
+    "other-provision": (
+        Outcome.OTHER_PROVISION,
+        "A child receiving suitable education otherwise than at a school is not missing education.",
+        "No CME report is needed; if you doubt the provision is full-time and suitable, contact {reach}.",
+        ("ea1996-s436a", "ea1996-s7"),
+        "cme_officer",
+    ),
+    "awaiting-place": (
+        Outcome.CME,
+        "A child awaiting a school place, or offered one and not yet started, counts as missing education "
+        "until they start (DfE).",
+        _REPORT,
+        ("ea1996-s436a", "dfe-cme-guidance"),
+        "cme_officer",
+    ),
+    "not-on-roll": (
+        Outcome.CME,
+        "A child of compulsory school age who is not on a school roll and not otherwise educated is missing education.",
+        _REPORT,
+        ("ea1996-s436a", "dfe-cme-guidance"),
+        "cme_officer",
+    ),
+    "unknown-roll": (
+        Outcome.POSSIBLE_CME,
+        "It is not known whether the child is on a school roll or otherwise educated, so this may be a child "
+        "missing education: the CME officer will check the school rolls.",
+        _REPORT,
+        ("ea1996-s436a", "dfe-cme-guidance"),
+        "cme_officer",
+    ),
+}
+
+
+def _schooling_case(facts: Facts) -> str:
+    if facts.on_roll == "yes":
+        return "attendance"
+    if facts.home_educated in ("suitable", "not-assessed"):
+        return "ehe"
+    if facts.home_educated == "unsuitable":
+        return "unsuitable-ehe"
+    if facts.other_provision:
+        return "other-provision"
+    if facts.awaiting_place:
+        return "awaiting-place"
+    return "not-on-roll" if facts.on_roll == "no" else "unknown-roll"
+
+
+def _by_schooling(facts: Facts, profile: Profile) -> _Answer:
+    outcome, reason, step, sources, key = _SCHOOLING[_schooling_case(facts)]
+    key = _local(profile, key)
+    answer = _Answer(outcome, [reason], step.format(reach=contact_phrase(profile, key)), sources, (key,))
+    if outcome in CME_ROUTE:
+        answer.reasons.append(_SAFEGUARDING)
+        answer.contacts += ("mash", "out_of_hours")
+    return answer
+
+
+def _age_reasons(age: Span | None) -> list[str]:
+    if age is None:
+        return [
+            "No date of birth was given, so compulsory school age was not checked; this answer "
+            "assumes the child is of compulsory school age."
+        ]
+    starts, ends = (long_date(day) for day in age)
+    return [f"Compulsory school age for this child runs from {starts} to {ends} (Education Act 1996 s8)."]
+
+
+def _period_reasons(on: dt.date, out_since: dt.date, profile: Profile) -> list[str]:
+    # The local "substantial period" never blocks a report (briefing card 1; DESIGN: never block).
+    weeks = profile.substantial_period_weeks
+    days = (on - out_since).days
+    out = f"The child has been out of education since {long_date(out_since)} ({days} days)."
+    if days >= weeks * 7:
+        return [f"{out} That meets {profile.short_name}'s local test of usually {weeks} weeks or more."]
+    return [
+        f"{out} {profile.short_name}'s local definition says usually {weeks} weeks or more, "
+        "but do not wait: report it now and the CME officer will decide."
+    ]
+
+
+def _route(facts: Facts, age: Span | None, profile: Profile) -> _Answer:
+    # Precedence: missing from home outranks everything, then age, then schooling (section 2).
+    if facts.missing_from_home:
+        return _missing_from_home(profile)
+    outside = _outside_age(facts, facts.dob, age, profile) if facts.dob and age else None
+    return outside or _by_schooling(facts, profile)
+
+
+def triage(facts: Facts, profile: Profile) -> TriageResult:
+    """Decide where a situation belongs: CME, possible CME, or the service it should go to instead."""
+    age = compulsory_school_age(facts.dob, profile) if facts.dob else None
+    answer = _route(facts, age, profile)
+    reasons = list(answer.reasons)
+    source_keys = list(answer.sources)
+    if answer.outcome not in (Outcome.BELOW_SCHOOL_AGE, Outcome.ABOVE_SCHOOL_AGE):
+        reasons[1:1] = _age_reasons(age)
+        source_keys += ["ea1996-s8"] if age else []
+    if answer.outcome in CME_ROUTE and facts.out_since:
+        reasons[-1:-1] = _period_reasons(facts.on, facts.out_since, profile)
+        source_keys.append("bury-briefing")
+    return TriageResult(
+        outcome=answer.outcome,
+        compulsory_school_age=age,
+        reasons=reasons,
+        next_step=answer.next_step,
+        sources=[source(key) for key in dict.fromkeys(source_keys)],
+        contacts=list(answer.contacts),
+    )

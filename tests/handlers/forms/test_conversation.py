@@ -1,0 +1,160 @@
+"""The conversational engine: back, skip, cancel, review and change, validation; never crashes, never loses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from handlers.core import FormContext
+from handlers.forms import conversation
+from handlers.forms.fields import Kind
+from handlers.forms.spec import Field, FormSpec, Section
+from handlers.knowledge.profile import bundled_profile
+from handlers.messages import Choice, ReplyKind
+
+CTX = FormContext(now=dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC), profile=bundled_profile())
+SPEC = FormSpec(
+    id="demo",
+    title="Demo",
+    intro="A demo form.",
+    sections=(
+        Section(
+            "one",
+            "One",
+            (
+                Field("name", Kind.TEXT, "Name?"),
+                Field("pet", Kind.YES_NO, "Any pets?"),
+                Field(
+                    "kind",
+                    Kind.CHOICE,
+                    "Which?",
+                    choices=(Choice("cat", "Cat"), Choice("dog", "Dog")),
+                    when=lambda a: a.get("pet") is True,
+                ),
+            ),
+        ),
+        Section(
+            "two",
+            "Two",
+            (
+                Field("born", Kind.DATE, "Born?", required=False),
+                Field("mail", Kind.EMAIL, "Email?", required=False),
+                Field("code", Kind.POSTCODE, "Postcode?", required=False),
+                Field("phone", Kind.PHONE, "Phone?", required=False),
+                Field("notes", Kind.LONG_TEXT, "Notes?", required=False),
+                Field(
+                    "tags",
+                    Kind.MULTI_CHOICE,
+                    "Tags?",
+                    choices=(Choice("a", "Alpha"), Choice("b", "Beta")),
+                    none_choice=None,
+                    required=False,
+                ),
+            ),
+        ),
+    ),
+)
+
+
+def _run(*texts: str):
+    turn = conversation.start(SPEC, CTX)
+    for text in texts:
+        turn = conversation.step(SPEC, turn.state, text, CTX)
+    return turn
+
+
+def _asked(turn) -> str | None:
+    return next((r.question.field_id for r in reversed(turn.replies) if r.question), None)
+
+
+def test_one_question_at_a_time_with_conditional_field():
+    assert _asked(_run()) == "name"
+    assert _asked(_run("Kim")) == "pet"
+    assert _asked(_run("Kim", "yes")) == "kind"
+    assert _asked(_run("Kim", "no")) == "born"
+
+
+def test_back_returns_to_the_previous_question_and_keeps_the_answer():
+    turn = _run("Kim", "yes", "back")
+    assert _asked(turn) == "pet"
+    assert "Your answer was: Yes" in turn.replies[-1].text
+    turn = conversation.step(SPEC, turn.state, "no", CTX)
+    assert _asked(turn) == "born" and turn.state["answers"]["name"] == "Kim"
+
+
+def test_skip_only_for_optional_fields():
+    turn = _run("skip")
+    assert _asked(turn) == "name" and "can't be skipped" in turn.replies[-1].text
+    assert _asked(_run("Kim", "no", "skip")) == "mail"
+
+
+def test_invalid_answers_say_what_is_wrong_and_what_to_type_and_keep_the_draft():
+    cases = {
+        "31/02/2014": "date",
+        "someone@": "email",
+        "ZZ1": "postcode",
+        "123": "phone",
+    }
+    turn = _run("Kim", "no")
+    for bad, word in cases.items():
+        step = conversation.step(SPEC, turn.state, bad, CTX)
+        error = step.replies[0]
+        assert error.kind is ReplyKind.ERROR and ("for example" in error.text or "like" in error.text), word
+        assert step.state["answers"]["name"] == "Kim"
+        turn = conversation.step(SPEC, step.state, "skip", CTX)
+
+
+def test_too_long_and_control_characters_are_refused():
+    long = _run("x" * 20_000)
+    assert long.replies[0].kind is ReplyKind.ERROR and "20,000" in long.replies[0].text
+    control = _run("Kim\x00\x07")
+    assert control.replies[0].kind is ReplyKind.ERROR and "control" in control.replies[0].text
+
+
+def test_review_lists_every_answer_and_change_any_then_submit():
+    turn = _run("Kim", "yes", "Dog", *["skip"] * 6)
+    review = turn.replies[-1]
+    assert review.kind is ReplyKind.REVIEW
+    assert review.facts[:3] == (("1. Name?", "Kim"), ("2. Any pets?", "Yes"), ("3. Which?", "Dog"))
+    turn = conversation.step(SPEC, turn.state, "change 1", CTX)
+    assert _asked(turn) == "name"
+    turn = conversation.step(SPEC, turn.state, "Lee", CTX)
+    assert turn.replies[-1].kind is ReplyKind.REVIEW and turn.replies[-1].facts[0] == ("1. Name?", "Lee")
+    turn = conversation.step(SPEC, turn.state, "change 2", CTX)
+    turn = conversation.step(SPEC, turn.state, "no", CTX)  # hides "Which?"
+    assert ("3. Which?", "Dog") not in turn.replies[-1].facts
+    assert SPEC.clean(turn.state["answers"]).get("kind") is None
+    assert conversation.step(SPEC, turn.state, "submit", CTX).ended == "submit"
+
+
+def test_cancel_ends_without_submitting():
+    turn = _run("Kim", "cancel")
+    assert turn.ended == "cancel" and "Nothing was sent" in turn.replies[0].text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(st.text(max_size=300), st.sampled_from(["back", "skip", "change 3", "review", "yes", "1"])),
+        max_size=25,
+    )
+)
+def test_arbitrary_input_never_crashes_and_never_loses_a_valid_answer(messages):
+    turn = conversation.start(SPEC, CTX)
+    for text in messages:
+        if turn.ended:
+            break
+        before = dict(turn.state["answers"])
+        asked = turn.state.get("field") if turn.state["stage"] == "ask" else None
+        turn = conversation.step(SPEC, turn.state, text, CTX)
+        assert turn.replies, "every message gets a reply"
+        for key, value in before.items():
+            if key != asked:
+                assert turn.state["answers"].get(key) == value  # only the question being answered can change
+
+
+def test_no_to_an_optional_open_question_means_nothing_to_add():
+    turn = _run("Kim", "no", "no")  # "Born?" optional date: "no" = skip, not an error
+    assert turn.state["answers"]["born"] is None and _asked(turn) == "mail"
