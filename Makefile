@@ -9,8 +9,9 @@ STAMP := $(VENV)/.installed
 chat: $(STAMP)  ## install everything and talk to the bot in this terminal (SQLite file, Bury profile)
 	$(BIN)/cme-bot chat
 
-test: $(STAMP)  ## install everything and run the whole test suite
+test: $(STAMP)  ## install everything, check the import contracts, run the whole test suite
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n 2 -q
 
 install: $(STAMP)
@@ -23,6 +24,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check .
 
 serve: $(STAMP)  ## Slack and Teams endpoints, /healthz and the scheduler on 127.0.0.1:3978
