@@ -43,7 +43,27 @@ class Kind(StrEnum):
 
 
 class Invalid(ValueError):
-    """An answer that cannot be used; the message is shown to the person as it is."""
+    """An answer that cannot be used; the message is shown to the person as it is.
+
+    `options` are the candidates a person may have meant ("Did you mean ...?"): a channel shows them
+    as buttons whose value, typed back, parses without doubt.
+    """
+
+    def __init__(self, message: str, *, options: Sequence[Choice] = ()) -> None:
+        super().__init__(message)
+        self.options = tuple(options)
+
+
+class Confirm(Invalid):
+    """An answer that is probably meant but must be confirmed first (a two-digit year, a name like a sentence).
+
+    In a conversation the bot asks the message as a yes/no question and stores `value` on yes; on a
+    whole-form page (modal, card) it is shown as an error, so the person corrects the field.
+    """
+
+    def __init__(self, message: str, *, value: object) -> None:
+        super().__init__(message)
+        self.value = value
 
 
 def clean_text(raw: str, *, multiline: bool = False, limit: int = MAX_TEXT) -> str:
