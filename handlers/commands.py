@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -10,7 +11,7 @@ from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
 from handlers.core import Core, TurnContext, is_staff
-from handlers.forms import flows, whole_form
+from handlers.forms import conversation, flows, whole_form
 from handlers.knowledge.ask import AskEngine, ask_replies, build_engine
 from handlers.knowledge.contacts import contacts_reply
 from handlers.knowledge.harm import signpost
@@ -32,13 +33,14 @@ def build_router(core: Core) -> Router:
     router.command(
         CommandSpec(
             "check",
-            lambda turn, args: flows.begin(turn, router.flows[CHECK.id]),
+            lambda turn, args: start_check(router, turn),
             "does this count as children missing education? a few questions, no names",
         )
     )
     router.command(CommandSpec("ask", answers.command, "ask what counts as CME, what to do, who to call"))
     router.command(CommandSpec("contacts", contacts, "who to contact, with who to call right now"))
     router.free_text = answers.command
+    router.is_question = answers.knows
     router.command(
         CommandSpec(
             "report",
@@ -50,11 +52,18 @@ def build_router(core: Core) -> Router:
         CommandSpec("status", status, "see your concerns, or one by its reference: /cme status CME-2026-0042")
     )
     cases.register(router)
-    router.command(CommandSpec("cancel", cancel, "stop the form you are filling in (nothing is sent)"))
+    router.command(CommandSpec("cancel", lambda turn, args: cancel(router, turn), CANCEL_HELP))
+    router.command(CommandSpec("resume", lambda turn, args: resume(router, turn), RESUME_HELP))
+    router.command(CommandSpec("keep", lambda turn, args: keep(router, turn, args), KEEP_HELP))
+    router.command(CommandSpec("discard", lambda turn, args: discard(router, turn, args), DISCARD_HELP))
     router.command(CommandSpec("help", lambda turn, args: help_reply(router, turn), "what I can do"))
     return router
 
 
+CANCEL_HELP = "stop the form you are filling in (nothing is sent)"
+RESUME_HELP = "show the form you are filling in, or carry on with one you kept for later"
+KEEP_HELP = "keep the form you are filling in for later (/cme resume brings it back)"
+DISCARD_HELP = "delete the form you are filling in (nothing is sent)"
 _ENGINES: dict[str, AskEngine] = {}  # fitted engines by profile: every router in the process shares one
 _FITTING = threading.Lock()  # a warm-up thread and a first question must not both fit it
 
@@ -85,6 +94,10 @@ class _LazyAsk:
         """Answer a question from the knowledge base."""
         return ask_replies(self.engine(), args, now=turn.now)
 
+    def knows(self, text: str) -> bool:
+        """True when the engine has an answer for `text` (a question typed while a form is open)."""
+        return self.engine().ask(text).topic is not None
+
 
 def contacts(turn: TurnContext, args: str) -> list[Reply]:
     """The profile's directory, with who to call right now."""
@@ -92,23 +105,83 @@ def contacts(turn: TurnContext, args: str) -> list[Reply]:
 
 
 def report(router: Router, turn: TurnContext, args: str) -> list[Reply]:
-    """Start a referral (pre-filled from a finished /cme check), or carry on with the one in progress."""
+    """Start a referral (pre-filled from a finished /cme check), or carry on with the one in progress or kept."""
     row = conversation_of(turn.session, turn.user_key)
     prefill = row.state.get("prefill") if row is not None and row.flow == RESULT_FLOW else None
     draft = flows.load_draft(turn, router.flows)
-    if isinstance(draft, tuple) and draft[0].spec.id == CHECK.id:
-        draft = None  # a check in progress gives way to the referral
-    if isinstance(draft, tuple) and not turn.inbound.wants_form:
-        flow, state = draft
-        note = Reply(
-            "You already have a referral in progress; here is where you were. Type /cme cancel to start again."
-        )
-        return [note, *flows.conversation.resume(flow.spec, state)]
     replies = [draft] if isinstance(draft, Reply) else []
-    flow = router.flows[REFERRAL.id]
+    referral = router.flows[REFERRAL.id]
+    if isinstance(draft, tuple) and draft[0] is not referral:
+        return [flows.conflict(turn, *draft, "/cme report")]  # never a second form without asking
+    if isinstance(draft, tuple):
+        note = "You already have a referral in progress; here it is where you left it. Type /cme cancel to delete it."
+        return [Reply(note), *show(turn, *draft)]
+    kept = flows.unpark(turn, referral)
+    if kept is not None:
+        return [*replies, Reply("Carrying on with the referral you kept for later."), *show(turn, referral, kept)]
     if turn.inbound.wants_form:
-        return [*replies, *whole_form.open_form(turn, flow, prefill)]
-    return [*replies, *flows.begin(turn, flow, prefill)]
+        return [*replies, *whole_form.open_form(turn, referral, prefill)]
+    return [*replies, *flows.begin(turn, referral, prefill)]
+
+
+def show(turn: TurnContext, flow: flows.Flow, state: dict[str, Any]) -> list[Reply]:
+    """The draft as the channel can show it: the whole form where it can, else its question or a way back to it."""
+    if turn.inbound.wants_form and whole_form.is_whole(state):
+        return whole_form.reopen(turn, flow, state)
+    if whole_form.is_whole(state):
+        return [whole_form.still_open(flow, state)]
+    if turn.inbound.wants_form and turn.inbound.action is None:  # `/cme report` asked for the modal or card
+        return whole_form.reopen(turn, flow, state)
+    return conversation.pending(flow.spec, state, "Carrying on where you left off.")
+
+
+def start_check(router: Router, turn: TurnContext) -> list[Reply]:
+    """Start the guided check, unless another form is in progress (then ask what to do with it)."""
+    draft = flows.peek(turn, router.flows)
+    if draft is not None:
+        return [flows.conflict(turn, *draft, "/cme check")]
+    return flows.begin(turn, router.flows[CHECK.id])
+
+
+def resume(router: Router, turn: TurnContext) -> list[Reply]:
+    """Show the form in progress, or bring back the one kept for later."""
+    draft = flows.load_draft(turn, router.flows)
+    if isinstance(draft, Reply):
+        return [draft]
+    if draft is not None:
+        return show(turn, *draft)
+    kept = flows.kept_drafts(turn, router.flows)
+    if not kept:
+        return [Reply("You have no form in progress or kept for later. Type /cme report to raise a concern.")]
+    flow = kept[-1][0]
+    state = flows.unpark(turn, flow) or kept[-1][1]
+    return [Reply(f"Carrying on with the form you kept for later: {flow.spec.title}."), *show(turn, flow, state)]
+
+
+def keep(router: Router, turn: TurnContext, wanted: str) -> list[Reply]:
+    """Keep the form in progress for later, then do what was asked (`wanted`, a command)."""
+    kept = flows.park(turn)
+    said = "Kept for later: nothing was sent. Type /cme resume to carry on with it." if kept else ""
+    return [*([Reply(said)] if said else []), *_then(router, turn, wanted)]
+
+
+def discard(router: Router, turn: TurnContext, wanted: str) -> list[Reply]:
+    """Delete the form in progress, then do what was asked (`wanted`, a command)."""
+    draft = flows.peek(turn, router.flows)
+    if draft is not None:
+        drop_conversation(turn.session, turn.user_key)
+        turn.session.flush()
+    said = [Reply(f"Deleted your {draft[0].spec.title} form. Nothing was sent.")] if draft else []
+    return [*said, *_then(router, turn, wanted)]
+
+
+def _then(router: Router, turn: TurnContext, wanted: str) -> list[Reply]:
+    """Run the command that was waiting for a decision (never another keep or discard: no loops)."""
+    words = wanted.lower().split()
+    if len(words) < 2 or words[0] != "/cme" or words[1] in ("keep", "discard"):
+        return [Reply("Type /cme report, /cme check or /cme help to carry on.")] if wanted else []
+    inbound = dataclasses.replace(turn.inbound, text=wanted, action=None)
+    return router.dispatch(dataclasses.replace(turn, inbound=inbound))
 
 
 def finish_referral(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
@@ -137,13 +210,15 @@ def finish_referral(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
     return replies
 
 
-def cancel(turn: TurnContext, args: str) -> list[Reply]:
-    """Drop the sender's form in progress."""
-    row = conversation_of(turn.session, turn.user_key)
-    if row is None:
-        return [Reply("There's nothing to cancel: you have no form in progress. Type /cme help to see what I can do.")]
+def cancel(router: Router, turn: TurnContext) -> list[Reply]:
+    """Drop the sender's form in progress (a form kept for later stays kept, and is mentioned)."""
+    if flows.peek(turn, router.flows) is None:
+        nothing = "There's nothing to cancel: you have no form in progress. Type /cme help to see what I can do."
+        return [Reply(nothing), *flows.kept_note(turn, router.flows)]
     drop_conversation(turn.session, turn.user_key)
-    return [Reply("Cancelled. Nothing was sent, and your answers have been deleted. Type /cme report to start again.")]
+    turn.session.flush()
+    done = Reply("Cancelled. Nothing was sent, and your answers have been deleted. Type /cme report to start again.")
+    return [done, *flows.kept_note(turn, router.flows)]
 
 
 def help_reply(router: Router, turn: TurnContext) -> list[Reply]:
@@ -157,9 +232,7 @@ def help_reply(router: Router, turn: TurnContext) -> list[Reply]:
         f"If a child is in immediate danger, call {turn.profile.contact('police_emergency').phone}. "
         f"The CME officer: {officer.phone}, {officer.email}."
     )
-    row = conversation_of(turn.session, turn.user_key)
-    if row is not None and row.flow in router.flows:
-        text += (
-            f"\n\nYou have a form in progress ({router.flows[row.flow].spec.title}): type your next answer to carry on."
-        )
+    draft = flows.peek(turn, router.flows)
+    if draft is not None:  # the router adds what the form is waiting for after this
+        text += f"\n\nYou have a form in progress ({draft[0].spec.title}): where you are in it is shown below."
     return [Reply(text, kind=ReplyKind.HELP, title=f"{turn.profile.short_name} CME bot", facts=facts)]

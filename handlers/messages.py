@@ -49,6 +49,7 @@ class ActionId(StrEnum):
 
     SAY = "say"  # a quick reply: the button's value is sent as if typed
     OPEN_CASE = "open_case"  # the value is "/cme case REF" (pressing it = typing it)
+    OPEN_FORM = "open_form"  # the value is a /cme command that may show a form: a modal or card where the channel can
     # Officer case actions: each value is the /cme command the press stands for.
     STEP_DONE = "step_done"
     STEP_NOT_POSSIBLE = "step_not_possible"

@@ -1,26 +1,34 @@
 """One entry point: handle(inbound) -> replies. Commands, conversations in progress, and free text.
 
 Each turn runs in ONE transaction (load the draft, step it, save state and records). If the
-database fails mid-turn the person is told, and a form's answers are kept in memory so that a
-retry succeeds once the database is back.
+database fails mid-turn nothing of the turn is written, so the stored draft is exactly where it
+was and the person is asked to send the same message again.
+
+While a form is open, text that is a question or a command (and not an answer the pending
+question takes) is answered as such, and the pending question is asked again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from handlers.core import Core, TurnContext, role_of
-from handlers.forms import flows, whole_form
+from handlers.forms import conversation, flows, whole_form
 from handlers.messages import Command, CommandSpec, Inbound, Reply, ReplyKind
 from storage.db import unit_of_work
 from storage.queries import record_audit
 
 log = logging.getLogger(__name__)
 PREFIX = "/cme"
+QUESTION_WORDS = frozenset(
+    {"what", "who", "whom", "whose", "how", "when", "where", "why", "which", "is", "are", "am", "can", "could"}
+    | {"does", "do", "did", "should", "would", "will", "may"}
+)
+WAITING = "Your form is still open. The question waiting for you:"
+ASKING = (ReplyKind.QUESTION, ReplyKind.FORM, ReplyKind.REVIEW)
 
 
 class Router:
@@ -31,7 +39,7 @@ class Router:
         self.commands: dict[str, CommandSpec] = {}
         self.flows: dict[str, flows.Flow] = {}
         self.free_text: Command | None = None
-        self._kept: dict[str, tuple[str, dict[str, Any]]] = {}  # drafts kept while the database is down
+        self.is_question: Callable[[str], bool] | None = None  # the answer engine knows an answer to this text
         self.warmers: list[Callable[[], object]] = []  # what warm_up builds ahead of the first turn needing it
 
     def command(self, spec: CommandSpec) -> None:
@@ -56,25 +64,19 @@ class Router:
                 # Two deliveries of one submission raced (a retry, a double click): the second
                 # attempt now finds the first one's case and answers with the same confirmation.
                 replies = self._turn(inbound)
-            self._kept.pop(inbound.identity.key, None)
             return replies
         except DBAPIError as exc:
             log.error("database unavailable during a turn (%s)", type(exc.orig).__name__ if exc.orig else "error")
-            return [
-                Reply(
-                    "Sorry, the case system can't be reached just now. Nothing has been lost: your answers are "
-                    "kept. Please try again in a minute (type 'submit' again if you were sending a form).",
-                    kind=ReplyKind.ERROR,
-                )
-            ]
+            return [_unreachable(inbound)]
 
     def _turn(self, inbound: Inbound) -> list[Reply]:
         now = inbound.received_at or self.core.clock()
         with unit_of_work(self.core.engine) as session:
             role = role_of(inbound.identity, self.core.profile, self.core.role_overrides)
-            return self._dispatch(TurnContext(self.core, inbound, session, now, role))
+            return self.dispatch(TurnContext(self.core, inbound, session, now, role))
 
-    def _dispatch(self, turn: TurnContext) -> list[Reply]:
+    def dispatch(self, turn: TurnContext) -> list[Reply]:
+        """Handle one message inside the turn's transaction (commands that run another command call this)."""
         if turn.inbound.form_values is not None:
             flow = self.flows.get(turn.inbound.form_id or "")
             if flow is None:
@@ -84,21 +86,39 @@ class Router:
         word, _, args = text.partition(" ")
         if word.lower() == PREFIX:
             name, _, args = args.strip().partition(" ")
-            return self._command(turn, name.lower(), args.strip())
-        draft = self._draft(turn)
+            return self.remind(turn, self._command(turn, name.lower(), args.strip()))
+        draft = flows.load_draft(turn, self.flows)
         if isinstance(draft, Reply):
             return [draft]  # what they typed was meant for the old form: nothing more to do with it
-        if draft is not None:
-            flow, state = draft
-            self._kept[turn.user_key] = (flow.spec.id, state)
-            return flows.advance(turn, flow, state, text)
-        return self._no_draft(turn, text)
+        if draft is None:
+            return flows.resend(turn, self.flows, text) or self._no_draft(turn, text)
+        flow, state = draft
+        if whole_form.is_whole(state) or self._aside(turn, flow, state, text):
+            return self.remind(turn, self._no_draft(turn, text))
+        replies = flows.advance(turn, flow, state, text)
+        if flows.peek(turn, self.flows) is None:  # the form ended: mention any form kept for later
+            replies.extend(flows.kept_note(turn, self.flows))
+        return replies
 
-    def _draft(self, turn: TurnContext):
-        kept = self._kept.get(turn.user_key)
-        if kept is not None and kept[0] in self.flows:
-            return self.flows[kept[0]], kept[1]
-        return flows.load_draft(turn, self.flows)
+    def _aside(self, turn: TurnContext, flow: flows.Flow, state: dict, text: str) -> bool:
+        """True when text sent while a chat form is open is a question or a command rather than an answer."""
+        question = _looks_like_question(text)
+        if conversation.takes(flow.spec, state, text, turn.form_context()):
+            # A free-text question takes almost anything: a question the answer engine knows is asked, not given.
+            return question and self.is_question is not None and self.is_question(text)
+        return question or text.partition(" ")[0].lower() in self.commands
+
+    def remind(self, turn: TurnContext, replies: list[Reply]) -> list[Reply]:
+        """After an answer given while a form is open: the question it is waiting for, or a way back to the form."""
+        if any(r.kind in ASKING or r.question is not None or r.form is not None for r in replies):
+            return replies  # the turn already asks something (a form started, a choice to make)
+        draft = flows.peek(turn, self.flows)
+        if draft is None:
+            return replies
+        flow, state = draft
+        if whole_form.is_whole(state):
+            return [*replies, whole_form.still_open(flow, state)]
+        return [*replies, *conversation.pending(flow.spec, state, WAITING)]
 
     def _no_draft(self, turn: TurnContext, text: str) -> list[Reply]:
         word, _, args = text.partition(" ")
@@ -124,9 +144,29 @@ class Router:
                 detail={"command": spec.name, "role": turn.role.value},
             )
             return [Reply("That command is for the CME officer and their manager only.", kind=ReplyKind.ERROR)]
-        if name == "cancel":
-            self._kept.pop(turn.user_key, None)
         return spec.run(turn, args)
+
+
+def _looks_like_question(text: str) -> bool:
+    words = text.lower().split()
+    if not words or text.strip() == "?":
+        return False  # a lone "?" asks for the form's help
+    return text.rstrip().endswith("?") or (words[0] in QUESTION_WORDS and len(words) >= 3)
+
+
+def _unreachable(inbound: Inbound) -> Reply:
+    """The database failed: nothing of the turn was written, so the same message again will work."""
+    if inbound.form_values is not None:
+        text = (
+            "Sorry, the case system can't be reached just now, so this page was not saved. Nothing has been lost: "
+            "your answers are still in the form. Wait a minute, then press the button again."
+        )
+    else:
+        text = (
+            "Sorry, the case system can't be reached just now, so I couldn't take that. Nothing has been lost: "
+            "your form is where it was. Please send the same message again in a minute."
+        )
+    return Reply(text, kind=ReplyKind.ERROR)
 
 
 def _text_of(inbound: Inbound) -> str:

@@ -15,7 +15,10 @@ from handlers.forms.fields import Invalid, Kind, parse_choice
 from handlers.forms.spec import Decision, Field, FormSpec, display, parse_value, question_reply
 from handlers.messages import Button, Reply, ReplyKind
 
-SUBMIT_WORDS = {"submit", "send", "send it", "yes", "y", "confirm", "done"}
+SUBMIT_WORDS = {"submit"}  # only the word the review asks for: a stray "yes" must not send a referral
+# Words people use to mean "send it"; at the review they are told the one word that sends.
+NEARLY_SUBMIT = {"send", "send it", "yes", "y", "yep", "ok", "okay", "confirm", "done", "finished", "go"}
+MAX_CHANGE_DIGITS = 4  # "change 99999..." is not an answer number (and int() refuses 4,300+ digits)
 CANCEL_WORDS = {"cancel", "quit", "stop", "exit", "abandon"}
 BACK_WORDS = {"back", "go back", "previous", "undo"}
 SKIP_WORDS = {"skip", "pass", "skip it", "skip this"}
@@ -77,6 +80,31 @@ def start(spec: FormSpec, ctx: FormContext, prefill: dict[str, Any] | None = Non
 def resume(spec: FormSpec, state: dict[str, Any]) -> list[Reply]:
     """Ask again whatever the draft was waiting for (after a restart or a day away)."""
     return _prompt(spec, state, note="Carrying on where you left off.")
+
+
+def pending(spec: FormSpec, state: dict[str, Any], note: str) -> list[Reply]:
+    """What the draft is waiting for, with `note` saying why it is asked again."""
+    if state.get("stage") == "ask":
+        return _prompt(spec, state, note=note)
+    return [Reply(note, kind=ReplyKind.INFO), *_prompt(spec, state)]
+
+
+def takes(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> bool:
+    """True when `text` means something to the draft as it stands: a form word, or an answer its question accepts."""
+    word = " ".join(text.lower().split()).strip(" .!")
+    if word in CANCEL_WORDS | BACK_WORDS | SKIP_WORDS | UNKNOWN_WORDS | {"help", "?"}:
+        return True
+    stage = state.get("stage")
+    if stage == "review":
+        return word in SUBMIT_WORDS | NEARLY_SUBMIT or word.removeprefix("change").strip().isdigit()
+    try:
+        if stage == "decide":
+            parse_choice(text, Decision.from_state(state["decision"]).choices)
+        elif stage == "ask":
+            parse_value(spec.field(state["field"]), text, ctx)
+    except Invalid:
+        return False
+    return True
 
 
 def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> Turn:
@@ -176,15 +204,29 @@ def _decide(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) 
 def _review_input(spec: FormSpec, state: dict[str, Any], word: str) -> Turn:
     if word in SUBMIT_WORDS or word == spec.submit_word:
         return Turn(state, [], "submit")
+    if word in NEARLY_SUBMIT:
+        nearly = f"Type '{spec.submit_word}' to send it (or press Submit). Nothing has been sent yet."
+        return Turn(state, [Reply(nearly, kind=ReplyKind.INFO), review_reply(spec, state["answers"])])
     visible = spec.visible_fields(state["answers"])
-    target = word.removeprefix("change").strip()
-    if target.isascii() and target.isdigit() and 1 <= int(target) <= len(visible):
-        spec_field = visible[int(target) - 1]
+    number = _answer_number(word.removeprefix("change").strip(), len(visible))
+    if number is not None:
+        spec_field = visible[number - 1]
         state["stage"], state["field"] = "ask", spec_field.id
         note = f"Changing your answer. It was: {display(spec_field, state['answers'].get(spec_field.id))}"
         return Turn(state, [question_reply(spec, spec_field, state["answers"], note=note)])
-    problem = f"Type '{spec.submit_word}' to send it, a number to change that answer, or 'cancel'."
+    problem = (
+        f"Type '{spec.submit_word}' to send it, 'change' and a number from 1 to {len(visible)} to change that "
+        "answer, or 'cancel'."
+    )
     return Turn(state, [_error(problem), review_reply(spec, state["answers"])])
+
+
+def _answer_number(target: str, count: int) -> int | None:
+    """The review line `target` names (1 to count), or None."""
+    if not (target.isascii() and target.isdigit()) or len(target) > MAX_CHANGE_DIGITS:
+        return None
+    number = int(target)
+    return number if 1 <= number <= count else None
 
 
 def review_reply(spec: FormSpec, answers: dict[str, Any]) -> Reply:

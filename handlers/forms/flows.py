@@ -8,16 +8,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from handlers.core import TurnContext
 from handlers.forms import conversation
 from handlers.forms.spec import FormSpec
 from handlers.knowledge.profile import Profile
-from handlers.messages import Reply, ReplyKind
+from handlers.messages import ActionId, Button, Reply, ReplyKind
+from storage.models import Conversation
 from storage.queries import conversation_of, drop_conversation, idle_conversations, save_conversation
 
 EXPIRED = "expired"  # a draft whose answers were deleted for being idle; kept only to tell the person
+SUBMITTED = "submitted"  # a sent draft's id, so that a repeated "submit" gets the same confirmation
+KEPT = "|kept:"  # a draft kept for later lives under "<user key>|kept:<flow id>": one per person per form
+RESUME = "/cme resume"
 Finish = Callable[[TurnContext, dict[str, Any]], list[Reply]]
 AfterStep = Callable[[TurnContext, dict[str, Any]], None]
 
@@ -54,11 +58,23 @@ def load_draft(turn: TurnContext, registry: dict[str, Flow]) -> tuple[Flow, dict
     )
 
 
+def peek(turn: TurnContext, registry: dict[str, Flow]) -> tuple[Flow, dict[str, Any]] | None:
+    """The sender's draft in progress, if any, without expiring it (for reminders after another answer)."""
+    row = conversation_of(turn.session, turn.user_key)
+    if row is None or row.flow not in registry:
+        return None
+    idle = turn.now - row.updated_at > dt.timedelta(hours=turn.profile.drafts.idle_limit_hours)
+    return None if idle else (registry[row.flow], row.state)
+
+
 def expire_idle_drafts(session: Session, *, profile: Profile, now: dt.datetime) -> int:
     """Delete the answers of drafts idle past the profile's limit, keeping a marker so the person is told."""
     cutoff = now - dt.timedelta(hours=profile.drafts.idle_limit_hours)
     rows = idle_conversations(session, before=cutoff, exclude_flow=EXPIRED)
     for row in rows:
+        if row.flow == SUBMITTED:  # nothing unfinished to tell anyone about
+            session.delete(row)
+            continue
         row.state = {"last_active": row.updated_at.isoformat()}
         row.flow = EXPIRED
         session.add(row)
@@ -90,5 +106,75 @@ def finish(turn: TurnContext, flow: Flow, state: dict[str, Any]) -> list[Reply]:
     """Submit the draft; once the confirmation is made the draft is deleted."""
     replies = flow.on_submit(turn, state)
     if any(reply.kind is ReplyKind.CONFIRMATION for reply in replies):
-        drop_conversation(turn.session, turn.user_key)
+        sent = {"flow": flow.spec.id, "draft_id": state.get("draft_id")}
+        save_conversation(turn.session, user_key=turn.user_key, flow=SUBMITTED, state=sent, now=turn.now)
     return replies
+
+
+def resend(turn: TurnContext, registry: dict[str, Flow], word: str) -> list[Reply] | None:
+    """The confirmation again when the sender's last form was sent and `word` sends it again; else None."""
+    row = conversation_of(turn.session, turn.user_key)
+    if row is None or row.flow != SUBMITTED or row.state.get("flow") not in registry:
+        return None
+    flow = registry[row.state["flow"]]
+    if word.strip(" .!").lower() != flow.spec.submit_word:
+        return None
+    return flow.on_submit(turn, {"draft_id": row.state.get("draft_id"), "answers": {}, "meta": {}, "replay": True})
+
+
+def kept_drafts(turn: TurnContext, registry: dict[str, Flow]) -> list[tuple[Flow, dict[str, Any]]]:
+    """The drafts the sender kept for later, oldest first."""
+    prefix = f"{turn.user_key}{KEPT}"
+    query = select(Conversation).where(col(Conversation.user_key).startswith(prefix, autoescape=True))
+    rows = turn.session.exec(query.order_by(col(Conversation.id))).all()
+    return [(registry[row.flow], row.state) for row in rows if row.flow in registry]
+
+
+def park(turn: TurnContext) -> str | None:
+    """Keep the sender's draft in progress for later (its answers untouched); the flow id, or None if none."""
+    row = conversation_of(turn.session, turn.user_key)
+    if row is None or row.flow in (EXPIRED, SUBMITTED):
+        return None
+    drop_conversation(turn.session, f"{turn.user_key}{KEPT}{row.flow}")
+    turn.session.flush()  # the unique user_key is free before this row takes it
+    row.user_key, row.updated_at = f"{turn.user_key}{KEPT}{row.flow}", turn.now
+    turn.session.add(row)
+    turn.session.flush()
+    return row.flow
+
+
+def unpark(turn: TurnContext, flow: Flow) -> dict[str, Any] | None:
+    """Make the kept draft of `flow` the one in progress again; its state, or None when none was kept."""
+    row = conversation_of(turn.session, f"{turn.user_key}{KEPT}{flow.spec.id}")
+    if row is None:
+        return None
+    drop_conversation(turn.session, turn.user_key)
+    turn.session.flush()
+    row.user_key, row.updated_at = turn.user_key, turn.now
+    turn.session.add(row)
+    return row.state
+
+
+def kept_note(turn: TurnContext, registry: dict[str, Flow]) -> list[Reply]:
+    """A reminder of drafts kept for later, with a button to carry on (none when nothing is kept)."""
+    kept = kept_drafts(turn, registry)
+    if not kept:
+        return []
+    titles = ", ".join(flow.spec.title for flow, _ in kept)
+    text = f"You kept a form for later ({titles}). Type /cme resume to carry on with it."
+    return [Reply(text, kind=ReplyKind.INFO, buttons=(Button("Carry on with it", RESUME, ActionId.OPEN_FORM),))]
+
+
+def conflict(turn: TurnContext, flow: Flow, state: dict[str, Any], wanted: str) -> Reply:
+    """Ask what to do with the draft in progress before `wanted` (a command) starts another: nothing is lost."""
+    answered = sum(1 for key, value in state.get("answers", {}).items() if not key.startswith("_") and value)
+    text = (
+        f"You have a form in progress: {flow.spec.title} ({answered} answers so far). Carry on with it, keep it "
+        "for later (type /cme resume to come back to it), or discard it and start the new one?"
+    )
+    buttons = (
+        Button("Carry on with it", RESUME, ActionId.OPEN_FORM, style="primary"),
+        Button("Keep it for later", f"/cme keep {wanted}"[:2000], ActionId.OPEN_FORM),
+        Button("Discard it", f"/cme discard {wanted}"[:2000], ActionId.OPEN_FORM, style="danger"),
+    )
+    return Reply(text, kind=ReplyKind.QUESTION, buttons=buttons)

@@ -13,7 +13,7 @@ from handlers.core import TurnContext
 from handlers.forms import conversation
 from handlers.forms.flows import Flow, finish
 from handlers.forms.spec import FormSpec, Section, validate_all
-from handlers.messages import FormView, Reply, ReplyKind
+from handlers.messages import ActionId, Button, FormView, Reply, ReplyKind
 from storage.queries import conversation_of, save_conversation
 
 
@@ -22,8 +22,51 @@ def open_form(turn: TurnContext, flow: Flow, prefill: dict[str, Any] | None = No
     state = conversation.new_state(flow.spec, turn.form_context(), prefill)
     state["draft_id"] = uuid.uuid4().hex
     state["stage"] = "form"
+    first = _next_section(flow.spec, state, None)
+    state["section"] = first.id
     save_conversation(turn.session, user_key=turn.user_key, flow=flow.spec.id, state=state, now=turn.now)
-    return [_page(flow.spec, state, _next_section(flow.spec, state, None))]
+    return [_page(flow.spec, state, first)]
+
+
+def is_whole(state: dict[str, Any]) -> bool:
+    """True for a draft shown as a whole form (a modal or card), which has no question waiting in the chat."""
+    return state.get("stage") == "form"
+
+
+def reopen(turn: TurnContext, flow: Flow, state: dict[str, Any]) -> list[Reply]:
+    """Show the draft as a whole form again at the page reached; a chat draft becomes a whole-form one."""
+    spec = flow.spec
+    section = _reached(spec, state)
+    state["stage"], state["section"] = "form", section.id
+    state.pop("decision", None)  # a page can't stop half-way: its triage notes say how to stop
+    conversation.fill_from_identity(section.fields, state["answers"], turn.form_context())
+    save_conversation(turn.session, user_key=turn.user_key, flow=spec.id, state=state, now=turn.now)
+    return [_page(spec, state, section)]
+
+
+def _reached(spec: FormSpec, state: dict[str, Any]) -> Section:
+    """The page a draft had reached: the one shown last, else the one holding the question waiting."""
+    by_id = {s.id: s for s in spec.sections}
+    if state.get("section") in by_id:
+        return by_id[state["section"]]
+    waiting = state.get("field") or (state.get("history") or [None])[-1]
+    holding = next((s for s in spec.sections if any(f.id == waiting for f in s.fields)), None)
+    return holding or _next_section(spec, state, None) or spec.sections[-1]
+
+
+def still_open(flow: Flow, state: dict[str, Any]) -> Reply:
+    """One line saying a whole form is still open, with buttons to show it again or discard it."""
+    page = _reached(flow.spec, state)
+    number, pages = _step(flow.spec, state, page)
+    text = (
+        f"Your form '{flow.spec.title}' is still open at page {number} of {pages}; nothing has been sent and your "
+        "answers are kept. Press 'Open the form' to carry on, or type /cme cancel to discard it."
+    )
+    buttons = (
+        Button("Open the form", "/cme resume", ActionId.OPEN_FORM, style="primary"),
+        Button("Discard it", "/cme cancel", style="danger"),
+    )
+    return Reply(text, kind=ReplyKind.INFO, buttons=buttons)
 
 
 def submit_section(turn: TurnContext, flow: Flow, values: dict[str, Any]) -> list[Reply]:
@@ -48,6 +91,7 @@ def submit_section(turn: TurnContext, flow: Flow, values: dict[str, Any]) -> lis
     if following is None:
         return [*replies, *finish(turn, flow, state)]
     conversation.fill_from_identity(following.fields, state["answers"], turn.form_context())
+    state["section"] = following.id
     save_conversation(turn.session, user_key=turn.user_key, flow=spec.id, state=state, now=turn.now)
     return [*replies, _page(spec, state, following)]
 

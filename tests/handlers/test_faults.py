@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from handlers.commands import build_router
 from handlers.core import Core
-from handlers.messages import ReplyKind
+from handlers.messages import Inbound, ReplyKind
 from storage.db import make_engine
 from storage.models import Case, Conversation
 from tests.support import CALM_REFERRAL, Person
@@ -50,19 +50,79 @@ class _Outage:
         admin.dispose()
 
 
-def test_database_down_at_submit_keeps_answers_and_retry_succeeds(db_url, profile, clock):
+def _outage_router(db_url, profile, clock):
     engine = make_engine(db_url, busy_timeout_ms=300)
-    router = build_router(Core(engine=engine, profile=profile, clock=clock))
+    return engine, build_router(Core(engine=engine, profile=profile, clock=clock))
+
+
+def test_database_down_at_submit_keeps_answers_and_retry_succeeds(db_url, profile, clock):
+    engine, router = _outage_router(db_url, profile, clock)
     alice = Person(router)
     alice.say("/cme report")
     alice.fill(CALM_REFERRAL)
     with _Outage(db_url, engine):
         failed = alice.say("submit")
-    assert failed[-1].kind is ReplyKind.ERROR and "answers are kept" in failed[-1].text
+    assert failed[-1].kind is ReplyKind.ERROR and "Nothing has been lost" in failed[-1].text
+    assert "send the same message again" in failed[-1].text
     retried = alice.say("submit")
     assert retried[-1].kind is ReplyKind.CONFIRMATION
+    again = alice.say("submit")  # a second submit: the same confirmation, not an answer from the FAQ
+    assert again[-1].kind is ReplyKind.CONFIRMATION and again[-1].data["reference"] == retried[-1].data["reference"]
     with Session(engine) as session:
         assert session.exec(select(Case)).one().reference == retried[-1].data["reference"]
+    engine.dispose()
+
+
+def test_a_failed_write_leaves_the_draft_where_it_was_and_the_same_answer_again_lands_in_its_field(
+    db_url, profile, clock
+):
+    engine, router = _outage_router(db_url, profile, clock)
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.say("Zephyrine")
+    with _Outage(db_url, engine):
+        failed = alice.say("Quillfeather")
+    assert failed[-1].kind is ReplyKind.ERROR and "send the same message again" in failed[-1].text
+    assert alice.say("Quillfeather")[-1].question.field_id == "child_dob"  # the surname went to the surname
+    assert alice.say("02/05/2014")[-1].question.field_id != "child_dob"
+    alice.fill(CALM_REFERRAL)
+    review = dict(alice.heard[-1].facts)
+    assert any(value == "Quillfeather" for value in review.values())
+    engine.dispose()
+
+
+def test_a_failed_write_does_not_outlive_the_draft_expiry(db_url, profile, clock):
+    engine, router = _outage_router(db_url, profile, clock)
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.say("Zephyrine")
+    with _Outage(db_url, engine):
+        alice.say("Quillfeather")
+    clock.advance(hours=73)
+    replies = alice.say("Quillfeather")
+    assert "deleted because it was left for more than 72 hours" in replies[0].text
+    engine.dispose()
+
+
+def test_database_down_at_the_last_page_of_a_whole_form_says_press_again_and_that_works(db_url, profile, clock):
+    from tests.handlers.forms.test_whole_form import PAGES, WHERE, WHO
+
+    engine, router = _outage_router(db_url, profile, clock)
+
+    def send(**kwargs):
+        return router.handle(Inbound(WHO, WHERE, **kwargs))
+
+    view = send(text="/cme report", wants_form=True)[-1].form
+    while True:
+        values = {"_draft": view.draft_id, "_section": view.section_id, **PAGES[view.section_id]}
+        page = {"form_id": view.form_id, "form_values": values}
+        if view.section_id == "referrer":
+            break
+        view = next(r.form for r in send(**page) if r.form is not None)
+    with _Outage(db_url, engine):
+        (failed,) = send(**page)
+    assert failed.kind is ReplyKind.ERROR and "press the button again" in failed.text and "type" not in failed.text
+    assert ReplyKind.CONFIRMATION in {r.kind for r in send(**page)}
     engine.dispose()
 
 
