@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# PostgreSQL refuses NUL in text, and a lone surrogate can't be encoded as UTF-8 by either driver.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class UnstorableText(ValueError):
+    """Text with a character the database can't keep; never sent. The message never quotes the text."""
+
+
+def unstorable(text: str) -> bool:
+    """True when `text` has a character no backend here can store: NUL, or half of a surrogate pair."""
+    return _UNSTORABLE.search(text) is not None
 
 
 def normalise_url(url: str) -> str:
@@ -31,12 +44,33 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> E
             url, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
         )
         _configure_sqlite(engine, busy_timeout_ms)
-        return engine
-    # A server that accepts the connection and never answers would otherwise hold a thread for minutes.
-    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True, connect_args=connect_args
-    )
+    else:
+        # A server that accepts the connection and never answers would otherwise hold a thread for minutes.
+        connect_args = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True, connect_args=connect_args
+        )
+    event.listen(engine, "before_cursor_execute", _refuse_unstorable)
+    return engine
+
+
+def _refuse_unstorable(_conn, _cursor, _statement, parameters: Any, _context, _executemany: bool) -> None:
+    # The last guard: handlers check what people type first and say what to change. Without it a NUL
+    # reaches PostgreSQL as a DataError, which reads as "the case system can't be reached".
+    if any(unstorable(value) for value in _strings(parameters)):
+        raise UnstorableText("a text value has a character the database can't store (NUL or a lone surrogate)")
+
+
+def _strings(parameters: Any) -> Iterator[str]:
+    # One row (a tuple or a dict), many rows (executemany), or a batched insert's flat list.
+    if isinstance(parameters, str):
+        yield parameters
+    elif isinstance(parameters, dict):
+        for value in parameters.values():
+            yield from _strings(value)
+    elif isinstance(parameters, list | tuple):
+        for value in parameters:
+            yield from _strings(value)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

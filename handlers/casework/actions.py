@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from handlers.casework import enquiries
@@ -17,6 +18,7 @@ from handlers.casework.views import outcome_words, plan_reply, who
 from handlers.core import TurnContext, is_staff, role_of
 from handlers.knowledge.profile import Profile
 from handlers.messages import Channel, Identity, Reply, ReplyKind
+from storage.db import unstorable
 from storage.models import Case, CaseNote, Outbox
 from storage.queries import enqueue, record_audit, steps_of
 
@@ -26,6 +28,27 @@ PERSONAL = "personal"
 
 class Usage(ValueError):
     """An action can't be taken as asked; the message is safe to show the officer and says what to do."""
+
+
+def unreadable(text: str) -> bool:
+    """True when `text` has a character that can't be kept or shown as typed.
+
+    NUL and lone surrogates can't be stored; other control characters would act on the officer's
+    terminal when shown; U+FFFD stands for bytes that could not be read in the first place.
+    """
+    if unstorable(text) or "\ufffd" in text:
+        return True
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text)
+
+
+def plain(text: str | None, *, what: str, retry: str) -> str | None:
+    """`text` as typed when it can be kept; Usage naming what to do otherwise (the text is never quoted)."""
+    if text is not None and unreadable(text):
+        raise Usage(
+            f"That {what} has a hidden control character or a character that could not be read, so I can't "
+            f"store it. Nothing was changed. Please type it again as plain text: {retry}"
+        )
+    return text
 
 
 def today(turn: TurnContext) -> dt.date:
@@ -51,6 +74,8 @@ def audit(turn: TurnContext, case: Case | None, action: str, reason: str | None 
 
 def record_step(turn: TurnContext, *, case: Case, step: str, possible: bool, note: str | None) -> list[Reply]:
     """Record an enquiry step as done (an optional note) or not possible (a reason is required)."""
+    word, need = ("done", "[note]") if possible else ("notpossible", "REASON")
+    plain(note, what="note" if possible else "reason", retry=f"/cme {word} {case.reference} STEP {need}")
     found = enquiries.find_step(turn.session, case, step)
     enquiries.finish_step(found, possible=possible, actor=turn.user_key, now=turn.now, note=note or None)
     turn.session.add(found)
@@ -64,6 +89,7 @@ def record_step(turn: TurnContext, *, case: Case, step: str, possible: bool, not
 
 def snooze_step(turn: TurnContext, *, case: Case, step: str, until: dt.date, reason: str) -> list[Reply]:
     """Move a waiting step's due date to a later day, with the reason."""
+    plain(reason, what="reason", retry=f"/cme snooze {case.reference} STEP DATE REASON")
     found = enquiries.find_step(turn.session, case, step)
     old = enquiries.snooze_step(found, until=until, today=today(turn), reason=reason)
     turn.session.add(found)
@@ -79,8 +105,9 @@ def snooze_step(turn: TurnContext, *, case: Case, step: str, until: dt.date, rea
 
 def add_note(turn: TurnContext, *, case: Case, text: str) -> list[Reply]:
     """Add a note; the audit row points at it rather than copying the words."""
-    if not text.strip():
-        raise Usage(f"What is the note? Type /cme note {case.reference} followed by the note.")
+    retry = f"/cme note {case.reference} followed by the note."
+    if not plain(text, what="note", retry=retry).strip():
+        raise Usage(f"What is the note? Type {retry}")
     note = CaseNote(case_id=case.id, at=turn.now, author=turn.user_key, text=text.strip()[:4000])
     turn.session.add(note)
     turn.session.flush()
@@ -107,6 +134,7 @@ def staff_in_profile(key: str, profile: Profile) -> bool:
 
 def assign_case(turn: TurnContext, *, case: Case, to: str, reason: str | None = None) -> list[Reply]:
     """Assign the case to an officer or manager ('me', an id or a key); they are told."""
+    plain(f"{to} {reason or ''}", what="assignment", retry=f"/cme assign {case.reference} WHO (an officer, or 'me')")
     key = assignee_key(to, turn.inbound.identity)
     channel, tenant, user = key.split(":", 2)
     try:
@@ -127,6 +155,7 @@ def assign_case(turn: TurnContext, *, case: Case, to: str, reason: str | None = 
 
 def close_case(turn: TurnContext, *, case: Case, outcome: str, reason: str | None) -> list[Reply]:
     """Close the case with an outcome; the reporter is told the profile's sentence for it, privately."""
+    plain(reason, what="reason", retry=f"/cme close {case.reference} OUTCOME [reason]")
     if case.state == "closed":
         raise Usage(f"{case.reference} is already closed. Reopen it with /cme reopen {case.reference} REASON.")
     if outcome not in turn.profile.closure_messages:
@@ -156,7 +185,7 @@ def reopen_case(turn: TurnContext, *, case: Case, reason: str) -> list[Reply]:
     """Reopen a closed case, with the reason; the stopped enquiries are due again from today."""
     if case.state != "closed":
         raise Usage(f"{case.reference} is open already.")
-    if not reason.strip():
+    if not plain(reason, what="reason", retry=f"/cme reopen {case.reference} REASON").strip():
         raise Usage(f"Why reopen it? Type /cme reopen {case.reference} REASON.")
     case.state, case.outcome, case.closed_at = "open", None, None
     reopened = enquiries.reopen_steps(turn.session, case, turn.profile, today(turn))

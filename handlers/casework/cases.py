@@ -26,26 +26,49 @@ from handlers.router import Router
 from storage.models import Case, CaseNote
 from storage.queries import audit_trail, case_by_reference, open_case_summaries, report_for, steps_of
 
-REFERENCE = re.compile(r"\b[A-Z]{2,8}-\d{4}-\d{4,}\b")
+# ASCII only, matched on the text as typed: upper-casing first moves offsets ('ß' becomes 'SS') and
+# \d would take any script's digits.
+REFERENCE = re.compile(r"\b[A-Z]{2,8}-[0-9]{4}-[0-9]{4,8}\b", re.ASCII | re.IGNORECASE)
+# A step is named by its number in the plan or its id (profile ids are lower-case words with hyphens).
+STEP = re.compile(r"[0-9]{1,3}|[a-z][a-z0-9_-]{0,63}", re.ASCII)
 LIST_LIMIT = 25
+
+
+def find_reference(args: str) -> tuple[str, list[str]] | None:
+    """The case reference in `args` (upper-cased) and the words after it, or None when there is none."""
+    found = REFERENCE.search(args)
+    if found is None:
+        return None
+    return found.group(0).upper(), args[found.end() :].split()
 
 
 def _case(turn: TurnContext, args: str, usage: str) -> tuple[Case, list[str]]:
     """The case named in `args` and the words after its reference."""
-    found = REFERENCE.search(args.upper())
+    found = find_reference(args)
     if found is None:
         raise Usage(usage)
-    case = case_by_reference(turn.session, found.group(0))
+    reference, rest = found
+    case = case_by_reference(turn.session, reference)
     if case is None:
-        raise Usage(f"There is no case {found.group(0)}. Type /cme cases to list the open ones.")
-    return case, args[found.end() :].split()
+        raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones.")
+    return case, rest
 
 
-def _guarded(run, registry: Mapping[str, Flow]):
+def step_word(word: str, case: Case, usage: str) -> str:
+    """`word` when it can name a step (a number or a step id); Usage saying how to name one otherwise."""
+    if STEP.fullmatch(word.lower()) is None:
+        raise Usage(
+            f"That isn't a step of {case.reference}: name it by its number in the plan or its name "
+            f"(/cme case {case.reference} lists them). {usage}"
+        )
+    return word
+
+
+def _guarded(run, registry: Mapping[str, Flow], usage: str):
     def command(turn: TurnContext, args: str) -> list[Reply]:
         try:
             try:
-                return run(turn, args)
+                return run(turn, actions.plain(args, what="command", retry=_usage_for(args, usage)))
             except NeedsForm as need:
                 return short_forms.start(turn, registry, need)
         except (Usage, enquiries.StepError, Invalid) as exc:
@@ -53,6 +76,12 @@ def _guarded(run, registry: Mapping[str, Flow]):
 
     command.__doc__ = run.__doc__
     return command
+
+
+def _usage_for(args: str, usage: str) -> str:
+    """The command's usage with the reference they typed in place of REF."""
+    found = find_reference(args)
+    return usage.replace("REF", found[0]) if found else usage
 
 
 def list_cases(turn: TurnContext, args: str) -> list[Reply]:
@@ -80,11 +109,15 @@ def view_case(turn: TurnContext, args: str) -> list[Reply]:
 def _step_command(turn: TurnContext, args: str, *, possible: bool) -> list[Reply]:
     word = "done" if possible else "notpossible"
     need = "[note]" if possible else "REASON"
-    case, rest = _case(turn, args, f"Usage: /cme {word} REFERENCE STEP {need}")
+    usage = f"Usage: /cme {word} REFERENCE STEP {need}"
+    case, rest = _case(turn, args, usage)
+    usage = usage.replace("REFERENCE", case.reference)
+    if rest:
+        step_word(rest[0], case, usage)
     if not possible and len(rest) < 2:
         raise NeedsForm(OfficerForm.NOT_POSSIBLE, case, rest[0] if rest else None)
     if not rest:
-        raise Usage(f"Which step of {case.reference}? Usage: /cme {word} {case.reference} STEP {need}")
+        raise Usage(f"Which step of {case.reference}? {usage}")
     note = " ".join(rest[1:]) or None
     return actions.record_step(turn, case=case, step=rest[0], possible=possible, note=note)
 
@@ -103,6 +136,8 @@ def snooze(turn: TurnContext, args: str) -> list[Reply]:
     """Move a step's due date, with the reason (a short form asks for what is missing)."""
     usage = "Usage: /cme snooze REFERENCE STEP DATE REASON (for example 3/12/2026 waiting for the housing team)"
     case, rest = _case(turn, args, usage)
+    if rest:
+        step_word(rest[0], case, usage)
     if len(rest) < 3:
         raise NeedsForm(OfficerForm.SNOOZE, case, rest[0] if rest else None)
     until = parse_date(rest[1], today=actions.today(turn))
@@ -143,7 +178,7 @@ def reopen(turn: TurnContext, args: str) -> list[Reply]:
 
 
 COMMANDS = (
-    ("cases", list_cases, "officers: open cases, urgent and most overdue first"),
+    ("cases", list_cases, "officers: open cases, urgent and most overdue first: /cme cases"),
     ("case", view_case, "officers: one case, its enquiry plan and timeline: /cme case CME-2026-0042"),
     ("done", step_done, "officers: record an enquiry step done: /cme done REF STEP [note]"),
     ("notpossible", step_not_possible, "officers: an enquiry step was not possible: /cme notpossible REF STEP REASON"),
@@ -159,4 +194,5 @@ def register(router: Router) -> None:
     """Add the officer commands and their short forms to the router (staff only)."""
     short_forms.register(router)
     for name, run, help_text in COMMANDS:
-        router.command(CommandSpec(name, _guarded(run, router.flows), help_text, staff_only=True))
+        usage = help_text.rpartition(": ")[2]  # each help text ends with the command as typed
+        router.command(CommandSpec(name, _guarded(run, router.flows, usage), help_text, staff_only=True))
