@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from handlers.core import Core, TurnContext, role_of
 from handlers.forms import conversation, flows, whole_form
 from handlers.messages import Command, CommandSpec, Inbound, Reply, ReplyKind
-from storage.db import unit_of_work
+from storage.db import UnstorableText, unit_of_work
 from storage.queries import record_audit
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,11 @@ class Router:
         except DBAPIError as exc:
             log.error("database unavailable during a turn (%s)", type(exc.orig).__name__ if exc.orig else "error")
             return [_unreachable(inbound)]
+        except UnstorableText:
+            # Storage's last guard (NUL, a lone surrogate): a path that did not check the text first.
+            log.warning("refused a turn with text the database can't store")
+            text = "That message has a character I can't store (a hidden control character). Nothing was saved."
+            return [Reply(f"{text} Please type it again as plain text.", kind=ReplyKind.ERROR)]
 
     def _turn(self, inbound: Inbound) -> list[Reply]:
         now = inbound.received_at or self.core.clock()
