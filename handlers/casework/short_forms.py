@@ -26,7 +26,7 @@ from handlers.forms.spec import Field, FormSpec, Section
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Choice, Reply, ReplyKind
 from storage.models import ACTIVE_STEP_STATES, Case
-from storage.queries import case_by_reference, conversation_of, drop_conversation, record_audit
+from storage.queries import case_by_reference, drop_conversation, record_audit
 
 CASE_KEY = "_case"  # the case's reference, kept in the draft's answers (no field reads it)
 STEP_KEY = "_step"  # the step's id when a button or the command named it
@@ -215,12 +215,12 @@ def start(turn: TurnContext, registry: Mapping[str, Flow], need: NeedsForm) -> l
 
 
 def _other_draft(turn: TurnContext, registry: Mapping[str, Flow]) -> Reply | None:
-    """A note when the sender is filling in another kind of form, which a short form would replace."""
-    row = conversation_of(turn.session, turn.user_key)
-    if row is None or row.flow not in registry or row.flow in {f.value for f in OfficerForm}:
+    """When the sender has a form in progress, ask what to do with it before a short form takes its place."""
+    draft = flows.peek(turn, dict(registry))
+    if draft is None:
         return None
-    return Reply(
-        f"You have a form in progress ({registry[row.flow].spec.title}). Finish it, or type /cme cancel, then try "
-        "again.",
-        kind=ReplyKind.ERROR,
-    )
+    pressed = turn.inbound.action.value if turn.inbound.action is not None else turn.inbound.text or ""
+    wanted = " ".join(pressed.split())
+    if not wanted.lower().startswith("/cme "):
+        wanted = f"/cme {wanted}"
+    return flows.conflict(turn, *draft, wanted)

@@ -169,7 +169,8 @@ def conflict(turn: TurnContext, flow: Flow, state: dict[str, Any], wanted: str) 
     """Ask what to do with the draft in progress before `wanted` (a command) starts another: nothing is lost."""
     answered = sum(1 for key, value in state.get("answers", {}).items() if not key.startswith("_") and value)
     text = (
-        f"You have a form in progress: {flow.spec.title} ({answered} answers so far). Carry on with it, keep it "
+        f"You have a form in progress: {flow.spec.title} ({answered} answer{'' if answered == 1 else 's'} so far). "
+        "Carry on with it, keep it "
         "for later (type /cme resume to come back to it), or discard it and start the new one?"
     )
     buttons = (
