@@ -161,11 +161,12 @@ def _looks_like_question(text: str) -> bool:
 
 def _unreachable(inbound: Inbound) -> Reply:
     """The database failed: nothing of the turn was written, so the same message again will work."""
-    if inbound.form_values is not None:
+    if inbound.form_values is not None:  # data "retry": the channel shows the page again, answers and all
         text = (
             "Sorry, the case system can't be reached just now, so this page was not saved. Nothing has been lost: "
             "your answers are still in the form. Wait a minute, then press the button again."
         )
+        return Reply(text, kind=ReplyKind.ERROR, data={"retry": True})
     else:
         text = (
             "Sorry, the case system can't be reached just now, so I couldn't take that. Nothing has been lost: "

@@ -44,10 +44,12 @@ def _action_re(actions) -> re.Pattern[str]:
 
 
 OPEN_CASE_RE = _action_re({ActionId.OPEN_CASE})
+# Buttons whose command may show a form (open it again, keep or discard a draft): a modal when it does.
+OPEN_FORM_RE = _action_re({ActionId.OPEN_FORM})
 # Officer buttons that may need details (snooze, not possible, note, assign, close, reopen): a modal asks.
 FORM_RE = _action_re(FORM_ACTIONS)
 # Every other shared button stands for what it would be to type its value (quick replies, done).
-TYPED_RE = _action_re(set(ActionId) - FORM_ACTIONS - {ActionId.OPEN_CASE})
+TYPED_RE = _action_re(set(ActionId) - FORM_ACTIONS - {ActionId.OPEN_CASE, ActionId.OPEN_FORM})
 
 
 def pressed_action(action_id: str) -> ActionId:

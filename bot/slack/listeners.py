@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import pages
 from bot.slack.blocks import fallback_text, message_blocks
 from bot.slack.home import home_view
-from bot.slack.ids import COMMAND, FORM_RE, OPEN_CASE_RE, TYPED_RE, Action, Callback, pressed_action
+from bot.slack.ids import COMMAND, FORM_RE, OPEN_CASE_RE, OPEN_FORM_RE, TYPED_RE, Action, Callback, pressed_action
 from bot.slack.modals import message_view
 from bot.slack.opening import open_modal
 from bot.slack.turns import Bridge
@@ -44,6 +44,9 @@ class Listeners:
         app.block_action(FORM_RE)(self._after_ack(self.form_button))
         app.block_action(TYPED_RE)(self._after_ack(self.say))
         app.block_action(OPEN_CASE_RE)(self._after_ack(self.open_case))
+        app.block_action(OPEN_FORM_RE)(self._after_ack(self.open_form))
+        for callback in (Callback.PAGE, Callback.SIGNPOST):
+            app.view_closed(callback)(self._after_ack(self.form_closed))
         app.event("message")(self._after_ack(self.message))
         app.event("app_home_opened")(self._after_ack(self.home_opened))
         app.error(self.error)
@@ -107,6 +110,19 @@ class Listeners:
         inbound = Inbound(identity, pages.dm(identity), action=pressed, wants_form=True)
         once = f"action:{identity.user_id}:{action.get('action_ts')}"
         await pages.open_form_button(self.bridge, client, body, inbound, once=once)
+
+    async def open_form(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
+        """Open the form again, or keep or discard a draft and start what was asked: a modal where it shows a form."""
+        action = body["actions"][0]
+        identity = _who(self.bridge, body)
+        pressed = Pressed(ActionId.OPEN_FORM, str(action.get("value", "")))
+        inbound = Inbound(identity, pages.dm(identity), action=pressed, wants_form=True)
+        once = f"action:{identity.user_id}:{action.get('action_ts')}"
+        await pages.open_button(self.bridge, client, body, inbound, once)
+
+    async def form_closed(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
+        """A form's modal was closed with X or Cancel: the draft is kept and the DM says how to carry on."""
+        await pages.form_closed(self.bridge, client, body)
 
     async def open_case(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """An officer opens a case from App Home or a notification: a modal, and the opening is recorded."""

@@ -96,6 +96,7 @@ def _render_page(spec: FormSpec, form: FormView, notes: list[Reply] | None) -> d
         close="Cancel",
         blocks=blocks[:MAX_VIEW_BLOCKS],
         private_metadata=encode_form(form),
+        notify_on_close=True,  # closing it keeps the draft: the DM then says how to carry on or discard it
     )
     return view.to_dict()
 
@@ -263,6 +264,7 @@ def signpost_view(signposts: list[Reply], notes: list[Reply], following: FormVie
         close="Close",
         blocks=blocks[:MAX_VIEW_BLOCKS],
         private_metadata=encode_form(following),
+        notify_on_close=True,
     )
     return view.to_dict()
 

@@ -20,25 +20,40 @@ from handlers.messages import Reply
 
 log = logging.getLogger(__name__)
 OPEN_BUDGET = 0.5  # seconds; leaves the trigger's 3 s ample room for the network and a slow Slack
+CHAT_BUDGET = 2.0  # seconds to learn whether a button's answer is a form at all (the trigger lasts 3)
 Render = Callable[[list[Reply]], dict[str, Any]]
+Elsewhere = Callable[[list[Reply]], Awaitable[None]]
 
 
 async def open_modal(
-    client: AsyncWebClient, trigger_id: str, work: Awaitable[list[Reply] | None], render: Render, *, push=False
+    client: AsyncWebClient,
+    trigger_id: str,
+    work: Awaitable[list[Reply] | None],
+    render: Render,
+    *,
+    push=False,
+    failed: Elsewhere | None = None,
+    chat: Elsewhere | None = None,
 ) -> None:
     """Open the modal for `work`'s replies: one views.open when quick, else "working" then views.update.
 
     `push` stacks it on the modal the trigger came from (views.push). Replies of None mean the
-    delivery was a duplicate, already handled: nothing opens.
+    delivery was a duplicate, already handled: nothing opens. `failed` gets the replies when Slack
+    refuses to open the modal (an expired trigger), so the person can be told in the DM. `chat`
+    gets replies that hold no form page instead of a modal (a button that may or may not show one).
     """
     pending = asyncio.ensure_future(work)
     try:
-        replies = await asyncio.wait_for(asyncio.shield(pending), OPEN_BUDGET)
+        replies = await asyncio.wait_for(asyncio.shield(pending), CHAT_BUDGET if chat else OPEN_BUDGET)
     except TimeoutError:
-        await _open_then_fill(client, trigger_id, pending, render, push)
+        await _open_then_fill(client, trigger_id, pending, render, push, failed)
         return
-    if replies is not None:
-        await _show(client, trigger_id, render(replies), push)
+    if replies is None:
+        return
+    if chat is not None and not any(r.form is not None for r in replies):
+        await chat(replies)
+    elif await _show(client, trigger_id, render(replies), push) is None and failed is not None:
+        await failed(replies)
 
 
 async def _show(client: AsyncWebClient, trigger_id: str, view: dict[str, Any], push: bool) -> dict[str, Any] | None:
@@ -52,10 +67,13 @@ async def _show(client: AsyncWebClient, trigger_id: str, view: dict[str, Any], p
 
 
 async def _open_then_fill(
-    client: AsyncWebClient, trigger_id: str, pending: asyncio.Future, render: Render, push: bool
+    client: AsyncWebClient, trigger_id: str, pending: asyncio.Future, render: Render, push: bool, failed
 ) -> None:
     opened = await _show(client, trigger_id, working_view(), push)
     if opened is None:
+        replies = await pending
+        if replies is not None and failed is not None:
+            await failed(replies)
         return
     replies = await pending
     if replies is not None:  # a duplicate found slow: its modal stays "working" (Slack won't send it twice)

@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.blocks import fallback_text, message_blocks
 from bot.slack.modals import (
     REFERRAL_ID,
     REFERRAL_TITLE,
@@ -29,7 +30,7 @@ from bot.slack.modals import (
 from bot.slack.opening import open_modal, update_view
 from bot.slack.turns import Bridge
 from handlers.forms.spec import FormSpec
-from handlers.messages import Address, Channel, FormView, Identity, Inbound, Reply, ReplyKind
+from handlers.messages import ActionId, Address, Channel, FormView, Identity, Inbound, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
 ACK_BUDGET = 2.0  # seconds: Slack gives up at 3, and the network needs some of that
@@ -57,7 +58,49 @@ async def open_report(
     inbound = Inbound(identity, dm(identity), text="/cme report", wants_form=True)
     # The draft is made in the background: if the modal can't open, the turn still completes.
     work = bridge.background(bridge.turn(inbound, once=once))
-    await open_modal(client, trigger_id, work, lambda replies: first_view(bridge, replies))
+    failed = functools.partial(_not_opened, bridge, client, identity)
+    await open_modal(client, trigger_id, work, lambda replies: first_view(bridge, replies), failed=failed)
+
+
+async def open_button(
+    bridge: Bridge, client: AsyncWebClient, body: dict[str, Any], inbound: Inbound, once: str
+) -> None:
+    """A button that may show a form (open it again, keep or discard a draft): a modal if it does, else the DM."""
+    work = bridge.background(bridge.turn(inbound, once=once))
+    in_modal = (body.get("view") or {}).get("type") == "modal"
+    failed = functools.partial(_not_opened, bridge, client, inbound.identity)
+    chat = functools.partial(post_dm, client, inbound.identity)
+    render = functools.partial(first_view, bridge, title=REFERRAL_TITLE)
+    await open_modal(client, body["trigger_id"], work, render, push=in_modal, failed=failed, chat=chat)
+
+
+async def form_closed(bridge: Bridge, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    """The person closed a form's modal: its draft is kept; the DM says how to open it again or discard it."""
+    identity = bridge.identity(body["user"]["id"], (body.get("team") or {}).get("id"))
+    replies = await bridge.turn(Inbound(identity, dm(identity), text="/cme resume"))
+    if replies and any(b.action_id is ActionId.OPEN_FORM for r in replies for b in r.buttons):
+        await post_dm(client, identity, [Reply("You closed the form before sending it."), *replies])
+
+
+async def _not_opened(bridge: Bridge, client: AsyncWebClient, identity: Identity, replies: list[Reply]) -> None:
+    """Slack would not open the modal (the trigger expired): say so in the DM, with a button to open the draft."""
+    if not any(r.form is not None for r in replies):
+        await post_dm(client, identity, replies)  # no form to open: what the core said is the answer
+        return
+    kept = await bridge.turn(Inbound(identity, dm(identity), text="/cme resume"))
+    said = Reply("Slack didn't open the form in time (it can take a moment). Your form is saved.")
+    await post_dm(client, identity, [said, *(kept or [])])
+
+
+async def post_dm(client: AsyncWebClient, identity: Identity, replies: list[Reply]) -> None:
+    """Post replies in the person's DM with the app."""
+    if replies:
+        try:
+            await client.chat_postMessage(
+                channel=identity.user_id, text=fallback_text(replies), blocks=message_blocks(replies)
+            )
+        except SlackApiError as exc:
+            log.warning("chat.postMessage failed (%s)", exc.response.get("error"))
 
 
 async def open_form_button(
@@ -92,19 +135,20 @@ async def submit_page(bridge: Bridge, client: AsyncWebClient, ack, body: dict[st
     after = _confirm_once(bridge, identity) if form.form_id == REFERRAL_ID else None
     work = bridge.background(bridge.turn(inbound, after=after))
     shown = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    again = replace(form, values=form_values(view))  # this page as sent, should it need sending again
     try:
         replies = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
     except TimeoutError:
         await ack(response_action="update", view=working_view())
-        bridge.background(_late(bridge, client, view["id"], work, shown, form.form_id))
+        bridge.background(_late(bridge, client, view["id"], work, shown, again))
     else:
-        step = next_step(bridge, replies, shown, form.form_id)
+        step = next_step(bridge, replies, shown, form.form_id, again=again)
         await ack(**step.ack)
 
 
-async def _late(bridge: Bridge, client: AsyncWebClient, view_id: str, work, shown: set[str], form_id: str) -> None:
+async def _late(bridge: Bridge, client: AsyncWebClient, view_id: str, work, shown: set[str], again: FormView) -> None:
     """The core answered after the ack: show its answer in place of the "working" view."""
-    await update_view(client, view_id, next_step(bridge, await work, shown, form_id).view)
+    await update_view(client, view_id, next_step(bridge, await work, shown, again.form_id, again=again).view)
 
 
 def _confirm_once(bridge: Bridge, identity: Identity):
@@ -118,10 +162,19 @@ def _confirm_once(bridge: Bridge, identity: Identity):
     return after
 
 
-def next_step(bridge: Bridge, replies: list[Reply], shown: set[str], form_id: str = REFERRAL_ID) -> Step:
-    """The modal's next step for the core's replies to a page of form `form_id`."""
+def next_step(
+    bridge: Bridge, replies: list[Reply], shown: set[str], form_id: str = REFERRAL_ID, *, again: FormView | None = None
+) -> Step:
+    """The modal's next step for the core's replies to a page of form `form_id`.
+
+    `again` is the page as it was sent: shown again, answers and all, when the core asks for it to be
+    sent again (the database was down), so that pressing the button again works.
+    """
     page = next((r for r in replies if r.form is not None), None)
     notes = [r for r in replies if r is not page]
+    if page is None and again is not None and any(r.data.get("retry") for r in replies):
+        view = page_view(_spec(bridge, again), again, notes)
+        return Step({"response_action": "update", "view": view}, view)
     if page is not None and page.form.errors:
         return _errors(bridge, page.form, notes, shown)
     if page is not None:

@@ -54,7 +54,7 @@ def test_dm_conversation_is_the_terminal_chat_and_buttons_answer(slack_db):
             asked = (await slack.fake.wait_for("chat.postMessage", 4))[-1].args["blocks"]
             assert "missing from home" in text_of(asked)
             yes_no = next(b for b in asked if b["type"] == "actions")["elements"]
-            assert [b["text"]["text"] for b in yes_no] == ["Yes", "No"]
+            assert [b["text"]["text"] for b in yes_no][:2] == ["Yes", "No"]
             no = yes_no[1]
             await sam.click(no["action_id"], no["value"], channel={"id": "DU0REPORTER", "name": "directmessage"})
             nxt = (await slack.fake.wait_for("chat.postMessage", 5))[-1].args

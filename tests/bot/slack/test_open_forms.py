@@ -1,0 +1,110 @@
+"""A referral modal left open, closed or never shown: the DM still answers, and the form opens again where it was."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.slack.ids import Callback
+from tests.bot.slack.slack_driver import TEAM_ID, inputs, running, text_of
+from tests.bot.slack.test_modal import child_page, opened_modal
+
+DM_CHANNEL = {"id": "DU0REPORTER", "name": "directmessage"}
+
+
+def _button(blocks, label: str) -> dict:
+    """The button a person would press, by its label, in some posted blocks."""
+    elements = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    return next(e for e in elements if e["text"]["text"] == label)
+
+
+async def _dm_reply(slack, count: int) -> dict:
+    """The `count`-th message the app posted, once it is there."""
+    return (await slack.fake.wait_for("chat.postMessage", count))[count - 1].args
+
+
+async def _closed(slack, user, view) -> None:
+    """Close a modal with its X or Cancel: Slack sends view_closed when the view asked for it."""
+    assert view.get("notify_on_close") is True
+    payload = {
+        "type": "view_closed",
+        "team": {"id": TEAM_ID, "domain": "council"},
+        "user": user.who,
+        "api_app_id": "A0CMEBOT",
+        "token": "legacy",
+        "view": view,
+        "is_cleared": False,
+    }
+    status, _ = await slack.interactive(payload)
+    assert status == 200
+
+
+def test_a_dm_with_the_modal_open_is_answered_and_offers_the_form_again_at_the_page_reached(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            reached = await child_page(slack, sam)  # page 2 of the referral, answers saved
+            assert (await sam.dm("is home education CME?"))[0] == 200
+            posted = await _dm_reply(slack, 1)
+            said = text_of(posted["blocks"])
+            assert "home education" in said.lower() and "still open at page 2" in said
+            assert "something went wrong" not in said.lower()
+            button = _button(posted["blocks"], "Open the form")
+            await sam.click(button["action_id"], button["value"], channel=DM_CHANNEL)
+            view = await slack.fake.modal(2)
+            assert view["callback_id"] == Callback.PAGE and inputs(view) == inputs(reached)
+
+    asyncio.run(scenario())
+
+
+def test_closing_the_modal_keeps_the_draft_and_the_dm_says_how_to_carry_on_or_discard(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            view = await opened_modal(slack, sam)
+            await _closed(slack, sam, view)
+            posted = await _dm_reply(slack, 1)
+            said = text_of(posted["blocks"])
+            assert "You closed the form" in said and "/cme cancel" in said
+            button = _button(posted["blocks"], "Open the form")
+            await sam.click(button["action_id"], button["value"], channel=DM_CHANNEL)
+            again = await slack.fake.modal(2)
+            assert inputs(again)[:2] == inputs(view)[:2]
+            discard = _button(posted["blocks"], "Discard it")
+            await sam.click(discard["action_id"], discard["value"], channel=DM_CHANNEL)
+            gone = await _dm_reply(slack, 2)
+            assert "Cancelled. Nothing was sent" in text_of(gone["blocks"])
+
+    asyncio.run(scenario())
+
+
+def test_when_slack_cannot_open_the_modal_the_dm_says_so_and_opens_it_later(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            slack.fake.fail("views.open", error="expired_trigger_id")
+            assert (await sam.command("report"))[0] == 200
+            posted = await _dm_reply(slack, 1)
+            assert "didn't open the form" in text_of(posted["blocks"])
+            button = _button(posted["blocks"], "Open the form")
+            await sam.click(button["action_id"], button["value"], channel=DM_CHANNEL)
+            view = await slack.fake.modal(2)
+            assert view["callback_id"] == Callback.PAGE and "child_forenames" in inputs(view)
+
+    asyncio.run(scenario())
+
+
+def test_report_in_slack_during_a_dm_referral_carries_it_on_in_the_modal(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            await sam.dm("report")
+            await _dm_reply(slack, 1)
+            await sam.dm("Zephyrine")
+            await _dm_reply(slack, 2)
+            assert (await sam.command("report"))[0] == 200
+            view = await slack.fake.modal(1)
+            assert "already have a referral in progress" in text_of(view["blocks"])
+            first = next(b for b in view["blocks"] if b.get("block_id") == "child_forenames")
+            assert first["element"]["initial_value"] == "Zephyrine"  # nothing the person typed is lost
+
+    asyncio.run(scenario())
