@@ -72,8 +72,10 @@ def to_inbound(activity: Activity, *, address: Address | None = None) -> Inbound
         return Inbound(identity, where, form_id=str(value[FORM_KEY]), form_values=values, **common)
     if value and ACTION_KEY in value:
         action = Action(_action_id(value[ACTION_KEY]), str(value.get(VALUE_KEY, "")))
-        # An officer's button that lacks details (a snooze's date) opens its short form as a card.
-        return Inbound(identity, where, action=action, wants_form=action.action_id in FORM_ACTIONS, **common)
+        # An officer's button that lacks details (a snooze's date) opens its short form as a card, and
+        # "Open the form" (or keeping or discarding a draft) shows the form as a card again.
+        wants_form = action.action_id in FORM_ACTIONS | {ActionId.OPEN_FORM}
+        return Inbound(identity, where, action=action, wants_form=wants_form, **common)
     text, wants_form = command_text(clean_text(activity))
     return Inbound(identity, where, text=text, wants_form=wants_form, **common)
 
