@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.slack.ids import Callback
-from tests.bot.slack.slack_driver import TEAM_ID, inputs, running, text_of
-from tests.bot.slack.test_modal import child_page, opened_modal
+from tests.bot.slack.slack_driver import TEAM_ID, fill, inputs, running, text_of
+from tests.bot.slack.test_modal import REFERRER, about_you_page, cases, child_page, initial_values, opened_modal
+from tests.handlers.test_faults import _Outage
 
 DM_CHANNEL = {"id": "DU0REPORTER", "name": "directmessage"}
 
@@ -106,5 +109,27 @@ def test_report_in_slack_during_a_dm_referral_carries_it_on_in_the_modal(slack_d
             assert "already have a referral in progress" in text_of(view["blocks"])
             first = next(b for b in view["blocks"] if b.get("block_id") == "child_forenames")
             assert first["element"]["initial_value"] == "Zephyrine"  # nothing the person typed is lost
+
+    asyncio.run(scenario())
+
+
+def test_database_down_at_the_last_page_keeps_the_page_and_send_again_works(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite waits out its 15 s busy timeout here; PostgreSQL refuses at once, as a real outage does")
+
+    async def scenario():
+        async with running(db_url) as slack:
+            sam = slack.user("U0REPORTER")
+            view = await about_you_page(slack, sam)
+            with _Outage(db_url, None):
+                status, ack = await sam.submit(fill(view, REFERRER))
+            assert status == 200 and ack["response_action"] == "update"
+            shown = ack["view"]
+            said = text_of(shown["blocks"])
+            assert shown["callback_id"] == Callback.PAGE and "press the button again" in said
+            assert "type 'submit'" not in said and inputs(shown) == inputs(view)
+            assert initial_values(shown)["referrer_role"] == REFERRER["referrer_role"]  # what was typed is still there
+            status, ack = await sam.submit(fill({**shown, "id": view["id"]}, {}))
+            assert "Concern raised" in ack["view"]["title"]["text"] and len(cases(db_url)) == 1
 
     asyncio.run(scenario())
