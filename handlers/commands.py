@@ -116,6 +116,7 @@ def report(router: Router, turn: TurnContext, args: str) -> list[Reply]:
     if isinstance(draft, tuple):
         note = "You already have a referral in progress; here it is where you left it. Type /cme cancel to delete it."
         return [Reply(note), *show(turn, *draft)]
+    replies.extend(flows.forget_stale(turn))
     kept = flows.unpark(turn, referral)
     if kept is not None:
         return [*replies, Reply("Carrying on with the referral you kept for later."), *show(turn, referral, kept)]
@@ -150,9 +151,11 @@ def resume(router: Router, turn: TurnContext) -> list[Reply]:
         return [draft]
     if draft is not None:
         return show(turn, *draft)
+    stale = flows.forget_stale(turn)
     kept = flows.kept_drafts(turn, router.flows)
     if not kept:
-        return [Reply("You have no form in progress or kept for later. Type /cme report to raise a concern.")]
+        nothing = "You have no form in progress or kept for later. Type /cme report to raise a concern."
+        return stale or [Reply(nothing)]
     flow = kept[-1][0]
     state = flows.unpark(turn, flow) or kept[-1][1]
     return [Reply(f"Carrying on with the form you kept for later: {flow.spec.title}."), *show(turn, flow, state)]

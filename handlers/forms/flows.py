@@ -123,11 +123,37 @@ def resend(turn: TurnContext, registry: dict[str, Flow], word: str) -> list[Repl
 
 
 def kept_drafts(turn: TurnContext, registry: dict[str, Flow]) -> list[tuple[Flow, dict[str, Any]]]:
-    """The drafts the sender kept for later, oldest first."""
+    """The drafts the sender kept for later, oldest first (any idle past the limit are deleted, see forget_stale)."""
+    return [(registry[row.flow], row.state) for row in _kept_rows(turn) if row.flow in registry]
+
+
+def forget_stale(turn: TurnContext) -> list[Reply]:
+    """Delete kept drafts idle past the profile's limit (or already wiped by the sweep); say so once."""
+    limit = turn.profile.drafts.idle_limit_hours
+    stale = [
+        row
+        for row in _kept_rows(turn, include_stale=True)
+        if row.flow == EXPIRED or turn.now - row.updated_at > dt.timedelta(hours=limit)
+    ]
+    for row in stale:
+        turn.session.delete(row)
+    if not stale:
+        return []
+    text = (
+        f"A form you kept for later was deleted because it was left for more than {limit:g} hours. Nothing was "
+        "sent. Type /cme report to start again."
+    )
+    return [Reply(text, kind=ReplyKind.INFO)]
+
+
+def _kept_rows(turn: TurnContext, *, include_stale: bool = False) -> list[Conversation]:
     prefix = f"{turn.user_key}{KEPT}"
     query = select(Conversation).where(col(Conversation.user_key).startswith(prefix, autoescape=True))
     rows = turn.session.exec(query.order_by(col(Conversation.id))).all()
-    return [(registry[row.flow], row.state) for row in rows if row.flow in registry]
+    if include_stale:
+        return list(rows)
+    cutoff = turn.now - dt.timedelta(hours=turn.profile.drafts.idle_limit_hours)
+    return [row for row in rows if row.flow != EXPIRED and row.updated_at >= cutoff]
 
 
 def park(turn: TurnContext) -> str | None:
@@ -146,7 +172,7 @@ def park(turn: TurnContext) -> str | None:
 def unpark(turn: TurnContext, flow: Flow) -> dict[str, Any] | None:
     """Make the kept draft of `flow` the one in progress again; its state, or None when none was kept."""
     row = conversation_of(turn.session, f"{turn.user_key}{KEPT}{flow.spec.id}")
-    if row is None:
+    if row is None or row.flow != flow.spec.id:
         return None
     drop_conversation(turn.session, turn.user_key)
     turn.session.flush()

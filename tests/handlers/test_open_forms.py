@@ -135,3 +135,16 @@ def test_an_officer_short_form_during_a_referral_asks_first(router, engine, prof
     assert opened[-1].form is not None and opened[-1].form.form_id == "case_note"
     back = Person(router, user="cme-officer").say("/cme resume")  # the note form is open: it is shown first
     assert back[-1].kind is ReplyKind.INFO and "still open" in back[-1].text
+
+
+def test_a_form_kept_for_later_is_deleted_after_the_idle_limit_and_the_person_told(router, clock):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.say("Zephyrine")
+    (asked,) = alice.say("/cme check")
+    alice.say(_button([asked], "Keep it for later").value)
+    alice.say("cancel")
+    clock.advance(hours=73)
+    told = alice.say("/cme resume")
+    assert "deleted because it was left for more than 72 hours" in told[0].text
+    assert "no form in progress or kept" in alice.say("/cme resume")[0].text  # told once, then nothing is kept
