@@ -42,7 +42,6 @@ MAX_VIEW_BLOCKS = 100
 METADATA_LIMIT = 3000
 RADIO_LIMIT = 5  # more options than this read better as a menu
 CHECKBOX_LIMIT = 10  # Slack's limit for checkboxes
-YES_NO = (("yes", "Yes"), ("no", "No"))
 REFERRAL_TITLE = "CME concern"  # the referral's own title is longer than a modal's 24 characters
 
 
@@ -147,7 +146,7 @@ def _reads(field: Field) -> set[str]:
 def _as_answer(field: Field, raw: Any) -> Any:
     # Enough parsing for `when` conditions: they look at yes/no and choice values only.
     if field.kind is Kind.YES_NO and isinstance(raw, str):
-        return {"yes": True, "no": False}.get(raw.lower())
+        return {"yes": True, "no": False}.get(raw.lower(), raw)  # "unknown" stays as the stored value
     return raw
 
 
@@ -165,9 +164,7 @@ def _input(field: Field, value: Any, *, dispatch: bool) -> InputBlock:
 
 
 def _options(field: Field) -> list[Option]:
-    if field.kind is Kind.YES_NO:
-        return [Option(value=v, label=label) for v, label in YES_NO]
-    return [Option(value=c.value, label=c.label[:75]) for c in field.choices]
+    return [Option(value=c.value, label=c.label[:75]) for c in field.options]  # yes/no: Yes, No (Not known)
 
 
 def _element(field: Field, value: Any):

@@ -100,11 +100,9 @@ def _input(spec_field: Field, value: Any) -> dict[str, Any]:
 
 
 def _choice_set(spec_field: Field, value: Any) -> dict[str, Any]:
-    if spec_field.kind is Kind.YES_NO:
-        choices = [{"title": "Yes", "value": "yes"}, {"title": "No", "value": "no"}]
-        value = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
-    else:
-        choices = [{"title": c.label, "value": c.value} for c in spec_field.choices]
+    choices = [{"title": c.label, "value": c.value} for c in spec_field.options]  # yes/no: Yes, No (Not known)
+    if spec_field.kind is Kind.YES_NO and isinstance(value, bool):
+        value = "yes" if value else "no"
     element: dict[str, Any] = {"type": "Input.ChoiceSet", "id": spec_field.id, "choices": choices}
     if spec_field.kind is Kind.MULTI_CHOICE:
         element.update(isMultiSelect=True, style="expanded")

@@ -1,6 +1,7 @@
 """The conversational form engine: one question at a time over a JSON state (a ConversationHandler).
 
-States: "ask" (a field), "decide" (a hook's question), "review" (every answer, change any),
+States: "ask" (a field), "confirm" (an answer to check first: a two-digit year, clearing a
+prefilled answer), "decide" (a hook's question), "review" (every answer, change any),
 ending in "submit", "cancel" or "stop". Each step returns the new state and the replies.
 """
 
@@ -11,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.core import FormContext
-from handlers.forms.fields import Invalid, Kind, parse_choice
+from handlers.forms.fields import Confirm, Invalid, Kind, parse_choice
 from handlers.forms.spec import Decision, Field, FormSpec, display, parse_value, question_reply
-from handlers.messages import Button, Reply, ReplyKind
+from handlers.messages import Button, Choice, Reply, ReplyKind
 
 SUBMIT_WORDS = {"submit"}  # only the word the review asks for: a stray "yes" must not send a referral
 # Words people use to mean "send it"; at the review they are told the one word that sends.
@@ -28,6 +29,9 @@ FORM_HELP = (
     "While answering you can type 'back' to go to the previous question, 'skip' to leave out an "
     "optional one, or 'cancel' to stop without sending anything."
 )
+# At a confirmation ("Did you mean 1 February 2003?") only these settle it; anything else is a fresh answer.
+CONFIRM_YES = {"yes", "y", "yeah", "yep", "correct", "ok", "okay", "confirm", "yes please", "save it"}
+CONFIRM_NO = {"no", "n", "nope", "nah", "no thanks"}
 REVIEW_HELP = " At the end you can check and change every answer before anything is sent."
 
 
@@ -112,6 +116,8 @@ def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> 
     word = " ".join(text.lower().split()).strip(" .!")
     if state["stage"] == "decide" and word not in BACK_WORDS | {"cancel", "help", "?"}:
         return _decide(spec, state, text, ctx)
+    if state["stage"] == "confirm" and word not in BACK_WORDS | CANCEL_WORDS | {"help", "?"}:
+        return _confirmed(spec, state, text, word, ctx)
     if word in CANCEL_WORDS:
         return Turn(state, [Reply("Cancelled. Nothing was sent, and your answers have been deleted.")], "cancel")
     if word in ("help", "?"):
@@ -125,18 +131,30 @@ def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> 
 
 def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: FormContext) -> Turn:
     spec_field = spec.field(state["field"])
+    answers = state["answers"]
     open_question = spec_field.kind not in (Kind.YES_NO, Kind.CHOICE, Kind.MULTI_CHOICE)
     nothing = word in UNKNOWN_WORDS and open_question and not spec_field.required
     if word in SKIP_WORDS or nothing:
         if spec_field.required:
             note = "This question can't be skipped: it is needed to act on the concern."
-            return Turn(state, [question_reply(spec, spec_field, state["answers"], note=note)])
-        value = None
-    else:
-        try:
-            value = parse_value(spec_field, text, ctx)
-        except Invalid as exc:
-            return Turn(state, [_error(str(exc)), question_reply(spec, spec_field, state["answers"])])
+            return Turn(state, [question_reply(spec, spec_field, answers, note=note)])
+        if nothing and answers.get(spec_field.id) not in (None, "", []):  # "no" must not erase a prefilled answer
+            ask = (
+                f"This already has an answer: {display(spec_field, answers[spec_field.id])}. Clear it and leave the "
+                "question empty? Type 'yes' to clear it, 'no' to keep it, or type a new answer."
+            )
+            return _ask_to_confirm(state, spec_field, None, ask, clear=True)
+        return _store(spec, state, spec_field, None, ctx)
+    try:
+        value = parse_value(spec_field, text, ctx, answers)
+    except Confirm as exc:
+        return _ask_to_confirm(state, spec_field, exc.value, str(exc))
+    except Invalid as exc:
+        return Turn(state, [_error(str(exc), exc.options), question_reply(spec, spec_field, answers)])
+    return _store(spec, state, spec_field, value, ctx)
+
+
+def _store(spec: FormSpec, state: dict[str, Any], spec_field: Field, value: Any, ctx: FormContext) -> Turn:
     state["answers"][spec_field.id] = value
     if spec_field.id not in state["history"]:
         state["history"].append(spec_field.id)
@@ -151,6 +169,33 @@ def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: Fo
                 turn.replies.append(_decision_reply(interjection.decision))
                 return turn
     return _advance(spec, turn, ctx)
+
+
+def _ask_to_confirm(state: dict[str, Any], spec_field: Field, value: Any, text: str, *, clear: bool = False) -> Turn:
+    """Stage "confirm": the field and the value wait in the draft (JSON) until the person says yes."""
+    state["stage"] = "confirm"
+    state["confirm"] = {"field": spec_field.id, "value": value, "text": text, "clear": clear}
+    return Turn(state, [_confirm_reply(state["confirm"])])
+
+
+def _confirmed(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: FormContext) -> Turn:
+    """Yes stores the waiting value; no asks again (or keeps an answer); anything else is a fresh answer."""
+    waiting = state.pop("confirm")
+    state["stage"], state["field"] = "ask", waiting["field"]
+    spec_field = spec.field(waiting["field"])
+    if word in CONFIRM_YES:
+        return _store(spec, state, spec_field, waiting["value"], ctx)
+    if word in CONFIRM_NO and waiting.get("clear"):
+        return _advance(spec, Turn(state, [Reply("Kept your answer.", kind=ReplyKind.INFO)]), ctx)
+    if word in CONFIRM_NO:
+        note = "Not saved. Please type the answer again."
+        return Turn(state, [question_reply(spec, spec_field, state["answers"], note=note)])
+    return _answer(spec, state, text, word, ctx)
+
+
+def _confirm_reply(waiting: dict[str, Any], note: str | None = None) -> Reply:
+    text = f"{note}\n{waiting['text']}" if note else waiting["text"]
+    return Reply(text, kind=ReplyKind.QUESTION, buttons=(Button("Yes", "yes"), Button("No", "no")))
 
 
 def _advance(spec: FormSpec, turn: Turn, ctx: FormContext) -> Turn:
@@ -245,6 +290,8 @@ def review_reply(spec: FormSpec, answers: dict[str, Any]) -> Reply:
 
 def _prompt(spec: FormSpec, state: dict[str, Any], note: str | None = None) -> list[Reply]:
     stage = state["stage"]
+    if stage == "confirm":
+        return [_confirm_reply(state["confirm"], note)]
     if stage == "decide":
         return [_decision_reply(Decision.from_state(state["decision"]))]
     if stage == "review":
@@ -258,5 +305,6 @@ def _decision_reply(decision: Decision) -> Reply:
     return Reply("\n".join(lines), kind=ReplyKind.QUESTION, buttons=buttons)
 
 
-def _error(message: str) -> Reply:
-    return Reply(message, kind=ReplyKind.ERROR)
+def _error(message: str, options: Iterable[Choice] = ()) -> Reply:
+    # "Did you mean ...?": each candidate as a button whose value, the label, parses exactly.
+    return Reply(message, kind=ReplyKind.ERROR, buttons=tuple(Button(c.label, c.label) for c in options))

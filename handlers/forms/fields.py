@@ -1,7 +1,8 @@
 """Parsing and checking one typed answer per field kind. Each error says what is wrong and what to type.
 
 Libraries do the hard parts: dateutil reads dates in the forms people type, phonenumbers knows
-UK numbering, email-validator knows addresses, rapidfuzz forgives small typos in choices.
+UK numbering, email-validator knows addresses; choices.py reads a choice without guessing.
+Each field checks its meaning, not only its shape: a name has letters, a UPN its check letter.
 """
 
 from __future__ import annotations
@@ -9,20 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 import phonenumbers
 from dateutil import parser as date_parser
 from email_validator import EmailNotValidError, validate_email
-from rapidfuzz import fuzz, process
 
+from handlers.forms.choices import NO_WORDS, YES_WORDS, Unclear, is_not_known, match_choice, means_dont_know, normalise
 from handlers.messages import Choice
 
 MAX_TEXT = 200
 MAX_LONG_TEXT = 3000
-YES = {"yes", "y", "yeah", "yep", "yup", "true", "ok", "sure", "correct", "aye"}
-NO = {"no", "n", "nope", "nah", "false", "none"}
+YES = set(YES_WORDS)
+NO = {*NO_WORDS, "none"}
+NOT_KNOWN = "unknown"  # the stored value of a yes/no question answered "not known"
 NONE_WORDS = {"none", "none of these", "no", "nothing", "n/a", "na"}
 # The GOV.UK / Royal Mail shape: outward code, space, inward code (BFPO and GIR 0AA as well).
 POSTCODE_RE = re.compile(r"^(GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})$")
@@ -32,6 +34,8 @@ class Kind(StrEnum):
     """The kinds of field a form can have."""
 
     TEXT = "text"
+    NAME = "name"  # a person's name: letters in any script, never digits, commands or questions
+    UPN = "upn"  # the DfE unique pupil number, check letter verified
     LONG_TEXT = "long_text"
     DATE = "date"
     CHOICE = "choice"
@@ -61,9 +65,10 @@ class Confirm(Invalid):
     whole-form page (modal, card) it is shown as an error, so the person corrects the field.
     """
 
-    def __init__(self, message: str, *, value: object) -> None:
+    def __init__(self, message: str, *, value: object, fix: str | None = None) -> None:
         super().__init__(message)
-        self.value = value
+        self.value = value  # what the form stores on yes (JSON-safe)
+        self.fix = fix or message  # what to type instead, where a page can't ask yes or no
 
 
 def clean_text(raw: str, *, multiline: bool = False, limit: int = MAX_TEXT) -> str:
@@ -80,7 +85,10 @@ def clean_text(raw: str, *, multiline: bool = False, limit: int = MAX_TEXT) -> s
 
 
 def parse_date(raw: str, *, today: dt.date) -> dt.date:
-    """A full date (day, month and year) in ISO or UK day-first form, or today/yesterday."""
+    """A full date (day, month and year) in ISO or UK day-first form, or today/yesterday.
+
+    A two-digit year is never taken silently: Confirm asks "Did you mean 1 February 2003?".
+    """
     text = clean_text(raw).lower()
     if text in ("today", "yesterday"):
         return today - dt.timedelta(days=1 if text == "yesterday" else 0)
@@ -94,44 +102,83 @@ def parse_date(raw: str, *, today: dt.date) -> dt.date:
         raise Invalid(f"I couldn't read that as a date. {hint}") from exc
     if first != second:
         raise Invalid(f"That date is missing a part. {hint}")
+    if not any(len(number) >= 3 for number in re.findall(r"\d+", text)):
+        raise _two_digit_year(first.date(), today)
     if first.year < 1900:
         raise Invalid(f"That year looks wrong. {hint}")
     return first.date()
 
 
-def parse_yes_no(raw: str) -> bool:
-    """Yes or no, in the ways people say them."""
-    text = clean_text(raw).lower().strip(" .!")
+def _two_digit_year(day: dt.date, today: dt.date) -> Confirm:
+    # Dates on a referral are in the past or the coming year: "60" is 1960, "03" is 2003.
+    year = 2000 + day.year % 100
+    meant = day.replace(year=year if year <= today.year + 1 else year - 100)
+    spoken, typed = f"{meant.day} {meant:%B %Y}", f"{meant:%d/%m/%Y}"
+    return Confirm(
+        f"Did you mean {spoken}? Type 'yes' if so, or type the date with the year in full, for example {typed}.",
+        value=meant.isoformat(),
+        fix=f"Please type the year in full (four digits), for example {typed}.",
+    )
+
+
+def parse_yes_no(raw: str, *, not_known: bool = False) -> bool | str:
+    """Yes or no in the ways people say them; "not known" (NOT_KNOWN) where the question allows it."""
+    text = normalise(clean_text(raw))
     if text in YES:
         return True
     if text in NO:
         return False
-    raise Invalid("Please answer yes or no.")
+    if not_known and means_dont_know(text):
+        return NOT_KNOWN
+    if not_known:
+        raise Invalid("Please answer yes, no or 'not known'.", options=_yes_no_options(True))
+    if means_dont_know(text):
+        raise Invalid("This question needs a yes or a no. If you're not sure, answer as best you can.")
+    raise Invalid("Please answer yes or no.", options=_yes_no_options(False))
 
 
-def _match_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
-    lowered = text.lower().strip(" .")
-    if lowered.isascii() and lowered.isdigit() and 1 <= int(lowered) <= len(choices):
-        return choices[int(lowered) - 1]
-    for choice in choices:
-        if lowered in (choice.value.lower(), choice.label.lower()):
-            return choice
-    labels = {i: c.label.lower() for i, c in enumerate(choices)}
-    best = process.extractOne(lowered, labels, scorer=fuzz.WRatio, score_cutoff=86)
-    return choices[best[2]] if best else None
+def _yes_no_options(not_known: bool) -> tuple[Choice, ...]:
+    both = (Choice("yes", "Yes"), Choice("no", "No"))
+    return (*both, Choice(NOT_KNOWN, "Not known")) if not_known else both
 
 
-def _options_hint(choices: Sequence[Choice]) -> str:
+def _options_hint(choices: Sequence[Choice], *, numbered: bool = True) -> str:
+    if not numbered:
+        return ", ".join(c.label for c in choices)
     return "; ".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
 
 
-def parse_choice(raw: str, choices: Sequence[Choice]) -> str:
-    """One option, by number, value or label (small typos forgiven)."""
+def _names(choices: Sequence[Choice]) -> str:
+    labels = [c.label for c in choices]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+
+def parse_choice(
+    raw: str,
+    choices: Sequence[Choice],
+    *,
+    synonyms: Mapping[str, str] | None = None,
+    numbered: bool = True,
+    required: bool = True,
+) -> str:
+    """The one option the text names (number, value, label, synonym, or a clear typo); never a guess."""
     text = clean_text(raw)
-    found = _match_choice(text, choices)
-    if found is None:
-        raise Invalid(f"That isn't one of the options. Type a number or an option: {_options_hint(choices)}")
-    return found.value
+    try:
+        return match_choice(text, choices, synonyms=synonyms, numbered=numbered).value
+    except Unclear as unclear:
+        raise _choice_problem(unclear, choices, numbered=numbered, required=required) from None
+
+
+def _choice_problem(unclear: Unclear, choices: Sequence[Choice], *, numbered: bool, required: bool) -> Invalid:
+    hint = _options_hint(choices, numbered=numbered)
+    typed = "Type a number or an option" if numbered else "Type one of these"
+    if unclear.reason == "not-known":
+        skip = " or 'skip' to leave it out" if not required else ""
+        return Invalid(f"This question has no 'not known' answer. {typed}{skip}: {hint}")
+    if unclear.candidates:
+        meant = _names(unclear.candidates)
+        return Invalid(f"Did you mean {meant}? Choose one, or type it in full.", options=unclear.candidates)
+    return Invalid(f"That isn't one of the options. {typed}: {hint}")
 
 
 def parse_multi_choice(raw: str, choices: Sequence[Choice], *, none_value: str | None = None) -> list[str]:
@@ -143,12 +190,14 @@ def parse_multi_choice(raw: str, choices: Sequence[Choice], *, none_value: str |
     for part in re.split(r",|;|\band\b|\s+(?=\d)", text):
         if not part.strip():
             continue
-        found = _match_choice(part.strip(), choices)
-        if found is None:
+        try:
+            found = match_choice(part.strip(), [c for c in choices if not is_not_known(c)])
+        except Unclear as unclear:
+            meant = f" (did you mean {_names(unclear.candidates)}?)" if unclear.candidates else ""
             raise Invalid(
-                f"I didn't recognise '{part.strip()[:40]}'. Type the numbers separated by commas, "
+                f"I didn't recognise '{part.strip()[:40]}'{meant}. Type the numbers separated by commas, "
                 f"for example 1, 3. The options: {_options_hint(choices)}"
-            )
+            ) from None
         if found.value not in picked:
             picked.append(found.value)
     if none_value in picked and len(picked) > 1:

@@ -15,11 +15,16 @@ from typing import Any
 
 from handlers.core import FormContext
 from handlers.forms import fields as parse
-from handlers.forms.fields import Invalid, Kind
+from handlers.forms.fields import NOT_KNOWN, Confirm, Invalid, Kind
+from handlers.forms.identifiers import parse_name, parse_upn
 from handlers.messages import Button, Choice, Identity, Question, Reply, ReplyKind
 
 Answers = Mapping[str, Any]
 Check = Callable[[Any, FormContext], str | None]
+# A check against the other answers (a date not before the child's date of birth): (value, answers) -> problem.
+CrossCheck = Callable[[Any, Answers], str | None]
+YES_NO_OPTIONS = (Choice("yes", "Yes"), Choice("no", "No"))
+NOT_KNOWN_OPTION = Choice(NOT_KNOWN, "Not known")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,10 @@ class Field:
     none_choice: str | None = None  # a multi-choice value meaning "none of these"
     when: Callable[[Answers], bool] | None = None
     checks: tuple[Check, ...] = ()
+    against: tuple[CrossCheck, ...] = ()
+    not_known: bool = False  # a yes/no question that also takes "not known" (stored as NOT_KNOWN)
+    synonyms: Mapping[str, str] | None = None  # a choice's extra spellings -> value ("y7" -> "year-7")
+    numbered: bool = True  # False: a choice is not picked by its position (a year group's "7" is Year 7)
     prefill: Callable[[Identity], Any] | None = None
     review_label: str | None = None  # short label in the person's own review ("Your name")
     record_label: str | None = None  # label where others read the answer ("Referrer's name")
@@ -42,6 +51,13 @@ class Field:
     def visible(self, answers: Answers) -> bool:
         """True when the field applies given the answers so far."""
         return self.when is None or bool(self.when(answers))
+
+    @property
+    def options(self) -> tuple[Choice, ...]:
+        """What a page or a button row offers: a choice's options, or Yes, No (and Not known)."""
+        if self.kind is Kind.YES_NO:
+            return (*YES_NO_OPTIONS, NOT_KNOWN_OPTION) if self.not_known else YES_NO_OPTIONS
+        return self.choices
 
 
 @dataclass(frozen=True)
@@ -130,40 +146,66 @@ class FormSpec:
         return {k: v for k, v in answers.items() if k in visible}
 
 
-def parse_value(spec_field: Field, raw: str, ctx: FormContext) -> Any:
-    """Turn typed text into the field's stored value (JSON-safe), or raise Invalid."""
+def parse_value(spec_field: Field, raw: str, ctx: FormContext, answers: Answers | None = None) -> Any:
+    """Turn typed text into the field's stored value (JSON-safe), or raise Invalid (Confirm: ask first).
+
+    `answers` are the other answers so far, for checks between fields (a date not before the birth).
+    A Confirm's value has passed the same checks, so a yes can store it as it is.
+    """
+    try:
+        value = _parse_kind(spec_field, raw, ctx)
+    except Confirm as confirm:
+        _check(spec_field, confirm.value, ctx, answers or {})
+        raise
+    _check(spec_field, value, ctx, answers or {})
+    return value
+
+
+def _parse_kind(spec_field: Field, raw: str, ctx: FormContext) -> Any:
     kind = spec_field.kind
-    if kind is Kind.TEXT:
-        value: Any = parse.clean_text(raw)
-    elif kind is Kind.LONG_TEXT:
-        value = parse.clean_text(raw, multiline=True, limit=parse.MAX_LONG_TEXT)
-    elif kind is Kind.DATE:
-        value = parse.parse_date(raw, today=ctx.today).isoformat()
-    elif kind is Kind.CHOICE:
-        value = parse.parse_choice(raw, spec_field.choices)
-    elif kind is Kind.MULTI_CHOICE:
-        value = parse.parse_multi_choice(raw, spec_field.choices, none_value=spec_field.none_choice)
-    elif kind is Kind.YES_NO:
-        value = parse.parse_yes_no(raw)
-    elif kind is Kind.PHONE:
-        value = parse.parse_phone(raw)
-    elif kind is Kind.EMAIL:
-        value = parse.parse_email(raw)
-    else:
-        value = parse.parse_postcode(raw)
+    if kind is Kind.DATE:
+        return parse.parse_date(raw, today=ctx.today).isoformat()
+    if kind is Kind.CHOICE:
+        return parse.parse_choice(
+            raw,
+            spec_field.choices,
+            synonyms=spec_field.synonyms,
+            numbered=spec_field.numbered,
+            required=spec_field.required,
+        )
+    if kind is Kind.MULTI_CHOICE:
+        return parse.parse_multi_choice(raw, spec_field.choices, none_value=spec_field.none_choice)
+    if kind is Kind.YES_NO:
+        return parse.parse_yes_no(raw, not_known=spec_field.not_known)
+    parsers: dict[Kind, Callable[[str], Any]] = {
+        Kind.TEXT: parse.clean_text,
+        Kind.LONG_TEXT: lambda text: parse.clean_text(text, multiline=True, limit=parse.MAX_LONG_TEXT),
+        Kind.NAME: parse_name,
+        Kind.UPN: parse_upn,
+        Kind.PHONE: parse.parse_phone,
+        Kind.EMAIL: parse.parse_email,
+        Kind.POSTCODE: parse.parse_postcode,
+    }
+    return parsers[kind](raw)
+
+
+def _check(spec_field: Field, value: Any, ctx: FormContext, answers: Answers) -> None:
     for check in spec_field.checks:
         problem = check(value, ctx)
         if problem:
             raise Invalid(problem)
-    return value
+    for cross in spec_field.against:
+        problem = cross(value, answers)
+        if problem:
+            raise Invalid(problem)
 
 
 def display(spec_field: Field, value: Any) -> str:
-    """How an answer reads in a review or a case view."""
+    """How an answer reads in a review or a case view (older drafts and reports hold booleans for yes/no)."""
     if value is None or value == []:
         return "(skipped)"
     if spec_field.kind is Kind.YES_NO:
-        return "Yes" if value else "No"
+        return {True: "Yes", False: "No", NOT_KNOWN: "Not known"}.get(value, str(value))
     if spec_field.kind is Kind.DATE:
         return dt.date.fromisoformat(value).strftime("%-d %B %Y")
     labels = {c.value: c.label for c in spec_field.choices}
@@ -196,7 +238,9 @@ def validate_all(
                 answers[spec_field.id] = None
             continue
         try:
-            answers[spec_field.id] = parse_value(spec_field, str(given), ctx)
+            answers[spec_field.id] = parse_value(spec_field, str(given), ctx, answers)
+        except Confirm as exc:  # a page can't ask yes or no: say exactly what to type instead
+            errors[spec_field.id] = exc.fix
         except Invalid as exc:
             errors[spec_field.id] = str(exc)
     return answers, errors
@@ -224,7 +268,7 @@ def question_reply(spec: FormSpec, spec_field: Field, answers: Answers, note: st
         label=spec_field.label,
         help=spec_field.help,
         required=spec_field.required,
-        choices=spec_field.choices,
+        choices=spec_field.options,
         position=(number, len(visible)),
         section=section.title,
     )
@@ -235,6 +279,8 @@ def question_reply(spec: FormSpec, spec_field: Field, answers: Answers, note: st
 def _choice_lines(spec_field: Field) -> list[str]:
     if spec_field.kind not in (Kind.CHOICE, Kind.MULTI_CHOICE):
         return []
+    if not spec_field.numbered:
+        return ["  " + ", ".join(c.label for c in spec_field.choices)]
     return [f"  {i}. {c.label}" for i, c in enumerate(spec_field.choices, 1)]
 
 
@@ -243,7 +289,9 @@ def _kind_hint(spec_field: Field) -> str:
         Kind.DATE: "Type a date, for example 02/05/2014.",
         Kind.MULTI_CHOICE: "Type the numbers that apply, separated by commas"
         + (", or 'none'." if spec_field.none_choice else "."),
-        Kind.CHOICE: "Type a number or the option.",
+        Kind.CHOICE: "Type a number or the option." if spec_field.numbered else "Type one of these.",
+        Kind.YES_NO: "Type yes, no or 'not known'." if spec_field.not_known else "",
+        Kind.UPN: "13 characters: a letter, then 12 digits.",
         Kind.PHONE: "Type a phone number with its area code.",
         Kind.POSTCODE: "Type a postcode, for example BL9 0EJ.",
     }
@@ -254,8 +302,7 @@ def _kind_hint(spec_field: Field) -> str:
 
 
 def _quick_buttons(spec_field: Field) -> tuple[Button, ...]:
-    if spec_field.kind is Kind.YES_NO:
-        return (Button("Yes", "yes"), Button("No", "no"))
-    if spec_field.kind is Kind.CHOICE and len(spec_field.choices) <= 6:
-        return tuple(Button(c.label, c.label) for c in spec_field.choices)
+    # A button's value is the option's label, which the parser reads exactly.
+    if spec_field.kind is Kind.YES_NO or (spec_field.kind is Kind.CHOICE and len(spec_field.choices) <= 6):
+        return tuple(Button(c.label, c.label) for c in spec_field.options)
     return ()

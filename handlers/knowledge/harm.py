@@ -121,7 +121,9 @@ def _call_order(in_hours: bool, immediate_danger: bool) -> list[str]:
     return [*first, social_care, "police_non_emergency"]
 
 
-def _signpost_words(profile: Profile, in_hours: bool, immediate_danger: bool) -> tuple[str, str]:
+def _signpost_words(
+    profile: Profile, in_hours: bool, immediate_danger: bool, danger_not_known: bool = False
+) -> tuple[str, str]:
     care_key = "mash" if in_hours else "out_of_hours"
     care = contact_phrase(profile, care_key)
     why = (
@@ -135,16 +137,30 @@ def _signpost_words(profile: Profile, in_hours: bool, immediate_danger: bool) ->
         text = f"Call {emergency} now. Then call {care}: {why}."
         return title, text
     who = "MASH" if in_hours else "the out-of-hours team"
+    if danger_not_known:
+        # Not knowing whether a child is in danger is itself a safeguarding concern (DfE CME guidance).
+        title = f"Not known whether the child is in immediate danger: contact {who} now"
+        text = (
+            f"You don't know whether the child is in immediate danger, so treat it as a safeguarding concern: "
+            f"call {care} now: {why}. If you find the child is in immediate danger, call {emergency}."
+        )
+        return title, text
     title = f"Child at risk of harm: contact {who} now"
     text = f"Call {care} now: {why}. If the child is in immediate danger, call {emergency}."
     return title, text
 
 
-def signpost(*, now: dt.datetime, profile: Profile, immediate_danger: bool = False) -> Reply:
-    """The safeguarding signpost: who to call right now, 999 first when a child is in immediate danger."""
+def signpost(
+    *, now: dt.datetime, profile: Profile, immediate_danger: bool = False, danger_not_known: bool = False
+) -> Reply:
+    """The safeguarding signpost: who to call right now, 999 first when a child is in immediate danger.
+
+    `danger_not_known`: the person doesn't know whether the child is in immediate danger; the
+    signpost says so, and why MASH (or the out-of-hours team) comes first.
+    """
     in_hours = is_office_hours(now, profile)
     keys = _call_order(in_hours, immediate_danger)
-    title, text = _signpost_words(profile, in_hours, immediate_danger)
+    title, text = _signpost_words(profile, in_hours, immediate_danger, danger_not_known and not immediate_danger)
     text += " Do not wait to finish a form or for the CME service to reply."
     facts = tuple((profile.contact(key).label, reach(profile, key)) for key in keys)
     sources = [source("dfe-cme-guidance"), source("gm-missing-procedures"), source("local-profile")]
@@ -152,4 +168,6 @@ def signpost(*, now: dt.datetime, profile: Profile, immediate_danger: bool = Fal
         "signpost": {"office_hours": in_hours, "immediate_danger": immediate_danger, "call": keys},
         "sources": [s.to_dict() for s in sources],
     }
+    if danger_not_known and not immediate_danger:
+        data["signpost"]["danger_not_known"] = True
     return Reply(text=text, kind=ReplyKind.SIGNPOST, title=title, facts=facts, data=data)

@@ -39,6 +39,7 @@ __all__ = [
     "TriageResult",
     "compulsory_school_age",
     "long_date",
+    "missing_not_known",
     "triage",
 ]
 
@@ -171,6 +172,14 @@ _SCHOOLING: dict[str, tuple[Outcome, str, str, tuple[str, ...], str]] = {
         ("ea1996-s436a", "dfe-cme-guidance"),
         "cme_officer",
     ),
+    "unknown-education": (
+        Outcome.POSSIBLE_CME,
+        "The child is not on a school roll, and it is not known whether they are educated at home or elsewhere, so "
+        "this may be a child missing education: the CME officer will find out.",
+        _REPORT,
+        ("ea1996-s436a", "dfe-cme-guidance"),
+        "cme_officer",
+    ),
     "unknown-roll": (
         Outcome.POSSIBLE_CME,
         "It is not known whether the child is on a school roll or otherwise educated, so this may be a child "
@@ -183,17 +192,21 @@ _SCHOOLING: dict[str, tuple[Outcome, str, str, tuple[str, ...], str]] = {
 
 
 def _schooling_case(facts: Facts) -> str:
+    # s436A: CME is not on a roll AND not otherwise educated; if either half is not known, possibly CME.
     if facts.on_roll == "yes":
         return "attendance"
     if facts.home_educated in ("suitable", "not-assessed"):
         return "ehe"
     if facts.home_educated == "unsuitable":
         return "unsuitable-ehe"
-    if facts.other_provision:
+    if facts.other_provision is True:
         return "other-provision"
-    if facts.awaiting_place:
+    if facts.awaiting_place is True:
         return "awaiting-place"
-    return "not-on-roll" if facts.on_roll == "no" else "unknown-roll"
+    if facts.on_roll != "no":
+        return "unknown-roll"
+    otherwise_unknown = facts.home_educated == "unknown" or facts.other_provision is None
+    return "unknown-education" if otherwise_unknown else "not-on-roll"
 
 
 def _by_schooling(facts: Facts, profile: Profile) -> _Answer:
@@ -231,10 +244,30 @@ def _period_reasons(on: dt.date, out_since: dt.date, profile: Profile) -> list[s
 
 def _route(facts: Facts, age: Span | None, profile: Profile) -> _Answer:
     # Precedence: missing from home outranks everything, then age, then schooling (section 2).
-    if facts.missing_from_home:
+    if facts.missing_from_home is True:
         return _missing_from_home(profile)
     outside = _outside_age(facts, facts.dob, age, profile) if facts.dob and age else None
-    return outside or _by_schooling(facts, profile)
+    answer = outside or _by_schooling(facts, profile)
+    if facts.missing_from_home is None:
+        _add_missing_unknown(answer, profile)
+    return answer
+
+
+def missing_not_known(profile: Profile) -> str:
+    """What to do when nobody knows whether the child is missing from home or care."""
+    emergency, non_emergency = (reach(profile, k) for k in ("police_emergency", "police_non_emergency"))
+    return (
+        "It is not known whether the child is missing from home or care. If their whereabouts are unknown and "
+        f"this is out of character, report them missing to the police as well: {non_emergency}, or {emergency} "
+        "if the child is in immediate danger."
+    )
+
+
+def _add_missing_unknown(answer: _Answer, profile: Profile) -> None:
+    # Not knowing is not a "no": the police route stays open beside the schooling answer (section 2).
+    answer.reasons.append(missing_not_known(profile))
+    answer.sources += ("gm-missing-procedures",)
+    answer.contacts += tuple(k for k in ("police_non_emergency", "police_emergency") if k not in answer.contacts)
 
 
 def triage(facts: Facts, profile: Profile) -> TriageResult:

@@ -10,7 +10,7 @@ from typing import Any, Literal, get_args
 from handlers.knowledge.sources import Source
 
 OnRoll = Literal["yes", "no", "unknown"]
-HomeEducated = Literal["no", "suitable", "unsuitable", "not-assessed"]
+HomeEducated = Literal["no", "suitable", "unsuitable", "not-assessed", "unknown"]
 ON_ROLL_VALUES: tuple[str, ...] = get_args(OnRoll)
 HOME_EDUCATED_VALUES: tuple[str, ...] = get_args(HomeEducated)
 Span = tuple[dt.date, dt.date]  # first and last day, both inclusive
@@ -47,15 +47,18 @@ HEADLINES = {
 
 @dataclass(frozen=True)
 class Facts:
-    """What the person knows about the child's situation on the day `on`."""
+    """What the person knows about the child's situation on the day `on`.
+
+    For the yes/no facts None means "not known": triage never reads it as no (cme-domain.md section 1).
+    """
 
     dob: dt.date | None
     on: dt.date
     on_roll: OnRoll = "unknown"
     home_educated: HomeEducated = "no"
-    other_provision: bool = False
-    missing_from_home: bool = False
-    awaiting_place: bool = False
+    other_provision: bool | None = False
+    missing_from_home: bool | None = False
+    awaiting_place: bool | None = False
     out_since: dt.date | None = None
 
     def __post_init__(self) -> None:

@@ -13,8 +13,9 @@ from handlers.forms.fields import Kind
 from handlers.forms.spec import Field, FormSpec, Interjection, Section
 from handlers.knowledge.harm import signpost
 from handlers.knowledge.triage import HEADLINES, Outcome, compulsory_school_age, triage
-from handlers.messages import Button, Choice, Reply, ReplyKind
+from handlers.messages import Button, Reply, ReplyKind
 from handlers.referral.form import YES_NO_UNKNOWN
+from handlers.referral.sections import HOME_EDUCATION
 from handlers.referral.triage_hooks import facts_from_answers
 from storage.queries import save_conversation
 
@@ -52,6 +53,7 @@ QUESTIONS = Section(
             "missing_from_home",
             Kind.YES_NO,
             "Is the child missing from home or care right now?",
+            not_known=True,
             when=_open,
             review_label="Missing from home or care",
         ),
@@ -68,19 +70,14 @@ QUESTIONS = Section(
             Kind.CHOICE,
             "Is the child being educated at home?",
             when=_not_on_roll,
-            choices=(
-                Choice("no", "No"),
-                Choice("suitable", "Yes, and it seems suitable"),
-                Choice("unsuitable", "Yes, but it seems unsuitable"),
-                Choice("not-assessed", "Yes, not yet assessed"),
-                Choice("unknown", "Not known"),
-            ),
+            choices=HOME_EDUCATION,
             review_label="Home educated",
         ),
         Field(
             "awaiting_place",
             Kind.YES_NO,
             "Is the child waiting for a school place, or offered one and not started?",
+            not_known=True,
             when=_no_home_education,
             review_label="Awaiting a school place",
         ),
@@ -88,6 +85,7 @@ QUESTIONS = Section(
             "other_provision",
             Kind.YES_NO,
             "Is the child getting education somewhere else (alternative provision)?",
+            not_known=True,
             when=_no_home_education,
             review_label="Other provision",
         ),
@@ -97,7 +95,7 @@ QUESTIONS = Section(
 
 def _settle(field_id: str, answers: dict[str, Any], ctx: FormContext, meta: dict[str, Any]) -> Interjection | None:
     # Missing from home outranks everything; an age outside compulsory school age needs no more questions.
-    if field_id == "missing_from_home" and answers.get("missing_from_home"):
+    if field_id == "missing_from_home" and answers.get("missing_from_home") is True:  # not "unknown"
         answers[SETTLED] = True
     if field_id == "child_dob" and answers.get("child_dob"):
         start, end = compulsory_school_age(dt.date.fromisoformat(answers["child_dob"]), ctx.profile)

@@ -14,6 +14,7 @@ from handlers.core import FormContext
 from handlers.forms.fields import Kind
 from handlers.forms.spec import FormSpec, Interjection
 from handlers.knowledge.harm import mentions_harm, signpost
+from handlers.knowledge.profile import Profile
 from handlers.messages import Reply, ReplyKind
 from handlers.referral.sections import (
     CHILD,
@@ -26,22 +27,29 @@ from handlers.referral.sections import (
     REFERRER,
     SCHOOL,
     YES_NO_UNKNOWN,
+    danger_not_known,
     harm_flagged,
 )
 from handlers.referral.triage_hooks import triage_interjection
 
-__all__ = ["FORM_ID", "NO_HARM", "REFERRAL", "YES_NO_UNKNOWN", "after_answer", "harm_flagged"]
+__all__ = ["FORM_ID", "NO_HARM", "REFERRAL", "YES_NO_UNKNOWN", "after_answer", "answers_signpost", "harm_flagged"]
+
+
+def answers_signpost(answers: dict[str, Any], *, now: dt.datetime, profile: Profile) -> Reply:
+    """The signpost the answers call for: 999 first for immediate danger; saying why when danger is not known."""
+    immediate = answers.get("immediate_danger") is True  # older drafts hold booleans; "unknown" is truthy
+    return signpost(now=now, profile=profile, immediate_danger=immediate, danger_not_known=danger_not_known(answers))
 
 
 def _harm_interjection(answers: dict[str, Any], ctx: FormContext, meta: dict[str, Any]) -> Interjection | None:
     if not harm_flagged(answers):
         return None
-    immediate = bool(answers.get("immediate_danger"))
+    immediate = answers.get("immediate_danger") is True
     note: dict[str, Any] = {"harm_flagged": True, "alert_now": True}
     replies = []
     level = 2 if immediate else 1  # show the signpost again only when the danger is greater than before
     if level > meta.get("signpost_level", 0):
-        replies.append(signpost(now=ctx.now, profile=ctx.profile, immediate_danger=immediate))
+        replies.append(answers_signpost(answers, now=ctx.now, profile=ctx.profile))
         note["signpost_level"] = level
     if not meta.get("harm_flagged"):
         replies.append(
@@ -68,7 +76,7 @@ def after_answer(field_id: str, answers: dict[str, Any], ctx: FormContext, meta:
     """Triage and harm checks that run straight after an answer."""
     if field_id in ("immediate_danger", "harm_indicators"):
         return _harm_interjection(answers, ctx, meta)
-    if REFERRAL.field(field_id).kind in (Kind.TEXT, Kind.LONG_TEXT):
+    if REFERRAL.field(field_id).kind in (Kind.TEXT, Kind.LONG_TEXT, Kind.NAME):
         return _free_text_harm(answers.get(field_id), ctx, meta)
     return triage_interjection(field_id, answers, ctx, meta)
 

@@ -11,8 +11,9 @@ from functools import partial
 from typing import Any
 
 from handlers.core import FormContext
-from handlers.forms.fields import Kind
-from handlers.forms.spec import Field, Section
+from handlers.forms.fields import NOT_KNOWN, Kind
+from handlers.forms.identifiers import meaningful_text
+from handlers.forms.spec import Answers, Field, Section
 from handlers.knowledge.harm import HARM_INDICATORS
 from handlers.messages import Choice
 
@@ -53,6 +54,19 @@ GENDERS = (
     Choice("other", "Other"),
     Choice("not-known", "Not known"),
 )
+# Year groups in England, Nursery to Year 13 (sixth form), as a school records them.
+YEAR_GROUPS = (
+    Choice("nursery", "Nursery"),
+    Choice("reception", "Reception"),
+    *(Choice(f"year-{n}", f"Year {n}") for n in range(1, 14)),
+    Choice("not-known", "Not known"),
+)
+# The ways staff write a year group, spaces removed: "Y7", "yr 7", "year7", a bare "7", "R", "N".
+YEAR_GROUP_SYNONYMS = {
+    **{f"{prefix}{n}": f"year-{n}" for n in range(1, 14) for prefix in ("", "y", "yr", "year", "yeargroup")},
+    **dict.fromkeys(("r", "rec", "y0", "year0", "f2", "fs2"), "reception"),
+    **dict.fromkeys(("n", "nur", "nurs", "f1", "fs1", "preschool"), "nursery"),
+}
 S2S = (Choice("posted", "Yes"), Choice("not-posted", "No"), Choice("unknown", "Not known"))
 MASH_CONTACT = (Choice("yes", "Yes, I have"), Choice("not-yet", "Not yet"))
 
@@ -60,6 +74,39 @@ MASH_CONTACT = (Choice("yes", "Yes, I have"), Choice("not-yet", "Not yet"))
 def _past(value: str, ctx: FormContext) -> str | None:
     if dt.date.fromisoformat(value) > ctx.today:
         return "That date is in the future. Please type a date on or before today."
+    return None
+
+
+# Dates in the child's life, with how a message names them; none can be before the child was born.
+LIFE_DATES = {
+    "date_last_attended": "the date the child last attended school",
+    "date_last_seen": "the date the child was last seen",
+    "new_start_date": "the start date at the new school",
+}
+
+
+def _after_birth(field_id: str):
+    def check(value: str, answers: Answers) -> str | None:
+        born = answers.get("child_dob")
+        if born and dt.date.fromisoformat(value) < dt.date.fromisoformat(born):
+            return (
+                f"That is before the child's date of birth, and {LIFE_DATES[field_id]} can't be. Please check it and "
+                "type it again (you can change the date of birth at the review)."
+            )
+        return None
+
+    return check
+
+
+def _before_life_dates(value: str, answers: Answers) -> str | None:
+    born = dt.date.fromisoformat(value)
+    given = {key: answers.get(key) for key in LIFE_DATES}
+    later = [LIFE_DATES[key] for key, day in given.items() if day and dt.date.fromisoformat(day) < born]
+    if later:
+        return (
+            f"That date of birth is after {later[0]}, which you gave earlier. Please check it and type it again "
+            "(you can change the other date at the review)."
+        )
     return None
 
 
@@ -80,35 +127,44 @@ def _not_on_roll_or_home_educated(answers: dict[str, Any]) -> bool:
     return answers.get("on_roll") != "yes" and answers.get("home_educated") in ("no", "unknown")
 
 
-def harm_flagged(answers: dict[str, Any]) -> bool:
-    """True when the harm screen has any yes."""
+def danger_not_known(answers: Answers) -> bool:
+    """True when the person doesn't know whether the child is in immediate danger."""
+    return answers.get("immediate_danger") == NOT_KNOWN
+
+
+def harm_flagged(answers: Answers) -> bool:
+    """True when the harm screen has any yes, or immediate danger is not known (treated as a harm flag)."""
     indicators = answers.get("harm_indicators") or []
-    return bool(answers.get("immediate_danger")) or any(v != NO_HARM for v in indicators)
+    # `is True`: older drafts hold booleans, newer ones may hold NOT_KNOWN, a truthy string.
+    return answers.get("immediate_danger") is True or danger_not_known(answers) or any(v != NO_HARM for v in indicators)
 
 
 ask = Field  # a required question
 opt = partial(Field, required=False)  # an optional one ("skip")
+unsure = partial(Field, kind=Kind.YES_NO, not_known=True)  # a required yes/no a practitioner may not know
 
 # fmt: off
 CHILD = Section("child", "The child", (
-    ask("child_forenames", Kind.TEXT, "What is the child's first name (or names)?", review_label="First name(s)"),
-    ask("child_surname", Kind.TEXT, "What is the child's surname?", review_label="Surname"),
+    ask("child_forenames", Kind.NAME, "What is the child's first name (or names)?", review_label="First name(s)"),
+    ask("child_surname", Kind.NAME, "What is the child's surname?", review_label="Surname"),
     opt("child_dob", Kind.DATE, "What is the child's date of birth?", checks=(_plausible_dob,),
+        against=(_before_life_dates,),
         help="It tells whether the child is of compulsory school age.", review_label="Date of birth"),
-    ask("missing_from_home", Kind.YES_NO, "Is the child missing from home or care right now (whereabouts unknown, "
+    unsure("missing_from_home", label="Is the child missing from home or care right now (whereabouts unknown, "
         "out of character)?", review_label="Missing from home or care"),
     ask("on_roll", Kind.CHOICE, "Is the child on a school roll (registered at a school) now?", choices=YES_NO_UNKNOWN,
         review_label="On a school roll"),
     ask("home_educated", Kind.CHOICE, "Is the child being educated at home (elective home education)?",
         choices=HOME_EDUCATION, when=lambda a: a.get("on_roll") != "yes", review_label="Home educated"),
-    ask("awaiting_place", Kind.YES_NO, "Is the child waiting for a school place, or offered one and not started?",
+    unsure("awaiting_place", label="Is the child waiting for a school place, or offered one and not started?",
         when=_not_on_roll_or_home_educated, review_label="Awaiting a school place"),
-    ask("other_provision", Kind.YES_NO, "Is the child getting education somewhere else (alternative provision, a "
+    unsure("other_provision", label="Is the child getting education somewhere else (alternative provision, a "
         "tutor arranged by the council)?", when=_not_on_roll_or_home_educated, review_label="Other provision"),
-    opt("child_aliases", Kind.TEXT, "Is the child known by any other names?", review_label="Other names"),
+    opt("child_aliases", Kind.NAME, "Is the child known by any other names?", review_label="Other names"),
     opt("child_gender", Kind.CHOICE, "The child's gender?", choices=GENDERS, review_label="Gender"),
-    opt("child_upn", Kind.TEXT, "The child's UPN (unique pupil number), if you have it?", review_label="UPN"),
-    opt("child_year_group", Kind.TEXT, "Which year group is (or was) the child in?", review_label="Year group"),
+    opt("child_upn", Kind.UPN, "The child's UPN (unique pupil number), if you have it?", review_label="UPN"),
+    opt("child_year_group", Kind.CHOICE, "Which year group is (or was) the child in?", choices=YEAR_GROUPS,
+        synonyms=YEAR_GROUP_SYNONYMS, numbered=False, review_label="Year group"),
     opt("child_address", Kind.LONG_TEXT, "The child's current address, as far as you know?", review_label="Address"),
     opt("child_postcode", Kind.POSTCODE, "The postcode of that address?", review_label="Postcode"),
     opt("child_previous_addresses", Kind.LONG_TEXT, "Any previous or other addresses?",
@@ -116,7 +172,7 @@ CHILD = Section("child", "The child", (
 ))
 
 HARM = Section("harm", "Safety", (
-    ask("immediate_danger", Kind.YES_NO, "Is the child in immediate danger right now?",
+    unsure("immediate_danger", label="Is the child in immediate danger right now?",
         review_label="In immediate danger"),
     ask("harm_indicators", Kind.MULTI_CHOICE, "Are you worried about any of these for the child?",
         choices=(*HARM_INDICATORS, Choice(NO_HARM, "None of these")), none_choice=NO_HARM,
@@ -129,7 +185,7 @@ MASH = Section("mash", "Contacting MASH", (
 ))
 
 PARENTS = Section("parents", "Parents and carers", (
-    opt("parent_names", Kind.TEXT, "The names of the child's parents or carers?", review_label="Parents or carers"),
+    opt("parent_names", Kind.NAME, "The names of the child's parents or carers?", review_label="Parents or carers"),
     opt("parent_address", Kind.LONG_TEXT, "Their address, if different from the child's?",
         review_label="Their address"),
     opt("parent_phone", Kind.PHONE, "A phone number for a parent or carer (an emergency number if you have one)?",
@@ -140,10 +196,13 @@ PARENTS = Section("parents", "Parents and carers", (
 ))
 
 SCHOOL = Section("school", "School", (
-    opt("school_name", Kind.TEXT, "The child's current or last school?", review_label="Current or last school"),
+    opt("school_name", Kind.TEXT, "The child's current or last school?", checks=(meaningful_text,),
+        review_label="Current or last school"),
     opt("date_last_attended", Kind.DATE, "When did the child last attend school?", checks=(_past,),
+        against=(_after_birth("date_last_attended"),),
         review_label="Last attended"),
     opt("date_last_seen", Kind.DATE, "When was the child last seen by anyone you know of?", checks=(_past,),
+        against=(_after_birth("date_last_seen"),),
         review_label="Last seen"),
     opt("s2s_status", Kind.CHOICE, "Has the child been put on School2School (S2S) or sent a CTF?", choices=S2S,
         review_label="S2S / CTF"),
@@ -153,12 +212,14 @@ REASON = Section("reason", "The concern", (
     ask("reason", Kind.CHOICE, "What is the main reason for your concern?", choices=REASONS, review_label="Reason"),
     ask("reg9_ground", Kind.CHOICE, "Which regulation 9 ground was used (2024 Registration Regulations)?",
         choices=REG9_GROUNDS, when=_is("reason", "deleted-reg9"), review_label="Regulation 9 ground"),
-    ask("destination_known", Kind.YES_NO, "Do you know where the child has gone (new address or school)?",
+    unsure("destination_known", label="Do you know where the child has gone (new address or school)?",
         review_label="Destination known"),
     opt("new_address", Kind.LONG_TEXT, "The new address?", when=_is("destination_known", True),
         review_label="New address"),
-    opt("new_school", Kind.TEXT, "The new school?", when=_is("destination_known", True), review_label="New school"),
+    opt("new_school", Kind.TEXT, "The new school?", when=_is("destination_known", True), checks=(meaningful_text,),
+        review_label="New school"),
     opt("new_start_date", Kind.DATE, "The start date at the new school?", when=_is("destination_known", True),
+        against=(_after_birth("new_start_date"),),
         review_label="New school start"),
     opt("flags", Kind.MULTI_CHOICE, "Do any of these apply to the child?", choices=FLAGS, none_choice="none",
         review_label="Flags"),
@@ -166,11 +227,12 @@ REASON = Section("reason", "The concern", (
 ))
 
 REFERRER = Section("referrer", "About you", (
-    ask("referrer_name", Kind.TEXT, "Your name?", prefill=lambda who: who.display_name, review_label="Your name",
+    ask("referrer_name", Kind.NAME, "Your name?", prefill=lambda who: who.display_name, review_label="Your name",
         record_label="Referrer's name"),
-    ask("referrer_role", Kind.TEXT, "Your role (for example class teacher, health visitor)?",
+    ask("referrer_role", Kind.TEXT, "Your role (for example class teacher, health visitor)?", checks=(meaningful_text,),
         review_label="Your role", record_label="Referrer's role"),
-    ask("referrer_agency", Kind.TEXT, "Your organisation or team?", review_label="Your organisation",
+    ask("referrer_agency", Kind.TEXT, "Your organisation or team?", checks=(meaningful_text,),
+        review_label="Your organisation",
         record_label="Referrer's organisation"),
     opt("referrer_phone", Kind.PHONE, "A phone number the CME officer can reach you on?",
         prefill=lambda who: who.phone, review_label="Your phone", record_label="Referrer's phone"),

@@ -10,9 +10,10 @@ import datetime as dt
 from typing import Any
 
 from handlers.core import FormContext
+from handlers.forms.fields import NOT_KNOWN
 from handlers.forms.spec import Decision, Interjection
 from handlers.knowledge.harm import signpost
-from handlers.knowledge.triage import HEADLINES, Facts, Outcome, TriageResult, triage
+from handlers.knowledge.triage import HEADLINES, Facts, Outcome, TriageResult, missing_not_known, triage
 from handlers.messages import Choice, Reply, ReplyKind
 
 TRIAGE_FIELDS = ("child_dob", "missing_from_home", "on_roll", "home_educated", "awaiting_place", "other_provision")
@@ -26,18 +27,23 @@ REDIRECTS = {
 }
 
 
+def _yes_no(value: Any) -> bool | None:
+    # True/False as answered (older drafts too); "not known" stays None. Not asked yet counts as no,
+    # so triage can run as soon as the first questions are answered.
+    return None if value == NOT_KNOWN else value is True
+
+
 def facts_from_answers(answers: dict[str, Any], today: dt.date) -> Facts:
-    """Triage facts from whatever the referral has so far (unknowns stay unknown)."""
+    """Triage facts from whatever the referral has so far (an answer "not known" stays not known)."""
     dob = answers.get("child_dob")
-    home = answers.get("home_educated") or "no"
     return Facts(
         dob=dt.date.fromisoformat(dob) if dob else None,
         on=today,
         on_roll=answers.get("on_roll") or "unknown",
-        home_educated="no" if home == "unknown" else home,
-        other_provision=bool(answers.get("other_provision")),
-        missing_from_home=bool(answers.get("missing_from_home")),
-        awaiting_place=bool(answers.get("awaiting_place")),
+        home_educated=answers.get("home_educated") or "no",
+        other_provision=_yes_no(answers.get("other_provision")),
+        missing_from_home=_yes_no(answers.get("missing_from_home")),
+        awaiting_place=_yes_no(answers.get("awaiting_place")),
     )
 
 
@@ -65,6 +71,9 @@ def triage_interjection(
     """After a triage question: explain and offer to stop when the situation is not CME."""
     if field_id not in TRIAGE_FIELDS:
         return None
+    if field_id == "missing_from_home" and answers.get(field_id) == NOT_KNOWN:
+        note = Reply(missing_not_known(ctx.profile), kind=ReplyKind.INFO, title="Missing from home or care: not known")
+        return Interjection([note])
     result = triage_answers(answers, ctx)
     key = f"triage:{result.outcome.value}"
     if result.outcome not in REDIRECTS or key in meta.get("decisions", {}):

@@ -170,7 +170,7 @@ def test_signpost_is_not_repeated_unless_the_danger_is_greater(router):
         dict(
             CALM_REFERRAL,
             details="x",
-            child_aliases="she is scared to go home",
+            child_address="Lives with an uncle; she is scared to go home",
             harm_indicators="2",
             immediate_danger="no",
             mash_contacted="yes",
