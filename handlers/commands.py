@@ -14,11 +14,10 @@ from handlers.core import Core, TurnContext, is_staff
 from handlers.forms import conversation, flows, whole_form
 from handlers.knowledge.ask import AskEngine, ask_replies, build_engine
 from handlers.knowledge.contacts import contacts_reply
-from handlers.knowledge.harm import signpost
 from handlers.knowledge.profile import Profile
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.referral.check import CHECK, RESULT_FLOW, finish_check
-from handlers.referral.form import REFERRAL
+from handlers.referral.form import REFERRAL, answers_signpost
 from handlers.router import Router
 from storage.queries import case_by_submission, conversation_of, drop_conversation
 
@@ -207,8 +206,8 @@ def finish_referral(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
     )
     replies = [confirmation(case, turn.profile)]
     if case.urgent:
-        immediate = bool(state["answers"].get("immediate_danger"))
-        replies.insert(0, signpost(now=turn.now, profile=turn.profile, immediate_danger=immediate))
+        # 999 first only for a yes; "not known" says why MASH is shown (answers_signpost)
+        replies.insert(0, answers_signpost(state["answers"], now=turn.now, profile=turn.profile))
         replies.reverse()
     return replies
 
