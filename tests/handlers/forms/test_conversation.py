@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from handlers.forms.fields import Kind
 from handlers.forms.spec import Field, FormSpec, Section
 from handlers.knowledge.profile import bundled_profile
 from handlers.messages import Choice, ReplyKind
+from handlers.referral.sections import GENDERS
 
 CTX = FormContext(now=dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC), profile=bundled_profile())
 SPEC = FormSpec(
@@ -158,3 +160,55 @@ def test_arbitrary_input_never_crashes_and_never_loses_a_valid_answer(messages):
 def test_no_to_an_optional_open_question_means_nothing_to_add():
     turn = _run("Kim", "no", "no")  # "Born?" optional date: "no" = skip, not an error
     assert turn.state["answers"]["born"] is None and _asked(turn) == "mail"
+
+
+def test_a_two_digit_year_is_asked_about_and_yes_stores_the_full_date():
+    turn = _run("Kim", "no", "01/02/03")
+    ask = turn.replies[-1]
+    assert ask.kind is ReplyKind.QUESTION and "Did you mean 1 February 2003?" in ask.text
+    assert [b.value for b in ask.buttons] == ["yes", "no"]
+    assert "born" not in turn.state["answers"]
+    turn = conversation.step(SPEC, turn.state, "yes", CTX)
+    assert turn.state["answers"]["born"] == "2003-02-01" and _asked(turn) == "mail"
+
+
+def test_no_at_a_confirmation_asks_again_and_a_fresh_answer_is_taken_as_the_answer():
+    turn = _run("Kim", "no", "01/02/03", "no")
+    assert _asked(turn) == "born" and "Not saved" in turn.replies[-1].text and "born" not in turn.state["answers"]
+    turn = _run("Kim", "no", "01/02/03", "02/05/2014")
+    assert turn.state["answers"]["born"] == "2014-05-02" and _asked(turn) == "mail"
+
+
+def test_a_draft_waiting_for_a_confirmation_asks_it_again_when_resumed():
+    turn = _run("Kim", "no", "01/02/03")
+    saved = json.loads(json.dumps(turn.state))  # the draft as the database keeps it
+    replies = conversation.resume(SPEC, saved)
+    assert "Carrying on" in replies[0].text and "Did you mean 1 February 2003?" in replies[0].text
+    assert conversation.step(SPEC, saved, "yes", CTX).state["answers"]["born"] == "2003-02-01"
+
+
+def test_did_you_mean_offers_the_candidates_as_buttons_that_answer_exactly():
+    spec = FormSpec(
+        id="g",
+        title="G",
+        intro="G.",
+        sections=(Section("s", "S", (Field("gender", Kind.CHOICE, "Gender?", choices=GENDERS),)),),
+    )
+    turn = conversation.step(spec, conversation.start(spec, CTX).state, "mael", CTX)
+    error = turn.replies[0]
+    assert error.kind is ReplyKind.ERROR and "Did you mean Male or Female?" in error.text
+    assert [b.value for b in error.buttons] == ["Male", "Female"] and "gender" not in turn.state["answers"]
+    turn = conversation.step(spec, turn.state, error.buttons[0].value, CTX)
+    assert turn.state["answers"]["gender"] == "male"
+
+
+def test_no_at_a_prefilled_optional_answer_asks_before_clearing_it():
+    turn = conversation.start(SPEC, CTX, prefill={"mail": "kim@example.gov.uk"})
+    for text in ("Kim", "no", "skip", "skip", "skip", "skip", "skip", "change 4", "no"):
+        turn = conversation.step(SPEC, turn.state, text, CTX)
+    assert "already has an answer: kim@example.gov.uk" in turn.replies[-1].text
+    assert turn.state["answers"]["mail"] == "kim@example.gov.uk"
+    kept = conversation.step(SPEC, json.loads(json.dumps(turn.state)), "no", CTX)
+    assert ("4. Email?", "kim@example.gov.uk") in kept.replies[-1].facts
+    cleared = conversation.step(SPEC, turn.state, "yes", CTX)
+    assert ("4. Email?", "(skipped)") in cleared.replies[-1].facts

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.forms.fields import (
+    Confirm,
     Invalid,
     parse_choice,
     parse_date,
@@ -102,3 +103,74 @@ def test_parsers_raise_only_invalid(text):
     ):
         with contextlib.suppress(Invalid):
             parse(text)
+
+
+GENDERS = (
+    Choice("female", "Female"),
+    Choice("male", "Male"),
+    Choice("other", "Other"),
+    Choice("not-known", "Not known"),
+)
+ROLL = (Choice("yes", "Yes"), Choice("no", "No"), Choice("unknown", "Not known"))
+HOME = (
+    Choice("no", "No"),
+    Choice("suitable", "Yes, and it seems suitable"),
+    Choice("unsuitable", "Yes, but it seems unsuitable"),
+    Choice("not-assessed", "Yes, not yet assessed"),
+    Choice("unknown", "Not known"),
+)
+DONT_KNOW = ["no idea", "dunno", "not sure", "unsure", "don't know", "Dont know", "unknown", "not known", "?", "idk"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("M", "male"), ("m", "male"), ("boy", "male"), ("F", "female"), ("girl", "female")]
+)
+def test_gender_letters_and_words_name_the_option_they_say(typed, meant):
+    assert parse_choice(typed, GENDERS) == meant
+
+
+@pytest.mark.parametrize("typed", [*DONT_KNOW, "No clue", "I'm not sure", "I don\u2019t know"])
+def test_i_dont_know_is_not_known_and_never_no(typed):
+    assert parse_choice(typed, ROLL) == "unknown"
+    assert parse_choice(typed, HOME) == "unknown"
+    assert parse_yes_no(typed, not_known=True) == "unknown"
+
+
+def test_i_dont_know_where_there_is_no_not_known_option_is_told_plainly():
+    with pytest.raises(Invalid, match="no 'not known' answer") as refused:
+        parse_choice("dunno", CHOICES)
+    assert refused.value.options == ()
+    with pytest.raises(Invalid, match="needs a yes or a no"):
+        parse_yes_no("not sure")
+
+
+def test_yes_to_home_education_asks_which_kind_of_yes_with_the_yes_options_as_buttons():
+    with pytest.raises(Invalid, match="Did you mean") as asked:
+        parse_choice("yes", HOME)
+    assert [c.value for c in asked.value.options] == ["suitable", "unsuitable", "not-assessed"]
+    assert [parse_choice(c.label, HOME) for c in asked.value.options] == ["suitable", "unsuitable", "not-assessed"]
+    assert parse_choice("no", HOME) == "no" and parse_choice("n", ROLL) == "no" and parse_choice("y", ROLL) == "yes"
+
+
+def test_a_typo_between_two_close_options_is_asked_not_guessed():
+    assert parse_choice("femail", GENDERS) == "female"  # one option clearly ahead
+    with pytest.raises(Invalid, match="Did you mean Male or Female") as asked:
+        parse_choice("mael", GENDERS)  # 75 against 60: not clearly ahead
+    assert {c.value for c in asked.value.options} == {"male", "female"}
+    assert parse_choice("suitble", HOME) == "suitable" and parse_choice("unsuitble", HOME) == "unsuitable"
+    assert parse_choice("not assessed", HOME) == "not-assessed"
+
+
+def test_yes_no_with_not_known_offers_the_three_answers():
+    with pytest.raises(Invalid, match="yes, no or 'not known'") as refused:
+        parse_yes_no("perhaps", not_known=True)
+    assert [c.label for c in refused.value.options] == ["Yes", "No", "Not known"]
+
+
+def test_a_two_digit_year_is_confirmed_first_with_the_full_date():
+    with pytest.raises(Confirm, match="Did you mean 1 February 2003") as asked:
+        parse_date("01/02/03", today=TODAY)
+    assert asked.value.value == "2003-02-01" and "01/02/2003" in asked.value.fix
+    with pytest.raises(Confirm, match="1 February 1960"):
+        parse_date("1/2/60", today=TODAY)
+    assert parse_date("01/02/2003", today=TODAY) == dt.date(2003, 2, 1)
