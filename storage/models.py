@@ -1,4 +1,4 @@
-"""The tables. Child details live only in Report.answers and Conversation.state."""
+"""The tables. Child details live only in Report.answers, Conversation.state and Child (storage/children.py)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ class Case(SQLModel, table=True):
     created_at: dt.datetime = _when(default_factory=utcnow)
     updated_at: dt.datetime = _when(default_factory=utcnow)
     closed_at: dt.datetime | None = _when(default=None)
+    child_id: int | None = Field(default=None, foreign_key="child.id", index=True)  # storage/children.py
+    merged_into: int | None = Field(default=None, foreign_key="case.id")  # this reference resolves to that case
 
     __table_args__ = (UniqueConstraint("year", "seq", name="uq_case_year_seq"),)
 

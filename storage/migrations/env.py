@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import storage.children  # noqa: F401
 import storage.deliveries  # noqa: F401
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import storage.teams_refs  # noqa: F401

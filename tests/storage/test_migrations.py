@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
+import storage.children  # noqa: F401
 import storage.models  # noqa: F401
 from storage.migrate import upgrade
 
