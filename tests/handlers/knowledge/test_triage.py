@@ -232,3 +232,32 @@ def test_to_dict_is_the_check_json_shape():
     assert data["outcome"] == "cme"
     assert data["compulsory_school_age"] == {"from": "2019-08-31", "until": "2030-06-28"}
     assert all(set(s) == {"title", "url"} for s in data["sources"])
+
+
+# s436A: not on a roll AND not otherwise educated. When either half is not known the answer is
+# "possible CME", never "not CME" and never attendance (issue 10 item 2).
+@pytest.mark.parametrize(
+    "unknown",
+    [
+        {"on_roll": "unknown"},
+        {"on_roll": "no", "home_educated": "unknown"},
+        {"on_roll": "no", "other_provision": None},
+        {"on_roll": "unknown", "other_provision": None, "awaiting_place": None},
+    ],
+)
+def test_not_known_schooling_is_possible_cme(unknown):
+    result = triage(Facts(dob=DOB, on=ON, **unknown), PROFILE)
+    assert result.outcome is Outcome.POSSIBLE_CME and result.is_cme_route
+
+
+def test_not_known_whether_awaiting_a_place_changes_nothing_when_not_on_roll():
+    assert triage(Facts(dob=DOB, on=ON, on_roll="no", awaiting_place=None), PROFILE).outcome is Outcome.CME
+
+
+def test_not_known_whether_missing_from_home_keeps_the_police_route_open_beside_the_answer():
+    result = triage(Facts(dob=DOB, on=ON, on_roll="no", missing_from_home=None), PROFILE)
+    assert result.outcome is Outcome.CME  # not read as missing from home, nor as not missing
+    police = PROFILE.contact("police_non_emergency").phone
+    assert any("not known whether the child is missing" in r and police in r for r in result.reasons)
+    assert "police_non_emergency" in result.contacts
+    assert any("missing from home" in s.title.lower() for s in result.sources)
