@@ -24,17 +24,22 @@ def chat_env(db_url: str, **extra: str) -> dict[str, str]:
 
 def run_piped(lines: list[str], db_url: str, *args: str) -> tuple[list[dict], str]:
     """Pipe all lines in at once (as `echo ... | cme-bot chat --json`); return the replies and stderr."""
+    return run_piped_bytes(("\n".join(lines) + "\n").encode(), db_url, *args)
+
+
+def run_piped_bytes(data: bytes, db_url: str, *args: str, **env: str) -> tuple[list[dict], str]:
+    """Pipe raw bytes in (any encoding, or none); every line out must be one JSON object."""
     proc = subprocess.run(
         [*CME_BOT, "chat", "--json", *args],
-        input="\n".join(lines) + "\n",
+        input=data,
         capture_output=True,
-        text=True,
-        env=chat_env(db_url),
+        env=chat_env(db_url, **env),
         cwd=ROOT,
         timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()], proc.stderr
+    stdout, stderr = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode == 0 and "Traceback" not in stderr, stderr
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()], stderr
 
 
 class ChatProcess:
@@ -58,10 +63,17 @@ class ChatProcess:
             if line.strip():
                 self.replies.put(json.loads(line))
 
+    def greeting(self) -> list[dict]:
+        """What the chat shows before anything is typed (call it only when something is shown)."""
+        return self._collect()
+
     def say(self, text: str) -> list[dict]:
         """Send one message; collect replies up to the next question, review or confirmation."""
         self.proc.stdin.write(text + "\n")
         self.proc.stdin.flush()
+        return self._collect()
+
+    def _collect(self) -> list[dict]:
         got = [self.replies.get(timeout=60)]
         while got[-1]["kind"] not in ENDS_TURN:
             try:  # an answer, help or notice may be the whole turn: stop when nothing more comes
