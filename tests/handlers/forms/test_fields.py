@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handlers.core import FormContext
 from handlers.forms.fields import (
     Confirm,
     Invalid,
+    Kind,
     parse_choice,
     parse_date,
     parse_email,
@@ -20,6 +22,8 @@ from handlers.forms.fields import (
     parse_postcode,
     parse_yes_no,
 )
+from handlers.forms.spec import Field, FormSpec, Section, validate_all
+from handlers.knowledge.profile import bundled_profile
 from handlers.messages import Choice
 
 TODAY = dt.date(2026, 11, 28)
@@ -174,3 +178,30 @@ def test_a_two_digit_year_is_confirmed_first_with_the_full_date():
     with pytest.raises(Confirm, match="1 February 1960"):
         parse_date("1/2/60", today=TODAY)
     assert parse_date("01/02/2003", today=TODAY) == dt.date(2003, 2, 1)
+
+
+def test_on_a_whole_form_page_a_confirmation_is_an_error_saying_exactly_what_to_type():
+    page = FormSpec(
+        id="page",
+        title="Page",
+        intro="A page.",
+        sections=(
+            Section(
+                "s",
+                "S",
+                (
+                    Field("name", Kind.NAME, "Name?"),
+                    Field("born", Kind.DATE, "Born?"),
+                    Field("unsure", Kind.YES_NO, "Known?", not_known=True),
+                ),
+            ),
+        ),
+    )
+    ctx = FormContext(now=dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC), profile=bundled_profile())
+    raw = {"name": "she lives with her nan in the flat", "born": "01/02/03", "unsure": "unknown"}
+    answers, errors = validate_all(page, raw, ctx)
+    assert errors == {
+        "name": "That reads like a sentence rather than a name. Please type just the name.",
+        "born": "Please type the year in full (four digits), for example 01/02/2003.",
+    }
+    assert answers["unsure"] == "unknown" and "name" not in answers and "born" not in answers
