@@ -186,6 +186,9 @@ def parse_multi_choice(raw: str, choices: Sequence[Choice], *, none_value: str |
     text = clean_text(raw)
     if none_value is not None and text.lower().strip(" .") in NONE_WORDS:
         return [none_value]
+    if means_dont_know(text):  # never a guess either way: say how to answer when unsure
+        none = ", or 'none' if none of them apply" if none_value is not None else ""
+        raise Invalid(f"If you're not sure, choose any that might apply (the numbers, for example 1, 3){none}.")
     picked: list[str] = []
     for part in re.split(r",|;|\band\b|\s+(?=\d)", text):
         if not part.strip():

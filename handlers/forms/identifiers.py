@@ -34,7 +34,7 @@ SENTENCE_WORDS = frozenset(
     {"is", "was", "are", "were", "the", "he", "she", "they", "his", "her", "their", "has", "have", "had", "not"}
     | {"lives", "live", "with", "in", "to", "i", "we", "you", "it", "this", "that", "think", "called", "goes"}
 )
-NAME_PUNCTUATION = frozenset(" -\u2010\u2011'\u2019\u02bc.,&")
+NAME_PUNCTUATION = frozenset(" -\u2010\u2011'\u2019\u02bc.,&()/")  # "Zeph (Zephyrine)", "Mum/Dad"
 NAME_HINT = (
     "Please type the name in letters (hyphens and apostrophes are fine). If you don't know it, type 'not known'."
 )

@@ -205,3 +205,8 @@ def test_on_a_whole_form_page_a_confirmation_is_an_error_saying_exactly_what_to_
         "born": "Please type the year in full (four digits), for example 01/02/2003.",
     }
     assert answers["unsure"] == "unknown" and "name" not in answers and "born" not in answers
+
+
+def test_not_sure_at_a_several_options_question_says_how_to_answer_and_picks_nothing():
+    with pytest.raises(Invalid, match="If you're not sure, choose any that might apply .* or 'none'"):
+        parse_multi_choice("not sure", CHOICES, none_value="none")

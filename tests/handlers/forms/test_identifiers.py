@@ -8,7 +8,9 @@ from handlers.forms.fields import Confirm, Invalid
 from handlers.forms.identifiers import NOT_KNOWN_NAME, meaningful_text, parse_name, parse_upn
 
 
-@pytest.mark.parametrize("name", ["Zoë", "O'Brien-Smith", "Mary Anne", "J. R. Hartley", "李小龙", "Ørsted", "Nguyễn"])
+@pytest.mark.parametrize(
+    "name", ["Zoë", "O'Brien-Smith", "Zeph (Zephyrine)", "Mary Anne", "J. R. Hartley", "李小龙", "Ørsted", "Nguyễn"]
+)
 def test_names_in_any_script_with_hyphens_apostrophes_and_initials(name):
     assert parse_name(name) == name
 
