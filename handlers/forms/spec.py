@@ -292,6 +292,7 @@ def _kind_hint(spec_field: Field) -> str:
         Kind.CHOICE: "Type a number or the option." if spec_field.numbered else "Type one of these.",
         Kind.YES_NO: "Type yes, no or 'not known'." if spec_field.not_known else "",
         Kind.UPN: "13 characters: a letter, then 12 digits.",
+        Kind.NAME: "If you don't know it, type 'not known'." if spec_field.required else "",
         Kind.PHONE: "Type a phone number with its area code.",
         Kind.POSTCODE: "Type a postcode, for example BL9 0EJ.",
     }
