@@ -116,8 +116,9 @@ async def open_form_button(
 def first_view(bridge: Bridge, replies: list[Reply], title: str = REFERRAL_TITLE) -> dict[str, Any]:
     """The modal for a turn that starts a form: its first page, or what the core said instead."""
     page = next((r for r in replies if r.form is not None), None)
-    if page is None:
-        return message_view(replies, title=title)
+    if page is None:  # a choice about a draft in progress keeps its buttons: they open the form asked for
+        choice = any(b.action_id is ActionId.OPEN_FORM for r in replies for b in r.buttons)
+        return message_view(replies, title=title, buttons=choice)
     notes = [r for r in replies if r is not page]
     return page_view(_spec(bridge, page.form), page.form, notes)
 

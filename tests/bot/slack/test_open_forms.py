@@ -9,7 +9,9 @@ import pytest
 from bot.slack.ids import Callback
 from tests.bot.slack.slack_driver import TEAM_ID, fill, inputs, running, text_of
 from tests.bot.slack.test_modal import REFERRER, about_you_page, cases, child_page, initial_values, opened_modal
+from tests.bot.slack.test_officer_forms import BEFORE, IN_DM, buttons, todays_digest
 from tests.handlers.test_faults import _Outage
+from tests.support import Clock
 
 DM_CHANNEL = {"id": "DU0REPORTER", "name": "directmessage"}
 
@@ -131,5 +133,44 @@ def test_database_down_at_the_last_page_keeps_the_page_and_send_again_works(db_u
             assert initial_values(shown)["referrer_role"] == REFERRER["referrer_role"]  # what was typed is still there
             status, ack = await sam.submit(fill({**shown, "id": view["id"]}, {}))
             assert "Concern raised" in ack["view"]["title"]["text"] and len(cases(db_url)) == 1
+
+    asyncio.run(scenario())
+
+
+def test_an_officers_short_form_left_open_is_offered_again_from_the_dm(slack_db):
+    async def scenario():
+        clock = Clock(BEFORE)
+        async with running(slack_db, clock=clock) as slack:
+            officer = slack.user("U0OFFICER", "cme.officer")
+            _, digest = await todays_digest(slack, clock)
+            snooze = buttons(digest["blocks"])["Snooze: school-records"]
+            await officer.click(snooze["action_id"], snooze["value"], **IN_DM)
+            form = await slack.fake.modal()
+            before = len(slack.fake.of("chat.postMessage"))
+            await officer.dm("who do I call about a child missing from home?")
+            posted = (await slack.fake.wait_for("chat.postMessage", before + 1))[-1].args
+            said = text_of(posted["blocks"])
+            assert "still open" in said and "Snooze a step" in said
+            again = _button(posted["blocks"], "Open the form")
+            await officer.click(again["action_id"], again["value"], **IN_DM)
+            assert inputs(await slack.fake.modal(2)) == inputs(form)
+
+    asyncio.run(scenario())
+
+
+def test_report_while_a_check_is_open_asks_in_the_modal_and_keep_for_later_opens_the_referral(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            await sam.dm("check")
+            await _dm_reply(slack, 1)
+            assert (await sam.command("report"))[0] == 200
+            asked = await slack.fake.modal(1)
+            assert "form in progress" in text_of(asked["blocks"]) and not inputs(asked)
+            keep = _button(asked["blocks"], "Keep it for later")
+            await sam.click(keep["action_id"], keep["value"], view=asked)
+            [pushed] = await slack.fake.wait_for("views.push")
+            referral = slack.fake.views[pushed.result["view"]["id"]]
+            assert referral["callback_id"] == Callback.PAGE and "child_forenames" in inputs(referral)
 
     asyncio.run(scenario())
