@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from handlers.commands import build_router
 from handlers.forms.spec import display
 from handlers.messages import ReplyKind
 from handlers.referral.form import REFERRAL, harm_flagged
@@ -131,3 +132,27 @@ def test_older_drafts_and_reports_holding_booleans_still_read_and_triage_as_befo
     facts = facts_from_answers(older, dt.date(2026, 11, 26))
     assert (facts.missing_from_home, facts.other_provision, facts.awaiting_place) == (False, False, False)
     assert REFERRAL.field("new_address").visible(older)  # destination known: the new address is asked
+
+
+def test_a_two_digit_year_is_asked_about_and_the_question_survives_a_restart(router, core, engine):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.fill(CALM_REFERRAL, until="child_dob")
+    asked = alice.say("02/05/14")
+    assert "Did you mean 2 May 2014?" in asked[-1].text and "child_dob" not in _draft_answers(engine)
+    restarted = Person(build_router(core))  # a new process: only the database remembers
+    restarted.say("yes")
+    assert _draft_answers(engine)["child_dob"] == "2014-05-02"
+    assert restarted.last_question() == "missing_from_home"
+
+
+def test_no_at_a_work_email_filled_in_from_the_channel_asks_before_clearing_it(router):
+    alice = Person(router, email="alice@school.example.org")
+    alice.say("/cme report")
+    review = alice.fill(CALM_REFERRAL)[-1]
+    number = next(name.split(".")[0] for name, _ in review.facts if name.endswith("Your email"))
+    alice.say(f"change {number}")
+    asked = alice.say("no")
+    assert "already has an answer: alice@school.example.org" in asked[-1].text
+    kept = alice.say("no")[-1]
+    assert _line(kept.facts, "Your email") == "alice@school.example.org"
