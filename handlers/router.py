@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from handlers.core import Core, TurnContext, role_of
 from handlers.forms import conversation, flows, whole_form
-from handlers.messages import Command, CommandSpec, Inbound, Reply, ReplyKind
+from handlers.messages import Button, Command, CommandSpec, Inbound, Reply, ReplyKind
 from storage.db import UnstorableText, unit_of_work
 from storage.queries import record_audit
 
@@ -123,6 +123,10 @@ class Router:
         flow, state = draft
         if whole_form.is_whole(state):
             return [*replies, whole_form.still_open(flow, state)]
+        if state.get("stage") == "review":  # a short prompt: the answers are shown again only when asked for
+            word = flow.spec.submit_word
+            text = f"Your form is waiting at its review: type '{word}' to send it, or /cme resume to see the answers."
+            return [*replies, Reply(text, kind=ReplyKind.INFO, buttons=(Button("Submit", word, style="primary"),))]
         return [*replies, *conversation.pending(flow.spec, state, WAITING)]
 
     def _no_draft(self, turn: TurnContext, text: str) -> list[Reply]:

@@ -148,3 +148,14 @@ def test_a_form_kept_for_later_is_deleted_after_the_idle_limit_and_the_person_to
     told = alice.say("/cme resume")
     assert "deleted because it was left for more than 72 hours" in told[0].text
     assert "no form in progress or kept" in alice.say("/cme resume")[0].text  # told once, then nothing is kept
+
+
+def test_a_command_at_the_review_gets_a_short_prompt_without_the_childs_details(router):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.fill(CALM_REFERRAL)
+    replies = alice.say("/cme contacts")
+    assert "waiting at its review" in replies[-1].text and [b.value for b in replies[-1].buttons] == ["submit"]
+    assert "Zephyrine" not in str(replies)
+    assert alice.say("/cme resume")[-1].kind is ReplyKind.REVIEW  # the answers again when asked for
+    assert alice.say("submit")[-1].kind is ReplyKind.CONFIRMATION
