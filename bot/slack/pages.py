@@ -110,7 +110,8 @@ async def open_form_button(
     work = bridge.background(bridge.turn(inbound, once=once))
     in_modal = (body.get("view") or {}).get("type") == "modal"  # a modal's buttons push, Slack refuses views.open
     render = functools.partial(first_view, bridge, title=CASE_TITLE)
-    await open_modal(client, body["trigger_id"], work, render, push=in_modal)
+    failed = functools.partial(_not_opened, bridge, client, inbound.identity)
+    await open_modal(client, body["trigger_id"], work, render, push=in_modal, failed=failed)
 
 
 def first_view(bridge: Bridge, replies: list[Reply], title: str = REFERRAL_TITLE) -> dict[str, Any]:

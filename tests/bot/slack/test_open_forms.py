@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.slack.ids import Callback
+from bot.slack.ids import Action, Callback
 from tests.bot.slack.slack_driver import TEAM_ID, fill, inputs, running, text_of
 from tests.bot.slack.test_modal import REFERRER, about_you_page, cases, child_page, initial_values, opened_modal
 from tests.bot.slack.test_officer_forms import BEFORE, IN_DM, buttons, todays_digest
@@ -172,5 +172,21 @@ def test_report_while_a_check_is_open_asks_in_the_modal_and_keep_for_later_opens
             [pushed] = await slack.fake.wait_for("views.push")
             referral = slack.fake.views[pushed.result["view"]["id"]]
             assert referral["callback_id"] == Callback.PAGE and "child_forenames" in inputs(referral)
+
+    asyncio.run(scenario())
+
+
+def test_raise_a_concern_from_app_home_then_a_dm_is_answered_with_the_form_offered_again(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            await sam.click(Action.START_REPORT, "report")
+            first = await slack.fake.modal(1)
+            await sam.dm("who do I tell about a child not in school?")
+            posted = await _dm_reply(slack, 1)
+            assert "still open at page 1" in text_of(posted["blocks"])
+            again = _button(posted["blocks"], "Open the form")
+            await sam.click(again["action_id"], again["value"], channel=DM_CHANNEL)
+            assert inputs(await slack.fake.modal(2)) == inputs(first)
 
     asyncio.run(scenario())
