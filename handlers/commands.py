@@ -162,7 +162,7 @@ def resume(router: Router, turn: TurnContext) -> list[Reply]:
 
 def keep(router: Router, turn: TurnContext, wanted: str) -> list[Reply]:
     """Keep the form in progress for later, then do what was asked (`wanted`, a command)."""
-    kept = flows.park(turn)
+    kept = flows.park(turn, router.flows)
     said = "Kept for later: nothing was sent. Type /cme resume to carry on with it." if kept else ""
     return [*([Reply(said)] if said else []), *_then(router, turn, wanted)]
 

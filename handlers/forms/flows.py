@@ -156,11 +156,11 @@ def _kept_rows(turn: TurnContext, *, include_stale: bool = False) -> list[Conver
     return [row for row in rows if row.flow != EXPIRED and row.updated_at >= cutoff]
 
 
-def park(turn: TurnContext) -> str | None:
+def park(turn: TurnContext, registry: dict[str, Flow]) -> str | None:
     """Keep the sender's draft in progress for later (its answers untouched); the flow id, or None if none."""
+    if peek(turn, registry) is None:
+        return None  # nothing in progress (or only a marker: a finished check, a sent form)
     row = conversation_of(turn.session, turn.user_key)
-    if row is None or row.flow in (EXPIRED, SUBMITTED):
-        return None
     drop_conversation(turn.session, f"{turn.user_key}{KEPT}{row.flow}")
     turn.session.flush()  # the unique user_key is free before this row takes it
     row.user_key, row.updated_at = f"{turn.user_key}{KEPT}{row.flow}", turn.now
