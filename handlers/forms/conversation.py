@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.core import FormContext
+from handlers.forms.asking import question_reply
 from handlers.forms.fields import Confirm, Invalid, Kind, parse_choice
-from handlers.forms.spec import Decision, Field, FormSpec, display, parse_value, question_reply
+from handlers.forms.spec import Decision, Field, FormSpec, display, parse_value
 from handlers.messages import Button, Choice, Reply, ReplyKind
 
 SUBMIT_WORDS = {"submit"}  # only the word the review asks for: a stray "yes" must not send a referral
