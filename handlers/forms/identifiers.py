@@ -26,9 +26,12 @@ COMMAND_WORDS = frozenset(
     }
 )
 QUESTION_STARTS = frozenset(
-    {"what", "how", "why", "who", "where", "when", "which", "does", "do", "can", "should", "could", "would", "is"}
-    | {"are", "did", "am", "whats", "what's", "hows", "how's"}
+    {"what", "how", "why", "who", "where", "when", "which", "does", "is", "are", "did", "am", "should", "could"}
+    | {"would", "whats", "what's", "hows", "how's", "whos", "who's", "isn't", "doesn't"}
 )
+# These start names too (Can Yilmaz, Do Thi Mai, Will, May): a question only when a pronoun follows.
+MAYBE_QUESTION_STARTS = frozenset({"can", "do", "will", "may", "has", "have", "shall"})
+PRONOUNS = frozenset({"i", "you", "we", "they", "he", "she", "it", "the", "a", "this", "that", "my", "our", "there"})
 # Words that make a run of words read as a sentence rather than a list of names.
 SENTENCE_WORDS = frozenset(
     {"is", "was", "are", "were", "the", "he", "she", "they", "his", "her", "their", "has", "have", "had", "not"}
@@ -42,9 +45,13 @@ UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # DfE: 0 -> A ... 22 -> Z, without I, O
 
 
 def looks_like_question(text: str) -> bool:
-    """True for text that asks something: a question mark, or three or more words starting with a question word."""
+    """True for text that asks something: a question mark, or words that start the way questions start."""
     words = normalise(text).split()
-    return text.rstrip().endswith("?") or (len(words) >= 3 and words[0] in QUESTION_STARTS)
+    if text.rstrip().endswith("?"):
+        return True
+    if len(words) < 2:
+        return False
+    return words[0] in QUESTION_STARTS or (words[0] in MAYBE_QUESTION_STARTS and words[1] in PRONOUNS)
 
 
 def parse_name(raw: str) -> str:

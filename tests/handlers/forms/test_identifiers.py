@@ -9,7 +9,20 @@ from handlers.forms.identifiers import NOT_KNOWN_NAME, meaningful_text, parse_na
 
 
 @pytest.mark.parametrize(
-    "name", ["Zoë", "O'Brien-Smith", "Zeph (Zephyrine)", "Mary Anne", "J. R. Hartley", "李小龙", "Ørsted", "Nguyễn"]
+    "name",
+    [
+        "Zoë",
+        "O'Brien-Smith",
+        "Zeph (Zephyrine)",
+        "Can Yilmaz",
+        "Do Thi Mai",
+        "Will",
+        "Mary Anne",
+        "J. R. Hartley",
+        "李小龙",
+        "Ørsted",
+        "Nguyễn",
+    ],
 )
 def test_names_in_any_script_with_hyphens_apostrophes_and_initials(name):
     assert parse_name(name) == name
@@ -26,6 +39,8 @@ def test_names_in_any_script_with_hyphens_apostrophes_and_initials(name):
         ("Amy \U0001f600", "emoji"),
         ("what counts as CME?", "looks like a question"),
         ("is home education CME", "looks like a question"),
+        ("whats cme", "looks like a question"),
+        ("can I refer a child", "looks like a question"),
     ],
 )
 def test_nonsense_is_never_stored_as_a_name_and_the_message_says_what_to_type(typed, why):
