@@ -25,9 +25,19 @@ MAX_HOME_BLOCKS = 100
 
 
 def home_view(home: Home) -> dict[str, Any]:
-    """The App Home tab for this person."""
+    """The App Home tab for this person (a form in progress first: it is what they came back for)."""
     blocks = _officer(home) if home.staff else _reporter(home)
+    if home.form_open:
+        blocks = [*_form_open(), *blocks]
     return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS]).to_dict()
+
+
+def _form_open() -> list[Block]:
+    text = "You have a form in progress: nothing has been sent yet. Carry on where you left off."
+    button = ButtonElement(
+        text="Carry on with it", action_id=button_id(ActionId.OPEN_FORM, 0), value="/cme resume", style="primary"
+    )
+    return [SectionBlock(block_id=BlockId.FORM_OPEN, text=MarkdownTextObject(text=text), accessory=button)]
 
 
 def _start_button() -> ActionsBlock:

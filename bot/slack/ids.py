@@ -29,6 +29,7 @@ class Block(StrEnum):
     STEP = "cme_step"
     ACTIONS = "cme_actions"
     HOME_HEAD = "cme_home_head"
+    FORM_OPEN = "cme_form_open"  # App Home: the form in progress, with a button to carry on
 
 
 class Action(StrEnum):

@@ -15,11 +15,13 @@ from sqlmodel import Session, col, select
 
 from handlers.casework.status import STATE_WORDS, status
 from handlers.core import Core, TurnContext, is_staff, role_of
+from handlers.forms import flows
 from handlers.messages import Identity, Inbound, Reply, ReplyKind, Role
+from handlers.referral.check import RESULT_FLOW
 from handlers.router import Router
 from storage.db import unit_of_work
-from storage.models import ACTIVE_STEP_STATES, Case, EnquiryStep
-from storage.queries import case_by_reference, cases_reported_by, recent_cases, record_audit
+from storage.models import ACTIVE_STEP_STATES, Case, Conversation, EnquiryStep
+from storage.queries import case_by_reference, cases_reported_by, conversation_of, recent_cases, record_audit
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Home:
     open_count: int = 0
     urgent_count: int = 0
     overdue_enquiries: int | None = None
+    form_open: bool = False  # a form in progress (or kept for later) the page offers to carry on with
 
     @property
     def staff(self) -> bool:
@@ -54,17 +57,39 @@ def home_for(core: Core, identity: Identity) -> Home:
     """The home page of this person, by their role."""
     role = role_of(identity, core.profile, core.role_overrides)
     with unit_of_work(core.engine) as session:
-        if not is_staff(role):
-            rows = cases_reported_by(session, identity.key)
-            return Home(role, tuple(_line(c, core) for c in rows))
-        rows = recent_cases(session)
-        opened = select(func.count()).select_from(Case).where(Case.state == "open")
-        total = session.exec(opened).one()
-        urgent = session.exec(opened.where(Case.urgent == True)).one()  # noqa: E712 - SQL, not Python
-        today = core.clock().astimezone(core.profile.tz).date()
-        late = overdue_by_case(session, today, [c.id for c in rows])
-        lines = tuple(replace(_line(c, core), overdue=late.get(c.id, 0)) for c in rows)
-        return Home(role, lines, open_count=total, urgent_count=urgent, overdue_enquiries=overdue_count(session, today))
+        home = _home(core, session, role, identity)
+        return replace(home, form_open=_form_open(session, identity.key))
+
+
+def _form_open(session: Session, user_key: str) -> bool:
+    """True when the person has a form in progress or kept for later (its expiry is checked when it is opened)."""
+    row = conversation_of(session, user_key)
+    if row is not None and row.flow not in (flows.EXPIRED, flows.SUBMITTED, RESULT_FLOW):
+        return True
+    kept = (
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            col(Conversation.user_key).startswith(f"{user_key}{flows.KEPT}", autoescape=True),
+            Conversation.flow != flows.EXPIRED,
+        )
+    )
+    return bool(session.exec(kept).one())
+
+
+def _home(core: Core, session: Session, role: Role, identity: Identity) -> Home:
+    """The cases part of the home page: a reporter's own, or every open case for staff."""
+    if not is_staff(role):
+        rows = cases_reported_by(session, identity.key)
+        return Home(role, tuple(_line(c, core) for c in rows))
+    rows = recent_cases(session)
+    opened = select(func.count()).select_from(Case).where(Case.state == "open")
+    total = session.exec(opened).one()
+    urgent = session.exec(opened.where(Case.urgent == True)).one()  # noqa: E712 - SQL, not Python
+    today = core.clock().astimezone(core.profile.tz).date()
+    late = overdue_by_case(session, today, [c.id for c in rows])
+    lines = tuple(replace(_line(c, core), overdue=late.get(c.id, 0)) for c in rows)
+    return Home(role, lines, open_count=total, urgent_count=urgent, overdue_enquiries=overdue_count(session, today))
 
 
 def _overdue() -> Any:

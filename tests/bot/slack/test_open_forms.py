@@ -190,3 +190,19 @@ def test_raise_a_concern_from_app_home_then_a_dm_is_answered_with_the_form_offer
             assert inputs(await slack.fake.modal(2)) == inputs(first)
 
     asyncio.run(scenario())
+
+
+def test_app_home_offers_the_form_in_progress_and_its_button_opens_it(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            reached = await child_page(slack, sam)
+            await sam.open_home()
+            [published] = await slack.fake.wait_for("views.publish")
+            blocks = published.args["view"]["blocks"]
+            assert "form in progress" in text_of(blocks[:1])
+            button = blocks[0]["accessory"]
+            await sam.click(button["action_id"], button["value"], view={"type": "home", "id": "VHOME"})
+            assert inputs(await slack.fake.modal(2)) == inputs(reached)
+
+    asyncio.run(scenario())
