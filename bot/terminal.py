@@ -7,7 +7,9 @@ Officers using the terminal receive the alerts addressed to the terminal officer
 from __future__ import annotations
 
 import argparse
+import ctypes
 import getpass
+import importlib.util
 import io
 import json
 import logging
@@ -206,9 +208,9 @@ class Chat:
     def _unreadable(self) -> Reply:
         kept = " Your form is where it was." if self.in_form else ""
         return Reply(
-            "Part of what you typed couldn't be read: it wasn't text in this terminal's encoding (UTF-8), for "
-            f"example a name typed on a terminal set to Latin-1. I haven't used that line.{kept} Please type it "
-            "again; if this keeps happening, set your terminal to UTF-8.",
+            "Part of what you typed couldn't be read as text: a letter sent in another encoding (a terminal set "
+            f"to Latin-1, say) or an accented letter only partly deleted. I haven't used that line.{kept} Please "
+            "type it again; if this keeps happening, set your terminal to UTF-8.",
             kind=ReplyKind.ERROR,
         )
 
@@ -219,8 +221,7 @@ def _cause(exc: DBAPIError) -> str:
 
 def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
     if interactive:
-        import readline  # noqa: F401  (line editing and history for input())
-
+        _line_editing()
         while True:
             try:
                 yield input("\nyou> ")
@@ -228,6 +229,25 @@ def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
                 return
     for line in stream:
         yield line.rstrip("\r\n")  # a Windows pipe ends lines with CR LF: the CR is no part of the message
+
+
+def _line_editing() -> None:
+    """Line editing and history for typed lines (GNU readline), taking every byte exactly as typed."""
+    # In its multibyte mode readline drops a byte that isn't UTF-8 without a word (a Latin-1 'é'), so
+    # 'José' arrived as 'Jos'. Byte by byte, the chat sees the bad byte and asks for the line again.
+    # Without GNU readline (libedit) input() reads the terminal's line as it is, with no history.
+    spec = importlib.util.find_spec("readline")
+    if spec is None or not spec.origin:
+        return
+    try:
+        byte_oriented = ctypes.c_int.in_dll(ctypes.CDLL(spec.origin), "rl_byte_oriented")
+    except (OSError, ValueError):
+        return  # not GNU readline
+    import readline
+
+    byte_oriented.value = 1  # after the import: initialising readline sets it from the locale
+    for setting in ("input-meta on", "convert-meta off", "output-meta on"):
+        readline.parse_and_bind(f"set {setting}")
 
 
 def _alerts(core: Core, identity: Identity) -> list[Reply]:

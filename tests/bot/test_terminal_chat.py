@@ -152,7 +152,22 @@ def test_a_typed_restart_shows_the_waiting_question_under_the_help(db_url):
     assert shown.index("What is the child's surname?") < shown.rindex("you> ")
 
 
-def _typed_session(db_url: str, user: str, lines: list[str]) -> str:
+@pytest.mark.timeout(120)
+def test_a_latin1_letter_typed_on_a_terminal_is_not_dropped_silently(db_url):
+    # Line editing once swallowed the byte: 'Jos\xe9' arrived as 'Jos' and was taken as the name.
+    shown = _typed_session(db_url, "typist", [b"/cme report", b"Jos\xe9", "José".encode(), b"Garc\xeda"])
+    after_latin1 = shown.split("you> ")[2:]
+    assert "couldn't be read" in after_latin1[0] and "What is the child's first name" in after_latin1[0]
+    assert "What is the child's surname?" in after_latin1[1]
+    assert "couldn't be read" in after_latin1[2]
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        draft = session.exec(select(Conversation)).one()
+    engine.dispose()
+    assert draft.state["answers"]["child_forenames"] == "José" and "child_surname" not in draft.state["answers"]
+
+
+def _typed_session(db_url: str, user: str, lines: list[bytes]) -> str:
     """Run `cme-bot chat` on a terminal (a pty), type `lines` then exit; return everything it showed."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
@@ -166,9 +181,9 @@ def _typed_session(db_url: str, user: str, lines: list[str]) -> str:
     os.close(follower)
     shown = b""
     try:
-        for line in [*lines, "exit"]:
+        for line in [*lines, b"exit"]:
             shown += _read_until(leader, b"you> ")
-            os.write(leader, line.encode() + b"\n")
+            os.write(leader, line + b"\n")
         proc.wait(timeout=60)
     finally:
         proc.kill()
