@@ -27,6 +27,7 @@ QUESTION_WORDS = frozenset(
     {"what", "who", "whom", "whose", "how", "when", "where", "why", "which", "is", "are", "am", "can", "could"}
     | {"does", "do", "did", "should", "would", "will", "may"}
 )
+MAX_ASIDE_WORDS = 12  # a question typed instead of an answer is short; a longer text is the answer
 WAITING = "Your form is still open. The question waiting for you:"
 ASKING = (ReplyKind.QUESTION, ReplyKind.FORM, ReplyKind.REVIEW)
 
@@ -109,8 +110,10 @@ class Router:
         """True when text sent while a chat form is open is a question or a command rather than an answer."""
         question = _looks_like_question(text)
         if conversation.takes(flow.spec, state, text, turn.form_context()):
-            # A free-text question takes almost anything: a question the answer engine knows is asked, not given.
-            return question and self.is_question is not None and self.is_question(text)
+            # A free-text question takes almost anything: only a short question the answer engine knows is
+            # asked rather than given (a longer answer may quote one: "Mum asked where he would go?").
+            short = text.rstrip().endswith("?") and len(text.split()) <= MAX_ASIDE_WORDS
+            return short and self.is_question is not None and self.is_question(text)
         return question or text.partition(" ")[0].lower() in self.commands
 
     def remind(self, turn: TurnContext, replies: list[Reply]) -> list[Reply]:

@@ -159,3 +159,14 @@ def test_a_command_at_the_review_gets_a_short_prompt_without_the_childs_details(
     assert "Zephyrine" not in str(replies)
     assert alice.say("/cme resume")[-1].kind is ReplyKind.REVIEW  # the answers again when asked for
     assert alice.say("submit")[-1].kind is ReplyKind.CONFIRMATION
+
+
+def test_a_long_answer_that_quotes_a_question_is_kept_as_the_answer(router):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.fill(CALM_REFERRAL, until="siblings")
+    said = "An older brother at Elm Street Primary; mum asked what counts as CME and whether she must tell us?"
+    replies = alice.say(said)
+    assert replies[-1].question is None or replies[-1].question.field_id != "siblings"  # taken, the form moved on
+    alice.fill(CALM_REFERRAL)
+    assert said in dict(alice.heard[-1].facts).values()
