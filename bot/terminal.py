@@ -1,7 +1,9 @@
 """The local chat channel: `cme-bot chat`. Same handlers as Slack and Teams, no credentials.
 
 Works interactively and piped (one message per line). `--json` prints one JSON object per reply.
-Officers using the terminal receive the alerts addressed to the terminal officers' channel.
+Officers using the terminal receive the alerts addressed to the terminal officers' channel. A form
+in progress shows its waiting question at start; while the database can't be reached, questions and
+contacts are still answered and the database is tried again with each line.
 """
 
 from __future__ import annotations
