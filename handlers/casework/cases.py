@@ -19,7 +19,7 @@ from handlers.casework.actions import Usage, audit
 from handlers.casework.short_forms import NeedsForm, OfficerForm
 from handlers.casework.views import case_list_reply, case_replies
 from handlers.core import TurnContext
-from handlers.forms.fields import Invalid, parse_date
+from handlers.forms.fields import Confirm, Invalid, parse_date
 from handlers.forms.flows import Flow
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.router import Router
@@ -72,7 +72,8 @@ def _guarded(run, registry: Mapping[str, Flow], usage: str):
             except NeedsForm as need:
                 return short_forms.start(turn, registry, need)
         except (Usage, enquiries.StepError, Invalid) as exc:
-            return [Reply(str(exc), kind=ReplyKind.ERROR)]
+            # A one-line command can't be answered "yes": a Confirm says what to type instead.
+            return [Reply(exc.fix if isinstance(exc, Confirm) else str(exc), kind=ReplyKind.ERROR)]
 
     command.__doc__ = run.__doc__
     return command
