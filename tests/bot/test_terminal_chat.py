@@ -136,8 +136,8 @@ def test_a_restart_with_a_form_open_shows_the_waiting_question_before_reading_a_
     )
 
 
-def test_a_piped_chat_with_no_form_open_starts_silently(tmp_path):
-    replies, _ = run_piped(["/cme contacts"], f"sqlite:///{tmp_path / 'quiet.db'}")
+def test_a_piped_chat_with_no_form_open_starts_silently(db_url):
+    replies, _ = run_piped(["/cme contacts"], db_url)
     assert [r["title"] for r in replies] == ["Who to contact (Bury)"]
 
 
@@ -217,10 +217,10 @@ def test_latin1_bytes_are_read_without_a_crash_and_the_person_is_told_plainly(db
     assert draft.state["answers"]["child_forenames"] == "José"
 
 
-def test_any_bytes_on_stdin_are_read_without_a_crash_one_json_object_per_reply(tmp_path):
+def test_any_bytes_on_stdin_are_read_without_a_crash_one_json_object_per_reply(db_url):
     noise = random.Random(10).randbytes(6000)  # seeded: the same bytes every run
     data = b"/cme report\n" + noise + b"\nZephyrine\n/cme contacts\n"
-    replies, _ = run_piped_bytes(data, f"sqlite:///{tmp_path / 'noise.db'}", "--as", "noisy")
+    replies, _ = run_piped_bytes(data, db_url, "--as", "noisy")
     assert any(r.get("title") == "Who to contact (Bury)" for r in replies)  # it read to the end
     assert any(r["kind"] == "error" and "couldn't be read" in r["text"] for r in replies)
 
