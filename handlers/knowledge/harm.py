@@ -138,7 +138,8 @@ def _signpost_words(
         return title, text
     who = "MASH" if in_hours else "the out-of-hours team"
     if danger_not_known:
-        # Not knowing whether a child is in danger is itself a safeguarding concern (DfE CME guidance).
+        # Issue 10: not knowing is treated as a harm flag; as with the text patterns above, a needless
+        # signpost costs less than a missed danger. 999 stays for a known immediate danger.
         title = f"Not known whether the child is in immediate danger: contact {who} now"
         text = (
             f"You don't know whether the child is in immediate danger, so treat it as a safeguarding concern: "
