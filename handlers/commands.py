@@ -10,6 +10,7 @@ from handlers.casework import cases
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
+from handlers.children.commands import FIND
 from handlers.core import Core, TurnContext, is_staff
 from handlers.forms import conversation, flows, whole_form
 from handlers.knowledge.ask import AskEngine, ask_replies, build_engine
@@ -51,6 +52,7 @@ def build_router(core: Core) -> Router:
         CommandSpec("status", status, "see your concerns, or one by its reference: /cme status CME-2026-0042")
     )
     cases.register(router)
+    router.command(FIND)
     router.command(CommandSpec("cancel", lambda turn, args: cancel(router, turn), CANCEL_HELP))
     router.command(CommandSpec("resume", lambda turn, args: resume(router, turn), RESUME_HELP))
     router.command(CommandSpec("keep", lambda turn, args: keep(router, turn, args), KEEP_HELP))
@@ -59,6 +61,7 @@ def build_router(core: Core) -> Router:
     return router
 
 
+CHAT_WORDS = frozenset({"chat", "questions", "step", "text"})  # "report chat": one question at a time (Teams)
 CANCEL_HELP = "stop the form you are filling in (nothing is sent)"
 RESUME_HELP = "show the form you are filling in, or carry on with one you kept for later"
 KEEP_HELP = "keep the form you are filling in for later (/cme resume brings it back)"
@@ -114,6 +117,8 @@ def report(router: Router, turn: TurnContext, args: str) -> list[Reply]:
         return [flows.conflict(turn, *draft, "/cme report")]  # never a second form without asking
     if isinstance(draft, tuple):
         note = "You already have a referral in progress; here it is where you left it. Type /cme cancel to delete it."
+        if whole_form.is_whole(draft[1]) and args.lower() in CHAT_WORDS:  # "report chat": the questions one at a time
+            return [Reply(note), *whole_form.to_chat(turn, *draft)]
         return [Reply(note), *show(turn, *draft)]
     replies.extend(flows.forget_stale(turn))
     kept = flows.unpark(turn, referral)

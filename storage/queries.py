@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -133,6 +134,8 @@ def save_conversation(session: Session, *, user_key: str, flow: str, state: dict
         row = Conversation(user_key=user_key, flow=flow, state=state, created_at=now, updated_at=now)
     else:
         row.flow, row.state, row.updated_at, row.version = flow, state, now, row.version + 1
+        # The state is often the loaded dict changed in place: JSON changes aren't tracked, so say so.
+        flag_modified(row, "state")
     session.add(row)
 
 

@@ -44,6 +44,17 @@ def reopen(turn: TurnContext, flow: Flow, state: dict[str, Any]) -> list[Reply]:
     return [_page(spec, state, section)]
 
 
+def to_chat(turn: TurnContext, flow: Flow, state: dict[str, Any]) -> list[Reply]:
+    """Carry on with a whole-form draft one question at a time (asked for in a chat): its first unanswered one."""
+    spec = flow.spec
+    state.pop("section", None)
+    pending = [f for f in spec.visible_fields(state["answers"]) if f.id not in state["answers"]]
+    state["stage"], state["field"] = ("ask", pending[0].id) if pending else ("review", None)
+    state["history"] = [f.id for f in spec.visible_fields(state["answers"]) if f.id in state["answers"]]
+    save_conversation(turn.session, user_key=turn.user_key, flow=spec.id, state=state, now=turn.now)
+    return conversation.pending(spec, state, "Carrying on here, one question at a time, with your answers so far.")
+
+
 def _reached(spec: FormSpec, state: dict[str, Any]) -> Section:
     """The page a draft had reached: the one shown last, else the one holding the question waiting."""
     by_id = {s.id: s for s in spec.sections}

@@ -111,6 +111,8 @@ def test_report_in_slack_during_a_dm_referral_carries_it_on_in_the_modal(slack_d
             assert "already have a referral in progress" in text_of(view["blocks"])
             first = next(b for b in view["blocks"] if b.get("block_id") == "child_forenames")
             assert first["element"]["initial_value"] == "Zephyrine"  # nothing the person typed is lost
+            await sam.dm("what counts as CME?")  # the draft is the modal's now: the DM offers it back
+            assert "still open at page 1" in text_of((await _dm_reply(slack, 3))["blocks"])
 
     asyncio.run(scenario())
 

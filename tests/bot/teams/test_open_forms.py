@@ -42,3 +42,19 @@ async def question_mid_chat(db_url: str, profile) -> None:
 
 def test_a_command_mid_chat_referral_asks_the_question_again(sqlite_url, teams_profile):
     run(question_mid_chat(sqlite_url, teams_profile))
+
+
+async def card_then_chat(db_url: str, profile) -> None:
+    async with running(db_url, profile) as h:
+        card = form_card(await h.say("report"))
+        await h.say(value=submission(card, PAGES["child"]))
+        sent = await h.say("report chat")  # the card's answers carried on one question at a time
+        said = " ".join(s.text or "" for s in sent) + str([c for s in sent for c in s.cards])
+        assert "one question at a time" in said and "immediate danger" in said.lower()
+        sent = await h.say("no")
+        said = " ".join(s.text or "" for s in sent) + str([c for s in sent for c in s.cards])
+        assert "worried about" in said.lower()  # the next question of the same draft
+
+
+def test_report_chat_with_a_card_open_carries_on_in_the_chat_with_the_answers_so_far(sqlite_url, teams_profile):
+    run(card_then_chat(sqlite_url, teams_profile))
