@@ -194,10 +194,11 @@ def kept_note(turn: TurnContext, registry: dict[str, Flow]) -> list[Reply]:
 def conflict(turn: TurnContext, flow: Flow, state: dict[str, Any], wanted: str) -> Reply:
     """Ask what to do with the draft in progress before `wanted` (a command) starts another: nothing is lost."""
     answered = sum(1 for key, value in state.get("answers", {}).items() if not key.startswith("_") and value)
+    count = f"{answered} answer{'' if answered == 1 else 's'} so far"
     text = (
-        f"You have a form in progress: {flow.spec.title} ({answered} answer{'' if answered == 1 else 's'} so far). "
-        "Carry on with it, keep it "
-        "for later (type /cme resume to come back to it), or discard it and start the new one?"
+        f"You have a form in progress: {flow.spec.title} ({count}). What would you like to do with it? "
+        f"Type {RESUME} to carry on with it, '/cme keep {wanted}' to keep it for later and start the new one, "
+        f"or '/cme discard {wanted}' to delete it and start the new one."
     )
     buttons = (
         Button("Carry on with it", RESUME, ActionId.OPEN_FORM, style="primary"),
