@@ -1,4 +1,9 @@
-"""Conversations in progress: the registry of flows, and loading, saving and finishing drafts."""
+"""Conversations in progress: the registry of flows, and loading, saving and finishing drafts.
+
+One draft per person per form: the one in progress lives under the person's key; one set aside
+("keep it for later") under "<key>|kept:<flow>", so no other flow can overwrite it. A sent form
+leaves a marker so that sending it again gets the same confirmation.
+"""
 
 from __future__ import annotations
 
