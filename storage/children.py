@@ -32,7 +32,8 @@ class Child(SQLModel, table=True):
     postcode: str | None = Field(default=None, index=True, max_length=8)
     school: str | None = Field(default=None, max_length=200)
     parent_names: str | None = Field(default=None, max_length=200)  # for household links
-    merged_into: int | None = Field(default=None, foreign_key="child.id")  # a duplicate record points at the survivor
+    # A duplicate record points at the survivor (indexed: a child is read through the records merged into it).
+    merged_into: int | None = Field(default=None, foreign_key="child.id", index=True)
     created_at: dt.datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     updated_at: dt.datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
 
@@ -110,3 +111,20 @@ class Transfer(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
 
     __table_args__ = (Index("ix_transfer_open", "case_id", "acknowledged_at"),)
+
+
+class ChildKey(SQLModel, table=True):
+    """A child's search keys (storage/child_keys.py): name words, address, parent at address. Child data."""
+
+    __tablename__ = "child_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(foreign_key="child.id", index=True)
+    kind: str = Field(max_length=8)  # name, addr, parent
+    key: str = Field(max_length=200)
+
+    # (kind, key) serves equality and prefix range scans: search and household links never scan child.
+    __table_args__ = (
+        UniqueConstraint("child_id", "kind", "key", name="uq_child_key"),
+        Index("ix_child_key_kind_key", "kind", "key"),
+    )

@@ -1,0 +1,222 @@
+"""Finding a child: by name (whole, partial or similar), UPN, date of birth or postcode, for officers only.
+
+Every lookup goes through an index: a UPN, date of birth or postcode reads child's own indexes; a
+name reads the child_key index by word, by prefix (partial names) and, for similar spellings, by
+the word's first two letters, and rapidfuzz (Jaro-Winkler) scores the few candidates that brings (never a scan of
+every child). A record merged into another is shown as its survivor. The query is child data: it
+is never logged, and the audit trail keeps only what kind of search it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from rapidfuzz.distance import JaroWinkler
+from sqlmodel import Session, col, select
+
+from handlers.children.household import cases_of, survivor
+from handlers.forms.fields import POSTCODE_RE, Confirm, Invalid, parse_date
+from handlers.forms.identifiers import UPN_LETTERS, upn_check_letter
+from storage.child_keys import NAME, fold, name_words, postcode_key
+from storage.children import Child, ChildKey
+from storage.models import Case
+
+EXAMPLES = (
+    "For example: /cme find Ava Testchild · /cme find Testch (part of a name) · /cme find 2/5/2014 "
+    "(date of birth) · /cme find BL9 0EJ (postcode) · /cme find A123456789012 (UPN)."
+)
+LIMIT = 20  # results shown; the reply says how many more there were
+BLOCK_LIMIT = 2000  # name keys read per word for similar spellings (a two-letter block of the index)
+SIMILAR_WORD = 0.85  # Jaro-Winkler similarity for a word to count as a similar spelling
+MIN_SCORE = 70  # the average of the words' scores (_name_score) below which a candidate is dropped
+_UPN_SHAPE = re.compile(r"[A-Z][0-9]{11}[0-9A-Z]", re.ASCII)
+
+
+class SearchError(ValueError):
+    """A query that can't be searched; the message says why and what to type (it never quotes the query)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    """What to look for: kind is name, dob, upn or postcode."""
+
+    kind: str
+    value: object
+    note: str = ""  # how a date was read, when it had to be guessed
+
+
+@dataclasses.dataclass
+class Hit:
+    """One child found, with why and how strongly, and its cases."""
+
+    child: Child
+    matched_on: str
+    score: int
+    cases: list[Case] = dataclasses.field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The JSON shape of cme-bot find --json (child details: officers only)."""
+        names = [" ".join(p for p in (self.child.forenames, self.child.surname) if p)]
+        names += [self.child.other_names] if self.child.other_names else []
+        return {
+            "child_id": self.child.id,
+            "names": [name for name in names if name],
+            "dob": self.child.dob.isoformat() if self.child.dob else None,
+            "matched_on": self.matched_on,
+            "score": self.score,
+            "cases": [{"reference": c.reference, "state": _state(c)} for c in self.cases],
+        }
+
+
+def _state(case: Case) -> str:
+    return "merged" if case.merged_into is not None else case.state
+
+
+def read_query(text: str | None, *, today: dt.date) -> Query:
+    """What `text` asks for: a UPN, a postcode, a date of birth, or else a (partial) name."""
+    raw = (text or "").strip()
+    if not raw:
+        raise SearchError(
+            f"What should I look for? Type a name, part of a name, a UPN, a date of birth or a postcode. {EXAMPLES}"
+        )
+    if any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF or ch == "\ufffd" for ch in raw):
+        raise SearchError(f"That search has a hidden or unreadable character in it. Please type it again. {EXAMPLES}")
+    if len(raw) > 100:
+        raise SearchError(f"That search is too long ({len(raw)} characters, 100 at most). {EXAMPLES}")
+    compact = re.sub(r"[\s-]+", "", raw).upper()
+    if _UPN_SHAPE.fullmatch(compact):
+        return _upn(compact)
+    if POSTCODE_RE.match(compact) and len(compact) >= 5:
+        return Query("postcode", f"{compact[:-3]} {compact[-3:]}")
+    if any(ch.isdigit() for ch in raw):
+        return _date(raw, today)
+    words = [word for word in fold(raw).split() if len(word) >= 2]
+    if not words:
+        raise SearchError(f"Type at least two letters of a name. {EXAMPLES}")
+    return Query("name", raw)
+
+
+def _upn(upn: str) -> Query:
+    if upn[0] not in UPN_LETTERS or upn_check_letter(upn[1:]) != upn[0]:
+        raise SearchError(
+            "That looks like a UPN but its check letter (the first character) doesn't match the rest, so a "
+            "character is probably mistyped. Check it against the school's records, or search by name or date "
+            f"of birth instead. {EXAMPLES}"
+        )
+    return Query("upn", upn)
+
+
+def _date(raw: str, today: dt.date) -> Query:
+    try:
+        return Query("dob", parse_date(raw, today=today))
+    except Confirm as guess:  # a two-digit year: a search records nothing, so search the likelier year and say so
+        meant = dt.date.fromisoformat(str(guess.value))
+        return Query("dob", meant, note=f"Read as {meant.day} {meant:%B %Y}; type the year in full for another.")
+    except Invalid as exc:
+        raise SearchError(
+            "I couldn't read that as a date of birth, a UPN or a postcode (a name has no digits). " + EXAMPLES
+        ) from exc
+
+
+def find_children(session: Session, query: Query, *, limit: int = LIMIT) -> tuple[list[Hit], int]:
+    """The children matching `query`, best first (at most `limit`), and how many matched in all."""
+    found = _FINDERS[query.kind](session, query.value)
+    best: dict[int, Hit] = {}
+    for child, matched_on, score in found:
+        resolved = survivor(session, child.id) or child
+        held = best.get(resolved.id)
+        if held is None or score > held.score:
+            best[resolved.id] = Hit(resolved, matched_on, score)
+    ranked = sorted(best.values(), key=lambda hit: (-hit.score, hit.child.surname or "", hit.child.id))
+    shown = ranked[:limit]
+    cases = cases_of(session, [hit.child.id for hit in shown])
+    for hit in shown:
+        hit.cases = cases[hit.child.id]
+    return shown, len(ranked)
+
+
+def _by_dob(session: Session, dob: dt.date) -> Iterable[tuple[Child, str, int]]:
+    for child in session.exec(select(Child).where(Child.dob == dob)).all():
+        yield child, "dob", 100
+    # Day and month swapped is the commonest slip in a typed date (cme-domain.md section 9: DOB).
+    if dob.day <= 12 and dob.day != dob.month:
+        swapped = dob.replace(day=dob.month, month=dob.day)
+        for child in session.exec(select(Child).where(Child.dob == swapped)).all():
+            yield child, "dob (day and month swapped)", 80
+
+
+def _by_upn(session: Session, upn: str) -> Iterable[tuple[Child, str, int]]:
+    for child in session.exec(select(Child).where(Child.upn == upn)).all():
+        yield child, "upn", 100
+
+
+def _by_postcode(session: Session, postcode: str) -> Iterable[tuple[Child, str, int]]:
+    forms = {postcode, postcode_key(postcode) or postcode}
+    for child in session.exec(select(Child).where(col(Child.postcode).in_(forms))).all():
+        yield child, "postcode", 100
+
+
+def _by_name(session: Session, text: str) -> Iterable[tuple[Child, str, int]]:
+    words = sorted(word for word in name_words(text) if len(word) >= 2)[:8]
+    how: dict[int, dict[str, int]] = {}  # child id -> query word -> 3 exact, 2 prefix, 1 similar
+    for word in words:
+        for child_id, key in _keys_from(session, word, BLOCK_LIMIT if len(word) > 2 else 200):
+            level = 3 if key == word else 2 if key.startswith(word) else 1
+            if level == 1 and JaroWinkler.similarity(word, key) < SIMILAR_WORD:
+                continue
+            seen = how.setdefault(child_id, {})
+            seen[word] = max(seen.get(word, 0), level)
+    if not how:
+        return
+    children = session.exec(select(Child).where(col(Child.id).in_(list(how)))).all()
+    for child in children:
+        score = _name_score(text, child)
+        if score >= MIN_SCORE:
+            yield child, _matched_on(how[child.id]), score
+
+
+def _keys_from(session: Session, word: str, limit: int) -> list[tuple[int, str]]:
+    """Name keys starting with the word's first two letters (the index's range scan), the word's prefix first."""
+    start = word[:2]
+    query = (
+        select(ChildKey.child_id, ChildKey.key)
+        .where(ChildKey.kind == NAME, ChildKey.key >= start, ChildKey.key < _after(start))
+        .limit(limit)
+    )
+    exact = select(ChildKey.child_id, ChildKey.key).where(
+        ChildKey.kind == NAME, ChildKey.key >= word, ChildKey.key < _after(word)
+    )
+    rows = [*session.exec(exact.limit(limit)).all(), *session.exec(query).all()]
+    return [(child_id, key) for child_id, key in rows if key[:2] == start]
+
+
+def _after(prefix: str) -> str:
+    """The first string after every string starting with `prefix` (an index range's upper bound)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _name_score(text: str, child: Child) -> int:
+    """How well each word typed fits the child's best word, averaged (an exact word 100, a prefix 90)."""
+    mine = set().union(*(name_words(part) for part in (child.forenames, child.surname, child.other_names)))
+    parts = [fold(part).replace(" ", "") for part in text.split()]
+    scores = [max((_word_score(part, word) for word in mine), default=0.0) for part in parts if len(part) >= 2]
+    return round(sum(scores) / len(scores)) if scores else 0
+
+
+def _word_score(typed: str, word: str) -> float:
+    if typed == word:
+        return 100.0
+    if word.startswith(typed):
+        return 90.0
+    return 100 * JaroWinkler.similarity(typed, word)
+
+
+def _matched_on(levels: dict[str, int]) -> str:
+    best = max(levels.values())
+    return {3: "name", 2: "partial name", 1: "similar name"}[best]
+
+
+_FINDERS = {"dob": _by_dob, "upn": _by_upn, "postcode": _by_postcode, "name": _by_name}
