@@ -9,9 +9,7 @@ contacts are still answered and the database is tried again with each line.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import getpass
-import importlib.util
 import io
 import json
 import logging
@@ -23,6 +21,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import DBAPIError
 
+from bot import line_input
 from bot.config import Settings
 from bot.wiring import build_core
 from handlers.casework.digest import reply_of
@@ -223,7 +222,7 @@ def _cause(exc: DBAPIError) -> str:
 
 def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
     if interactive:
-        _line_editing()
+        line_input.enable()
         while True:
             try:
                 yield input("\nyou> ")
@@ -231,25 +230,6 @@ def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
                 return
     for line in stream:
         yield line.rstrip("\r\n")  # a Windows pipe ends lines with CR LF: the CR is no part of the message
-
-
-def _line_editing() -> None:
-    """Line editing and history for typed lines (GNU readline), taking every byte exactly as typed."""
-    # In its multibyte mode readline drops a byte that isn't UTF-8 without a word (a Latin-1 'é'), so
-    # 'José' arrived as 'Jos'. Byte by byte, the chat sees the bad byte and asks for the line again.
-    # Without GNU readline (libedit) input() reads the terminal's line as it is, with no history.
-    spec = importlib.util.find_spec("readline")
-    if spec is None or not spec.origin:
-        return
-    try:
-        byte_oriented = ctypes.c_int.in_dll(ctypes.CDLL(spec.origin), "rl_byte_oriented")
-    except (OSError, ValueError):
-        return  # not GNU readline
-    import readline
-
-    byte_oriented.value = 1  # after the import: initialising readline sets it from the locale
-    for setting in ("input-meta on", "convert-meta off", "output-meta on"):
-        readline.parse_and_bind(f"set {setting}")
 
 
 def _alerts(core: Core, identity: Identity) -> list[Reply]:
