@@ -136,9 +136,12 @@ class Chat:
 
     def _turn(self, text: str) -> list[Reply]:
         replies = self.router.handle(Inbound(self.identity, self.address, text=text))
-        if any(r.kind is ReplyKind.ERROR for r in replies) and not self._reachable():
+        failed = any(r.kind is ReplyKind.ERROR for r in replies)
+        if failed and not self._reachable():
             return [*replies, Reply(STILL_WORKS)]  # the router has said the case system can't be reached
-        self.in_form = any(r.kind in ASKING or r.question is not None for r in replies)
+        asks = any(r.kind in ASKING or r.question is not None for r in replies)
+        if asks or not failed:  # an error that asks nothing (a locked database) leaves the form where it was
+            self.in_form = asks
         return replies
 
     def _reachable(self) -> bool:
