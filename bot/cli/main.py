@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES = (
     "bot.cli.manifest",
     "bot.cli.remind",
     "bot.cli.cases",
+    "bot.cli.find",
 )
 
 
