@@ -295,7 +295,8 @@ def test_a_chat_pointed_at_a_closed_port_says_what_is_unavailable_and_exits_clea
     replies, stderr = run_piped(lines, f"postgresql://postgres@127.0.0.1:{port}/cme", "--as", "early")
     assert replies[0]["title"] == "Case system unavailable"
     assert replies[1]["kind"] == "answer"
-    assert replies[2]["kind"] == "signpost"  # who to call about harm never waits for the database
+    kinds = [r["kind"] for r in replies]
+    assert kinds[kinds.index("signpost") + 1] == "answer"  # who to call about harm never waits for the database
     assert replies[-1]["kind"] == "error" and "try again" in replies[-1]["text"].lower()
     assert str(port) not in stderr  # the URL is not logged (it may carry a password)
 
