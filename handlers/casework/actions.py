@@ -12,16 +12,27 @@ import re
 import unicodedata
 from typing import Any
 
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
 from handlers.casework import enquiries
 from handlers.casework.reminders import address_for_key
 from handlers.casework.views import outcome_words, plan_reply, who
 from handlers.core import TurnContext, is_staff, role_of
 from handlers.knowledge.profile import Profile
 from handlers.messages import Channel, Identity, Reply, ReplyKind
+from storage.children import Transfer, TransferDirection
 from storage.db import unstorable
 from storage.models import Case, CaseNote, Outbox
 from storage.queries import enqueue, record_audit, steps_of
 
+MOVED = "moved_other_la"
+# DfE CME guidance: a child who moved is tracked until the receiving council has them (cme-domain.md).
+_MOVE_NEEDED = (
+    "{ref} can't be closed as moved to another LA until the other council's acknowledgement or evidence of "
+    "the move is recorded. Record it with /cme transfer {ref} ack EVIDENCE (for example: Leeds CME officer "
+    "confirmed by secure email), or tell them first with /cme transfer {ref} COUNCIL. Nothing was changed."
+)
 _MENTION = re.compile(r"<@([A-Za-z0-9._-]+)(\|[^>]*)?>")
 PERSONAL = "personal"
 
@@ -164,6 +175,8 @@ def close_case(turn: TurnContext, *, case: Case, outcome: str, reason: str | Non
     if outcome == "whereabouts_unknown" and waiting:
         names = ", ".join(s.step_id for s in waiting)
         raise Usage(f"Whereabouts unknown closes a case after all enquiries; still waiting: {names}.")
+    if outcome == MOVED and not move_recorded(turn.session, case):
+        raise Usage(_MOVE_NEEDED.format(ref=case.reference))
     case.state, case.outcome, case.closed_at = "closed", outcome, turn.now
     stopped = enquiries.close_steps(turn.session, case)
     audit(turn, case, "case.closed", reason, outcome=outcome, steps_stopped=stopped)
@@ -179,6 +192,16 @@ def close_case(turn: TurnContext, *, case: Case, outcome: str, reason: str | Non
             data={"reference": case.reference, "outcome": outcome},
         )
     ]
+
+
+def move_recorded(session: Session, case: Case) -> bool:
+    """True when another council's acknowledgement, or evidence of the move, is recorded on the case."""
+    query = select(Transfer.id).where(
+        Transfer.case_id == case.id,
+        Transfer.direction == TransferDirection.OUT,
+        or_(Transfer.acknowledged_at.is_not(None), Transfer.evidence.is_not(None)),
+    )
+    return session.exec(query.limit(1)).first() is not None
 
 
 def reopen_case(turn: TurnContext, *, case: Case, reason: str) -> list[Reply]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from sqlalchemy import func
 from sqlmodel import select
 
-from handlers.casework import actions, enquiries, short_forms
+from handlers.casework import actions, enquiries, short_forms, transfers
 from handlers.casework.actions import Usage, audit
 from handlers.casework.short_forms import NeedsForm, OfficerForm
 from handlers.casework.views import case_list_reply, case_replies
@@ -194,6 +194,7 @@ COMMANDS = (
 def register(router: Router) -> None:
     """Add the officer commands and their short forms to the router (staff only)."""
     short_forms.register(router)
+    transfers.register(router)
     for name, run, help_text in COMMANDS:
         usage = help_text.rpartition(": ")[2]  # each help text ends with the command as typed
         router.command(CommandSpec(name, _guarded(run, router.flows, usage), help_text, staff_only=True))

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from handlers.knowledge.calendar import add_school_days, is_school_day
 from handlers.knowledge.profile import Due, Profile
+from handlers.knowledge.profile import EnquiryStep as ProfileStep
 from storage.models import ACTIVE_STEP_STATES, Case, EnquiryStep, StepState
 from storage.queries import steps_of
 
@@ -132,3 +133,25 @@ def escalation_cutoff(today: dt.date, limit: int, profile: Profile) -> dt.date:
             if found == limit + 1:
                 return day
         day -= dt.timedelta(days=1)
+
+
+def add_steps(
+    session: Session, case: Case, plan: list[ProfileStep], profile: Profile, now: dt.datetime, *, about: str
+) -> list[EnquiryStep]:
+    """Add `plan`'s steps after the case's own (a move between councils); a step it had before is due afresh.
+
+    `about` (the other council's name) ends each title, so the digest and reminders say which council.
+    """
+    start = now.astimezone(profile.tz).date()
+    existing = {step.step_id: step for step in steps_of(session, case.id)}
+    position = max((step.position for step in existing.values()), default=-1) + 1
+    added = []
+    for item in plan:
+        step = existing.get(item.id) or EnquiryStep(case_id=case.id, step_id=item.id, position=position)
+        position += item.id not in existing
+        step.title = f"{item.title}: {about}"[:255]
+        step.due_on, step.state, step.snoozed_until = due_date(start, item.due, profile), StepState.OPEN, None
+        step.done_at = step.done_by = step.note = step.alerted_on = step.escalated_for = None
+        session.add(step)
+        added.append(step)
+    return added

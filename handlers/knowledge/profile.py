@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from handlers.knowledge.councils import by_code
+
 BUNDLED_DIR = Path(__file__).parent / "profiles"
 DEFAULT_PROFILE = BUNDLED_DIR / "bury.yaml"
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -113,6 +115,29 @@ class Notify(_Strict):
     managers: list[NotifyTarget] = Field(default_factory=list)
 
 
+class CouncilContact(_Strict):
+    """Another council's CME contact (profile `councils:`, keyed by its DfE LA code); optional per council."""
+
+    label: str | None = None  # e.g. "Leeds CME team"
+    email: str | None = None  # a secure email address (the move is notified by secure email or phone)
+    phone: str | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> CouncilContact:
+        if not (self.phone or self.email):
+            raise ValueError("a council's contact needs a phone or an email")
+        return self
+
+
+# The steps added to a case when the family is believed to have moved to another council
+# (cme-domain.md: ask the receiving LA, check the Lost Pupils Database / School2School).
+DEFAULT_TRANSFER_PLAN = (
+    EnquiryStep(id="transfer-notify", title="Tell the other council's CME officer", due=Due(school_days=1)),
+    EnquiryStep(id="transfer-lpd", title="Check the Lost Pupils Database / School2School", due=Due(school_days=5)),
+    EnquiryStep(id="transfer-ack", title="Get the other council's acknowledgement", due=Due(school_days=10)),
+)
+
+
 class Profile(_Strict):
     """One local authority's configuration, validated."""
 
@@ -132,6 +157,8 @@ class Profile(_Strict):
     reminders: Reminders = Reminders()
     substantial_period_weeks: int = Field(default=4, ge=0)  # "usually four weeks or more" (briefing)
     closure_messages: dict[str, str] = Field(default_factory=dict)
+    councils: dict[str, CouncilContact] = Field(default_factory=dict)  # other councils' CME contacts by LA code
+    transfer_plan: list[EnquiryStep] = Field(default_factory=lambda: list(DEFAULT_TRANSFER_PLAN), min_length=1)
 
     @field_validator("timezone")
     @classmethod
@@ -140,6 +167,14 @@ class Profile(_Strict):
             ZoneInfo(value)
         except Exception as exc:  # zoneinfo raises several types for a bad key
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("councils")
+    @classmethod
+    def _known_councils(cls, value: dict[str, CouncilContact]) -> dict[str, CouncilContact]:
+        unknown = [code for code in value if by_code(code) is None]
+        if unknown:
+            raise ValueError(f"not a DfE LA code in the bundled list: {', '.join(unknown)}")
         return value
 
     @field_validator("contacts")

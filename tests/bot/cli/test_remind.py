@@ -73,7 +73,11 @@ def test_the_reporter_reads_the_outcome_when_they_next_open_the_terminal_chat(ro
     reference = raise_case(router)
     from tests.support import Person
 
-    Person(router, user="cme-officer").say(f"/cme close {reference} moved_other_la")
+    officer = Person(router, user="cme-officer")
+    for said in (f"/cme transfer {reference} Leeds", "cme@leeds.example", "secure email"):  # not in the directory
+        officer.say(said)
+    officer.say(f"/cme transfer {reference} ack")  # moved_other_la closes only once the move is acknowledged
+    officer.say(f"/cme close {reference} moved_other_la")
     alice = Identity(Channel.TERMINAL, "alice", "local")
     (told,) = _alerts(core, alice)
     assert told.text == (
