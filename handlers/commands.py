@@ -62,6 +62,10 @@ def build_router(core: Core) -> Router:
 
 
 CHAT_WORDS = frozenset({"chat", "questions", "step", "text"})  # "report chat": one question at a time (Teams)
+NOTHING_OPEN = (
+    "You have no form in progress, so there was nothing to keep or delete. Type /cme report to raise a concern, "
+    "or /cme help."
+)
 CANCEL_HELP = "stop the form you are filling in (nothing is sent)"
 RESUME_HELP = "show the form you are filling in, or carry on with one you kept for later"
 KEEP_HELP = "keep the form you are filling in for later (/cme resume brings it back)"
@@ -168,8 +172,8 @@ def resume(router: Router, turn: TurnContext) -> list[Reply]:
 def keep(router: Router, turn: TurnContext, wanted: str) -> list[Reply]:
     """Keep the form in progress for later, then do what was asked (`wanted`, a command)."""
     kept = flows.park(turn, router.flows)
-    said = "Kept for later: nothing was sent. Type /cme resume to carry on with it." if kept else ""
-    return [*([Reply(said)] if said else []), *_then(router, turn, wanted)]
+    said = "Kept for later: nothing was sent. Type /cme resume to carry on with it." if kept else NOTHING_OPEN
+    return [Reply(said), *_then(router, turn, wanted)]
 
 
 def discard(router: Router, turn: TurnContext, wanted: str) -> list[Reply]:
@@ -178,8 +182,8 @@ def discard(router: Router, turn: TurnContext, wanted: str) -> list[Reply]:
     if draft is not None:
         drop_conversation(turn.session, turn.user_key)
         turn.session.flush()
-    said = [Reply(f"Deleted your {draft[0].spec.title} form. Nothing was sent.")] if draft else []
-    return [*said, *_then(router, turn, wanted)]
+    said = f"Deleted your {draft[0].spec.title} form. Nothing was sent." if draft else NOTHING_OPEN
+    return [Reply(said), *_then(router, turn, wanted)]
 
 
 def _then(router: Router, turn: TurnContext, wanted: str) -> list[Reply]:

@@ -170,3 +170,10 @@ def test_a_long_answer_that_quotes_a_question_is_kept_as_the_answer(router):
     assert replies[-1].question is None or replies[-1].question.field_id != "siblings"  # taken, the form moved on
     alice.fill(CALM_REFERRAL)
     assert said in dict(alice.heard[-1].facts).values()
+
+
+def test_keep_and_discard_with_no_form_open_say_so_and_what_to_type(router):
+    alice = Person(router)
+    for text in ("/cme keep", "/cme discard", "/cme resume"):
+        (said,) = alice.say(text)
+        assert "no form in progress" in said.text and "/cme report" in said.text, text
