@@ -6,7 +6,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from handlers.casework import cases
+from handlers.casework import cases, matches
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
@@ -52,6 +52,7 @@ def build_router(core: Core) -> Router:
         CommandSpec("status", status, "see your concerns, or one by its reference: /cme status CME-2026-0042")
     )
     cases.register(router)
+    matches.register(router)
     router.command(FIND)
     router.command(CommandSpec("cancel", lambda turn, args: cancel(router, turn), CANCEL_HELP))
     router.command(CommandSpec("resume", lambda turn, args: resume(router, turn), RESUME_HELP))

@@ -58,6 +58,8 @@ class ActionId(StrEnum):
     CASE_ASSIGN = "case_assign"
     CASE_CLOSE = "case_close"
     CASE_REOPEN = "case_reopen"
+    SAME_CHILD = "same_child"  # a possible match is the same child: "/cme same REF OTHERREF"
+    DIFFERENT_CHILD = "different_child"  # a possible match is a different child: "/cme different REF OTHERREF"
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,13 @@ def allocate_reference(session: Session, *, year: int, prefix: str) -> tuple[int
 
 
 def case_by_reference(session: Session, reference: str) -> Case | None:
-    """The case with this reference, if any."""
-    return session.exec(select(Case).where(Case.reference == reference.upper())).first()
+    """The case with this reference, if any; a merged case's reference gives the case it was merged into."""
+    case = session.exec(select(Case).where(Case.reference == reference.upper())).first()
+    for _ in range(10):  # merges chain at most a few deep; never follow a cycle forever
+        if case is None or case.merged_into is None:
+            break
+        case = session.get(Case, case.merged_into)
+    return case
 
 
 def case_by_submission(session: Session, submission_key: str) -> Case | None:

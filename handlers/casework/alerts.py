@@ -45,14 +45,24 @@ def notify_role(
     return added
 
 
-def new_case_text(reference: str, *, urgent: bool) -> str:
-    """The officer's new-case notification: reference, urgency and what to do; no child detail."""
+def new_case_text(reference: str, *, urgent: bool, episode: str | None = None) -> str:
+    """The officer's new-case notification: reference, urgency, a repeat episode and what to do; no child detail."""
+    repeat = f" Repeat episode ({episode})." if episode else ""
     if urgent:
         return (
-            f"URGENT: new CME concern {reference}. Harm was flagged and the reporter was shown the MASH "
+            f"URGENT: new CME concern {reference}.{repeat} Harm was flagged and the reporter was shown the MASH "
             f"contacts. Open it now: /cme case {reference}"
         )
-    return f"New CME concern {reference}. Open it with /cme case {reference}"
+    return f"New CME concern {reference}.{repeat} Open it with /cme case {reference}"
+
+
+def new_information_text(reference: str, *, urgent: bool) -> str:
+    """Officers: a new referral about the child of open case `reference` was added to it (no child detail)."""
+    harm = "URGENT: harm was flagged in it. " if urgent else ""
+    return (
+        f"New information on {reference}: another referral about the same child was added to it. {harm}"
+        f"Open it with /cme case {reference}"
+    )
 
 
 def harm_in_progress_text(reporter: str) -> str:

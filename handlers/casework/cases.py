@@ -16,8 +16,10 @@ from sqlmodel import select
 
 from handlers.casework import actions, enquiries, short_forms, transfers
 from handlers.casework.actions import Usage, audit
+from handlers.casework.child_views import child_replies
 from handlers.casework.short_forms import NeedsForm, OfficerForm
 from handlers.casework.views import case_list_reply, case_replies
+from handlers.children.household import linked_reply
 from handlers.core import TurnContext
 from handlers.forms.fields import Confirm, Invalid, parse_date
 from handlers.forms.flows import Flow
@@ -104,7 +106,11 @@ def view_case(turn: TurnContext, args: str) -> list[Reply]:
     report = report_for(turn.session, case.id)
     steps = steps_of(turn.session, case.id)
     events = audit_trail(turn.session, case.id)
-    return case_replies(case, report, steps, events, notes=notes, profile=turn.profile, today=actions.today(turn))
+    replies = case_replies(case, report, steps, events, notes=notes, profile=turn.profile, today=actions.today(turn))
+    typed = find_reference(args)
+    linked = linked_reply(turn.session, case)  # siblings and household, with their cases' states
+    children = [*child_replies(turn.session, case, typed[0] if typed else None), *([linked] if linked else [])]
+    return [replies[0], *children, *replies[1:]]
 
 
 def _step_command(turn: TurnContext, args: str, *, possible: bool) -> list[Reply]:

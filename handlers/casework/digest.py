@@ -11,8 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlmodel import Session
+
 from handlers.casework.views import day, when_due, who
+from handlers.children.link import episode_note
 from handlers.messages import ActionId, Button, Reply, ReplyKind
+from storage.child_queries import closed_episodes_by_case
 from storage.models import Outbox
 
 MAX_DIGEST_CASES = 20
@@ -44,13 +48,26 @@ def group_by_case(rows: Iterable[Any]) -> list[CaseDue]:
     return sorted(cases.values(), key=lambda c: (not c.urgent, c.first_due, c.reference))
 
 
-def digest_message(rows: Sequence[Any], *, today: dt.date) -> tuple[str, dict[str, Any]]:
+def episode_notes(session: Session, case_ids: Sequence[int]) -> dict[int, str]:
+    """Repeat episodes among these cases: case id -> '2nd episode: previous REF closed OUTCOME' (no child detail)."""
+    notes = {}
+    for case_id, earlier in closed_episodes_by_case(session, case_ids).items():
+        note = episode_note(earlier)
+        if note:
+            notes[case_id] = note
+    return notes
+
+
+def digest_message(
+    rows: Sequence[Any], *, today: dt.date, episodes: dict[int, str] | None = None
+) -> tuple[str, dict[str, Any]]:
     """The digest's text and payload (title, buttons, machine-readable cases) for one officer's due steps."""
     cases = group_by_case(rows)
     lines = [f"Enquiries due today and overdue, {day(today)}: {len(rows)} step(s) on {len(cases)} case(s)."]
     buttons: list[Button] = []
     for item in cases[:MAX_DIGEST_CASES]:
-        lines.append(("URGENT " if item.urgent else "") + item.reference)
+        repeat = (episodes or {}).get(item.steps[0].case_id)
+        lines.append(("URGENT " if item.urgent else "") + item.reference + (f" ({repeat})" if repeat else ""))
         for step in item.steps[:MAX_STEPS_PER_CASE]:
             lines.append(f"  • {step.title}: {when_due(step.due_on, today)}")
             if len(buttons) < MAX_DIGEST_BUTTONS:
@@ -67,6 +84,7 @@ def digest_message(rows: Sequence[Any], *, today: dt.date) -> tuple[str, dict[st
             {
                 "reference": item.reference,
                 "urgent": item.urgent,
+                "episode": (episodes or {}).get(item.steps[0].case_id),
                 "steps": [{"step": s.step_id, "due_on": s.due_on.isoformat()} for s in item.steps],
             }
             for item in cases[:MAX_DIGEST_CASES]

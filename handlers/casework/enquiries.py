@@ -38,13 +38,16 @@ def plan_due_dates(start: dt.date, *, urgent: bool, profile: Profile) -> dict[st
     return dates
 
 
-def create_plan(session: Session, case: Case, profile: Profile, now: dt.datetime) -> list[EnquiryStep]:
-    """Add the profile's enquiry plan to a new case (in the caller's transaction)."""
+def create_plan(
+    session: Session, case: Case, profile: Profile, now: dt.datetime, *, repeat: bool = False
+) -> list[EnquiryStep]:
+    """Add the profile's enquiry plan to a new case (a repeat episode's plan has its extra steps too)."""
     start = now.astimezone(profile.tz).date()
     dates = plan_due_dates(start, urgent=case.urgent, profile=profile)
+    chosen = [step for step in profile.enquiry_plan if repeat or not step.repeat_only]
     steps = [
         EnquiryStep(case_id=case.id, step_id=step.id, position=i, title=step.title, due_on=dates[step.id])
-        for i, step in enumerate(profile.enquiry_plan)
+        for i, step in enumerate(chosen)
     ]
     session.add_all(steps)
     return steps

@@ -1,4 +1,9 @@
-"""Submitting a referral: one transaction creates the case, its report, its audit event and the alert."""
+"""Submitting a referral: one transaction creates the case, its report, its child link, its audit event and the alert.
+
+The child is matched at intake (handlers/children/): a strong match to a child with an open case merges
+the new case into it (the reporter still gets their own reference and is told nothing about the other
+case; the officers get "New information on REF"); an earlier closed case makes this a repeat episode.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from handlers.casework.alerts import new_case_text, notify_role
+from handlers.casework.alerts import new_case_text, new_information_text, notify_role
 from handlers.casework.enquiries import create_plan
+from handlers.children.household import link_household
+from handlers.children.link import episode_note, link_case
+from handlers.children.merge import merge_case
 from handlers.core import FormContext
 from handlers.knowledge.profile import Profile
 from handlers.messages import Address, Identity, Reply, ReplyKind
@@ -35,7 +43,10 @@ def submit_referral(
     answers = REFERRAL.clean(answers)
     case = _new_case(session, answers, meta, identity, address, submission_key, ctx)
     session.add(_report(case, answers, meta, identity, ctx.now))
-    create_plan(session, case, ctx.profile, ctx.now)
+    session.flush()  # the report exists before a merge moves it to the case that stands
+    linked = link_case(session, case, answers, ctx.profile.matching, ctx.now)
+    standing = linked.open_case or case  # the case that stands records the links
+    link_household(session, child=linked.child, actor=identity.key, case_id=standing.id, at=ctx.now)
     record_audit(
         session,
         case_id=case.id,
@@ -43,21 +54,39 @@ def submit_referral(
         action="case.created",
         at=ctx.now,
         reason="referral submitted",
-        detail={"urgent": case.urgent, "triage": case.triage_outcome, "form": REFERRAL.id},
-    )
+        detail={"urgent": case.urgent, "triage": case.triage_outcome, "form": REFERRAL.id, "child": linked.how,
+                "possible_matches": linked.possible, "episode": len(linked.episodes) + 1},
+    )  # fmt: skip
+    if linked.open_case is not None:
+        _add_to_open_case(session, case, linked.open_case, identity, ctx)
+    else:
+        create_plan(session, case, ctx.profile, ctx.now, repeat=bool(linked.episodes))
+        _alert(session, case, ctx, "case.new", f"case-new:{case.reference}",
+               new_case_text(case.reference, urgent=case.urgent, episode=episode_note(linked.episodes)))  # fmt: skip
+    return case, True
+
+
+def _add_to_open_case(session: Session, case: Case, survivor: Case, identity: Identity, ctx: FormContext) -> None:
+    """A strong match to a child with an open case: the new case merges into it and the officer is told."""
+    merge_case(session, case, survivor, actor=identity.key, now=ctx.now, reason="strong match at intake")
+    text = new_information_text(survivor.reference, urgent=case.urgent)
+    _alert(session, survivor, ctx, "case.new_information", f"case-info:{case.reference}", text, urgent=case.urgent)
+
+
+def _alert(session: Session, case: Case, ctx: FormContext, kind: str, key: str, text: str, **extra: bool) -> None:
+    urgent = extra.get("urgent", case.urgent)
     notify_role(
         session,
         profile=ctx.profile,
         role="officers",
-        kind="case.new",
-        key=f"case-new:{case.reference}",
-        text=new_case_text(case.reference, urgent=case.urgent),
-        urgent=case.urgent,
+        kind=kind,
+        key=key,
+        text=text,
+        urgent=urgent,
         now=ctx.now,
         case_id=case.id,
-        payload={"reference": case.reference, "urgent": case.urgent},
+        payload={"reference": case.reference, "urgent": urgent},
     )
-    return case, True
 
 
 def _new_case(

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from handlers.casework.digest import digest_message, escalation_message, outbox_row, overdue_message
+from handlers.casework.digest import digest_message, episode_notes, escalation_message, outbox_row, overdue_message
 from handlers.casework.enquiries import escalation_cutoff
 from handlers.core import Core
 from handlers.knowledge.calendar import is_school_day
@@ -89,7 +89,8 @@ def sweep(session: Session, profile: Profile, now: dt.datetime) -> SweepResult:
     result.queued += _overdue_alerts(session, profile, rows, today, now)
     result.queued += _escalations(session, profile, rows, today, now)
     if digest_due(profile, local, run.last_digest_on):
-        result.queued += digests(profile, rows, today, now)
+        episodes = episode_notes(session, sorted({row.case_id for row in rows}))
+        result.queued += digests(profile, rows, today, now, episodes)
         run.last_digest_on = today
     run.last_run_at = now
     session.add(run)
@@ -140,14 +141,16 @@ def _escalations(
     return queued
 
 
-def digests(profile: Profile, rows: Sequence[Any], today: dt.date, now: dt.datetime) -> list[Outbox]:
+def digests(
+    profile: Profile, rows: Sequence[Any], today: dt.date, now: dt.datetime, episodes: dict[int, str] | None = None
+) -> list[Outbox]:
     """Today's digest for each officer with steps due (unassigned cases go to the officers' targets)."""
     by_officer: dict[str | None, list[Any]] = defaultdict(list)
     for row in rows:
         by_officer[row.assigned_to].append(row)
     queued = []
     for officer, mine in sorted(by_officer.items(), key=lambda item: item[0] or ""):
-        text, payload = digest_message(mine, today=today)
+        text, payload = digest_message(mine, today=today, episodes=episodes)
         for recipient in officer_recipients(profile, officer):
             key = f"digest:{officer or 'team'}:{_label(recipient)}:{today.isoformat()}"
             queued.append(outbox_row("reminder.digest", key, recipient, text, payload, now=now))

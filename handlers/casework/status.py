@@ -6,16 +6,19 @@ import re
 
 from handlers.core import TurnContext, is_staff
 from handlers.messages import Reply, ReplyKind
+from storage.child_queries import case_as_raised, surviving_case
 from storage.models import Case
-from storage.queries import case_by_reference, cases_reported_by, recent_cases
+from storage.queries import cases_reported_by, recent_cases
 
 REFERENCE_RE = re.compile(r"^[A-Z]{2,8}-\d{4}-\d{4,}$")
 STATE_WORDS = {"open": "Open: the CME officer is making enquiries", "closed": "Closed"}
 
 
 def _line(case: Case, turn: TurnContext) -> tuple[str, str]:
+    # A merged case reads as the case it joined, under the reporter's own reference (nothing else of it shows).
+    standing = surviving_case(turn.session, case) or case
     when = case.created_at.astimezone(turn.profile.tz)
-    state = STATE_WORDS.get(case.state, case.state)
+    state = STATE_WORDS.get(standing.state, standing.state)
     urgent = " · urgent" if case.urgent else ""
     return case.reference, f"{state}{urgent} · raised {when:%-d %b %Y}"
 
@@ -46,7 +49,7 @@ def _one(turn: TurnContext, reference: str) -> Reply:
             f"{turn.profile.references.prefix}-2026-0042.",
             kind=ReplyKind.ERROR,
         )
-    case = case_by_reference(turn.session, reference)
+    case = case_as_raised(turn.session, reference)
     if case is None or not (is_staff(turn.role) or case.reporter_key == turn.user_key):
         # The same answer for "no such case" and "not yours": existence is not disclosed.
         return Reply(
@@ -56,11 +59,12 @@ def _one(turn: TurnContext, reference: str) -> Reply:
         )
     label, value = _line(case, turn)
     facts = [("Reference", label), ("Status", value)]
-    if case.state == "closed" and case.outcome:
-        facts.append(("Outcome", turn.profile.closure_messages.get(case.outcome, "Closed")))
+    standing = surviving_case(turn.session, case) or case
+    if standing.state == "closed" and standing.outcome:
+        facts.append(("Outcome", turn.profile.closure_messages.get(standing.outcome, "Closed")))
     return Reply(
         f"Case {case.reference}",
         title=f"Status of {case.reference}",
         facts=tuple(facts),
-        data={"reference": case.reference, "state": case.state, "urgent": case.urgent},
+        data={"reference": case.reference, "state": standing.state, "urgent": case.urgent},
     )

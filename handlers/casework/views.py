@@ -120,13 +120,18 @@ def _summary(case: Case, profile: Profile) -> Reply:
 def _details(report: Report | None) -> Reply:
     if report is None:
         return Reply("No referral details are stored for this case.", title="Details")
+    return details_reply(report, "Details from the referral")
+
+
+def details_reply(report: Report, title: str) -> Reply:
+    """One referral's answers as the reporter gave them (officers only: it holds the child's details)."""
     answers = report.answers
     facts = tuple(
         (field.record_label or field.review_label or field.label, display(field, answers.get(field.id)))
         for field in REFERRAL.visible_fields(answers)
         if answers.get(field.id) not in (None, "", [])
     )
-    return Reply("As the reporter gave them.", title="Details from the referral", facts=facts)
+    return Reply("As the reporter gave them.", title=title, facts=facts)
 
 
 def plan_reply(case: Case, steps: Sequence[EnquiryStep], today: dt.date) -> Reply:

@@ -96,6 +96,7 @@ class EnquiryStep(_Strict):
     title: str
     due: Due
     urgent_due: Due | None = None
+    repeat_only: bool = False  # only for a repeat episode (the child had an earlier case, now closed)
 
 
 class Reminders(_Strict):
@@ -113,6 +114,19 @@ class NotifyTarget(_Strict):
 class Notify(_Strict):
     officers: list[NotifyTarget] = Field(default_factory=list)
     managers: list[NotifyTarget] = Field(default_factory=list)
+
+
+class Matching(_Strict):
+    """Thresholds of the intake matcher (handlers/children/matching.py), each a score from 0 to 1."""
+
+    strong: float = Field(default=0.95, gt=0, le=1)  # at or over (same DOB or UPN): the known child
+    possible: float = Field(default=0.75, gt=0, le=1)  # at or over: the officer is asked Same / Different
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Matching:
+        if self.possible >= self.strong:
+            raise ValueError("possible must be lower than strong")
+        return self
 
 
 class CouncilContact(_Strict):
@@ -159,6 +173,7 @@ class Profile(_Strict):
     closure_messages: dict[str, str] = Field(default_factory=dict)
     councils: dict[str, CouncilContact] = Field(default_factory=dict)  # other councils' CME contacts by LA code
     transfer_plan: list[EnquiryStep] = Field(default_factory=lambda: list(DEFAULT_TRANSFER_PLAN), min_length=1)
+    matching: Matching = Matching()
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,121 @@
+"""The child behind a case, on the officer's case view: episodes, merged references, later referrals, possible matches.
+
+Officers only (the case view is staff-only and its viewing is audited by the caller). Possible matches
+show the other case's reference and the reasons in plain words, with Same child / Different child
+buttons whose values are the commands (pressing = typing, so every channel behaves the same).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from handlers.casework.views import details_reply, outcome_words, who
+from handlers.children.link import episode_note, ordinal
+from handlers.messages import ActionId, Button, Reply
+from storage.child_queries import (
+    case_as_raised,
+    cases_of_child,
+    closed_episodes,
+    matches_against,
+    matches_of,
+    merged_into_case,
+    reports_of,
+    surviving_case,
+    surviving_child,
+)
+from storage.children import ChildMatch
+from storage.models import Case
+
+MAX_MATCH_BUTTONS = 3  # matches with buttons (two each); the rest are listed with the commands to type
+
+
+def child_replies(session: Session, case: Case, typed: str | None) -> list[Reply]:
+    """Replies to show after the case summary: a merge notice, the child's episodes, later referrals, matches."""
+    replies = []
+    raised = case_as_raised(session, typed) if typed else None
+    if raised is not None and raised.id != case.id:
+        replies.append(
+            Reply(
+                f"{raised.reference} was merged into {case.reference}; this is the case that stands.",
+                title=f"{raised.reference} was merged",
+                data={"merged": raised.reference, "into": case.reference},
+            )
+        )
+    episodes = _episodes(session, case)
+    if episodes is not None:
+        replies.append(episodes)
+    replies.extend(
+        details_reply(
+            report, f"Details from a later referral ({report.submitted_at:%-d %b %Y}, by {who(report.submitted_by)})"
+        )
+        for report in reports_of(session, case.id)[1:]
+    )
+    matches = _matches(session, case)
+    if matches:
+        replies.append(matches)
+    return replies
+
+
+def _episodes(session: Session, case: Case) -> Reply | None:
+    """The child's other cases and this one's episode number; None for a child with no other case."""
+    child = surviving_child(session, case.child_id)
+    if child is None:
+        return None
+    earlier = closed_episodes(session, child.id, before=case)
+    note = episode_note(earlier)
+    facts = [("Episode", note or f"{ordinal(1)} episode")]
+    for other in cases_of_child(session, child.id):
+        if other.id != case.id:
+            state = outcome_words(other.outcome) if other.state == "closed" and other.outcome else other.state
+            facts.append((other.reference, f"{state} · raised {other.created_at:%-d %b %Y}"))
+    merged = [c.reference for c in merged_into_case(session, case.id)]
+    if len(facts) == 1 and not merged:
+        return None
+    if merged:
+        facts.append(("Merged into this case", ", ".join(merged)))
+    title = "REPEAT EPISODE" if note else "The child"
+    text = (
+        "A repeat episode is a risk indicator: review how the earlier cases closed." if note else "The child's cases."
+    )
+    return Reply(text, title=title, facts=tuple(facts), data={"episode": len(earlier) + 1, "merged": merged})
+
+
+def _other_reference(session: Session, match: ChildMatch, case: Case) -> str | None:
+    """The reference to compare with: the candidate child's latest case, or the case that found this child."""
+    if match.case_id != case.id:
+        found = surviving_case(session, session.get(Case, match.case_id))
+        return found.reference if found is not None and found.id != case.id else None
+    child = surviving_child(session, match.candidate_id)
+    cases = cases_of_child(session, child.id) if child is not None else []
+    return cases[-1].reference if cases else None
+
+
+def _pending_for(session: Session, case: Case) -> list[ChildMatch]:
+    found = matches_of(session, case.id)
+    if case.child_id is not None:
+        found.extend(matches_against(session, case.child_id))
+    return found
+
+
+def _matches(session: Session, case: Case) -> Reply | None:
+    facts, buttons = [], []
+    for match in _pending_for(session, case):
+        other = _other_reference(session, match, case)
+        if other is None:
+            continue
+        facts.append((other, f"possible match, score {match.score:.2f}: {', '.join(match.reasons) or 'names alike'}"))
+        if len(buttons) < 2 * MAX_MATCH_BUTTONS:
+            buttons.append(
+                Button(f"Same child as {other}", f"/cme same {case.reference} {other}", ActionId.SAME_CHILD, "primary")
+            )
+            buttons.append(
+                Button("Different child", f"/cme different {case.reference} {other}", ActionId.DIFFERENT_CHILD)
+            )
+    if not facts:
+        return None
+    text = (
+        f"This child may already be known. Check the details, then say: /cme same {case.reference} OTHERREF "
+        f"or /cme different {case.reference} OTHERREF."
+    )
+    data = {"possible_matches": [ref for ref, _ in facts]}
+    return Reply(text, title="Possible matches", facts=tuple(facts), buttons=tuple(buttons), data=data)

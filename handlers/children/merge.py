@@ -1,0 +1,164 @@
+"""Officers' decisions on possible matches, and the merges they cause: of child records and of open cases.
+
+Same child: the two child records become one (the newer points at the older, which keeps every case);
+if both cases are open the newer case merges into the older, so one officer works one case, and its
+reference keeps resolving to the survivor. Different child: recorded, nothing merged. A decision is
+taken once: two officers pressing at once race on a conditional UPDATE (storage/child_queries.py
+decide_match) and the loser is told who decided. Every check runs before anything changes, so a
+refused merge leaves the database as it was. Messages name references, never child details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from handlers.children.record import absorb
+from storage.child_queries import (
+    MERGED,
+    cases_of_child,
+    decide_match,
+    match_between,
+    merged_into_case,
+    reports_of,
+    surviving_case,
+    surviving_child,
+)
+from storage.children import Child, ChildMatch, MatchState
+from storage.models import ACTIVE_STEP_STATES, Case, StepState
+from storage.queries import record_audit, steps_of
+
+DECISION_WORDS = {MatchState.SAME.value: "same child", MatchState.DIFFERENT.value: "different child"}
+
+
+class MergeError(ValueError):
+    """A decision or merge that can't be made; the message is safe to show an officer and says what to do."""
+
+
+def _who(key: str | None) -> str:
+    return (key or "another officer").rsplit(":", 1)[-1]
+
+
+def check_case_merge(source: Case, target: Case) -> None:
+    """Raise MergeError when `source` can't be merged into `target` (itself, closed, or merged already)."""
+    if source.id == target.id:
+        raise MergeError(f"{source.reference} can't be merged into itself. Nothing was changed.")
+    if source.merged_into is not None:
+        raise MergeError(f"{source.reference} was already merged into another case. Nothing was changed.")
+    if target.merged_into is not None or target.state == MERGED:
+        raise MergeError(
+            f"{target.reference} was itself merged into another case. Nothing was changed: "
+            f"open it with /cme case {target.reference} to see the case that stands."
+        )
+    if target.state != "open":
+        raise MergeError(
+            f"{target.reference} is closed, so {source.reference} can't be merged into it. Nothing was changed. "
+            f"Reopen it first with /cme reopen {target.reference} REASON."
+        )
+    if source.state != "open":
+        raise MergeError(f"{source.reference} is closed; only an open case can be merged. Nothing was changed.")
+
+
+def merge_case(session: Session, source: Case, target: Case, *, actor: str, now: dt.datetime, reason: str) -> None:
+    """Merge open case `source` into open case `target`: its reports move, its waiting steps stop; audited."""
+    check_case_merge(source, target)
+    for report in reports_of(session, source.id):
+        report.case_id = target.id
+        session.add(report)
+    for step in steps_of(session, source.id):
+        if step.state in ACTIVE_STEP_STATES:
+            step.state = StepState.CLOSED
+            session.add(step)
+    source.merged_into, source.state, source.updated_at = target.id, MERGED, now
+    source.child_id = target.child_id
+    target.urgent = target.urgent or source.urgent
+    target.updated_at = now
+    session.add_all([source, target])
+    record_audit(session, case_id=source.id, actor=actor, action="case.merged", at=now, reason=reason,
+                 detail={"into": target.reference})  # fmt: skip
+    record_audit(session, case_id=target.id, actor=actor, action="case.merged_in", at=now, reason=reason,
+                 detail={"from": source.reference})  # fmt: skip
+
+
+def merge_children(session: Session, duplicate: Child, survivor: Child, *, now: dt.datetime) -> int:
+    """Point the duplicate record and its cases at the survivor; returns how many cases moved."""
+    moved = 0
+    for case in [*cases_of_child(session, duplicate.id), *_merged_cases_of(session, duplicate.id)]:
+        case.child_id = survivor.id
+        session.add(case)
+        moved += 1
+    absorb(survivor, duplicate, now)
+    duplicate.merged_into, duplicate.updated_at = survivor.id, now
+    session.add_all([survivor, duplicate])
+    return moved
+
+
+def _merged_cases_of(session: Session, child_id: int) -> list[Case]:
+    return [c for case in cases_of_child(session, child_id) for c in merged_into_case(session, case.id)]
+
+
+def _pair(session: Session, case: Case, other: Case) -> tuple[Case, Case, Child, Child]:
+    first, second = surviving_case(session, case), surviving_case(session, other)
+    if first is None or second is None or first.id == second.id:
+        raise MergeError(
+            f"{case.reference} and {other.reference} are one case already, and a case can't be merged into itself. "
+            "Nothing was changed. Type /cme same REF OTHERREF with two different cases."
+        )
+    child, other_child = surviving_child(session, first.child_id), surviving_child(session, second.child_id)
+    if child is None or other_child is None:
+        raise MergeError(f"{first.reference} or {second.reference} has no child record yet. Nothing was changed.")
+    return first, second, child, other_child
+
+
+def _claim(session: Session, match: ChildMatch | None, state: str, *, actor: str, now: dt.datetime) -> None:
+    """Take the decision on `match`, or raise MergeError naming who already took it."""
+    if match is None:
+        return
+    if match.state == MatchState.PENDING and decide_match(session, match, state=state, actor=actor, now=now):
+        return
+    session.refresh(match)
+    words = DECISION_WORDS.get(match.state, match.state)
+    raise MergeError(
+        f"This possible match was already decided by {_who(match.decided_by)}: {words}. "
+        "Their decision stands and nothing was changed."
+    )
+
+
+def decide_same(session: Session, case: Case, other: Case, *, actor: str, now: dt.datetime) -> str:
+    """Record that both cases are about one child: merge the records (and the cases if both are open)."""
+    first, second, child, other_child = _pair(session, case, other)
+    match = match_between(session, [first.id, second.id], [child.id, other_child.id])
+    if child.id == other_child.id and (match is None or match.state != MatchState.PENDING):
+        raise MergeError(f"{first.reference} and {second.reference} are already the same child's. Nothing was changed.")
+    _claim(session, match, MatchState.SAME.value, actor=actor, now=now)
+    survivor, duplicate = (child, other_child) if child.id < other_child.id else (other_child, child)
+    if survivor.id != duplicate.id:
+        merge_children(session, duplicate, survivor, now=now)
+    older, newer = sorted((first, second), key=lambda c: (c.created_at, c.id))
+    for mine, theirs in ((first, second), (second, first)):
+        record_audit(session, case_id=mine.id, actor=actor, action="child.same", at=now,
+                     detail={"other": theirs.reference, "match": match.id if match else None})  # fmt: skip
+    if older.state == "open" and newer.state == "open":
+        merge_case(session, newer, older, actor=actor, now=now, reason="same child, both cases open")
+        return (
+            f"Recorded: {first.reference} and {second.reference} are the same child. Both cases were open, so "
+            f"{newer.reference} was merged into {older.reference} (its reference now opens {older.reference})."
+        )
+    return f"Recorded: {first.reference} and {second.reference} are the same child; the child's record holds both."
+
+
+def decide_different(session: Session, case: Case, other: Case, *, actor: str, now: dt.datetime) -> str:
+    """Record that the possible match between the two cases' children is a different child."""
+    first, second, child, other_child = _pair(session, case, other)
+    match = match_between(session, [first.id, second.id], [child.id, other_child.id])
+    if match is None:
+        raise MergeError(
+            f"There is no possible match between {first.reference} and {second.reference} to decide. Nothing "
+            f"was changed. /cme case {first.reference} lists its possible matches."
+        )
+    _claim(session, match, MatchState.DIFFERENT.value, actor=actor, now=now)
+    for mine, theirs in ((first, second), (second, first)):
+        record_audit(session, case_id=mine.id, actor=actor, action="child.different", at=now,
+                     detail={"other": theirs.reference, "match": match.id})  # fmt: skip
+    return f"Recorded: {first.reference} and {second.reference} are about different children."
