@@ -89,3 +89,17 @@ def test_any_text_with_a_whole_form_open_gets_an_answer_and_a_way_back_to_the_fo
         assert offered or last.kind in (ReplyKind.QUESTION, ReplyKind.FORM), (text, last.text)
 
     answers()
+
+
+def test_any_text_with_no_form_open_gets_a_reply(router):
+    who = Identity(Channel.TERMINAL, "nobody", "local")
+    where = Address(Channel.TERMINAL, "dm:nobody", "nobody")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(text=st.one_of(TEXT, st.sampled_from(("/cme keep", "/cme discard", "/cme resume", "/cme cancel"))))
+    def answers(text: str) -> None:
+        router.handle(Inbound(who, where, text="/cme cancel"))  # whatever the last example started, nothing open
+        replies = router.handle(Inbound(who, where, text=text))
+        assert replies and all(r.text for r in replies)
+
+    answers()
