@@ -94,8 +94,9 @@ class Router:
             name, _, args = args.strip().partition(" ")
             return self.remind(turn, self._command(turn, name.lower(), args.strip()))
         draft = flows.load_draft(turn, self.flows)
-        if isinstance(draft, Reply):
-            return [draft]  # what they typed was meant for the old form: nothing more to do with it
+        if isinstance(draft, Reply):  # an answer for the old form is not used; a question is still answered
+            asked = _looks_like_question(text) or word.lower() in self.commands
+            return [draft, *self._no_draft(turn, text)] if asked else [draft]
         if draft is None:
             return flows.resend(turn, self.flows, text) or self._no_draft(turn, text)
         flow, state = draft

@@ -177,3 +177,13 @@ def test_keep_and_discard_with_no_form_open_say_so_and_what_to_type(router):
     for text in ("/cme keep", "/cme discard", "/cme resume"):
         (said,) = alice.say(text)
         assert "no form in progress" in said.text and "/cme report" in said.text, text
+
+
+def test_a_question_sent_after_the_draft_expired_is_still_answered(router, clock):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.say("Zephyrine")
+    clock.advance(hours=73)
+    replies = alice.say("what counts as CME?")
+    assert "deleted because it was left for more than 72 hours" in replies[0].text
+    assert replies[1].kind is ReplyKind.ANSWER
