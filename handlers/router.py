@@ -103,7 +103,7 @@ class Router:
         if whole_form.is_whole(state) or self._aside(turn, flow, state, text):
             return self.remind(turn, self._no_draft(turn, text))
         replies = flows.advance(turn, flow, state, text)
-        if flows.peek(turn, self.flows) is None:  # the form ended: mention any form kept for later
+        if not _asks(replies) and flows.peek(turn, self.flows) is None:  # it ended: mention a form kept for later
             replies.extend(flows.kept_note(turn, self.flows))
         return replies
 
@@ -119,7 +119,7 @@ class Router:
 
     def remind(self, turn: TurnContext, replies: list[Reply]) -> list[Reply]:
         """After an answer given while a form is open: the question it is waiting for, or a way back to the form."""
-        if any(r.kind in ASKING or r.question is not None or r.form is not None for r in replies):
+        if _asks(replies):
             return replies  # the turn already asks something (a form started, a choice to make)
         draft = flows.peek(turn, self.flows)
         if draft is None:
@@ -158,6 +158,11 @@ class Router:
             )
             return [Reply("That command is for the CME officer and their manager only.", kind=ReplyKind.ERROR)]
         return spec.run(turn, args)
+
+
+def _asks(replies: list[Reply]) -> bool:
+    """True when a reply asks something (a question, a choice, the review, a form page)."""
+    return any(r.kind in ASKING or r.question is not None or r.form is not None for r in replies)
 
 
 def _looks_like_question(text: str) -> bool:
