@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from handlers.casework.actions import Usage, audit
+from handlers.casework.actions import Usage, audit, unreadable
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import submit_referral
 from handlers.casework.short_forms import CASE_KEY
@@ -169,6 +169,9 @@ def start(
 
 def incoming(turn: TurnContext, args: str, registry: Mapping[str, Flow]) -> list[Reply]:
     """Start the referral of a child notified by another council (the council and their reference prefilled)."""
+    if unreadable(args):
+        text = "That command has a character that could not be read. Type it again: /cme incoming COUNCIL THEIR-REF"
+        return [Reply(text, kind=ReplyKind.ERROR)]
     busy = flows.peek(turn, dict(registry))
     if busy is not None:
         return [flows.conflict(turn, *busy, f"/cme incoming {args}".strip())]
@@ -186,16 +189,25 @@ def _incoming_prefill(args: str) -> dict[str, Any] | Reply:
     words = args.split()
     if not words:
         return {}
-    for council_words, ref in ((words, None), (words[:-1], words[-1])):
-        found = find(" ".join(council_words)) if council_words else None
-        if found is not None and found.council is not None:
-            return {"from_council": found.council.code, **({"their_reference": ref[:64]} if ref else {})}
-    found = find(" ".join(words))
-    then = f" {words[-1][:64]}" if len(words) > 1 and not found.candidates else ""
-    buttons = tuple(Button(c.label, f"/cme incoming {c.code}{then}", ActionId.OPEN_FORM) for c in found.candidates)
-    text = _one_council(" ".join(words), None)  # type: ignore[arg-type]  # the check reads no context
+    splits = [(find(" ".join(words)), None)]
+    if len(words) > 1:
+        splits.append((find(" ".join(words[:-1])), words[-1][:64]))
+    for found, ref in splits:
+        if found.council is not None:
+            return {"from_council": found.council.code, **({"their_reference": ref} if ref else {})}
+    for found, ref in reversed(splits):  # the split that keeps their reference first
+        if found.candidates:
+            then = f" {ref}" if ref else ""
+            buttons = tuple(
+                Button(c.label, f"/cme incoming {c.code}{then}", ActionId.OPEN_FORM) for c in found.candidates
+            )
+            names = "; ".join(c.label for c in found.candidates)
+            text = f"{found.note or 'More than one council could be meant.'} Did you mean: {names}? Choose one."
+            return Reply(text, kind=ReplyKind.QUESTION, buttons=buttons)
     return Reply(
-        f"{text} Nothing was started.", kind=ReplyKind.ERROR if not buttons else ReplyKind.QUESTION, buttons=buttons
+        "That isn't an English council I know. Type /cme incoming COUNCIL THEIR-REFERENCE, with the council's name "
+        "or three-digit DfE LA code (for example /cme incoming 383 LCC-0117 for Leeds). Nothing was started.",
+        kind=ReplyKind.ERROR,
     )
 
 
