@@ -15,6 +15,8 @@ from tests.bot.slack.slack_driver import running, text_of
 from tests.handlers.forms.test_whole_form import PAGES
 
 CALM = dict(PAGES, harm={"immediate_danger": "no", "harm_indicators": ["none"]})
+# Another child (intake would join two referrals about one child into one open case).
+OTHER_CHILD = dict(PAGES, child={**PAGES["child"], "child_forenames": "Bartholomew", "child_dob": "2011-09-14"})
 
 
 def raise_case(slack, user_id: str, pages=PAGES) -> str:
@@ -58,7 +60,7 @@ def test_app_home_for_an_officer_lists_open_cases_urgent_first_and_opening_is_re
     async def scenario():
         async with running(slack_db) as slack:
             calm = raise_case(slack, "U0REPORTER", CALM)
-            urgent = raise_case(slack, "U0OTHER")
+            urgent = raise_case(slack, "U0OTHER", OTHER_CHILD)
             officer = slack.user("U0OFFICER")
             await officer.open_home()
             [published] = await slack.fake.wait_for("views.publish")

@@ -11,7 +11,8 @@ from tests.support import CALM_REFERRAL, Person
 def _raise(router, user: str) -> str:
     person = Person(router, user=user)
     person.say("/cme report")
-    person.fill(CALM_REFERRAL)
+    # Each reporter writes about a different child: two referrals about one child join one open case.
+    person.fill({**CALM_REFERRAL, "child_forenames": f"{user.title()}child"})
     return person.say("submit")[-1].data["reference"]
 
 

@@ -1,0 +1,51 @@
+"""Possible matches in Slack: the case view shows the match with its reasons and the Same child button decides it."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from bot.app import CONTEXT_KEY
+from storage.children import Child, ChildMatch
+from storage.db import unit_of_work
+from storage.models import Case
+from tests.bot.slack.slack_driver import running, text_of
+from tests.handlers.children.kin import add_case, add_child
+
+
+def possible_match(engine, profile) -> tuple[str, str]:
+    """Ava's case and Eva's newer case, with the possible match intake would have found."""
+    born = dt.date(2014, 5, 2)
+    ava = add_child(engine, forenames="Ava", surname="Testchild", dob=born, postcode="BL9 0EJ")
+    eva = add_child(engine, forenames="Eva", surname="Test-Child", dob=born, postcode="BL9 0EJ")
+    first, second = add_case(engine, profile, ava, 1), add_case(engine, profile, eva, 2)
+    with unit_of_work(engine) as session:
+        case = session.exec(select(Case).where(Case.reference == second)).one()
+        reasons = ["same surname, written differently", "same date of birth", "same postcode"]
+        session.add(ChildMatch(case_id=case.id, candidate_id=ava, score=0.91, reasons=reasons))
+    return first, second
+
+
+def test_an_officer_sees_the_possible_match_and_presses_same_child(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            core = slack.client.server.app[CONTEXT_KEY].core
+            first, second = possible_match(core.engine, core.profile)
+            officer = slack.user("U0OFFICER", "cme.officer")
+            assert await officer.command(f"case {second}") == (200, "")
+            [view] = [call.args for call in await slack.fake.wait_for_responses(1)]
+            shown = text_of(view["blocks"])
+            assert "Possible matches" in shown and "same date of birth" in shown and first in shown
+            buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+            [same] = [b for b in buttons if b["value"] == f"/cme same {second} {first}"]
+            await officer.click(same["action_id"], same["value"])
+            [told] = await slack.fake.wait_for("chat.postMessage")
+            assert told.args["channel"] == "U0OFFICER"  # the officer's DM: the decision names references only
+            assert f"{second} was merged into {first}" in told.args["text"] and "Ava" not in told.args["text"]
+            with Session(core.engine) as session:
+                assert session.exec(select(ChildMatch)).one().state == "same"
+                assert len(session.exec(select(Child).where(Child.merged_into == None)).all()) == 1  # noqa: E711
+
+    asyncio.run(scenario())
