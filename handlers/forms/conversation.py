@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.core import FormContext
+from handlers.forms import review
 from handlers.forms.asking import question_reply
+from handlers.forms.choices import is_not_known
 from handlers.forms.fields import Confirm, Invalid, Kind, parse_choice
 from handlers.forms.spec import Decision, Field, FormSpec, display, parse_value
 from handlers.messages import Button, Choice, Reply, ReplyKind
 
-SUBMIT_WORDS = {"submit"}  # only the word the review asks for: a stray "yes" must not send a referral
-# Words people use to mean "send it"; at the review they are told the one word that sends.
-NEARLY_SUBMIT = {"send", "send it", "yes", "y", "yep", "ok", "okay", "confirm", "done", "finished", "go"}
-MAX_CHANGE_DIGITS = 4  # "change 99999..." is not an answer number (and int() refuses 4,300+ digits)
 CANCEL_WORDS = {"cancel", "quit", "stop", "exit", "abandon"}
 BACK_WORDS = {"back", "go back", "previous", "undo"}
 SKIP_WORDS = {"skip", "pass", "skip it", "skip this"}
@@ -101,7 +99,7 @@ def takes(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) ->
         return True
     stage = state.get("stage")
     if stage == "review":
-        return word in SUBMIT_WORDS | NEARLY_SUBMIT or word.removeprefix("change").strip().isdigit()
+        return word in review.SUBMIT_WORDS | review.NEARLY_SUBMIT or word.removeprefix("change").strip().isdigit()
     try:
         if stage == "decide":
             parse_choice(text, Decision.from_state(state["decision"]).choices)
@@ -121,13 +119,20 @@ def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> 
         return _confirmed(spec, state, text, word, ctx)
     if word in CANCEL_WORDS:
         return Turn(state, [Reply("Cancelled. Nothing was sent, and your answers have been deleted.")], "cancel")
-    if word in ("help", "?"):
+    if word == "help" or (word == "?" and not _takes_not_known(spec, state)):
         return Turn(state, [Reply(FORM_HELP, kind=ReplyKind.HELP), *_prompt(spec, state)])
     if word in BACK_WORDS:
         return _back(spec, state)
     if state["stage"] == "review":
         return _review_input(spec, state, word)
     return _answer(spec, state, text, word, ctx)
+
+
+def _takes_not_known(spec: FormSpec, state: dict[str, Any]) -> bool:
+    # "?" is "I don't know" where the question offers Not known, and a call for help elsewhere.
+    if state.get("stage") != "ask" or not state.get("field"):
+        return False
+    return any(is_not_known(option) for option in spec.field(state["field"]).options)
 
 
 def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: FormContext) -> Turn:
@@ -213,7 +218,7 @@ def _advance(spec: FormSpec, turn: Turn, ctx: FormContext) -> Turn:
     if not spec.review:
         return Turn(state, turn.replies, "submit")
     state["stage"], state["field"] = "review", None
-    turn.replies.append(review_reply(spec, answers))
+    turn.replies.append(review.review_reply(spec, answers))
     return turn
 
 
@@ -248,45 +253,8 @@ def _decide(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) 
 
 
 def _review_input(spec: FormSpec, state: dict[str, Any], word: str) -> Turn:
-    if word in SUBMIT_WORDS or word == spec.submit_word:
-        return Turn(state, [], "submit")
-    if word in NEARLY_SUBMIT:
-        nearly = f"Type '{spec.submit_word}' to send it (or press Submit). Nothing has been sent yet."
-        return Turn(state, [Reply(nearly, kind=ReplyKind.INFO), review_reply(spec, state["answers"])])
-    visible = spec.visible_fields(state["answers"])
-    number = _answer_number(word.removeprefix("change").strip(), len(visible))
-    if number is not None:
-        spec_field = visible[number - 1]
-        state["stage"], state["field"] = "ask", spec_field.id
-        note = f"Changing your answer. It was: {display(spec_field, state['answers'].get(spec_field.id))}"
-        return Turn(state, [question_reply(spec, spec_field, state["answers"], note=note)])
-    problem = (
-        f"Type '{spec.submit_word}' to send it, 'change' and a number from 1 to {len(visible)} to change that "
-        "answer, or 'cancel'."
-    )
-    return Turn(state, [_error(problem), review_reply(spec, state["answers"])])
-
-
-def _answer_number(target: str, count: int) -> int | None:
-    """The review line `target` names (1 to count), or None."""
-    if not (target.isascii() and target.isdigit()) or len(target) > MAX_CHANGE_DIGITS:
-        return None
-    number = int(target)
-    return number if 1 <= number <= count else None
-
-
-def review_reply(spec: FormSpec, answers: dict[str, Any]) -> Reply:
-    """Every answer, numbered, with how to change one and how to send."""
-    facts = []
-    for number, spec_field in enumerate(spec.visible_fields(answers), 1):
-        label = spec_field.review_label or spec_field.label
-        facts.append((f"{number}. {label}", display(spec_field, answers.get(spec_field.id))))
-    text = (
-        f"Please check your answers. Type '{spec.submit_word}' to send, a number (for example 'change 3') "
-        "to change that answer, or 'cancel'."
-    )
-    buttons = (Button("Submit", spec.submit_word, style="primary"), Button("Cancel", "cancel", style="danger"))
-    return Reply(text, kind=ReplyKind.REVIEW, title=f"Review: {spec.title}", facts=tuple(facts), buttons=buttons)
+    replies, ended = review.take(spec, state, word)
+    return Turn(state, replies, ended)
 
 
 def _prompt(spec: FormSpec, state: dict[str, Any], note: str | None = None) -> list[Reply]:
@@ -296,7 +264,7 @@ def _prompt(spec: FormSpec, state: dict[str, Any], note: str | None = None) -> l
     if stage == "decide":
         return [_decision_reply(Decision.from_state(state["decision"]))]
     if stage == "review":
-        return [review_reply(spec, state["answers"])]
+        return [review.review_reply(spec, state["answers"])]
     return [question_reply(spec, spec.field(state["field"]), state["answers"], note=note)]
 
 

@@ -212,3 +212,30 @@ def test_no_at_a_prefilled_optional_answer_asks_before_clearing_it():
     assert ("4. Email?", "kim@example.gov.uk") in kept.replies[-1].facts
     cleared = conversation.step(SPEC, turn.state, "yes", CTX)
     assert ("4. Email?", "(skipped)") in cleared.replies[-1].facts
+
+
+NOT_KNOWN_SPEC = FormSpec(
+    id="unsure",
+    title="Unsure",
+    intro="Two questions.",
+    sections=(
+        Section(
+            "one",
+            "One",
+            (
+                Field("name", Kind.TEXT, "Name?"),
+                Field("away", Kind.YES_NO, "Missing from home?", not_known=True),
+            ),
+        ),
+    ),
+)
+
+
+def test_a_question_mark_is_not_known_where_the_question_has_it_and_help_elsewhere():
+    turn = conversation.start(NOT_KNOWN_SPEC, CTX)
+    at_name = conversation.step(NOT_KNOWN_SPEC, turn.state, "?", CTX)
+    assert at_name.replies[0].kind is ReplyKind.HELP and "name" not in at_name.state["answers"]
+    turn = conversation.step(NOT_KNOWN_SPEC, at_name.state, "Alice", CTX)
+    turn = conversation.step(NOT_KNOWN_SPEC, turn.state, "?", CTX)
+    assert turn.state["stage"] == "review"
+    assert dict(turn.replies[-1].facts)["2. Missing from home?"] == "Not known"
