@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--on-roll", choices=ON_ROLL_VALUES, default="unknown", help="on a school roll?")
     parser.add_argument("--home-educated", choices=HOME_EDUCATED_VALUES, default="no")
     for flag in ("--other-provision", "--missing-from-home", "--awaiting-place"):
-        parser.add_argument(flag, choices=("yes", "no"), default="no")
+        parser.add_argument(flag, choices=("yes", "no", "unknown"), default="no")
     parser.add_argument("--out-since", help=f"out of education since: {DATE_FORMATS}")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
@@ -57,6 +57,10 @@ def _date(option: str, raw: str | None, today: dt.date) -> dt.date | None:
         raise UsageError(message) from None
 
 
+def _yes_no_unknown(value: str) -> bool | None:
+    return None if value == "unknown" else value == "yes"
+
+
 def facts_from_args(args: argparse.Namespace, profile: Profile) -> Facts:
     """The Facts the options describe; UsageError names a bad option."""
     today = dt.datetime.now(profile.tz).date()
@@ -68,9 +72,9 @@ def facts_from_args(args: argparse.Namespace, profile: Profile) -> Facts:
             on=on,
             on_roll=args.on_roll,
             home_educated=args.home_educated,
-            other_provision=args.other_provision == "yes",
-            missing_from_home=args.missing_from_home == "yes",
-            awaiting_place=args.awaiting_place == "yes",
+            other_provision=_yes_no_unknown(args.other_provision),
+            missing_from_home=_yes_no_unknown(args.missing_from_home),
+            awaiting_place=_yes_no_unknown(args.awaiting_place),
             out_since=out_since,
         )
     except ValueError as exc:  # Facts names the field, never its value

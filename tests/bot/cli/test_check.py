@@ -140,3 +140,21 @@ def test_numbers_come_from_the_chosen_profile(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("CME_PROFILE", str(custom))
     _, out, _ = run_check(capsys, "--dob", "2014-05-02", "--on", "2026-11-28", "--on-roll", "no", "--json")
     assert "01234 567890" in json.loads(out)["next_step"]
+
+
+def test_not_known_situation_flags_are_possible_cme_never_read_as_no(capsys):
+    code, out, _ = run_check(
+        capsys,
+        "--dob",
+        "02/05/2014",
+        "--on",
+        "28/11/2026",
+        "--missing-from-home",
+        "unknown",
+        "--other-provision",
+        "unknown",
+        "--json",
+    )
+    result = json.loads(out)
+    assert code == 0 and result["outcome"] == "possible_cme"
+    assert any("not known whether the child is missing from home" in reason for reason in result["reasons"])
