@@ -110,7 +110,8 @@ def view_case(turn: TurnContext, args: str) -> list[Reply]:
     typed = find_reference(args)
     linked = linked_reply(turn.session, case)  # siblings and household, with their cases' states
     children = [*child_replies(turn.session, case, typed[0] if typed else None), *([linked] if linked else [])]
-    return [replies[0], *children, *replies[1:]]
+    moves = transfers.moves_reply(turn, case)  # to or from other councils
+    return [replies[0], *children, *([moves] if moves else []), *replies[1:]]
 
 
 def _step_command(turn: TurnContext, args: str, *, possible: bool) -> list[Reply]:

@@ -211,6 +211,27 @@ def acknowledge(turn: TurnContext, *, case: Case, evidence: str | None) -> list[
     return [Reply(text, kind=ReplyKind.CONFIRMATION, buttons=(button,))]
 
 
+def moves_reply(turn: TurnContext, case: Case) -> Reply | None:
+    """The case's moves between councils for the officer's case view: who, their contact, when told, acknowledged."""
+    query = select(Transfer).where(Transfer.case_id == case.id).order_by(Transfer.id)
+    facts = tuple(_move_fact(turn, move) for move in turn.session.exec(query).all())
+    return Reply("Moves between councils.", title="Moves between councils", facts=facts) if facts else None
+
+
+def _move_fact(turn: TurnContext, move: Transfer) -> tuple[str, str]:
+    council = f"{move.council_name} ({move.council_code})"
+    if move.direction == TransferDirection.IN:
+        theirs = f"their reference {move.their_reference}" if move.their_reference else "no reference given"
+        return f"From {council}", f"{theirs}; recorded {_on(turn, move.created_at)}"
+    told = f"told {_on(turn, move.notified_at)} by {METHODS[move.method]}" if move.notified_at else "not told yet"
+    acked = f"acknowledged {_on(turn, move.acknowledged_at)}" if move.acknowledged_at else "awaiting acknowledgement"
+    return f"To {council}", "; ".join(p for p in (f"contact {move.contact or 'not recorded'}", told, acked))
+
+
+def _on(turn: TurnContext, when) -> str:
+    return f"{when.astimezone(turn.profile.tz):%-d %b %Y}"
+
+
 def council_of(code: str) -> Council:
     """The council with this code (a form carries the code it was started with)."""
     council = by_code(code)

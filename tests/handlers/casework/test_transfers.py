@@ -164,3 +164,20 @@ def test_incoming_without_a_council_asks_for_it_and_checks_it(router, engine):
     assert officer.say("submit")[0].kind is ReplyKind.CONFIRMATION
     (move,) = transfers(engine)
     assert (move.council_name, move.their_reference) == ("Cumberland", None)
+
+
+def test_the_case_view_shows_the_moves_to_and_from_other_councils(router, engine):
+    officer = Person(router, user="cme-officer", name="Olive Officer")
+    officer.say("/cme incoming Westmorland WF-2026-31")
+    officer.fill(CALM_REFERRAL)
+    reference = officer.say("submit")[0].data["reference"]
+    before = officer.say(f"/cme case {reference}")
+    (shown,) = [r for r in before if r.title == "Moves between councils"]
+    assert shown.facts == (("From Westmorland and Furness (943)", "their reference WF-2026-31; recorded 26 Nov 2026"),)
+    for said in (f"/cme transfer {reference} Leeds", "cme@leeds.example", "not told yet"):
+        officer.say(said)
+    after = officer.say(f"/cme case {reference}")
+    (shown,) = [r for r in after if r.title == "Moves between councils"]
+    to_leeds = ("To Leeds (383)", "contact cme@leeds.example; not told yet; awaiting acknowledgement")
+    assert shown.facts[1] == to_leeds
+    assert [r for r in Person(router, user="alice").say(f"/cme case {reference}") if r.facts] == []  # officers only
