@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import event as sa_event
 
 from handlers.children.matching import find_matches, score, swapped
 from handlers.children.names import fold, joined, same_short_form
@@ -115,3 +116,38 @@ def test_candidates_come_from_the_date_of_birth_swapped_and_the_postcode(engine)
     assert found.strong is None
     assert {c.child_id for c in found.possible} >= {moved.id}
     assert any("day and month swapped" in c.reasons for c in found.possible)
+
+
+def test_the_candidate_look_ups_are_index_searches_never_a_scan(engine):
+    now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM child" in statement:
+            statements.append((statement, parameters))
+
+    with unit_of_work(engine) as session:
+        for n in range(30):
+            new_child(
+                session, child_values({"child_forenames": f"Kid{n}", "child_dob": f"2010-01-{n % 28 + 1:02d}"}), now
+            )
+    sa_event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with unit_of_work(engine) as session:
+            values = child_values({"child_forenames": "Ava", "child_dob": "2014-05-02", "child_postcode": "BL9 0EJ",
+                                   "child_upn": "A123456789012"})  # fmt: skip
+            find_matches(session, values, Matching())
+            values["upn"] = None
+            find_matches(session, values, Matching())
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", keep)
+    assert len(statements) == 5  # UPN (no one has it), then date of birth (with the swap) and postcode, twice
+    with engine.connect() as connection:
+        postgres = engine.dialect.name == "postgresql"
+        if postgres:
+            connection.exec_driver_sql("SET enable_seqscan = off")  # a seq scan now means no index could serve it
+        for statement, parameters in statements:
+            prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+            plan = " ".join(str(row) for row in connection.exec_driver_sql(prefix + statement, parameters).all())
+            assert ("Seq Scan" not in plan) if postgres else ("SCAN child" not in plan), plan
+            assert "ix_child_" in plan, plan
