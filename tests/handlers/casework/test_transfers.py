@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from handlers.casework.reminders import run_sweep
 from handlers.commands import build_router
 from handlers.core import Core
 from handlers.knowledge.profile import CouncilContact
@@ -13,6 +14,7 @@ from handlers.messages import ActionId, ReplyKind
 from storage.children import Transfer
 from storage.models import Case, EnquiryStep
 from tests.handlers.casework.test_cases import events, press, raise_case
+from tests.handlers.casework.test_reminders import outbox
 from tests.support import CALM_REFERRAL, Person
 
 
@@ -181,3 +183,25 @@ def test_the_case_view_shows_the_moves_to_and_from_other_councils(router, engine
     to_leeds = ("To Leeds (383)", "contact cme@leeds.example; not told yet; awaiting acknowledgement")
     assert shown.facts[1] == to_leeds
     assert [r for r in Person(router, user="alice").say(f"/cme case {reference}") if r.facts] == []  # officers only
+
+
+def test_the_transfer_steps_are_in_the_digest_when_due_and_the_acknowledgement_stops_them(router, core, engine, clock):
+    reference = raise_case(router)
+    officer = Person(router, user="cme-officer")
+    for number in range(1, 10):  # the referral's own plan is done: only the move is left to chase
+        officer.say(f"/cme done {reference} {number}")
+    for said in (f"/cme transfer {reference} Leeds", "cme@leeds.example", "phone"):
+        officer.say(said)
+    clock.advance(days=14)  # Thursday 10 December 2026, 10:00: after the digest time
+    run_sweep(core)
+    (digest,) = [row for row in outbox(engine) if row.kind == "reminder.digest"]
+    assert digest.text.splitlines()[1:4] == [
+        reference,
+        "  • Check the Lost Pupils Database / School2School: Leeds: OVERDUE (was due Thu 3 Dec 2026)",
+        "  • Get the other council's acknowledgement: Leeds: due today",
+    ]
+    officer.say(f"/cme transfer {reference} ack")
+    clock.advance(days=1)
+    run_sweep(core)
+    (_, second) = [row for row in outbox(engine) if row.kind == "reminder.digest"]
+    assert "acknowledgement" not in second.text and "Lost Pupils Database" in second.text
