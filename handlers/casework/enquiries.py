@@ -57,7 +57,7 @@ def find_step(session: Session, case: Case, step_id: str) -> EnquiryStep:
     """The case's step by its id ("home-visit") or its number in the plan ("6")."""
     steps = list(steps_of(session, case.id))
     wanted = step_id.strip().lower()
-    if wanted.isdigit() and 1 <= int(wanted) <= len(steps):
+    if wanted.isascii() and wanted.isdigit() and len(wanted) <= 3 and 1 <= int(wanted) <= len(steps):
         return steps[int(wanted) - 1]
     for step in steps:
         if step.step_id == wanted:

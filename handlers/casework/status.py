@@ -44,8 +44,9 @@ def status(turn: TurnContext, args: str) -> list[Reply]:
 
 def _one(turn: TurnContext, reference: str) -> Reply:
     if not REFERENCE_RE.match(reference):
+        shown = f"'{reference[:40]}'" if reference.isprintable() else "That"  # never echo control characters
         return Reply(
-            f"'{reference[:40]}' isn't a case reference. References look like "
+            f"{shown} isn't a case reference. References look like "
             f"{turn.profile.references.prefix}-2026-0042.",
             kind=ReplyKind.ERROR,
         )

@@ -47,3 +47,9 @@ def test_bad_reference_and_unknown_command_get_help(router):
     unknown = alice.say("/cme frobnicate")
     assert unknown[0].kind is ReplyKind.ERROR and unknown[1].kind is ReplyKind.HELP
     assert alice.say("/cme status")[0].text.startswith("You haven't raised")
+
+
+def test_a_reference_with_control_characters_is_refused_without_echoing_them(router):
+    reply = Person(router).say("/cme status CME\x1b[2J-2026")[0]
+    assert reply.kind is ReplyKind.ERROR and "CME-2026-0042" in reply.text
+    assert "\x1b" not in reply.text
