@@ -105,21 +105,30 @@ def linked_children(session: Session, child_id: int) -> dict[int, set[str]]:
 
 def _merged_ids(session: Session, child_id: int) -> set[int]:
     """The child and every record merged into it (directly or through another merged record)."""
-    ids, frontier = {child_id}, {child_id}
+    return set(_owners(session, [child_id]))
+
+
+def _owners(session: Session, child_ids: Iterable[int]) -> dict[int, int]:
+    """Each record merged (at any depth) into one of `child_ids`, and those ids themselves, mapped to that id."""
+    owner = {child_id: child_id for child_id in child_ids}
+    frontier = set(owner)
     while frontier:
-        rows = session.exec(select(Child.id).where(col(Child.merged_into).in_(frontier))).all()
-        frontier = set(rows) - ids
-        ids |= frontier
-    return ids
+        rows = session.exec(select(Child.id, Child.merged_into).where(col(Child.merged_into).in_(frontier))).all()
+        fresh = {merged: into for merged, into in rows if merged not in owner}
+        owner.update({merged: owner[into] for merged, into in fresh.items()})
+        frontier = set(fresh)
+    return owner
 
 
 def cases_of(session: Session, child_ids: Iterable[int]) -> dict[int, list[Case]]:
-    """Each child's cases (including records merged into it), oldest first."""
-    out: dict[int, list[Case]] = {}
-    for child_id in child_ids:
-        ids = _merged_ids(session, child_id)
-        query = select(Case).where(col(Case.child_id).in_(ids)).order_by(col(Case.created_at), col(Case.id))
-        out[child_id] = list(session.exec(query).all())
+    """Each child's cases (including records merged into it), oldest first, in two or three queries."""
+    owner = _owners(session, child_ids)
+    out: dict[int, list[Case]] = {child_id: [] for child_id in set(owner.values())}
+    if not owner:
+        return out
+    query = select(Case).where(col(Case.child_id).in_(list(owner))).order_by(col(Case.created_at), col(Case.id))
+    for case in session.exec(query).all():
+        out[owner[case.child_id]].append(case)
     return out
 
 

@@ -1,10 +1,9 @@
 """Finding a child: by name (whole, partial or similar), UPN, date of birth or postcode, for officers only.
 
 Every lookup goes through an index: a UPN, date of birth or postcode reads child's own indexes; a
-name reads the child_key index by word, by prefix (partial names) and, for similar spellings, by
-the word's first two letters, and rapidfuzz (Jaro-Winkler) scores the few candidates that brings (never a scan of
-every child). A record merged into another is shown as its survivor. The query is child data: it
-is never logged, and the audit trail keeps only what kind of search it was.
+name reads the child_key index (handlers/children/by_name.py), never every child. A record merged
+into another is shown as its survivor. The query is child data: it is never logged, and the audit
+trail keeps only what kind of search it was.
 """
 
 from __future__ import annotations
@@ -14,14 +13,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from rapidfuzz.distance import JaroWinkler
 from sqlmodel import Session, col, select
 
+from handlers.children.by_name import by_name
 from handlers.children.household import cases_of, survivor
 from handlers.forms.fields import POSTCODE_RE, Confirm, Invalid, parse_date
 from handlers.forms.identifiers import UPN_LETTERS, upn_check_letter
-from storage.child_keys import NAME, fold, name_words, postcode_key
-from storage.children import Child, ChildKey
+from storage.child_keys import fold, postcode_key
+from storage.children import Child
 from storage.models import Case
 
 EXAMPLES = (
@@ -29,9 +28,6 @@ EXAMPLES = (
     "(date of birth) · /cme find BL9 0EJ (postcode) · /cme find A123456789012 (UPN)."
 )
 LIMIT = 20  # results shown; the reply says how many more there were
-BLOCK_LIMIT = 2000  # name keys read per word for similar spellings (a two-letter block of the index)
-SIMILAR_WORD = 0.85  # Jaro-Winkler similarity for a word to count as a similar spelling
-MIN_SCORE = 70  # the average of the words' scores (_name_score) below which a candidate is dropped
 _UPN_SHAPE = re.compile(r"[A-Z][0-9]{11}[0-9A-Z]", re.ASCII)
 
 
@@ -159,64 +155,4 @@ def _by_postcode(session: Session, postcode: str) -> Iterable[tuple[Child, str, 
         yield child, "postcode", 100
 
 
-def _by_name(session: Session, text: str) -> Iterable[tuple[Child, str, int]]:
-    words = sorted(word for word in name_words(text) if len(word) >= 2)[:8]
-    how: dict[int, dict[str, int]] = {}  # child id -> query word -> 3 exact, 2 prefix, 1 similar
-    for word in words:
-        for child_id, key in _keys_from(session, word, BLOCK_LIMIT if len(word) > 2 else 200):
-            level = 3 if key == word else 2 if key.startswith(word) else 1
-            if level == 1 and JaroWinkler.similarity(word, key) < SIMILAR_WORD:
-                continue
-            seen = how.setdefault(child_id, {})
-            seen[word] = max(seen.get(word, 0), level)
-    if not how:
-        return
-    children = session.exec(select(Child).where(col(Child.id).in_(list(how)))).all()
-    for child in children:
-        score = _name_score(text, child)
-        if score >= MIN_SCORE:
-            yield child, _matched_on(how[child.id]), score
-
-
-def _keys_from(session: Session, word: str, limit: int) -> list[tuple[int, str]]:
-    """Name keys starting with the word's first two letters (the index's range scan), the word's prefix first."""
-    start = word[:2]
-    query = (
-        select(ChildKey.child_id, ChildKey.key)
-        .where(ChildKey.kind == NAME, ChildKey.key >= start, ChildKey.key < _after(start))
-        .limit(limit)
-    )
-    exact = select(ChildKey.child_id, ChildKey.key).where(
-        ChildKey.kind == NAME, ChildKey.key >= word, ChildKey.key < _after(word)
-    )
-    rows = [*session.exec(exact.limit(limit)).all(), *session.exec(query).all()]
-    return [(child_id, key) for child_id, key in rows if key[:2] == start]
-
-
-def _after(prefix: str) -> str:
-    """The first string after every string starting with `prefix` (an index range's upper bound)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def _name_score(text: str, child: Child) -> int:
-    """How well each word typed fits the child's best word, averaged (an exact word 100, a prefix 90)."""
-    mine = set().union(*(name_words(part) for part in (child.forenames, child.surname, child.other_names)))
-    parts = [fold(part).replace(" ", "") for part in text.split()]
-    scores = [max((_word_score(part, word) for word in mine), default=0.0) for part in parts if len(part) >= 2]
-    return round(sum(scores) / len(scores)) if scores else 0
-
-
-def _word_score(typed: str, word: str) -> float:
-    if typed == word:
-        return 100.0
-    if word.startswith(typed):
-        return 90.0
-    return 100 * JaroWinkler.similarity(typed, word)
-
-
-def _matched_on(levels: dict[str, int]) -> str:
-    best = max(levels.values())
-    return {3: "name", 2: "partial name", 1: "similar name"}[best]
-
-
-_FINDERS = {"dob": _by_dob, "upn": _by_upn, "postcode": _by_postcode, "name": _by_name}
+_FINDERS = {"dob": _by_dob, "upn": _by_upn, "postcode": _by_postcode, "name": by_name}
