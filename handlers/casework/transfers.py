@@ -30,7 +30,8 @@ from storage.queries import case_by_reference, steps_of
 
 USAGE = (
     "Usage: /cme transfer REF COUNCIL (its name or DfE LA code, e.g. 383 for Leeds), "
-    "/cme transfer REF notified phone|email, or /cme transfer REF ack [EVIDENCE]"
+    "/cme transfer REF notified phone|email, /cme transfer REF ack [EVIDENCE] when they acknowledge it, "
+    "or /cme transfer REF evidence TEXT when something else shows the move"
 )
 METHOD_WORDS = {
     "email": "secure_email",
@@ -77,6 +78,8 @@ def transfer(turn: TurnContext, args: str, registry: Mapping[str, Flow]) -> list
         raise Usage(f"Which council has the family moved to? {USAGE.replace('REF', case.reference)}")
     if rest[0].lower() in ("ack", "acknowledged"):
         return acknowledge(turn, case=case, evidence=" ".join(rest[1:]) or None)
+    if rest[0].lower() == "evidence":
+        return acknowledge(turn, case=case, evidence=" ".join(rest[1:]) or None, acknowledged=False)
     if rest[0].lower() == "notified":
         return notified(turn, case=case, method=METHOD_WORDS.get(" ".join(rest[1:]).lower()))
     method = METHOD_WORDS.get(rest[-1].lower()) if len(rest) > 1 else None
@@ -192,21 +195,31 @@ def notified(turn: TurnContext, *, case: Case, method: str | None) -> list[Reply
     ]
 
 
-def acknowledge(turn: TurnContext, *, case: Case, evidence: str | None) -> list[Reply]:
-    """Record the other council's acknowledgement (with the evidence, if any); the case may then close."""
+def acknowledge(turn: TurnContext, *, case: Case, evidence: str | None, acknowledged: bool = True) -> list[Reply]:
+    """Record the other council's acknowledgement, or evidence of the move without one; the case may then close."""
+    if not acknowledged and not evidence:
+        raise Usage(
+            f"What shows the family has moved? Type /cme transfer {case.reference} evidence TEXT "
+            "(for example: on roll at a Leeds school, found on the Lost Pupils Database)."
+        )
     move = pending(turn, case)
     if move is None:
         raise Usage(
             f"No move to another council is waiting on {case.reference}: record the move first with "
             f"/cme transfer {case.reference} COUNCIL."
         )
-    move.acknowledged_at, move.evidence = turn.now, evidence[:1000] if evidence else None
+    move.acknowledged_at, move.evidence = (turn.now if acknowledged else None), evidence[:1000] if evidence else None
     turn.session.add(move)
-    _finish(turn, case, NOTIFY, "acknowledged")
-    _finish(turn, case, ACK, "acknowledged")
-    audit(turn, case, "transfer.acknowledged", evidence, council=move.council_code)
+    if acknowledged:  # evidence alone does not show that they were told
+        _finish(turn, case, NOTIFY, "acknowledged")
+    _finish(turn, case, ACK, "acknowledged" if acknowledged else "evidence of the move recorded instead")
+    action = "transfer.acknowledged" if acknowledged else "transfer.evidence"
+    audit(turn, case, action, evidence, council=move.council_code)
     close = f"/cme close {case.reference} moved_other_la"
-    text = f"Recorded: {move.council_name} acknowledged {case.reference}. You can now close it: {close}"
+    said = f"{move.council_name} acknowledged {case.reference}"
+    if not acknowledged:
+        said = f"the evidence that the family of {case.reference} moved to {move.council_name}"
+    text = f"Recorded: {said}. You can now close it: {close}"
     button = Button("Close: moved to another LA", close, ActionId.CASE_CLOSE, "primary")
     return [Reply(text, kind=ReplyKind.CONFIRMATION, buttons=(button,))]
 

@@ -205,3 +205,24 @@ def test_the_transfer_steps_are_in_the_digest_when_due_and_the_acknowledgement_s
     run_sweep(core)
     (_, second) = [row for row in outbox(engine) if row.kind == "reminder.digest"]
     assert "acknowledgement" not in second.text and "Lost Pupils Database" in second.text
+
+
+def test_evidence_without_an_acknowledgement_also_lets_the_case_close_and_says_what_it_needs(core, engine):
+    router = build_router(with_leeds(core))
+    reference = raise_case(router)
+    officer = Person(router, user="cme-officer")
+    officer.say(f"/cme transfer {reference} 383 not_yet")  # not a method word: taken as part of the council
+    assert transfers(engine) == []
+    officer.say(f"/cme transfer {reference} 383")
+    officer.say("not told yet")
+    bare = officer.say(f"/cme transfer {reference} evidence")[0]
+    assert bare.kind is ReplyKind.ERROR and f"/cme transfer {reference} evidence TEXT" in bare.text
+    said = officer.say(f"/cme transfer {reference} evidence Lost Pupils Database: on roll at a Leeds school")[0]
+    assert said.kind is ReplyKind.CONFIRMATION and "evidence that the family" in said.text
+    (move,) = transfers(engine)
+    assert move.acknowledged_at is None and move.evidence.startswith("Lost Pupils Database")
+    plan = steps(engine, reference)
+    assert plan["transfer-ack"].state == "done" and plan["transfer-notify"].state == "open"  # still to tell them
+    assert officer.say(f"/cme close {reference} moved_other_la")[0].kind is ReplyKind.CONFIRMATION
+    (event,) = events(engine, "transfer.evidence")
+    assert event.reason.startswith("Lost Pupils Database") and event.detail == {"council": "383"}
