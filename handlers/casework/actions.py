@@ -18,9 +18,11 @@ from sqlmodel import Session, select
 from handlers.casework import enquiries
 from handlers.casework.reminders import address_for_key
 from handlers.casework.views import outcome_words, plan_reply, who
+from handlers.children.household import siblings_prompt
 from handlers.core import TurnContext, is_staff, role_of
 from handlers.knowledge.profile import Profile
 from handlers.messages import Channel, Identity, Reply, ReplyKind
+from storage.child_queries import merged_into_case
 from storage.children import Transfer, TransferDirection
 from storage.db import unstorable
 from storage.models import Case, CaseNote, Outbox
@@ -185,12 +187,18 @@ def close_case(turn: TurnContext, *, case: Case, outcome: str, reason: str | Non
     text = f"Update on the concern you raised ({case.reference}): {message} Thank you for raising it."
     where = private_reporter_address(case)
     _queue(turn, case, "case.outcome", f"outcome:{case.reference}", where, text, title="Outcome")
+    for merged in merged_into_case(turn.session, case.id):  # each reporter hears under their own reference
+        told = f"Update on the concern you raised ({merged.reference}): {message} Thank you for raising it."
+        where = private_reporter_address(merged)
+        _queue(turn, merged, "case.outcome", f"outcome:{merged.reference}", where, told, title="Outcome")
+    siblings = siblings_prompt(turn.session, case)  # their open cases may close for the same reason
     return [
         Reply(
             f'{case.reference} is closed ({outcome_words(outcome)}). The reporter is told: "{message}"',
             kind=ReplyKind.CONFIRMATION,
             data={"reference": case.reference, "outcome": outcome},
-        )
+        ),
+        *([siblings] if siblings else []),
     ]
 
 

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from handlers.casework import actions, enquiries, short_forms, transfers
 from handlers.casework.actions import Usage, audit
-from handlers.casework.child_views import child_replies
+from handlers.casework.child_views import child_replies, later_referrals
 from handlers.casework.short_forms import NeedsForm, OfficerForm
 from handlers.casework.views import case_list_reply, case_replies
 from handlers.children.household import linked_reply
@@ -111,7 +111,8 @@ def view_case(turn: TurnContext, args: str) -> list[Reply]:
     linked = linked_reply(turn.session, case)  # siblings and household, with their cases' states
     children = [*child_replies(turn.session, case, typed[0] if typed else None), *([linked] if linked else [])]
     moves = transfers.moves_reply(turn, case)  # to or from other councils
-    return [replies[0], *children, *([moves] if moves else []), *replies[1:]]
+    later = later_referrals(turn.session, case)  # referrals merged into this case, after its own
+    return [replies[0], *children, *([moves] if moves else []), replies[1], *later, *replies[2:]]
 
 
 def _step_command(turn: TurnContext, args: str, *, possible: bool) -> list[Reply]:

@@ -30,7 +30,7 @@ MAX_MATCH_BUTTONS = 3  # matches with buttons (two each); the rest are listed wi
 
 
 def child_replies(session: Session, case: Case, typed: str | None) -> list[Reply]:
-    """Replies to show after the case summary: a merge notice, the child's episodes, later referrals, matches."""
+    """Replies to show after the case summary: a merge notice, the child's episodes and cases, possible matches."""
     replies = []
     raised = case_as_raised(session, typed) if typed else None
     if raised is not None and raised.id != case.id:
@@ -44,16 +44,20 @@ def child_replies(session: Session, case: Case, typed: str | None) -> list[Reply
     episodes = _episodes(session, case)
     if episodes is not None:
         replies.append(episodes)
-    replies.extend(
-        details_reply(
-            report, f"Details from a later referral ({report.submitted_at:%-d %b %Y}, by {who(report.submitted_by)})"
-        )
-        for report in reports_of(session, case.id)[1:]
-    )
     matches = _matches(session, case)
     if matches:
         replies.append(matches)
     return replies
+
+
+def later_referrals(session: Session, case: Case) -> list[Reply]:
+    """The details of referrals merged into this case after its own (shown after the first referral's)."""
+    return [
+        details_reply(
+            report, f"Details from a later referral ({report.submitted_at:%-d %b %Y}, by {who(report.submitted_by)})"
+        )
+        for report in reports_of(session, case.id)[1:]
+    ]
 
 
 def _episodes(session: Session, case: Case) -> Reply | None:

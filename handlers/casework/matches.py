@@ -12,7 +12,7 @@ from handlers.children.merge import MergeError, decide_different, decide_same
 from handlers.core import TurnContext
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.router import Router
-from storage.queries import case_by_reference
+from storage.child_queries import case_as_raised
 
 SAME_USAGE = "/cme same REF OTHERREF (for example /cme same CME-2026-0043 CME-2026-0012)"
 DIFFERENT_USAGE = "/cme different REF OTHERREF (for example /cme different CME-2026-0043 CME-2026-0012)"
@@ -24,7 +24,7 @@ def _two_cases(turn: TurnContext, args: str, usage: str):
         raise MergeError(f"Name the two cases, the one you are looking at first: {usage}")
     cases = []
     for reference in references:
-        case = case_by_reference(turn.session, reference)
+        case = case_as_raised(turn.session, reference)  # as typed: merge.py follows merges and says so
         if case is None:
             raise MergeError(f"There is no case {reference}. Nothing was changed. Type /cme cases to list open cases.")
         cases.append(case)

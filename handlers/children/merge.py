@@ -99,11 +99,17 @@ def _merged_cases_of(session: Session, child_id: int) -> list[Case]:
 
 
 def _pair(session: Session, case: Case, other: Case) -> tuple[Case, Case, Child, Child]:
+    if case.id == other.id:
+        raise MergeError(
+            f"You named {case.reference} twice: a case can't be merged into itself. Nothing was changed. "
+            "Type /cme same REF OTHERREF with two different cases."
+        )
     first, second = surviving_case(session, case), surviving_case(session, other)
     if first is None or second is None or first.id == second.id:
+        standing = first.reference if first is not None else case.reference
         raise MergeError(
-            f"{case.reference} and {other.reference} are one case already, and a case can't be merged into itself. "
-            "Nothing was changed. Type /cme same REF OTHERREF with two different cases."
+            f"{case.reference} and {other.reference} are one case already ({standing}, after an earlier merge). "
+            f"Nothing was changed. Open it with /cme case {standing}."
         )
     child, other_child = surviving_child(session, first.child_id), surviving_child(session, second.child_id)
     if child is None or other_child is None:

@@ -58,6 +58,8 @@ def test_ava_then_eva_is_a_possible_match_with_reasons_and_same_child_joins_them
 
     told = press(router, OFFICER, ActionId.SAME_CHILD, same.value)[-1]
     assert told.kind is ReplyKind.CONFIRMATION and f"{eva} was merged into {ava}" in told.text
+    again = press(router, OFFICER, ActionId.SAME_CHILD, same.value)[-1]  # a double press changes nothing
+    assert again.kind is ReplyKind.ERROR and f"one case already ({ava}, after an earlier merge)" in again.text
     with Session(engine) as session:
         cases = {c.reference: c for c in session.exec(select(Case)).all()}
         live = session.exec(select(Child).where(Child.merged_into == None)).all()  # noqa: E711
@@ -73,7 +75,9 @@ def test_ava_then_eva_is_a_possible_match_with_reasons_and_same_child_joins_them
     after = view(router, eva)
     assert f"{eva} was merged" in after and "Possible matches" not in after
     assert after[f"Case {ava}"].data["reference"] == ava
-    assert "Details from a later referral" in " ".join(after), "the officer sees both referrals"
+    titles = list(after)
+    later = next(t for t in titles if t.startswith("Details from a later referral"))
+    assert titles.index("Details from the referral") < titles.index(later), "both referrals, the first first"
 
 
 def test_the_reporter_of_a_merged_case_keeps_their_reference_and_learns_nothing_of_the_other(router, engine):
@@ -87,6 +91,22 @@ def test_the_reporter_of_a_merged_case_keeps_their_reference_and_learns_nothing_
     texts = [row.text for row in officer_alerts(engine)]
     assert texts[-1].startswith("New information on CME-2026-0001")
     assert "Ava" not in texts[-1] and "Testchild" not in texts[-1]
+
+
+def test_closing_the_case_that_stands_tells_each_reporter_under_their_own_reference(router, engine):
+    first = refer(router, "alice", AVA)
+    second = refer(router, "bob", AVA)
+    close(router, first)
+    with Session(engine) as session:
+        told = {
+            row.recipient["conversation_id"]: row.text
+            for row in session.exec(select(Outbox).where(Outbox.kind == "case.outcome"))
+        }
+    assert told["dm:alice"].startswith(f"Update on the concern you raised ({first}): The child has moved abroad.")
+    assert told["dm:bob"].startswith(f"Update on the concern you raised ({second}): The child has moved abroad.")
+    assert first not in told["dm:bob"], "Bob learns nothing about Alice's case"
+    status = Person(router, user="bob").say(f"/cme status {second}")[-1]
+    assert status.data["state"] == "closed" and ("Outcome", "The child has moved abroad.") in status.facts
 
 
 def test_a_third_referral_after_the_first_case_closed_is_a_repeat_episode(router, engine):
@@ -121,7 +141,9 @@ def test_same_child_of_one_case_twice_or_a_missing_reference_says_what_to_type(r
     ava = refer(router, "alice", AVA)
     officer = Person(router, user=OFFICER)
     itself = officer.say(f"/cme same {ava} {ava}")[-1]
-    assert itself.kind is ReplyKind.ERROR and "can't be merged into itself" in itself.text
+    assert (
+        itself.kind is ReplyKind.ERROR and f"You named {ava} twice: a case can't be merged into itself" in itself.text
+    )
     missing = officer.say(f"/cme same {ava}")[-1]
     assert missing.kind is ReplyKind.ERROR and "/cme same REF OTHERREF" in missing.text
     nobody = officer.say(f"/cme same {ava} CME-2026-0999")[-1]
