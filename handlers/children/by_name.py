@@ -113,12 +113,12 @@ def _scored(session: Session, words: list[str], ids: list[int]) -> dict[int, tup
 
 
 def word_score(typed: str, word: str) -> float:
-    """100 for the same word, 90 when the child's word starts with it, else Jaro-Winkler similarity x 100."""
+    """100 for the same word, 90 when the child's word starts with it, else Jaro-Winkler x 100, 89 at most."""
     if typed == word:
         return 100.0
     if word.startswith(typed):
         return 90.0
-    return 100 * JaroWinkler.similarity(typed, word)
+    return min(89.0, 100 * JaroWinkler.similarity(typed, word))  # a close spelling never outranks a prefix
 
 
 def name_score(words: list[str], mine: set[str]) -> tuple[int, int, float]:

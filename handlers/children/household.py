@@ -158,7 +158,7 @@ def linked_reply(session: Session, case: Case) -> Reply | None:
     facts, buttons = [], []
     for other_id, kinds in sorted(linked.items()):
         child = session.get(Child, other_id)
-        words = " and ".join(sorted(KIND_WORDS.get(kind, kind) for kind in kinds))
+        words = ", ".join(KIND_WORDS[kind] for kind in KIND_WORDS if kind in kinds)  # sibling first
         facts.append((f"{full_name(child)} ({words})", case_words(cases[other_id])))
         buttons.extend(_open_buttons(cases[other_id], room=MAX_BUTTONS - len(buttons)))
     text = "Children linked by a parent or carer at the same address (sibling) or by the address (household)."

@@ -79,7 +79,7 @@ def test_the_case_view_lists_siblings_and_closing_a_case_prompts_about_their_ope
     officer = Person(router, user="cme-officer", name="Olu Officer")
     view = {reply.title: reply for reply in officer.say(f"/cme case {first}")}
     siblings = view["Siblings and household"]
-    assert siblings.facts == (("Ben Testchild (same household and sibling)", f"{second} open"),)
+    assert siblings.facts == (("Ben Testchild (sibling, same household)", f"{second} open"),)
     assert [b.value for b in siblings.buttons] == [f"/cme case {second}"]
     closed = officer.say(f"/cme close {first} found_on_roll_elsewhere on roll at Elm Street Primary")
     prompt = closed[-1]
