@@ -134,7 +134,12 @@ class KnowledgeBase:
 
 def _la_value(profile: Profile, name: str) -> str:
     if name == "enquiry_steps":
-        titles = [step.title[:1].lower() + step.title[1:] for step in profile.enquiry_plan]
+        # A repeat episode's own steps come last, marked, so the checklist reads right for a first referral.
+        steps = sorted(profile.enquiry_plan, key=lambda step: step.repeat_only)
+        titles = [
+            step.title[:1].lower() + step.title[1:] + (" (for a repeat episode)" if step.repeat_only else "")
+            for step in steps
+        ]
         return "; ".join(titles)
     return str(getattr(profile, name))
 

@@ -118,7 +118,11 @@ def test_a_third_referral_after_the_first_case_closed_is_a_repeat_episode(router
     shown = view(router, third)
     assert shown["REPEAT EPISODE"].facts[0] == ("Episode", f"2nd episode: previous {first} closed moved_abroad")
     plan = shown["Enquiry plan"]
-    assert any("[previous-episodes]" in label for label, _ in plan.facts), "a repeat episode's plan has its step"
+    assert plan.facts[0] == (
+        "1. Review the earlier episodes and how they closed [previous-episodes]",
+        "due Fri 27 Nov 2026",
+    ), "a repeat episode's plan starts with its own step"
+    assert "[previous-episodes]" not in " ".join(label for label, _ in view(router, first)["Enquiry plan"].facts)
     alert = officer_alerts(engine)[-1].text
     assert f"New CME concern {third}. Repeat episode (2nd episode: previous {first} closed moved_abroad)" in alert
     assert "Ava" not in alert
