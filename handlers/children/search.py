@@ -111,9 +111,9 @@ def _date(raw: str, today: dt.date) -> Query:
     except Confirm as guess:  # a two-digit year: a search records nothing, so search the likelier year and say so
         meant = dt.date.fromisoformat(str(guess.value))
         return Query("dob", meant, note=f"Read as {meant.day} {meant:%B %Y}; type the year in full for another.")
-    except Invalid as exc:
+    except Invalid as exc:  # parse_date's message says what a date needs and never quotes the text
         raise SearchError(
-            "I couldn't read that as a date of birth, a UPN or a postcode (a name has no digits). " + EXAMPLES
+            f"{exc} (A name has no digits; a UPN is 13 characters; a postcode looks like BL9 0EJ.) {EXAMPLES}"
         ) from exc
 
 
