@@ -24,6 +24,7 @@ from handlers.forms.fields import Kind
 from handlers.forms.flows import Flow
 from handlers.forms.spec import Field, FormSpec, Section
 from handlers.knowledge.councils import Council, find
+from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Button, Choice, Reply, ReplyKind
 from handlers.referral.form import REFERRAL, answers_signpost
 from storage.children import Transfer, TransferDirection
@@ -43,10 +44,23 @@ def _reachable(value: Any, ctx: FormContext) -> str | None:
     return "Type their secure email address or phone number, for example cme@leeds.gov.uk."
 
 
+def own_council(profile: Profile) -> Council | None:
+    """This council in the bundled list, found by the profile's name ("Bury Council")."""
+    return find(profile.name).council or find(profile.short_name).council
+
+
+def is_own(council: Council, profile: Profile) -> str | None:
+    """What to say when `council` is this council itself (a move within it is not a transfer), else None."""
+    own = own_council(profile)
+    if own is None or own.code != council.code:
+        return None
+    return f"{council.label} is this council: a move within {profile.short_name} is not a move between councils."
+
+
 def _one_council(value: Any, ctx: FormContext) -> str | None:
     found = find(str(value))
     if found.council is not None:
-        return None
+        return is_own(found.council, ctx.profile)
     if not found.candidates:
         return "That isn't an English council I know. Type its name or three-digit DfE LA code (383 for Leeds)."
     names = "; ".join(c.label for c in found.candidates)
@@ -178,6 +192,11 @@ def incoming(turn: TurnContext, args: str, registry: Mapping[str, Flow]) -> list
     prefill = _incoming_prefill(args)
     if isinstance(prefill, Reply):
         return [prefill]
+    council = find(prefill["from_council"]).council if prefill else None
+    own = is_own(council, turn.profile) if council else None
+    if own:
+        text = f"{own} Type /cme report for a referral from within it. Nothing was started."
+        return [Reply(text, kind=ReplyKind.ERROR)]
     flow = registry[INCOMING]
     if turn.inbound.wants_form:
         return whole_form.open_form(turn, flow, prefill)

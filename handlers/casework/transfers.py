@@ -113,6 +113,9 @@ def begin(
     turn: TurnContext, case: Case, council: Council, method: str | None, registry: Mapping[str, Flow]
 ) -> list[Reply]:
     """Record the move at once when the contact and method are known; else the short form asks for them."""
+    own = transfer_forms.is_own(council, turn.profile)
+    if own:
+        raise Usage(f"{own} Record the new address with /cme note {case.reference} TEXT. Nothing was changed.")
     _not_twice(turn, case)
     contact = turn.profile.councils.get(council.code)
     if contact is not None and method is not None:

@@ -226,3 +226,16 @@ def test_evidence_without_an_acknowledgement_also_lets_the_case_close_and_says_w
     assert officer.say(f"/cme close {reference} moved_other_la")[0].kind is ReplyKind.CONFIRMATION
     (event,) = events(engine, "transfer.evidence")
     assert event.reason.startswith("Lost Pupils Database") and event.detail == {"council": "383"}
+
+
+def test_this_council_itself_is_not_a_move_between_councils(router, engine):
+    reference = raise_case(router)
+    officer = Person(router, user="cme-officer")
+    within = officer.say(f"/cme transfer {reference} Bury phone")[0]
+    assert within.kind is ReplyKind.ERROR and "Bury (351) is this council" in within.text
+    assert f"/cme note {reference}" in within.text
+    assert "is this council" in officer.say("/cme incoming 351 B-1")[0].text
+    officer.say("/cme incoming")
+    typed = officer.say("Bury Council")[0]
+    assert typed.kind is ReplyKind.ERROR and "is this council" in typed.text
+    assert transfers(engine) == []
