@@ -68,6 +68,15 @@ def pending(turn: TurnContext, case: Case) -> Transfer | None:
     return turn.session.exec(query.order_by(Transfer.id.desc())).first()
 
 
+def locked(turn: TurnContext, case: Case) -> Case:
+    """The case read again under a row lock held until the turn commits, so two officers take turns.
+
+    PostgreSQL waits on the lock; SQLite's BEGIN IMMEDIATE already makes writers take turns.
+    """
+    query = select(Case).where(Case.id == case.id).with_for_update().execution_options(populate_existing=True)
+    return turn.session.exec(query).one()
+
+
 def transfer(turn: TurnContext, args: str, registry: Mapping[str, Flow]) -> list[Reply]:
     """Record a move to another council, its notification (`notified`) or its acknowledgement (`ack`)."""
     actions.plain(args, what="command", retry=USAGE)
@@ -139,6 +148,7 @@ def _contact_text(contact) -> str:
 
 def record(turn: TurnContext, *, case: Case, council: Council, contact: str, method: str) -> list[Reply]:
     """Record the move out: who was told, how and when; add the transfer steps with their deadlines."""
+    case = locked(turn, case)
     if case.state == "closed":
         raise Usage(f"{case.reference} is closed. Reopen it first with /cme reopen {case.reference} REASON.")
     _not_twice(turn, case)
@@ -180,7 +190,7 @@ def notified(turn: TurnContext, *, case: Case, method: str | None) -> list[Reply
     """Record that the other council has now been told, and how."""
     if method is None:
         raise Usage(f"How did you tell them? Type /cme transfer {case.reference} notified phone (or email).")
-    move = pending(turn, case)
+    move = pending(turn, locked(turn, case))
     if move is None:
         raise Usage(
             f"No move to another council is waiting on {case.reference}. {USAGE.replace('REF', case.reference)}"
@@ -205,7 +215,7 @@ def acknowledge(turn: TurnContext, *, case: Case, evidence: str | None, acknowle
             f"What shows the family has moved? Type /cme transfer {case.reference} evidence TEXT "
             "(for example: on roll at a Leeds school, found on the Lost Pupils Database)."
         )
-    move = pending(turn, case)
+    move = pending(turn, locked(turn, case))
     if move is None:
         raise Usage(
             f"No move to another council is waiting on {case.reference}: record the move first with "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from sqlmodel import Session, select
 
@@ -239,3 +240,23 @@ def test_this_council_itself_is_not_a_move_between_councils(router, engine):
     typed = officer.say("Bury Council")[0]
     assert typed.kind is ReplyKind.ERROR and "is this council" in typed.text
     assert transfers(engine) == []
+
+
+def test_two_officers_recording_a_move_at_once_take_turns_and_the_second_is_told(core, engine):
+    router = build_router(with_leeds(core))
+    reference = raise_case(router)
+    with Session(engine) as first:  # the first officer's turn, part-way: the case locked, the move not yet committed
+        case = first.exec(select(Case).where(Case.reference == reference).with_for_update()).one()
+        first.add(Transfer(case_id=case.id, council_code="383", council_name="Leeds", created_by="terminal:local:a"))
+        first.flush()
+        said: list = []
+        second = threading.Thread(
+            target=lambda: said.extend(Person(router, user="cme-manager").say(f"/cme transfer {reference} 383 email"))
+        )
+        second.start()
+        second.join(timeout=1.0)
+        assert second.is_alive()  # waiting for the first officer's turn to end
+        first.commit()
+    second.join(timeout=10)
+    assert said[0].kind is ReplyKind.ERROR and "already being moved to Leeds" in said[0].text
+    assert len(transfers(engine)) == 1 and events(engine, "transfer.started") == []
