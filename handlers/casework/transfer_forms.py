@@ -251,37 +251,45 @@ def finish_incoming(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
         submission_key=key,
         ctx=turn.form_context(),
     )
-    if created:
-        theirs = answers.get("their_reference")
-        turn.session.add(
-            Transfer(
-                case_id=case.id,
-                direction=TransferDirection.IN,
-                council_code=council.code,
-                council_name=council.name,
-                their_reference=theirs[:64] if theirs else None,
-                notified_at=turn.now,
-                created_by=turn.user_key,
-                created_at=turn.now,
-            )
-        )
-        audit(turn, case, "transfer.incoming", council=council.code)
-    replies = [_recorded(case, council)]
+    standing = _record_incoming(turn, case, council, answers.get("their_reference")) if created else case
+    replies = [_recorded(case, council, standing)]
     if case.urgent:
         replies.append(answers_signpost(answers, now=turn.now, profile=turn.profile))
     return replies
 
 
-def _recorded(case: Case, council: Council | None = None) -> Reply:
+def _record_incoming(turn: TurnContext, case: Case, council: Council, theirs: str | None) -> Case:
+    """Record where the child came from on the case that stands (an open case the intake merged this one into)."""
+    standing = turn.session.get(Case, case.merged_into) if case.merged_into else case
+    move = Transfer(
+        case_id=standing.id,
+        direction=TransferDirection.IN,
+        council_code=council.code,
+        council_name=council.name,
+        their_reference=theirs[:64] if theirs else None,
+        notified_at=turn.now,
+        created_by=turn.user_key,
+        created_at=turn.now,
+    )
+    turn.session.add(move)
+    audit(turn, standing, "transfer.incoming", council=council.code, referral=case.reference)
+    return standing
+
+
+def _recorded(case: Case, council: Council | None = None, standing: Case | None = None) -> Reply:
     source = f" notified by {council.label}" if council else ""
-    text = f"Recorded {case.reference}: a child{source}. The enquiry plan has started."
-    button = Button(f"Open {case.reference}", f"/cme case {case.reference}", ActionId.OPEN_CASE, "primary")
+    opened = standing or case
+    then = "The enquiry plan has started."
+    if opened.id != case.id:  # officers may be told: the intake matched a child with an open case
+        then = f"It is the child of open case {opened.reference}, so it was added to that case."
+    text = f"Recorded {case.reference}: a child{source}. {then}"
+    button = Button(f"Open {opened.reference}", f"/cme case {opened.reference}", ActionId.OPEN_CASE, "primary")
     return Reply(
         text,
         kind=ReplyKind.CONFIRMATION,
         title=f"Recorded: {case.reference}",
         buttons=(button,),
-        data={"reference": case.reference, "urgent": case.urgent},
+        data={"reference": case.reference, "urgent": case.urgent, "case": opened.reference},
     )
 
 

@@ -260,3 +260,21 @@ def test_two_officers_recording_a_move_at_once_take_turns_and_the_second_is_told
     second.join(timeout=10)
     assert said[0].kind is ReplyKind.ERROR and "already being moved to Leeds" in said[0].text
     assert len(transfers(engine)) == 1 and events(engine, "transfer.started") == []
+
+
+def test_an_incoming_child_already_open_here_is_added_to_that_case_with_where_it_came_from(router, engine):
+    first = raise_case(router)  # a school here raised the same child
+    officer = Person(router, user="cme-officer", name="Olive Officer")
+    officer.say("/cme incoming Leeds LCC-2026-0117")
+    officer.fill(CALM_REFERRAL)
+    done = officer.say("submit")[0]
+    assert done.kind is ReplyKind.CONFIRMATION and f"It is the child of open case {first}" in done.text
+    assert done.buttons[0].value == f"/cme case {first}"
+    (move,) = transfers(engine)
+    with Session(engine) as session:
+        standing = session.exec(select(Case).where(Case.reference == first)).one()
+    assert move.case_id == standing.id and move.their_reference == "LCC-2026-0117"
+    (event,) = events(engine, "transfer.incoming")
+    assert event.case_id == standing.id and event.detail == {"council": "383", "referral": done.data["reference"]}
+    view = officer.say(f"/cme case {first}")
+    assert any(r.title == "Moves between councils" and r.facts[0][0] == "From Leeds (383)" for r in view)
