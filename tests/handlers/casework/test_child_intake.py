@@ -118,10 +118,10 @@ def test_a_third_referral_after_the_first_case_closed_is_a_repeat_episode(router
     shown = view(router, third)
     assert shown["REPEAT EPISODE"].facts[0] == ("Episode", f"2nd episode: previous {first} closed moved_abroad")
     plan = shown["Enquiry plan"]
-    assert plan.facts[0] == (
-        "1. Review the earlier episodes and how they closed [previous-episodes]",
+    assert plan.facts[-1] == (
+        "10. Review the earlier episodes and how they closed [previous-episodes]",
         "due Fri 27 Nov 2026",
-    ), "a repeat episode's plan starts with its own step"
+    ), "a repeat episode's plan has its own step, due the next school day"
     assert "[previous-episodes]" not in " ".join(label for label, _ in view(router, first)["Enquiry plan"].facts)
     alert = officer_alerts(engine)[-1].text
     assert f"New CME concern {third}. Repeat episode (2nd episode: previous {first} closed moved_abroad)" in alert
