@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from handlers.casework.reminders import run_sweep
+from handlers.forms.identifiers import upn_check_letter
 from handlers.messages import ActionId, ReplyKind
 from storage.children import Child, ChildMatch
 from storage.models import AuditEvent, Case, EnquiryStep, Outbox, Report
@@ -91,6 +92,19 @@ def test_the_reporter_of_a_merged_case_keeps_their_reference_and_learns_nothing_
     texts = [row.text for row in officer_alerts(engine)]
     assert texts[-1].startswith("New information on CME-2026-0001")
     assert "Ava" not in texts[-1] and "Testchild" not in texts[-1]
+
+
+def test_the_same_upn_under_another_name_joins_the_open_case_and_the_officer_hears_of_it(router, engine):
+    upn = upn_check_letter("201234567890") + "201234567890"
+    first = refer(router, "alice", {**AVA, "child_upn": upn})
+    second = refer(router, "bob", {**CALM_REFERRAL, "child_forenames": "Zara", "child_upn": upn.lower()})
+    assert second != first
+    with Session(engine) as session:
+        cases = {c.reference: c for c in session.exec(select(Case)).all()}
+        created = session.exec(select(AuditEvent).where(AuditEvent.action == "case.created")).all()
+    assert cases[second].merged_into == cases[first].id and cases[second].child_id == cases[first].child_id
+    assert [e.detail["child"] for e in created] == ["new", "upn"]
+    assert officer_alerts(engine)[-1].text.startswith(f"New information on {first}")
 
 
 def test_closing_the_case_that_stands_tells_each_reporter_under_their_own_reference(router, engine):
