@@ -14,6 +14,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from handlers.children.household import link_household
 from handlers.children.record import absorb
 from storage.child_queries import (
     MERGED,
@@ -91,6 +92,8 @@ def merge_children(session: Session, duplicate: Child, survivor: Child, *, now: 
     absorb(survivor, duplicate, now)
     duplicate.merged_into, duplicate.updated_at = survivor.id, now
     session.add_all([survivor, duplicate])
+    session.flush()
+    link_household(session, child=survivor, at=now)  # the survivor's search keys and links take what it absorbed
     return moved
 
 
