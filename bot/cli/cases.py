@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 
-from bot.config import Settings
-from bot.wiring import build_core
-from handlers.core import is_staff, role_of
-from handlers.knowledge.profile import ProfileError
-from handlers.messages import Channel, Identity
+from bot.cli import staff
 from storage.db import unit_of_work
 from storage.queries import open_case_summaries, record_audit
 from storage.types import utcnow
@@ -29,29 +24,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _identity(user: str) -> Identity:
-    if user.count(":") == 2:
-        channel, tenant, user_id = user.split(":")
-        return Identity(Channel(channel), user_id, tenant)
-    return Identity(Channel.TERMINAL, user, "local")
-
-
 def run(args: argparse.Namespace) -> int:
     """List open cases: 0 done, 2 bad configuration, 3 not an officer or manager."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    try:
-        core = build_core(Settings())
-        identity = _identity(args.user)
-    except (ProfileError, ValueError) as exc:
-        sys.stderr.write(f"cme-bot cases: {exc}\n")
+    started = staff.start("cases", args.user)
+    if started is None:
         return 2
+    core, identity = started
     now = utcnow()
     with unit_of_work(core.engine) as session:
-        if not is_staff(role_of(identity, core.profile)):
-            record_audit(
-                session, actor=identity.key, action="permission.refused", at=now, detail={"command": "cli cases"}
-            )
-            sys.stderr.write("cme-bot cases: only the CME officer and their manager may list cases\n")
+        if staff.refused(session, core, identity, command="cases", doing="list cases", now=now):
             return 3
         rows = open_case_summaries(session, today=now.astimezone(core.profile.tz).date())
         record_audit(

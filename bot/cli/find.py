@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 
-from bot.cli.cases import _identity
-from bot.config import Settings
-from bot.wiring import build_core
+from bot.cli import staff
 from handlers.children.search import EXAMPLES, Query, SearchError, find_children, read_query
-from handlers.core import is_staff, role_of
-from handlers.knowledge.profile import ProfileError
 from storage.db import unit_of_work
 from storage.queries import record_audit
 from storage.types import utcnow
@@ -56,19 +51,13 @@ _EXAMPLES = (
 
 def run(args: argparse.Namespace) -> int:
     """Search: 0 done, 2 bad configuration or query, 3 not an officer or manager."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    try:
-        core = build_core(Settings())
-        identity = _identity(args.user)
-    except (ProfileError, ValueError) as exc:
-        sys.stderr.write(f"cme-bot find: {exc}\n")
+    started = staff.start("find", args.user)
+    if started is None:
         return 2
+    core, identity = started
     now = utcnow()
     with unit_of_work(core.engine) as session:
-        if not is_staff(role_of(identity, core.profile)):
-            detail = {"command": "cli find"}
-            record_audit(session, actor=identity.key, action="permission.refused", at=now, detail=detail)
-            sys.stderr.write("cme-bot find: only the CME officer and their manager may search for children\n")
+        if staff.refused(session, core, identity, command="find", doing="search for children", now=now):
             return 3
         try:
             query = _query(args, now.astimezone(core.profile.tz).date())
