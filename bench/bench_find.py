@@ -18,7 +18,6 @@ import datetime as dt
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,11 +27,10 @@ sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from bench.bench_reminders import PG_URL, _pg_engine, _sqlite_engine  # noqa: E402
+from bench.scratch import PG_URL, scratch_engine  # noqa: E402
 from handlers.children.search import Query, find_children  # noqa: E402
 from storage.child_keys import keys_of_rows  # noqa: E402
 from storage.children import Child, ChildKey  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 
 TARGET_MS = 50.0
 QUERIES = 200
@@ -145,24 +143,12 @@ def measure(engine, rows: list[dict]) -> dict[str, tuple[float, float, float, fl
 
 def run_backend(backend: str, n_children: int, pg_url: str) -> dict:
     """Fill a fresh database on `backend`, measure, and drop it."""
-    with tempfile.TemporaryDirectory() as directory:
-        if backend == "sqlite":
-            engine, admin, name = _sqlite_engine(directory), None, None
-        else:
-            engine, admin, name = _pg_engine(pg_url)
-        try:
-            upgrade(engine)
-            rows = fill(engine, n_children)
-            if backend == "postgres":
-                with engine.begin() as connection:
-                    connection.exec_driver_sql("ANALYZE")
-            return measure(engine, rows)
-        finally:
-            engine.dispose()
-            if admin is not None:
-                with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.dispose()
+    with scratch_engine(backend, pg_url) as engine:
+        rows = fill(engine, n_children)
+        if backend == "postgres":
+            with engine.begin() as connection:
+                connection.exec_driver_sql("ANALYZE")
+        return measure(engine, rows)
 
 
 def main() -> int:

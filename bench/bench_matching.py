@@ -23,9 +23,7 @@ import datetime as dt
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -35,13 +33,11 @@ sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench.scratch import PG_URL, scratch_engine  # noqa: E402
 from handlers.children.matching import find_matches, swapped  # noqa: E402
 from handlers.knowledge.profile import bundled_profile  # noqa: E402
 from storage.children import Child  # noqa: E402
-from storage.db import make_engine  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_P95_MS = 50.0  # at 100k children
 NOW = dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC)
 _FORENAMES_WORDS = (
@@ -209,37 +205,18 @@ def measure(engine: sa.Engine, cases: list, matching) -> tuple[list[float], Coun
     return times, tally
 
 
-def _engine(backend: str, directory: str, pg_url: str):
-    if backend == "sqlite":
-        return make_engine(f"sqlite:///{directory}/bench.db"), None, None
-    admin = make_engine(pg_url)
-    name = f"cme_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    return make_engine(sa.engine.make_url(pg_url).set(database=name).render_as_string(hide_password=False)), admin, name
-
-
 def run(backend: str, size: int, args) -> tuple[dict, Counter]:
     """One fresh database of `size` children on `backend`: fill, match, drop."""
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as directory:
-        engine, admin, name = _engine(backend, directory, args.pg_url)
-        try:
-            upgrade(engine)
-            rows = population(size, rng)
-            started = time.perf_counter()
-            ids = fill(engine, rows)
-            fill_s = time.perf_counter() - started
-            if backend == "postgres":
-                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.exec_driver_sql("ANALYZE child")
-            times, tally = measure(engine, labelled(rows, ids, args.referrals, rng), bundled_profile().matching)
-        finally:
-            engine.dispose()
-            if admin is not None:
-                with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.dispose()
+    with scratch_engine(backend, args.pg_url) as engine:
+        rows = population(size, rng)
+        started = time.perf_counter()
+        ids = fill(engine, rows)
+        fill_s = time.perf_counter() - started
+        if backend == "postgres":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE child")
+        times, tally = measure(engine, labelled(rows, ids, args.referrals, rng), bundled_profile().matching)
     p95 = statistics.quantiles(times, n=20)[-1]
     return {"fill_s": fill_s, "p50": statistics.median(times), "p95": p95, "max": max(times)}, tally
 

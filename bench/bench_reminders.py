@@ -15,9 +15,7 @@ import argparse
 import datetime as dt
 import random
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,17 +23,16 @@ sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.scratch import PG_URL, scratch_engine  # noqa: E402
 from handlers.casework.enquiries import plan_due_dates  # noqa: E402
 from handlers.casework.reminders import digests, sweep  # noqa: E402
 from handlers.knowledge.profile import bundled_profile  # noqa: E402
-from storage.db import make_engine, unit_of_work  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from storage.db import unit_of_work  # noqa: E402
 from storage.models import Case, EnquiryStep  # noqa: E402
 from storage.queries import due_step_rows  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # a Thursday in term, after the digest time
 TARGET_SECONDS = 1.0
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 OFFICERS = [f"terminal:local:officer-{i}" for i in range(5)]
 
 
@@ -131,38 +128,13 @@ def measure(engine) -> dict:
     }
 
 
-def _sqlite_engine(directory: str):
-    return make_engine(f"sqlite:///{directory}/bench.db")
-
-
-def _pg_engine(url: str):
-    admin = make_engine(url)
-    name = f"cme_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = make_engine(sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False))
-    return engine, admin, name
-
-
 def run_backend(backend: str, n_steps: int, pg_url: str) -> dict:
     """Fill a fresh database on `backend`, measure, and drop it."""
-    with tempfile.TemporaryDirectory() as directory:
-        if backend == "sqlite":
-            engine, admin, name = _sqlite_engine(directory), None, None
-        else:
-            engine, admin, name = _pg_engine(pg_url)
-        try:
-            upgrade(engine)
-            started = time.perf_counter()
-            fill(engine, n_steps)
-            filled = time.perf_counter() - started
-            return {"backend": backend, "steps": n_steps, "fill_s": filled, **measure(engine)}
-        finally:
-            engine.dispose()
-            if admin is not None:
-                with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.dispose()
+    with scratch_engine(backend, pg_url) as engine:
+        started = time.perf_counter()
+        fill(engine, n_steps)
+        filled = time.perf_counter() - started
+        return {"backend": backend, "steps": n_steps, "fill_s": filled, **measure(engine)}
 
 
 def main() -> int:
