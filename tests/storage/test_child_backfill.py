@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 import sqlalchemy as sa
 
-from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.conftest import PG_URL, _pg_admin_engine
+from tests.storage.old_schema import database_at
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def old_engine(request, tmp_path):
     """An empty database at revision 0005 (before the child record), on each backend."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(engine, "0005")
+    with database_at("0005", request.param, tmp_path) as engine:
         yield engine
-        engine.dispose()
-        return
-    admin = _pg_admin_engine()
-    name = f"cme_backfill_{uuid.uuid4().hex[:10]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = make_engine(sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-    upgrade(engine, "0005")
-    yield engine
-    engine.dispose()
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def _add_case(conn, seq: int, answers: dict, *, extra_report: dict | None = None) -> None:

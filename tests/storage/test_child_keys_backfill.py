@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from handlers.children.search import find_children, read_query
-from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.conftest import PG_URL, _pg_admin_engine
+from tests.storage.old_schema import database_at
 
 CHILDREN = [
     {"forenames": "Ava", "surname": "Test-Child", "postcode": "BL9 0EJ", "address": "12 Elm St, Bury"},
@@ -24,23 +22,8 @@ CHILDREN = [
 @pytest.fixture(params=["sqlite", "postgres"])
 def at_0006(request, tmp_path):
     """A database at revision 0006 (children, no keys) on each backend."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(engine, "0006")
+    with database_at("0006", request.param, tmp_path) as engine:
         yield engine
-        engine.dispose()
-        return
-    admin = _pg_admin_engine()
-    name = f"cme_keys_{uuid.uuid4().hex[:10]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = make_engine(sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-    upgrade(engine, "0006")
-    yield engine
-    engine.dispose()
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def test_existing_children_get_their_keys_and_are_found_by_name(at_0006):
