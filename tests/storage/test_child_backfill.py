@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -33,14 +34,8 @@ def _add_case(conn, seq: int, answers: dict, *, extra_report: dict | None = None
                 "INSERT INTO report (id, case_id, form_id, answers, submitted_by, submitted_at, harm_flagged) "
                 "VALUES (:id, :case_id, 'cme-referral', :answers, 'terminal:sam', :now, false)"
             ),
-            {"id": seq * 10 + number, "case_id": seq, "answers": _json(report), "now": now},
+            {"id": seq * 10 + number, "case_id": seq, "answers": json.dumps(report), "now": now},
         )
-
-
-def _json(value: dict) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 def test_each_case_gets_its_child_and_a_shared_upn_shares_one(old_engine):
