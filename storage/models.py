@@ -1,4 +1,4 @@
-"""The tables. Child details live only in Report.answers, Conversation.state and Child (storage/children.py)."""
+"""The tables. Child details live in Report.answers, Conversation.state, Child, notes and audit reasons (encrypted)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,17 @@ class Case(SQLModel, table=True):
     closed_at: dt.datetime | None = _when(default=None)
     child_id: int | None = Field(default=None, foreign_key="child.id", index=True)  # storage/children.py
     merged_into: int | None = Field(default=None, foreign_key="case.id")  # this reference resolves to that case
+    # The statistics the DfE termly return counts (handlers/knowledge/data/dfe_cme_reasons.yaml): no child
+    # identifiers, so they stay in plain columns for grouped queries and are kept when a case is anonymised.
+    source: str = Field(default="referral", max_length=16)  # referral | deletion (a school's register notice)
+    cme_reason: str | None = Field(default=None, max_length=32, index=True)  # the DfE primary reason code
+    missing_since: dt.date | None = None  # the date the child started missing education
+    sex: str | None = Field(default=None, max_length=16)  # female | male | other | not-known
+    year_group: str | None = Field(default=None, max_length=16)  # nursery | reception | year-1 .. year-13
+    # Data protection (storage/protection.py): who may see it, whether it may be destroyed, and when it was.
+    restricted: bool = Field(default=False)
+    legal_hold: bool = Field(default=False)
+    anonymised_at: dt.datetime | None = _when(default=None)
 
     __table_args__ = (UniqueConstraint("year", "seq", name="uq_case_year_seq"),)
 
@@ -66,7 +77,10 @@ class Report(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what to a case, when and why. Never holds child details."""
+    """Who did what to a case, when and why, chained by hash (storage/protection.py: AuditHead).
+
+    The reason and detail are officers' words and may name a child: they are child data, shown only to officers.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
@@ -75,6 +89,9 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     reason: str | None = Field(default=None, max_length=1000)
     detail: dict = _json(default_factory=dict)
+    # SHA-256 over this event's canonical content and the previous event's hash (the first: prev_hash "").
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class Outbox(SQLModel, table=True):
