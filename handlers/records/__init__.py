@@ -1,0 +1,1 @@
+"""A child's record over its whole life: retention and erasure, subject access."""

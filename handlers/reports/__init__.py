@@ -1,0 +1,1 @@
+"""What the service sends out: the DfE termly return, case exports, charts of the caseload."""
