@@ -181,6 +181,16 @@ class FormView:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply (an export, a chart): each channel delivers it privately to the person."""
+
+    filename: str
+    content_type: str
+    content: bytes = field(repr=False)
+    alt_text: str = ""  # what the file shows, for screen readers and where a file can't be shown
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message from the bot. `facts` are label/value pairs shown as a list."""
 
@@ -193,6 +203,7 @@ class Reply:
     form: FormView | None = None
     private: bool = True  # only the person addressed sees it
     data: dict[str, Any] = field(default_factory=dict)  # machine-readable extras (JSON output)
+    attachment: Attachment | None = None  # a file for the person only (handlers/reports): never posted in a channel
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe form (the terminal's --json output and tests)."""
@@ -214,6 +225,9 @@ class Reply:
             }
         if self.data:
             out["data"] = self.data
+        if self.attachment:
+            a = self.attachment
+            out["attachment"] = {"filename": a.filename, "content_type": a.content_type, "bytes": len(a.content)}
         return out
 
 
