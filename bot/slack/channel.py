@@ -1,6 +1,7 @@
 """Slack channel: /cme, the referral modal, the DM conversation, App Home and officer notifications.
 
-`mount(app, context)` adds POST /slack/events (HTTP mode, signatures verified by bolt) and, when
+`mount(app, context)` adds POST /slack/events (HTTP mode, size, type and signature checked
+before bolt parses anything: bot/slack/guard.py) and, when
 SLACK_APP_TOKEN is set, Socket Mode. The Slack code only translates and renders: every rule is in
 handlers/.
 """
@@ -11,10 +12,10 @@ import logging
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.app import build_bolt_app, warm_up
+from bot.slack.guard import events_handler
 from bot.slack.notify import outbox_sender
 from bot.slack.people import People
 from bot.slack.socket import add_socket_mode
@@ -41,17 +42,10 @@ def mount(app: web.Application, context) -> bool:
     app.on_startup.append(_open_session(bolt))
     app.on_cleanup.append(_close_session(bolt, bridge))
     if http_mode:
-        app.router.add_post(EVENTS_PATH, _events(bolt))
+        app.router.add_post(EVENTS_PATH, events_handler(bolt, settings.slack_signing_secret))
     if socket_mode:
         add_socket_mode(app, bolt, settings.slack_app_token)
     return True
-
-
-def _events(bolt: AsyncApp):
-    async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
-
-    return events
 
 
 def _open_session(bolt: AsyncApp):

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.claims import DeliveryClaims
+from bot.teams.auth import TokenChecker
 from bot.teams.bot import TeamsBot
 from bot.teams.endpoint import TeamsConfigError, auth_config, build_adapter, messages_handler
 from bot.teams.msrest_retry import speed_up_retry_policy
@@ -52,11 +53,22 @@ def mount(app: web.Application, context: Any) -> bool:
     proactive = Proactive(adapter, config.APP_ID, refs, specs)
     bot = TeamsBot(context.router, refs, proactive, specs, context.outbox.deliver_pending, threads)
     bot.claims = DeliveryClaims(context.core)
-    app.router.add_post(ROUTE, messages_handler(adapter, bot))
+    # With an app id every token is checked off the event loop; without one only loopback requests are served.
+    checker = TokenChecker(adapter.bot_framework_authentication) if config.APP_ID else None
+    if checker is not None:
+        app.on_cleanup.append(_close_checker(checker))
+    app.router.add_post(ROUTE, messages_handler(adapter, bot, checker))
     context.outbox.register("teams", proactive.send_outbox)
     context.extras["teams"] = TeamsParts(adapter, bot, proactive, refs)
     log.info("Teams endpoint at %s (%s)", ROUTE, "authenticated" if config.APP_ID else "NO AUTHENTICATION")
     return True
+
+
+def _close_checker(checker: TokenChecker):
+    async def close(_app: web.Application) -> None:
+        checker.close()
+
+    return close
 
 
 __all__ = ["ROUTE", "TeamsConfigError", "TeamsParts", "mount"]

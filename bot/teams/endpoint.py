@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-import jwt
 from aiohttp import web
-from botbuilder.core import Bot, TurnContext
+from botbuilder.core import Bot, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ActivityTypes
+from msrest.exceptions import DeserializationError
 
 from bot.config import Settings
+from bot.edge import TEAMS_MAX_BODY, Refused, from_loopback_only, media_type, read_body, refusal
+from bot.teams.auth import AuthUnavailable, TokenChecker
 
 log = logging.getLogger(__name__)
 PRODUCTION = "production"
+BEARER = re.compile(r"Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+ACTIVITY_TYPES = frozenset(t.value for t in ActivityTypes)
 
 
 class AppType(StrEnum):
@@ -70,7 +76,8 @@ def auth_config(settings: Settings) -> AuthConfig:
     if not config.APP_ID:
         log.warning(
             "TEAMS AUTHENTICATION IS OFF: MicrosoftAppId is not set, so /api/messages accepts requests from "
-            "anyone. This is for local testing only (Agents Playground); never expose this server."
+            "this machine only (loopback requests, not through a proxy); everything else gets 403. This is for "
+            "local testing (Agents Playground): serve on 127.0.0.1, or set MicrosoftAppId."
         )
     return config
 
@@ -91,23 +98,60 @@ def build_adapter(config: AuthConfig) -> CloudAdapter:
     return adapter
 
 
-def messages_handler(adapter: CloudAdapter, bot: Bot):
-    """The aiohttp handler for POST /api/messages."""
+def messages_handler(adapter: CloudAdapter, bot: Bot, checker: TokenChecker | None):
+    """The aiohttp handler for POST /api/messages: checked at the edge, the token first, then botbuilder."""
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            return web.json_response({"error": "expected application/json"}, status=415)
         try:
-            response = await adapter.process(request, bot)
-        except (jwt.PyJWTError, PermissionError) as exc:
-            # The SDK lets a malformed bearer token escape as a jwt error (an answer of 500).
-            log.warning("Teams request refused: bad or missing token (%s)", type(exc).__name__)
-            return web.json_response({"error": "unauthorized"}, status=401)
-        except web.HTTPException:
-            raise
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-            log.warning("Teams request refused: not an activity (%s)", type(exc).__name__)
-            return web.json_response({"error": "bad request"}, status=400)
-        return response if response is not None else web.Response(status=201)
+            activity, auth = await checked_activity(request, checker)
+        except Refused as refused:
+            return refusal(refused.status, refused.reason, channel="Teams")
+        try:
+            invoke = await adapter.process_activity(auth, activity, bot.on_turn)
+        except PermissionError:
+            return refusal(401, "unauthorized", channel="Teams")
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            # botbuilder reads fields before the turn starts (a conversation that is not an object...).
+            return refusal(400, f"not a usable activity ({type(exc).__name__})", channel="Teams")
+        if invoke is None:
+            return web.Response(status=201)
+        return web.json_response(serializer_helper(invoke.body), status=invoke.status)
 
     return messages
+
+
+async def checked_activity(request: web.Request, checker: TokenChecker | None) -> tuple[Activity, object]:
+    """The activity and its authentication, or Refused: size, type, token (before deserialising), then shape."""
+    if media_type(request) != "application/json":
+        raise Refused(415, "expected application/json")
+    if checker is None and not from_loopback_only(request):
+        # No app id means no token to check: only this machine may talk to the endpoint (the Agents Playground).
+        raise Refused(403, "Teams authentication is off (no MicrosoftAppId): only loopback requests are served")
+    header = request.headers.get("Authorization", "")
+    if checker is not None and not BEARER.fullmatch(header):
+        raise Refused(401, "missing or malformed bearer token")
+    body = await read_body(request, TEAMS_MAX_BODY)
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Refused(400, "body is not JSON") from None
+    if not isinstance(data, dict):
+        raise Refused(400, "body is not an activity object")
+    if not isinstance(data.get("type"), str) or data["type"] not in ACTIVITY_TYPES:
+        raise Refused(400, "unknown or missing activity type")
+    channel_id, service_url = data.get("channelId"), data.get("serviceUrl")
+    if not isinstance(channel_id, str) or not isinstance(service_url, str) or not service_url.startswith("http"):
+        raise Refused(400, "channelId and serviceUrl must be strings")
+    auth: object = header
+    if checker is not None:
+        try:
+            auth = await checker.check(channel_id=channel_id, service_url=service_url, header=header)
+        except AuthUnavailable:
+            raise Refused(503, "could not check the token now; try again") from None
+        except PermissionError:
+            raise Refused(401, "unauthorized") from None
+    try:
+        activity = Activity().deserialize(data)
+    except (DeserializationError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise Refused(400, f"not an activity ({type(exc).__name__})") from None
+    return activity, auth

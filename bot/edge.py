@@ -1,0 +1,82 @@
+"""The edge: what every channel endpoint does with a request before any SDK sees it.
+
+Bodies are read with a size limit, and every refusal is a short JSON 4xx that names the problem
+and never quotes the request (it may carry a child's details) nor carries a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+# Slack's largest payloads (a modal's view_submission) are tens of KB; a Teams activity is at most
+# 256 KB (Bot Framework's limit). Anything bigger is refused before it is parsed.
+SLACK_MAX_BODY = 512 * 1024
+TEAMS_MAX_BODY = 256 * 1024
+FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP", "Via")
+
+
+class Refused(Exception):
+    """A request the edge refuses: its status and a short reason safe to show and log."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def refusal(status: int, reason: str, *, channel: str) -> web.Response:
+    """The 4xx answer, logged as one line with the reason only."""
+    log.warning("%s request refused (%d): %s", channel, status, reason)
+    return web.json_response({"error": reason}, status=status)
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The raw body, at most `limit` bytes; Refused(413) when it says or turns out to be larger."""
+    if request.content_length is not None and request.content_length > limit:
+        raise Refused(413, f"body larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            raise Refused(413, f"body larger than {limit} bytes")
+    return bytes(body)
+
+
+def media_type(request: web.Request) -> str:
+    """The Content-Type without its parameters, lower-cased ('' when absent)."""
+    return request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: a listen address nobody else can reach."""
+    return _is_loopback(host)
+
+
+def from_loopback_only(request: web.Request) -> bool:
+    """True when the connection arrived on a loopback address from a loopback peer, not through a proxy.
+
+    Used where the server may run without authentication (the Agents Playground): a server listening on
+    every interface, or a local reverse proxy passing on outside requests, must not count as local.
+    """
+    transport = request.transport
+    if transport is None:
+        return False
+    local = transport.get_extra_info("sockname")
+    peer = transport.get_extra_info("peername")
+    if not (local and peer and _is_loopback(local[0]) and _is_loopback(peer[0])):
+        return False
+    return not any(name in request.headers for name in FORWARDING_HEADERS)

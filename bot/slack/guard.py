@@ -1,0 +1,69 @@
+"""POST /slack/events behind the edge: size and type checked, the signature verified on the raw bytes, then parsed.
+
+Slack signs `v0:{timestamp}:{body}` with the signing secret (HMAC-SHA256, api.slack.com/authentication/
+verifying-requests-from-slack); a timestamp more than five minutes from now is a replay and refused.
+Only a request that passes reaches bolt's parser, and a body bolt cannot read is a 400, not a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.edge import SLACK_MAX_BODY, Refused, media_type, read_body, refusal
+
+MAX_SKEW_SECONDS = 5 * 60
+MEDIA_TYPES = frozenset({"application/x-www-form-urlencoded", "application/json"})
+
+
+def verify(secret: bytes, headers, body: bytes, *, now: float) -> None:
+    """Raise Refused(401) unless the request carries Slack's signature of these bytes, made in the last 5 minutes."""
+    stamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not stamp or not signature:
+        raise Refused(401, "missing Slack signature")
+    if not stamp.isascii() or not stamp.isdigit() or abs(now - int(stamp)) > MAX_SKEW_SECONDS:
+        raise Refused(401, "stale or invalid Slack timestamp")
+    expected = "v0=" + hmac.new(secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+        raise Refused(401, "invalid Slack signature")
+
+
+async def checked_request(request: web.Request, secret: bytes, *, clock: Callable[[], float]) -> AsyncBoltRequest:
+    """The bolt request for a size-, type- and signature-checked body; Refused otherwise."""
+    if media_type(request) not in MEDIA_TYPES:
+        raise Refused(415, "expected application/x-www-form-urlencoded or application/json")
+    body = await read_body(request, SLACK_MAX_BODY)
+    verify(secret, request.headers, body, now=clock())
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, "body is not UTF-8") from None
+    try:
+        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=request.headers)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        raise Refused(400, f"unreadable Slack payload ({type(exc).__name__})") from None
+    if not isinstance(bolt_request.body, dict) or not bolt_request.body:
+        raise Refused(400, "empty or non-object Slack payload")
+    return bolt_request
+
+
+def events_handler(bolt: AsyncApp, secret: str, *, clock: Callable[[], float] = time.time):
+    """The aiohttp handler for POST /slack/events."""
+    key = secret.encode()
+
+    async def events(request: web.Request) -> web.Response:
+        try:
+            bolt_request = await checked_request(request, key, clock=clock)
+        except Refused as refused:
+            return refusal(refused.status, refused.reason, channel="Slack")
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+    return events
