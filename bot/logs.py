@@ -67,7 +67,11 @@ def safe_traceback(exc_info) -> str:
     while value is not None and id(value) not in seen:
         seen.add(id(value))
         frames = traceback.format_tb(value.__traceback__ if value.__traceback__ is not None else tb)
-        lines[:0] = ["Traceback (most recent call last):\n", *frames, f"{type(value).__qualname__} (message withheld)\n"]
+        lines[:0] = [
+            "Traceback (most recent call last):\n",
+            *frames,
+            f"{type(value).__qualname__} (message withheld)\n",
+        ]
         value = value.__cause__ or value.__context__
         tb = None
     return "".join(lines).rstrip("\n")
