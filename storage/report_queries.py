@@ -1,0 +1,125 @@
+"""The grouped queries behind the DfE termly return and `/cme stats`: one statement each, never a loop over rows.
+
+Dates are compared with bounds computed in Python (`missing_since >= census - 84 days`), so the SQL is the
+same on SQLite and PostgreSQL; only the month label of a timestamp needs each dialect's own function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.children import Child
+from storage.models import Case
+
+# The triage outcomes that make a case a child missing education (handlers/knowledge/triage_model.Outcome).
+CME_OUTCOMES = ("cme", "possible_cme")
+TWELVE_WEEKS = dt.timedelta(weeks=12)  # DfE: "12 weeks or less" / "more than 12 weeks" missing at the census date
+
+
+@dataclass(frozen=True)
+class ReturnCell:
+    """One group of the return: how many cases share this sex, year group, length missing and reason."""
+
+    sex: str | None
+    year_group: str | None
+    length: str  # "12_weeks_or_less" | "more_than_12_weeks" | "unknown"
+    reason: str | None
+    number: int
+
+
+def _is_cme_case():
+    """A case that counts: a standing case (not merged into another) triaged as CME or possible CME.
+
+    A school's deletion notice (source "deletion") opens a case as possible CME even before triage.
+    """
+    triaged = col(Case.triage_outcome).in_(CME_OUTCOMES)
+    notice = sa.and_(col(Case.triage_outcome).is_(None), Case.source == "deletion")
+    return sa.and_(col(Case.merged_into).is_(None), sa.or_(triaged, notice))
+
+
+def _open_between(start: dt.datetime, end: dt.datetime):
+    """Open at some moment in [start, end): raised before `end` and not closed before `start`."""
+    return sa.and_(Case.created_at < end, sa.or_(col(Case.closed_at).is_(None), Case.closed_at >= start))
+
+
+def _length_missing(census: dt.date):
+    """The DfE's length-of-time-missing band at the census date, from missing_since (null: unknown)."""
+    return sa.case(
+        (col(Case.missing_since).is_(None), "unknown"),
+        (Case.missing_since >= census - TWELVE_WEEKS, "12_weeks_or_less"),
+        else_="more_than_12_weeks",
+    )
+
+
+def census_cells(session: Session, *, census: dt.date, day_end: dt.datetime) -> list[ReturnCell]:
+    """CME at the census date grouped by sex, year group, length missing and reason (one grouped query).
+
+    `day_end` is the first instant after the census date in the council's time zone: a case counts when it
+    was raised before then and not closed by then.
+    """
+    length = _length_missing(census).label("length")
+    query = (
+        select(Case.sex, Case.year_group, length, Case.cme_reason, sa.func.count().label("number"))
+        .where(_is_cme_case(), _open_between(day_end, day_end))
+        .group_by(Case.sex, Case.year_group, length, Case.cme_reason)
+    )
+    return [ReturnCell(*row) for row in session.exec(query).all()]
+
+
+def unique_children_cme(session: Session, *, start: dt.datetime, end: dt.datetime) -> int:
+    """Children CME at any time in [start, end), each counted once: by child record, through merges.
+
+    Merges are followed two hops (storage/child_queries.MAX_HOPS says chains are one merge each); a case
+    without a child record counts as a child of its own.
+    """
+    first, second = aliased(Child), aliased(Child)
+    child = sa.func.coalesce(second.merged_into, first.merged_into, Case.child_id, -col(Case.id))
+    query = (
+        select(sa.func.count(sa.distinct(child)))
+        .select_from(Case)
+        .outerjoin(first, first.id == Case.child_id)
+        .outerjoin(second, second.id == first.merged_into)
+        .where(_is_cme_case(), _open_between(start, end))
+    )
+    return int(session.exec(query).one())
+
+
+@dataclass(frozen=True)
+class StatsCell:
+    """One group of the statistics: cases raised in a month (or before the window), closed in a month (or not)."""
+
+    raised: str  # "YYYY-MM", or BEFORE when raised before the window
+    closed: str | None  # "YYYY-MM", or None when still open at the window's end
+    reason: str | None
+    length: str  # the length-missing band at the window's end
+    number: int
+
+
+BEFORE = "0000-00"  # sorts before every month label
+
+
+def _month(session: Session, column):
+    """A timestamp's month as "YYYY-MM" in this dialect (UTC: stored timestamps are UTC)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def stats_cells(session: Session, *, since: dt.datetime, end: dt.datetime, as_of: dt.date) -> list[StatsCell]:
+    """Standing cases open at some time in [since, end), grouped by month raised and closed, reason, length
+    missing at `as_of` (one grouped query; handlers/reports/stats.py adds them up)."""
+    raised = sa.case((Case.created_at < since, BEFORE), else_=_month(session, Case.created_at)).label("raised")
+    still_open = sa.or_(col(Case.closed_at).is_(None), Case.closed_at >= end)
+    closed = sa.case((still_open, None), else_=_month(session, Case.closed_at)).label("closed")
+    length = _length_missing(as_of).label("length")
+    query = (
+        select(raised, closed, Case.cme_reason, length, sa.func.count().label("number"))
+        .where(col(Case.merged_into).is_(None), _open_between(since, end))
+        .group_by(raised, closed, Case.cme_reason, length)
+    )
+    return [StatsCell(*row) for row in session.exec(query).all()]
