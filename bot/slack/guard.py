@@ -52,7 +52,38 @@ async def checked_request(request: web.Request, secret: bytes, *, clock: Callabl
         raise Refused(400, f"unreadable Slack payload ({type(exc).__name__})") from None
     if not isinstance(bolt_request.body, dict) or not bolt_request.body:
         raise Refused(400, "empty or non-object Slack payload")
+    problem = shape_problem(bolt_request.body)
+    if problem:
+        raise Refused(400, f"malformed Slack payload ({problem})")
     return bolt_request
+
+
+# The parts bolt reads without checking their type: each must be what Slack sends, or bolt raises inside
+# its dispatch and answers 500 (api.slack.com/interactivity/handling#payloads, /apis/events-api#callback-field).
+SHAPES: dict[str, type | tuple[type, ...]] = {
+    "type": str,
+    "event": dict,
+    "actions": list,
+    "user": dict,
+    "team": (dict, type(None)),
+    "view": dict,
+    "container": dict,
+    "channel": (dict, type(None)),
+    "command": str,
+    "user_id": str,
+}
+
+
+def shape_problem(body: dict) -> str | None:
+    """The first field whose type is not what Slack sends ('event is str'), or None."""
+    for key, expected in SHAPES.items():
+        if key in body and not isinstance(body[key], expected):
+            return f"{key} is {type(body[key]).__name__}"
+    if isinstance(body.get("event"), dict) and not isinstance(body["event"].get("type"), str):
+        return "event has no type"
+    if isinstance(body.get("actions"), list) and not all(isinstance(a, dict) for a in body["actions"]):
+        return "an action is not an object"
+    return None
 
 
 def events_handler(bolt: AsyncApp, secret: str, *, clock: Callable[[], float] = time.time):
