@@ -15,7 +15,7 @@ from handlers.knowledge.profile import WEEKDAYS, Profile
 from handlers.knowledge.sources import source
 from handlers.messages import Choice, Reply, ReplyKind
 
-# cme-domain.md section 6: DfE CME guidance (2016, updated 2024); Greater Manchester procedures.
+# cme-domain.md sections 6 and 10: DfE CME guidance (8 September 2025); Greater Manchester procedures.
 HARM_INDICATORS: tuple[Choice, ...] = (
     Choice("abuse-neglect", "Abuse or neglect"),
     Choice("sexual-exploitation", "Sexual exploitation"),

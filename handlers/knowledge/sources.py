@@ -39,8 +39,18 @@ SOURCES: dict[str, Source] = {
         "https://www.legislation.gov.uk/uksi/1997/1970/made",
     ),
     "dfe-cme-guidance": Source(
-        "DfE statutory guidance: Children missing education (2016, updated August 2024)",
+        "DfE statutory guidance: Children missing education (8 September 2025)",
         "https://www.gov.uk/government/publications/children-missing-education",
+    ),
+    "dfe-cme-collection": Source(
+        "DfE: Elective home education and children missing education, methodology and data guidance "
+        "(termly collection, mandatory since autumn 2024)",
+        "https://explore-education-statistics.service.gov.uk/methodology/elective-home-education",
+    ),
+    "cwsa-2026": Source(
+        "Children's Wellbeing and Schools Act 2026 (inserts sections 436B to 436G into the Education Act 1996; "
+        "not yet in force)",
+        "https://bills.parliament.uk/bills/3909",
     ),
     "working-together-attendance": Source(
         "DfE statutory guidance: Working together to improve school attendance (from 19 August 2024)",

@@ -46,6 +46,9 @@ MUST_HIT = [
     ("statistics on children missing education", "scale-of-problem"),
     ("which families are more likely to have children missing education", "higher-risk-groups"),
     ("can parents be prosecuted for not educating their child", "school-attendance-order"),
+    ("how soon must we tell the LA about a pupil we have just admitted", "school-returns"),
+    ("what figures do councils report to the DfE each term about CME", "dfe-cme-return"),
+    ("is the register of children not in school law yet", "children-not-in-school"),
 ]
 # More of our own wording, chattier and with typos; the engine may miss a few but must not guess wildly.
 BROAD = [
@@ -164,10 +167,11 @@ def test_a_close_call_answers_and_offers_did_you_mean_buttons(engine):
 
 def test_a_near_tie_offers_both_topics_instead_of_guessing(engine):
     # Two topics fit about equally: a wrong confident answer is worse than asking which one.
+    # (The children-not-in-school registers are a legal duty too, so they may be offered as a third.)
     result = engine.ask("legal duty", now=OFFICE)
-    assert result.topic is None and set(result.alternatives) == {"la-legal-duty", "parent-duty"}
+    assert result.topic is None and {"la-legal-duty", "parent-duty"} <= set(result.alternatives)
     reply = ask_replies(engine, "legal duty", now=OFFICE)[0]
-    assert "Did you mean" in reply.text and len(reply.buttons) == 2
+    assert "Did you mean" in reply.text and len(reply.buttons) == len(result.alternatives) <= 3
 
 
 def test_a_vague_question_offers_topics_instead_of_guessing(engine):

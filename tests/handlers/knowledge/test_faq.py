@@ -207,3 +207,14 @@ def test_the_reader_fixes_typos_but_not_other_real_words(knowledge):
     assert "attendanc" in reader.tokens("attendence")
     assert reader.tokens("scared") != reader.tokens("shared")
     assert reader.tokens("hello, could you please tell me") == []
+
+
+def test_the_cme_guidance_cited_is_the_september_2025_version(knowledge):
+    titles = {source.title for entry_id in knowledge.ids for source in knowledge.get(entry_id).cited()}
+    cme_guidance = [title for title in titles if "Children missing education" in title and "statutory" in title]
+    assert cme_guidance == ["DfE statutory guidance: Children missing education (8 September 2025)"]
+
+
+def test_the_not_in_school_registers_are_said_to_be_not_yet_in_force(knowledge, profile):
+    answer = knowledge.get("children-not-in-school").render(profile)
+    assert "not yet in force" in answer and "436B" in answer
