@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
+from storage import audit_chain
 from storage.models import (
     ACTIVE_STEP_STATES,
     AuditEvent,
@@ -91,11 +92,11 @@ def record_audit(
     detail: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> AuditEvent:
-    """Add an audit event (who, what, when, why) in the caller's transaction."""
+    """Add an audit event (who, what, when, why) in the caller's transaction, chained by hash (audit_chain)."""
     event = AuditEvent(
         case_id=case_id, actor=actor, action=action, reason=reason, detail=detail or {}, at=at or utcnow()
     )
-    session.add(event)
+    audit_chain.chain(session, event)
     return event
 
 
