@@ -19,6 +19,7 @@ from handlers.knowledge.profile import Profile
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.referral.check import CHECK, RESULT_FLOW, finish_check
 from handlers.referral.form import REFERRAL, answers_signpost
+from handlers.reports import commands as reports
 from handlers.router import Router
 from storage.queries import case_by_submission, conversation_of, drop_conversation
 
@@ -54,6 +55,7 @@ def build_router(core: Core) -> Router:
     cases.register(router)
     matches.register(router)
     router.command(FIND)
+    reports.register(router)
     router.command(CommandSpec("cancel", lambda turn, args: cancel(router, turn), CANCEL_HELP))
     router.command(CommandSpec("resume", lambda turn, args: resume(router, turn), RESUME_HELP))
     router.command(CommandSpec("keep", lambda turn, args: keep(router, turn, args), KEEP_HELP))

@@ -16,6 +16,8 @@ SUBCOMMAND_MODULES = (
     "bot.cli.remind",
     "bot.cli.cases",
     "bot.cli.find",
+    "bot.cli.export",
+    "bot.cli.chart",
 )
 
 
