@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import line_input
 from bot.config import Settings
+from bot.saved_files import save_attachment
 from bot.wiring import build_core
 from handlers.casework.digest import reply_of
 from handlers.commands import build_router, shared_engine
@@ -256,9 +257,12 @@ class _Printer:
 
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
-            self.stream.write(
-                (json.dumps(reply.to_dict(), ensure_ascii=False) if self.as_json else render(reply)) + "\n"
-            )
+            saved = save_attachment(reply.attachment) if reply.attachment else None
+            if self.as_json:
+                shown = reply.to_dict() | ({"saved_to": str(saved)} if saved else {})
+                self.stream.write(json.dumps(shown, ensure_ascii=False) + "\n")
+            else:
+                self.stream.write(render(reply) + (f"\n  File saved for you only: {saved}" if saved else "") + "\n")
         self.stream.flush()
 
 
