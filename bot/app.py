@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.jobs import Jobs
+from bot.logs import request_ids
 from bot.notify import OutboxSender
 from bot.threads import DatabaseThreads
 from bot.wiring import build
@@ -65,7 +66,7 @@ def _ping(engine) -> None:
 def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None) -> web.Application:
     """Build the whole server from settings (the one place everything is wired)."""
     core, router = build(settings, role_overrides=role_overrides)
-    app = web.Application()
+    app = web.Application(middlewares=[request_ids])  # a request id on every line a request logs
     outbox = OutboxSender(core)
     context = AppContext(
         settings=settings,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.knowledge.profile import Profile, load_profile
 
 DEFAULT_DB_URL = "sqlite:///cme-bot.db"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
 
 
 class Settings(BaseSettings):
@@ -20,7 +23,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default=DEFAULT_DB_URL, validation_alias="CME_DATABASE_URL")
     profile_path: Path | None = Field(default=None, validation_alias="CME_PROFILE")
     env: str = Field(default="development", validation_alias="CME_ENV")
-    log_level: str = Field(default="INFO", validation_alias="CME_LOG_LEVEL")
+    log_level: LogLevel = Field(default="INFO", validation_alias="CME_LOG_LEVEL")
+    log_format: LogFormat = Field(default="text", validation_alias="CME_LOG_FORMAT")
     channels: str = Field(default="slack,teams", validation_alias="CME_CHANNELS")
 
     slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
@@ -32,6 +36,14 @@ class Settings(BaseSettings):
     microsoft_app_password: str = Field(default="", validation_alias="MicrosoftAppPassword")
     microsoft_app_type: str = Field(default="MultiTenant", validation_alias="MicrosoftAppType")
     microsoft_app_tenant_id: str = Field(default="", validation_alias="MicrosoftAppTenantId")
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info) -> object:
+        """CME_LOG_LEVEL=debug and CME_LOG_FORMAT=JSON are meant as DEBUG and json."""
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
     @property
     def enabled_channels(self) -> set[str]:

@@ -22,15 +22,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
 
-REQUEST_ID: ContextVar[str] = ContextVar("cme_request_id", default="-")
+NO_REQUEST = "-"  # what lines logged outside any request or turn carry
+REQUEST_ID: ContextVar[str] = ContextVar("cme_request_id", default=NO_REQUEST)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
 REDACTED = "[redacted]"
 MAX_MESSAGE = 500
 # "body: ...", "json_body={...}", "payload=%7B...", "headers: {...}": everything after the marker goes.
-_LABELLED = re.compile(r"(?is)(body|payload|params|data|headers|activity|content)(\s*[:=])\s*\S.*")
+_LABELLED = re.compile(
+    r"(?is)(body|payload|params|data|headers|activity|content|text|values?|submission|answers)(\s*[:=])\s*\S.*"
+)
 _JSON = re.compile(r"(?s)\{.*")  # a JSON object or a dict's repr, to the end (it may be cut short)
 _FORM = re.compile(r"[\w.%+-]+=[^&\s]*(?:&[\w.%+-]+=[^&\s]*)+")  # token=...&text=... (a slash command)
 _SAFE_ARGS = (int, float, bool, str, enum.Enum, type(None))
@@ -80,7 +84,7 @@ def safe_traceback(exc_info) -> str:
 def clean(record: logging.LogRecord) -> logging.LogRecord:
     """Make a record safe to write: its message redacted, its traceback without messages."""
     if isinstance(record.args, dict):
-        record.args = (REDACTED,) if record.args else ()
+        record.args = {key: REDACTED for key in record.args}  # "%(name)s" still formats
     elif record.args:
         record.args = tuple(a if isinstance(a, _SAFE_ARGS) else f"[{type(a).__name__}]" for a in record.args)
     try:
@@ -126,7 +130,14 @@ def remove_redaction() -> None:
     logging.setLogRecordFactory(_base_factory)
 
 
-def setup_logging(level: str = "INFO", fmt: str = "text", stream=None) -> logging.Handler:
+# Libraries that log every request, response, statement or row at DEBUG: cleaned like everything else, but kept
+# at INFO (noise, not safety: the redaction above is what keeps bodies out, at any level).
+NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "msrest", "aiohttp.client", "sqlalchemy")
+
+
+def setup_logging(
+    level: str = "INFO", fmt: str = "text", stream=None, *, quiet_libraries: bool = True
+) -> logging.Handler:
     """One handler on the root logger, text or JSON, with request ids and redaction; returns the handler."""
     install_redaction()
     handler = logging.StreamHandler(stream or sys.stderr)
@@ -135,9 +146,25 @@ def setup_logging(level: str = "INFO", fmt: str = "text", stream=None) -> loggin
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     handler.addFilter(RequestIdFilter())
+    handler.cme_logs = True  # type: ignore[attr-defined]  # ours: replaced by the next call, others' kept
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if getattr(h, "cme_logs", False)]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in NOISY_LOGGERS if quiet_libraries else ():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
     return handler
+
+
+def configure_logging(settings, *, level: str | None = None) -> logging.Handler:
+    """Logging as CME_LOG_LEVEL and CME_LOG_FORMAT say (or at `level`: the terminal chat keeps to warnings)."""
+    return setup_logging(level or settings.log_level, settings.log_format)
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler):
+    """aiohttp middleware: each request (and the tasks and threads it starts) logs under its own request id."""
+    with request_scope():
+        return await handler(request)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import line_input
 from bot.config import Settings
+from bot.logs import configure_logging, request_scope
 from bot.saved_files import save_attachment
 from bot.wiring import build_core
 from handlers.casework.digest import reply_of
@@ -73,13 +74,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the chat loop on stdin/stdout."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    settings = Settings()
+    configure_logging(settings, level="WARNING")  # the chat is on the same terminal: warnings and errors only
     _tolerant_streams()
     user = args.user or getpass.getuser()
     identity = Identity(Channel.TERMINAL, user, "local", display_name=args.name or user)
     overrides = {identity.key: Role(args.role)} if args.role else {}
     try:
-        core = build_core(Settings(), role_overrides=overrides, migrate=False)  # migrated by Chat, when it answers
+        core = build_core(settings, role_overrides=overrides, migrate=False)  # migrated by Chat, when it answers
     except ProfileError as exc:
         print(f"cme-bot: {exc}", file=sys.stderr)
         return 2
@@ -92,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     for line in _lines(sys.stdin, interactive):
         if line.strip().lower() in EXIT_WORDS:  # typed or piped: the README says `exit` leaves
             break
-        out.show(chat.say(line))
+        with request_scope():  # each turn's log lines share one request id
+            out.show(chat.say(line))
     return 0
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from aiohttp import web
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.logs import configure_logging
 from handlers.knowledge.profile import ProfileError
 
 
@@ -21,22 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-# At DEBUG these libraries log whole request and response bodies: a referral's answers included.
-PAYLOAD_LOGGERS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "msrest", "aiohttp.client", "sqlalchemy")
-
-
-def quiet_payload_loggers() -> None:
-    """Keep libraries that log payloads at INFO or above, whatever CME_LOG_LEVEL says."""
-    for name in PAYLOAD_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
-
-
 def run(args: argparse.Namespace) -> int:
     """Start the server until interrupted."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    quiet_payload_loggers()
+    configure_logging(settings)
     try:
         app = create_app(settings)
     except ProfileError as exc:

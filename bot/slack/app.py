@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.logs import NO_REQUEST, REQUEST_ID, request_scope
 from bot.slack import listeners
 from bot.slack.turns import Bridge
 
@@ -50,8 +51,17 @@ def build_bolt_app(settings: Settings, bridge: Bridge) -> AsyncApp:
         # (without this, bolt polls for the ack every 10 ms).
         process_before_response=True,
     )
+    app.middleware(_request_id)
     listeners.register(app, bridge)
     return app
+
+
+async def _request_id(next_):
+    """Socket Mode envelopes get a request id too (an HTTP request has one from create_app's middleware)."""
+    if REQUEST_ID.get() != NO_REQUEST:
+        return await next_()
+    with request_scope():
+        return await next_()
 
 
 async def warm_up(app: AsyncApp) -> None:

@@ -1,0 +1,233 @@
+"""Logs stay clean: with logging set up as `cme-bot serve` sets it up (text and JSON), every logger at DEBUG,
+a child's name sent in Slack and Teams requests (stale, forged, malformed and genuine) appears in no record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import shutil
+import time
+import urllib.parse
+
+import pytest
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.config import Settings
+from bot.logs import REDACTED, clean, redact_text, remove_redaction, request_scope, setup_logging
+from tests.bot.slack.slack_driver import SECRET, fill, running, signed_headers
+from tests.bot.slack.test_modal import opened_modal, page
+
+NAME = "Zephyrine"
+SURNAME = "Quackenbush"
+LIBRARIES = (
+    "slack_bolt",
+    "slack_sdk",
+    "bot.slack.bolt",
+    "botbuilder",
+    "botframework",
+    "msrest",
+    "aiohttp.access",
+    "aiohttp.server",
+    "aiohttp.client",
+    "urllib3",
+    "sqlalchemy",
+    "sqlalchemy.engine",
+    "asyncio",
+)
+CHILD = {
+    "child_forenames": NAME,
+    "child_surname": SURNAME,
+    "child_dob": "2014-05-02",
+    "missing_from_home": "no",
+    "on_roll": "no",
+    "home_educated": "no",
+    "awaiting_place": "no",
+    "other_provision": "no",
+}
+
+
+class Everything(logging.Handler):
+    """Keeps every record that reaches the root logger, at every level."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+class Logs:
+    """What a test logged: the records and the lines the production handler wrote."""
+
+    def __init__(self, records: list[logging.LogRecord], stream: io.StringIO, fmt: str) -> None:
+        self.records, self.stream, self.fmt = records, stream, fmt
+
+    def assert_never(self, *words: str) -> None:
+        """No record (message, arguments, traceback, stack, any field) and no written line holds these words."""
+        assert self.records, "nothing was logged: the test proves nothing"
+        for record in self.records:
+            fields = {**vars(record), "message": record.getMessage()}
+            text = " ".join(str(value) for value in fields.values())
+            for word in words:
+                assert word not in text, f"{word!r} logged by {record.name}: {record.getMessage()[:200]}"
+        written = self.stream.getvalue()
+        for word in words:
+            assert word not in written
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template, tmp_path) -> str:
+    """A fresh migrated SQLite database (what is logged does not depend on the backend)."""
+    path = tmp_path / "cme.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(params=["text", "json"])
+def production_logs(request):
+    """Logging as `cme-bot serve` sets it up, in the given format, with every library at DEBUG."""
+    root = logging.getLogger()
+    saved_level = root.level
+    saved = {name: logging.getLogger(name).level for name in LIBRARIES}
+    stream = io.StringIO()
+    ours = setup_logging("DEBUG", request.param, stream, quiet_libraries=False)
+    everything = Everything()
+    root.addHandler(everything)
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    yield Logs(everything.records, stream, request.param)
+    root.removeHandler(everything)
+    root.removeHandler(ours)
+    root.setLevel(saved_level)
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+    remove_redaction()
+
+
+def test_stale_and_forged_slack_modal_submissions_log_no_answers(sqlite_db, production_logs):
+    async def scenario():
+        async with running(sqlite_db) as slack:
+            user = slack.user("U0REPORTER", "Sam Nurse")
+            view = await opened_modal(slack, user)
+            filled = fill(view, {"on_roll": "no", "home_educated": "no"})
+            payload = {"type": "view_submission", "user": user.who, "view": filled, "team": {"id": "T0COUNCIL"}}
+            body = urllib.parse.urlencode({"payload": json.dumps(payload)}).replace("on_roll", NAME)
+            six_minutes_ago = int(time.time()) - 6 * 60
+            for sign in ({"timestamp": six_minutes_ago}, {"secret": "a-rotated-secret"}):
+                status, _ = await slack.post(body, "application/x-www-form-urlencoded", **sign)
+                assert status == 401
+            status, _ = await user.command(f"report {NAME} {SURNAME}", timestamp=six_minutes_ago)
+            assert status == 401
+
+    asyncio.run(scenario())
+    production_logs.assert_never(NAME, SURNAME)
+    assert any("stale or invalid Slack timestamp" in r.getMessage() for r in production_logs.records)
+
+
+def test_bolt_logging_a_rejected_body_at_info_is_cleaned(production_logs):
+    """Were a request to reach bolt unverified (a route added later), bolt's `body: ...` line is cleaned too."""
+    bolt = AsyncApp(signing_secret=SECRET, token="xoxb-x", logger=logging.getLogger("bot.slack.bolt"))
+    text = urllib.parse.urlencode({"command": "/cme", "text": f"report {NAME} {SURNAME}", "user_id": "U1"})
+    headers = signed_headers(text, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 400)
+    response = asyncio.run(bolt.async_dispatch(AsyncBoltRequest(body=text, headers=headers)))
+    assert response.status == 401
+    production_logs.assert_never(NAME, SURNAME)
+    assert any("Invalid request signature" in r.getMessage() for r in production_logs.records)
+
+
+def test_a_genuine_referral_at_debug_logs_no_child_details(sqlite_db, production_logs):
+    async def scenario():
+        async with running(sqlite_db) as slack:
+            user = slack.user("U0REPORTER", "Sam Nurse")
+            view = await opened_modal(slack, user)
+            status, _ = await user.change(view, {"on_roll": "no", "home_educated": "no"}, "home_educated")
+            assert status == 200
+            await slack.fake.wait_for("views.update")
+            view = await page(user, slack.fake.views[view["id"]], CHILD)
+            status, _ = await user.dm(f"is {NAME} {SURNAME} missing education?")
+            assert status == 200
+            await slack.fake.wait_for("chat.postMessage")
+
+    asyncio.run(scenario())
+    production_logs.assert_never(NAME, SURNAME)
+    assert any(r.name.startswith(("slack", "bot.slack.bolt")) for r in production_logs.records)
+
+
+def test_a_malformed_teams_activity_logs_neither_its_content_nor_a_message(sqlite_db, production_logs):
+    bad = [
+        {"type": "message", "channelId": "msteams", "serviceUrl": "http://127.0.0.1:9/", "timestamp": NAME},
+        {"type": "message", "channelId": "msteams", "serviceUrl": "http://127.0.0.1:9/", "text": NAME, "from": 7},
+        {"type": "message", "channelId": "msteams", "serviceUrl": "http://127.0.0.1:9/", "entities": SURNAME},
+    ]
+
+    async def scenario():
+        async with running(sqlite_db) as slack:
+            for activity in bad:
+                async with slack.client.post("/api/messages", json=activity) as response:
+                    assert 400 <= response.status < 500
+                    assert NAME not in await response.text()
+
+    asyncio.run(scenario())
+    production_logs.assert_never(NAME, SURNAME)
+
+
+def test_every_line_of_a_turn_carries_its_request_id(production_logs):
+    log = logging.getLogger("cme.test")
+    with request_scope("turn-one"):
+        log.info("first")
+        log.warning("second %s", 2)
+    log.info("outside")
+    lines = production_logs.stream.getvalue().splitlines()
+    if production_logs.fmt == "json":
+        ids = [json.loads(line)["request_id"] for line in lines]
+        assert {"level", "logger", "message", "asctime"} <= set(json.loads(lines[0]))
+    else:
+        ids = [line.split("[", 1)[1].split("]", 1)[0] for line in lines]
+    assert ids == ["turn-one", "turn-one", "-"]
+
+
+def test_an_exception_keeps_its_frames_but_not_its_message(production_logs):
+    try:
+        raise ValueError(f"could not read {NAME} {SURNAME}")
+    except ValueError:
+        logging.getLogger("cme.test").exception("turn failed")
+    production_logs.assert_never(NAME, SURNAME)
+    written = production_logs.stream.getvalue()
+    assert "ValueError (message withheld)" in written and "test_logs.py" in written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"request body: token=x&text={NAME}",
+        f"{{'view': {{'state': '{NAME}'}}}}",
+        f"payload=%7B%22{NAME}%22",
+        f"Received the following response - status: 200, headers: {{}}, body: {NAME}",
+        f"command=%2Fcme&text={NAME}&user_id=U1",
+    ],
+)
+def test_bodies_in_any_shape_are_replaced(text):
+    assert NAME not in redact_text(text)
+
+
+def test_containers_in_arguments_are_not_formatted():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "got %s and %s", ({"child": NAME}, [SURNAME]), None)
+    cleaned = clean(record)
+    assert NAME not in cleaned.getMessage() and SURNAME not in cleaned.getMessage()
+    mapping = logging.LogRecord("x", logging.INFO, __file__, 1, "got %(child)s", ({"child": NAME},), None)
+    assert clean(mapping).getMessage() == f"got {REDACTED}"
+
+
+def test_log_settings_are_checked(monkeypatch):
+    monkeypatch.setenv("CME_LOG_FORMAT", "JSON")
+    monkeypatch.setenv("CME_LOG_LEVEL", "debug")
+    settings = Settings()
+    assert (settings.log_format, settings.log_level) == ("json", "DEBUG")
+    monkeypatch.setenv("CME_LOG_FORMAT", "xml")
+    with pytest.raises(ValueError, match="CME_LOG_FORMAT"):
+        Settings()
