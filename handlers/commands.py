@@ -6,7 +6,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from handlers.casework import cases, matches
+from handlers.casework import case_fields, cases, matches
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
@@ -17,6 +17,7 @@ from handlers.knowledge.ask import AskEngine, ask_replies, build_engine
 from handlers.knowledge.contacts import contacts_reply
 from handlers.knowledge.profile import Profile
 from handlers.messages import CommandSpec, Reply, ReplyKind
+from handlers.notices import commands as notices
 from handlers.referral.check import CHECK, RESULT_FLOW, finish_check
 from handlers.referral.form import REFERRAL, answers_signpost
 from handlers.reports import commands as reports
@@ -55,6 +56,8 @@ def build_router(core: Core) -> Router:
     cases.register(router)
     matches.register(router)
     router.command(FIND)
+    notices.register(router)
+    case_fields.register(router)
     reports.register(router)
     router.command(CommandSpec("cancel", lambda turn, args: cancel(router, turn), CANCEL_HELP))
     router.command(CommandSpec("resume", lambda turn, args: resume(router, turn), RESUME_HELP))

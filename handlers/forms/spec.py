@@ -23,6 +23,8 @@ Answers = Mapping[str, Any]
 Check = Callable[[Any, FormContext], str | None]
 # A check against the other answers (a date not before the child's date of birth): (value, answers) -> problem.
 CrossCheck = Callable[[Any, Answers], str | None]
+# A check that needs both the other answers and the turn (a date allowed ahead of today by the ground chosen).
+Rule = Callable[[Any, Answers, FormContext], str | None]
 YES_NO_OPTIONS = (Choice("yes", "Yes"), Choice("no", "No"))
 NOT_KNOWN_OPTION = Choice(NOT_KNOWN, "Not known")
 
@@ -41,6 +43,7 @@ class Field:
     when: Callable[[Answers], bool] | None = None
     checks: tuple[Check, ...] = ()
     against: tuple[CrossCheck, ...] = ()
+    rules: tuple[Rule, ...] = ()
     not_known: bool = False  # a yes/no question that also takes "not known" (stored as NOT_KNOWN)
     synonyms: Mapping[str, str] | None = None  # a choice's extra spellings -> value ("y7" -> "year-7")
     numbered: bool = True  # False: a choice is not picked by its position (a year group's "7" is Year 7)
@@ -196,6 +199,10 @@ def _check(spec_field: Field, value: Any, ctx: FormContext, answers: Answers) ->
             raise Invalid(problem)
     for cross in spec_field.against:
         problem = cross(value, answers)
+        if problem:
+            raise Invalid(problem)
+    for rule in spec_field.rules:
+        problem = rule(value, answers, ctx)
         if problem:
             raise Invalid(problem)
 

@@ -1,0 +1,106 @@
+"""`/cme set REF reason|missing-since|sex|year-group VALUE [because WHY]`: the fields the DfE return counts.
+
+A case starts with them from its referral or its school notice; an officer sets or corrects them here. The
+reason is one of the DfE's primary reasons (handlers/knowledge/data/dfe_cme_reasons.yaml, the one list);
+the date the child started missing education can't be in the future; sex and year group take the words
+schools use ("Y7", "R", "N1"). Officers and managers only; every change is audited with the old value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from handlers.casework.actions import Usage, audit, plain, today
+from handlers.casework.cases import find_reference
+from handlers.core import TurnContext
+from handlers.forms.fields import Confirm, Invalid, parse_choice, parse_date
+from handlers.knowledge.registers import current_reasons, find_reason, reason_label
+from handlers.messages import CommandSpec, Reply, ReplyKind
+from handlers.referral.sections import GENDERS, YEAR_GROUP_SYNONYMS, YEAR_GROUPS
+from handlers.router import Router
+from storage.models import Case
+from storage.queries import case_by_reference
+
+USAGE = "Usage: /cme set REF reason|missing-since|sex|year-group VALUE [because WHY], e.g. /cme set REF sex female"
+HELP = "officers: set a case's DfE return fields: /cme set REF reason|missing-since|sex|year-group VALUE"
+# Nursery years as schools write them (N1, N2: the two nursery years) on top of the referral's own spellings.
+_YEAR_WORDS = {**YEAR_GROUP_SYNONYMS, "n1": "nursery", "n2": "nursery"}
+
+
+def _reason(value: str, turn: TurnContext) -> str:
+    found = find_reason(value)
+    if found is None:
+        codes = "; ".join(f"{r.code} ({r.label})" for r in current_reasons())
+        raise Usage(f"That isn't one of the DfE's reasons. Type one of these codes: {codes}. Nothing was changed.")
+    return found.code
+
+
+def _since(value: str, turn: TurnContext) -> dt.date:
+    day = parse_date(value, today=today(turn))
+    if day > today(turn):
+        raise Usage("The date the child started missing education can't be in the future. Nothing was changed.")
+    return day
+
+
+def _sex(value: str, turn: TurnContext) -> str:
+    return parse_choice(value, GENDERS, numbered=False)
+
+
+def _year_group(value: str, turn: TurnContext) -> str:
+    return parse_choice(value, YEAR_GROUPS, synonyms=_YEAR_WORDS, numbered=False)
+
+
+# The word the officer types -> (the Case column, how to read the value, how to show it).
+FIELDS: dict[str, tuple[str, Callable[[str, TurnContext], Any], Callable[[Any], str]]] = {
+    "reason": ("cme_reason", _reason, reason_label),
+    "missing-since": ("missing_since", _since, lambda d: f"{d:%-d %B %Y}"),
+    "sex": ("sex", _sex, lambda v: v.replace("-", " ")),
+    "year-group": ("year_group", _year_group, lambda v: v.replace("-", " ").capitalize()),
+}
+_ALIASES = {"since": "missing-since", "missingsince": "missing-since", "year": "year-group", "yeargroup": "year-group"}
+
+
+def _shown(show: Callable[[Any], str], value: Any) -> str:
+    return "not recorded" if value is None else show(value)
+
+
+def set_field(turn: TurnContext, *, case: Case, word: str, value: str, why: str | None) -> list[Reply]:
+    """Set one return field on a case, audited with who, the old and new value, and why."""
+    column, read, show = FIELDS[word]
+    new = read(value, turn)
+    old = getattr(case, column)
+    setattr(case, column, new)
+    stored = new.isoformat() if isinstance(new, dt.date) else new
+    was = old.isoformat() if isinstance(old, dt.date) else old
+    audit(turn, case, "case.field_set", why, field=column, was=was, now=stored)
+    text = f"Set on {case.reference}: {word.replace('-', ' ')} is {_shown(show, new)} (was {_shown(show, old)})."
+    return [Reply(text, kind=ReplyKind.CONFIRMATION, data={"reference": case.reference, column: stored})]
+
+
+def set_command(turn: TurnContext, args: str) -> list[Reply]:
+    """The typed command: the case, the field, the value and an optional reason after 'because'."""
+    try:
+        plain(args, what="command", retry=USAGE)
+        found = find_reference(args)
+        if found is None:
+            raise Usage(f"Which case? {USAGE}")
+        reference, words = found
+        case = case_by_reference(turn.session, reference)
+        if case is None:
+            raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones.")
+        word = _ALIASES.get(words[0].lower(), words[0].lower()) if words else ""
+        if word not in FIELDS or len(words) < 2:
+            raise Usage(f"Say which field and the value. {USAGE.replace('REF', reference)}")
+        value, _, why = " ".join(words[1:]).partition(" because ")
+        return set_field(turn, case=case, word=word, value=value, why=why.strip() or None)
+    except Confirm as exc:
+        return [Reply(exc.fix or str(exc), kind=ReplyKind.ERROR)]
+    except (Usage, Invalid) as exc:
+        return [Reply(str(exc), kind=ReplyKind.ERROR)]
+
+
+def register(router: Router) -> None:
+    """Add /cme set (officers and managers)."""
+    router.command(CommandSpec("set", set_command, HELP, staff_only=True))
