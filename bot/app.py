@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot.channel_settings import ChannelSettingsError, is_production, requested_channels, why_not
 from bot.config import Settings
 from bot.jobs import Jobs
 from bot.logs import request_ids
@@ -55,7 +56,9 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as exc:  # any failure means not ready
         log.error("health check failed (%s)", type(exc).__name__)
         return web.json_response({"status": "unavailable"}, status=503)
-    return web.json_response({"status": "ok", "channels": sorted(context.extras.get("channels", []))})
+    running, requested = context.extras.get("channels", []), context.extras.get("requested", [])
+    status = "ok" if set(requested) <= set(running) else "degraded"  # a requested channel did not start
+    return web.json_response({"status": status, "channels": sorted(running), "requested": requested})
 
 
 def _ping(engine) -> None:
@@ -74,19 +77,46 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
         router=router,
         outbox=outbox,
         db_threads=DatabaseThreads(core.engine),
-        extras={"channels": []},
+        extras={"channels": [], "requested": []},
     )
     app[CONTEXT_KEY] = context
     app.router.add_get("/healthz", healthz)
-    for channel, module in CHANNEL_MODULES.items():
-        if channel not in settings.enabled_channels:
-            log.info("channel %s switched off by CME_CHANNELS", channel)
-            continue
-        if importlib.import_module(module).mount(app, context):
-            context.extras["channels"].append(channel)
+    mount_channels(app, context)
     app.on_startup.append(_start_jobs(context))
     app.on_cleanup.append(_stop_jobs(context))
     return app
+
+
+def mount_channels(app: web.Application, context: AppContext) -> None:
+    """Start every channel in CME_CHANNELS; in production one that can't start stops the server, naming why.
+
+    In development the others start, the missing one is logged as an error and /healthz says "degraded".
+    """
+    settings = context.settings
+    requested = requested_channels(settings)
+    context.extras["requested"] = requested
+    problems = [reason for channel in requested if (reason := why_not(channel, settings))]
+    if problems and is_production(settings):
+        raise ChannelSettingsError(problems)
+    for channel in requested:
+        reason = why_not(channel, settings)
+        if reason is None:
+            reason = _mount_one(app, context, channel)
+        if reason is None:
+            context.extras["channels"].append(channel)
+        else:
+            log.error("channel not started: %s", reason)
+
+
+def _mount_one(app: web.Application, context: AppContext, channel: str) -> str | None:
+    """Mount one channel; None when it runs, else why not (raised again in production)."""
+    try:
+        mounted = importlib.import_module(CHANNEL_MODULES[channel]).mount(app, context)
+    except SystemExit as exc:  # a channel's settings error (TeamsConfigError) names what to set
+        if is_production(context.settings):
+            raise
+        return str(exc.code)
+    return None if mounted else f"{channel} did not start (its settings are incomplete)"
 
 
 def _start_jobs(context: AppContext):

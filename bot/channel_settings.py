@@ -14,6 +14,19 @@ LABELS = {"slack": "Slack", "teams": "Teams"}
 PRODUCTION = "production"
 
 
+class ChannelSettingsError(SystemExit):
+    """A channel in CME_CHANNELS can't start in production: `cme-bot serve` stops with this message."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("cme-bot: not starting: " + "; ".join(reasons))
+        self.reasons = reasons
+
+
+def is_production(settings: Settings) -> bool:
+    """True when CME_ENV=production (half-configured channels refuse to start)."""
+    return settings.env.strip().lower() == PRODUCTION
+
+
 def requested_channels(settings: Settings) -> list[str]:
     """The names in CME_CHANNELS, in the order given, without repeats."""
     names = [name.strip().lower() for name in settings.channels.split(",") if name.strip()]
@@ -32,7 +45,7 @@ def missing_settings(channel: str, settings: Settings) -> list[str]:
         if not (settings.slack_signing_secret or settings.slack_app_token):
             missing.append("SLACK_SIGNING_SECRET")  # or SLACK_APP_TOKEN for Socket Mode: said in the message
         return missing
-    if channel == "teams" and settings.env.lower() == PRODUCTION:
+    if channel == "teams" and is_production(settings):
         return [name for name, value in (("MicrosoftAppId", settings.microsoft_app_id.strip()),) if not value]
     return []
 

@@ -30,5 +30,8 @@ def run(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         print(f"cme-bot: {exc}", file=sys.stderr)
         return 2
+    except SystemExit as exc:  # a channel in CME_CHANNELS can't start in production: the message names the setting
+        print(exc.code, file=sys.stderr)
+        return 2
     web.run_app(app, host=args.host, port=args.port, print=lambda msg: print(msg, file=sys.stderr))
     return 0

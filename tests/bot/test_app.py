@@ -24,6 +24,7 @@ def _get(app, path: str):
 
 def test_healthz_answers_when_the_database_does(db_url, monkeypatch):
     monkeypatch.setenv("CME_DATABASE_URL", db_url)
+    monkeypatch.setenv("CME_CHANNELS", "teams")  # Teams runs without settings in development
     status, body = _get(create_app(Settings()), "/healthz")
     assert status == 200 and body["status"] == "ok"
 
@@ -32,6 +33,9 @@ def test_a_slack_only_council_can_run_in_production_without_teams(db_url, monkey
     monkeypatch.setenv("CME_DATABASE_URL", db_url)
     monkeypatch.setenv("CME_ENV", "production")
     monkeypatch.setenv("CME_CHANNELS", "slack")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:1/api/")  # nothing listens: auth.test at start fails fast
     monkeypatch.delenv("MicrosoftAppId", raising=False)
     status, body = _get(create_app(Settings()), "/healthz")
     assert status == 200 and "teams" not in body["channels"]

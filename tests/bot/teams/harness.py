@@ -128,7 +128,8 @@ async def running(db_url: str, profile_path: Path, *, clock: Any = None, **setti
     """Start the connector stand-in and the whole app (create_app) on free ports, on `clock` if given."""
     connector = Connector()
     await connector.start()
-    config = Settings(database_url=db_url, profile_path=profile_path, env="test", **settings)
+    # Teams only: a Slack without settings would be a logged error here (each test reads the error log).
+    config = Settings(database_url=db_url, profile_path=profile_path, env="test", **{"channels": "teams", **settings})
     app = create_app(config)
     if clock is not None:  # before the scheduler starts: its jobs read the clock from their own threads
         app[CONTEXT_KEY].core.clock = clock

@@ -9,7 +9,6 @@ from sqlmodel import Session, select
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.teams.endpoint import TeamsConfigError
 from handlers.casework.alerts import notify_role
 from storage.db import unit_of_work
 from storage.models import Conversation
@@ -103,7 +102,7 @@ def test_malformed_requests_are_4xx(sqlite_url, teams_profile):
 
 def test_production_refuses_to_run_teams_without_authentication(sqlite_url, teams_profile):
     settings = Settings(database_url=sqlite_url, profile_path=teams_profile, env="production")
-    with pytest.raises(TeamsConfigError, match="MicrosoftAppId is not set and CME_ENV=production"):
+    with pytest.raises(SystemExit, match="MicrosoftAppId is not set"):
         create_app(settings)
 
 
