@@ -13,7 +13,7 @@ from bot.cli import staff
 from bot.cli.export import iso_date
 from handlers.forms.fields import Invalid
 from handlers.reports.charts import chart_png
-from handlers.reports.stats import DEFAULT_MONTHS, add_months, build_stats, checked_months, describe
+from handlers.reports.stats import DEFAULT_MONTHS, PERIOD_HELP, add_months, build_stats, checked_months, describe
 from storage.db import unit_of_work
 from storage.queries import record_audit
 from storage.types import utcnow
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         first, last = checked_months(args.start or add_months(end, 1 - DEFAULT_MONTHS), end, today=today)
     except Invalid as exc:
-        sys.stderr.write(f"cme-bot chart: {exc}\n")
+        hint = "give --from and --to as dates in the first and last months, e.g. --from 2025-09-01 --to 2026-08-31"
+        sys.stderr.write(f"cme-bot chart: {str(exc).replace(PERIOD_HELP, hint)}\n")
         return 2
     with unit_of_work(core.engine) as session:
         if staff.refused(session, core, identity, command="chart", doing="draw the caseload chart", now=now):

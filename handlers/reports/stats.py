@@ -93,10 +93,10 @@ def parse_period(args: str, *, today: dt.date) -> tuple[dt.date, dt.date]:
 def checked_months(first: dt.date, last: dt.date, *, today: dt.date) -> tuple[dt.date, dt.date]:
     """`first` and `last` as the first days of their months, in order, not in the future, at most MAX_MONTHS."""
     first, last = first.replace(day=1), last.replace(day=1)
-    if first > last:
-        raise Invalid(f"The period ends before it starts. {PERIOD_HELP}")
     if first > today:
         raise Invalid(f"That period is in the future. {PERIOD_HELP}")
+    if first > last:
+        raise Invalid(f"The period ends before it starts. {PERIOD_HELP}")
     last = min(last, today.replace(day=1))
     if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
         raise Invalid(f"That is more than {MAX_MONTHS} months. {PERIOD_HELP}")

@@ -1,0 +1,125 @@
+"""`cme-bot export dfe-return|cases` and `cme-bot chart` as scripts run them: files, exit codes, audit."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from bot.cli.main import main
+from handlers.reports.exports import OFFICER_ONLY
+from storage.models import AuditEvent
+from tests.bot.chat_process import CME_BOT, ROOT, chat_env
+from tests.handlers.reports.test_dfe_return import _seed
+
+
+@pytest.fixture
+def seeded(engine, db_url, monkeypatch):
+    """The DfE return's hand-counted database, and the CLI pointed at it."""
+    with Session(engine) as session:
+        _seed(session)
+        session.commit()
+    monkeypatch.delenv("CME_PROFILE", raising=False)
+    monkeypatch.setenv("CME_DATABASE_URL", db_url)
+    return db_url
+
+
+def _actions(engine) -> list[tuple[str, str]]:
+    with Session(engine) as session:
+        return [(e.actor, e.action) for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
+
+
+def test_the_return_printed_by_a_real_process_matches_the_hand_count(seeded, engine):
+    done = subprocess.run(
+        [*CME_BOT, "export", "dfe-return", "--as", "cme-officer", "--census-date", "2026-10-02"],
+        capture_output=True,
+        text=True,
+        env=chat_env(seeded),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "census_date,breakdown,category,number"
+    assert "2026-10-02,total,Total,4" in lines and "2026-10-02,sex,Female,1" in lines
+    assert "2026-10-02,length_missing,More than 12 weeks,1" in lines
+    assert lines[-1] == "2026-10-02,previous_academic_year,2025/26,2"
+    assert "CME-2026" not in done.stdout + done.stderr
+    assert "4 children on the census date" in done.stderr
+    assert _actions(engine) == [("terminal:local:cme-officer", "report.dfe_return")]
+
+
+def test_a_reporter_is_refused_exit_3_and_nothing_is_written(seeded, engine, tmp_path, capsys):
+    out = tmp_path / "cases.xlsx"
+    assert main(["export", "dfe-return", "--as", "alice", "--census-date", "2026-10-02"]) == 3
+    args = ["--as", "alice", "--format", "xlsx", "--out", str(out), "--reason", "just looking"]
+    assert main(["export", "cases", *args]) == 3
+    assert main(["chart", "--as", "alice", "--out", str(tmp_path / "c.png")]) == 3
+    said = capsys.readouterr()
+    assert said.out == "" and said.err.count("only the CME officer and their manager") == 3
+    assert not out.exists() and not (tmp_path / "c.png").exists()
+    assert _actions(engine) == [("terminal:local:alice", "permission.refused")] * 3
+
+
+def test_the_xlsx_opens_with_its_header_and_the_export_is_audited(seeded, engine, tmp_path, capsys):
+    out = tmp_path / "cases.xlsx"
+    args = ["--as", "cme-manager", "--from", "2026-09-01", "--to", "2026-09-30", "--format", "xlsx", "--out", str(out)]
+    assert main(["export", "cases", *args, "--reason", "termly caseload review"]) == 0
+    sheet = load_workbook(out)["Cases"]
+    assert [cell.value for cell in sheet[1]][:2] == ["reference", "state"]
+    assert f"cme_reason{OFFICER_ONLY}" in [cell.value for cell in sheet[1]]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "CME-2026-0006",
+        "CME-2026-0007",
+        "CME-2026-0001",
+    ]
+    assert "3 cases raised 2026-09-01 to 2026-09-30" in capsys.readouterr().err
+    with Session(engine) as session:
+        [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "cases.exported")).all()
+    assert (event.actor, event.reason, event.detail["via"], event.detail["rows"]) == (
+        "terminal:local:cme-manager",
+        "termly caseload review",
+        "cli",
+        3,
+    )
+    assert main(["export", "cases", *args, "--reason", "again"]) == 2  # never overwrites a file
+    assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "dfe-return", "--as", "cme-officer", "--census-date", "no idea"],
+        ["export", "dfe-return", "--as", "cme-officer", "--census-date", "31/02/2026"],
+        ["export", "dfe-return", "--as", "cme-officer", "--census-date", "2026-10-02", "--format", "pdf"],
+        ["export", "cases", "--as", "cme-officer", "--format", "xlsx", "--out", "x.xlsx"],  # no --reason
+        ["chart", "--as", "cme-officer", "--from", "2026-02-30", "--out", "x.png"],
+    ],
+)
+def test_bad_usage_is_exit_2(seeded, argv, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2 and "error:" in capsys.readouterr().err
+
+
+def test_bad_values_are_exit_2_with_the_next_step(seeded, tmp_path, capsys):
+    base = ["export", "cases", "--as", "cme-officer", "--format", "csv", "--out", str(tmp_path / "c.csv")]
+    assert main([*base, "--reason", "x"]) == 2
+    assert "--reason says why" in capsys.readouterr().err
+    assert main([*base, "--reason", "termly review", "--from", "2026-10-01", "--to", "2026-09-01"]) == 2
+    assert "is before --from" in capsys.readouterr().err
+    assert main(["chart", "--as", "cme-officer", "--from", "2027-01-01", "--out", str(tmp_path / "c.png")]) == 2
+    said = capsys.readouterr().err
+    assert "in the future" in said and "--from 2025-09-01" in said and "/cme" not in said
+
+
+def test_the_chart_is_a_png_drawn_without_a_display(seeded, engine, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    out = tmp_path / "chart.png"
+    assert main(["chart", "--as", "cme-officer", "--from", "2026-01-01", "--to", "2026-10-31", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    said = capsys.readouterr().err
+    assert "Cases January 2026 to October 2026:" in said and "CME-2026" not in said
+    assert _actions(engine) == [("terminal:local:cme-officer", "report.stats")]
