@@ -16,6 +16,7 @@ SUBCOMMAND_MODULES = (
     "bot.cli.remind",
     "bot.cli.cases",
     "bot.cli.find",
+    "bot.cli.audit",
     "bot.cli.export",
     "bot.cli.chart",
 )

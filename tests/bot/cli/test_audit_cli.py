@@ -1,0 +1,95 @@
+"""`cme-bot audit verify|export` as a script runs them: a real process on the database the bot wrote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from storage.models import AuditEvent
+from tests.bot.chat_process import CME_BOT, ROOT, chat_env
+from tests.support import CALM_REFERRAL, Person
+
+
+def audit(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CME_BOT, "audit", *args], capture_output=True, text=True, env=chat_env(db_url), cwd=ROOT, timeout=120
+    )
+
+
+def _busy_day(router) -> str:
+    """A referral, an officer viewing it and noting it: a few real audit events."""
+    person = Person(router, user="alice", name="Alice Teacher")
+    person.say("/cme report")
+    person.fill(CALM_REFERRAL)
+    reference = person.say("submit")[-1].data["reference"]
+    officer = Person(router, user="cme-officer")
+    officer.say(f"/cme case {reference}")
+    officer.say(f"/cme note {reference} phoned the school")
+    return reference
+
+
+def _ids(engine) -> list[int]:
+    with Session(engine) as session:
+        return list(session.exec(select(AuditEvent.id).order_by(AuditEvent.id)).all())
+
+
+def test_verify_is_0_on_a_clean_database_and_1_naming_the_row_edited_with_plain_sql(router, engine, db_url):
+    _busy_day(router)
+    clean = audit(db_url, "verify")
+    assert clean.returncode == 0, clean.stderr
+    assert "audit chain sound" in clean.stdout
+    ids = _ids(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE auditevent SET action = 'nothing.happened' WHERE id = :id"), {"id": ids[1]})
+    broken = audit(db_url, "verify", "--json")
+    assert broken.returncode == 1
+    verdict = json.loads(broken.stdout)
+    assert verdict["ok"] is False and verdict["broken"]["row"] == ids[1] and verdict["broken"]["fault"] == "edited"
+    words = audit(db_url, "verify")
+    assert words.returncode == 1 and f"BROKEN at row {ids[1]} (edited)" in words.stdout
+
+
+def test_export_then_verify_against_the_copy_catches_the_newest_rows_deleted(router, engine, db_url, tmp_path):
+    _busy_day(router)
+    copy = tmp_path / "chain.jsonl"
+    done = audit(
+        db_url, "export", "--from", "2020-01-01", "--to", "2099-12-31", "--out", str(copy), "--as", "cme-officer"
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in copy.read_text().splitlines()]
+    assert lines and all(set(line) == {"id", "at", "actor", "action", "case_id", "prev_hash", "hash"} for line in lines)
+    assert "phoned the school" not in copy.read_text()  # no reasons, no details: nothing of the child off site
+    with Session(engine) as session:
+        exported = session.exec(select(AuditEvent).where(AuditEvent.action == "audit.exported")).one()
+    assert exported.actor.endswith("cme-officer") and exported.detail["rows"] == len(lines)
+    newest = lines[-1]["id"]
+    with engine.begin() as conn:  # delete the newest rows and move the head back, as someone covering tracks would
+        conn.execute(text("DELETE FROM auditevent WHERE id >= :id"), {"id": newest})
+        conn.execute(
+            text("UPDATE audit_head SET last_id = :id, last_hash = :hash"),
+            {"id": lines[-2]["id"], "hash": lines[-2]["hash"]},
+        )
+    assert audit(db_url, "verify").returncode == 0  # the database alone can't tell
+    against = audit(db_url, "verify", "--against", str(copy))
+    assert against.returncode == 1 and f"row {newest} is in the copy but not in the database" in against.stdout
+
+
+def test_a_reporter_may_not_export_and_bad_input_is_exit_2(engine, db_url, tmp_path):
+    refused = audit(db_url, "export", "--out", str(tmp_path / "x.jsonl"), "--as", "alice")
+    assert refused.returncode == 3 and "only the CME officer and their manager" in refused.stderr
+    assert not (tmp_path / "x.jsonl").exists()
+    bad_day = audit(db_url, "export", "--from", "next tuesday", "--out", str(tmp_path / "y"), "--as", "cme-officer")
+    assert bad_day.returncode == 2 and "use YYYY-MM-DD" in bad_day.stderr
+    backwards = audit(
+        db_url, "export", "--from", "2026-12-01", "--to", "2026-01-01", "--out", "z", "--as", "cme-officer"
+    )
+    assert backwards.returncode == 2 and "--from is after --to" in backwards.stderr
+    nonsense = tmp_path / "nonsense.jsonl"
+    nonsense.write_text("no idea\n")
+    bad_copy = audit(db_url, "verify", "--against", str(nonsense))
+    assert bad_copy.returncode == 2 and "line 1 is not a line" in bad_copy.stderr
+    missing = audit(db_url, "verify", "--against", str(tmp_path / "missing.jsonl"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
