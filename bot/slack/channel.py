@@ -62,6 +62,7 @@ def _open_session(bolt: AsyncApp):
 
 def _close_session(bolt: AsyncApp, bridge: Bridge):
     async def stop(_app: web.Application) -> None:
+        await bridge.drain()  # the requests are finished: let what they started after the ack finish too
         if bolt.client.session is not None:
             await bolt.client.session.close()
 

@@ -34,6 +34,7 @@ After = Callable[[list[Reply]], None]
 SEEN_FOR_SECONDS = 15 * 60  # Slack's last retry comes about 5 minutes after the first delivery
 SEEN_MAX = 20_000
 DELIVER_NOW = (ReplyKind.SIGNPOST, ReplyKind.CONFIRMATION, ReplyKind.ALERT)
+DRAIN_SECONDS = 10.0  # at shutdown, for work started after acks (a container engine waits 10 s before SIGKILL)
 
 
 class Seen:
@@ -126,6 +127,21 @@ class Bridge:
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task
+
+    async def drain(self, grace: float = DRAIN_SECONDS) -> None:
+        """Wait (up to `grace` s) for the work started after acks, and the work it started, to finish.
+
+        At SIGTERM the server stops listening and finishes its requests, but a modal still to open or
+        a reply still to post runs after the ack: stopping without it would lose what Slack was told
+        was received.
+        """
+        deadline = asyncio.get_running_loop().time() + grace
+        while self._tasks:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                log.warning("%d Slack background tasks still running at shutdown; stopping them", len(self._tasks))
+                return
+            await asyncio.wait(set(self._tasks), timeout=remaining)
 
     def _done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
