@@ -19,6 +19,7 @@ from handlers.children.link import episode_note, link_case
 from handlers.children.merge import merge_case
 from handlers.core import FormContext
 from handlers.knowledge.profile import Profile
+from handlers.knowledge.registers import statistics_from_answers
 from handlers.messages import Address, Identity, Reply, ReplyKind
 from handlers.referral.form import REFERRAL, harm_flagged
 from handlers.referral.triage_hooks import triage_answers
@@ -111,6 +112,7 @@ def _new_case(
         submission_key=submission_key,
         created_at=ctx.now,
         updated_at=ctx.now,
+        **statistics_from_answers(answers),  # the DfE return's fields, as far as the answers say
     )
     session.add(case)
     session.flush()  # the case id, for the report, the plan and the audit event

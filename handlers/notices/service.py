@@ -94,11 +94,11 @@ def _referral_answers(answers: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _statistics(case: Case, answers: dict[str, Any]) -> dict[str, Any]:
-    """Fill the case's return fields the notice knows and the case does not; what changed."""
+def _statistics(case: Case, answers: dict[str, Any], *, own: bool) -> dict[str, Any]:
+    """Set the case's return fields from the notice (its own case) or fill the gaps (an open case it joined)."""
     known = statistics_from_answers(_referral_answers(answers))
     known["missing_since"] = dt.date.fromisoformat(answers["deletion_date"])  # off roll: missing from that day
-    changed = {k: v for k, v in known.items() if v is not None and getattr(case, k) is None}
+    changed = {k: v for k, v in known.items() if v is not None and (own or getattr(case, k) is None)}
     for name, value in changed.items():
         setattr(case, name, value)
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in changed.items()}
@@ -130,7 +130,7 @@ def _open_case(
     standing = session.get(Case, case.merged_into) if case.merged_into else case
     case.source = "deletion"
     for each in {case.id: case, standing.id: standing}.values():
-        changed = _statistics(each, answers)
+        changed = _statistics(each, answers, own=each is case)
         session.add(each)
         record_audit(
             session,
