@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import pages
 from bot.slack.blocks import fallback_text, message_blocks
+from bot.slack.files import send_files
 from bot.slack.home import home_view
 from bot.slack.ids import COMMAND, FORM_RE, OPEN_CASE_RE, OPEN_FORM_RE, TYPED_RE, Action, Callback, pressed_action
 from bot.slack.modals import message_view
@@ -73,6 +74,7 @@ class Listeners:
         replies = await self.bridge.turn(Inbound(identity, address, text=f"{COMMAND} {text}".strip()), once=once)
         if replies is not None:
             await respond(response_type="ephemeral", replace_original=False, **_message(replies))
+            await send_files(client, identity.user_id, replies)  # to their DM, never to the channel typed in
 
     async def page(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         """A form page was submitted."""
@@ -100,7 +102,9 @@ class Listeners:
         pressed = Pressed(ActionId.SAY, str(action.get("value", "")))
         inbound = Inbound(identity, Address(Channel.SLACK, channel, identity.user_id), action=pressed)
         once = f"action:{identity.user_id}:{action.get('action_ts')}"
-        await _post(client, channel, await self.bridge.turn(inbound, once=once))
+        replies = await self.bridge.turn(inbound, once=once)
+        await _post(client, channel, replies)
+        await send_files(client, identity.user_id, replies)
 
     async def form_button(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """Snooze, not possible, note, assign, close, reopen: a modal asks for the details the press lacks."""
@@ -142,6 +146,7 @@ class Listeners:
         # Slack's retries (X-Slack-Retry-Num) carry the same event id, whichever replica they reach.
         replies = await self.bridge.turn(inbound, once=f"event:{body.get('event_id')}", durable=True)
         await _post(client, event["channel"], replies)
+        await send_files(client, identity.user_id, replies)
 
     async def home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """App Home: the person's own concerns, or an officer's open cases."""

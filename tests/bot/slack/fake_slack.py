@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-JSON_FIELDS = ("view", "blocks", "attachments")
+JSON_FIELDS = ("view", "blocks", "attachments", "files")
 TEAM_ID = "T0COUNCIL"
 BOT_USER = "U0BOT"
 
@@ -53,6 +53,7 @@ class FakeSlack:
         self.failures: dict[str, list[Failure]] = {}
         self.delays: dict[str, float] = {}
         self.sockets: list[web.WebSocketResponse] = []
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> name, bytes, and where it was shared
         self.socket_acks: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -73,6 +74,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods (users.info) with GET
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)  # files_upload_v2's second step: the bytes
         app.router.add_get("/link", self._socket)
         app.router.add_get("/_calls", self._calls)
         self._runner = web.AppRunner(app)
@@ -126,7 +128,7 @@ class FakeSlack:
             return dict(request.query)
         if request.content_type == "application/json":
             return dict(await request.json())
-        args = dict(await request.post())
+        args = {**request.query, **await request.post()}  # some methods (conversations.open) send query params
         for name in JSON_FIELDS:
             if isinstance(args.get(name), str):
                 args[name] = json.loads(args[name])
@@ -165,6 +167,10 @@ class FakeSlack:
             return {"ok": True, "channel": args.get("channel"), "ts": f"{time.time():.6f}", "message": args}
         if method == "users.info":
             return {"ok": True, "user": self.person(str(args.get("user")))}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).removeprefix("U")}}
+        if method.startswith("files."):
+            return self._files(method, args)
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url.replace("http", "ws", 1) + "/link"}
         return {"ok": True}
@@ -196,6 +202,32 @@ class FakeSlack:
             for c in self.calls
         ]
         return web.json_response([r for r in rows if method in (None, r["method"])])
+
+    def _files(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """files.getUploadURLExternal hands out an id and URL; files.completeUploadExternal shares the upload."""
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):04d}"
+            self.uploads[file_id] = {"filename": args.get("filename"), "alt_txt": args.get("alt_txt"), "content": None}
+            self.uploads[file_id]["length"] = int(args.get("length") or 0)
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            shared = []
+            for item in args.get("files") or []:
+                upload = self.uploads.get(item.get("id"))
+                if upload is None or upload["content"] is None:
+                    return {"ok": False, "error": "file_not_found"}  # completed before its bytes were sent
+                upload.update(channel=args.get("channel_id"), title=item.get("title"))
+                upload["initial_comment"] = args.get("initial_comment")
+                shared.append({"id": item["id"], "title": item.get("title"), "name": upload["filename"]})
+            return {"ok": True, "files": shared}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="no such upload")
+        upload["content"] = await request.read()
+        return web.Response(text=f"OK - {len(upload['content'])}")
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append(Call(request.match_info["key"], await request.json()))

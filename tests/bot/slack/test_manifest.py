@@ -13,7 +13,7 @@ from bot.slack.manifest import manifest_path, render
 
 URL = "https://cme.bury.gov.uk"
 # What each scope is for; a new scope must be added here and justified in the manifest.
-NEEDED_SCOPES = {"commands", "chat:write", "im:history", "users:read", "users:read.email"}
+NEEDED_SCOPES = {"commands", "chat:write", "im:history", "im:write", "files:write", "users:read", "users:read.email"}
 EVENT_SCOPES = {"message.im": "im:history", "app_home_opened": None}
 
 
