@@ -22,6 +22,7 @@ from bot.channel_settings import ChannelSettingsError, is_production, requested_
 from bot.config import Settings
 from bot.jobs import Jobs
 from bot.logs import request_ids
+from bot.metrics import MeteredRouter, Metrics, ack_middleware, metrics_handler
 from bot.notify import OutboxSender
 from bot.threads import DatabaseThreads
 from bot.wiring import build
@@ -31,6 +32,8 @@ from handlers.router import Router
 
 log = logging.getLogger(__name__)
 CHANNEL_MODULES = {"slack": "bot.slack.channel", "teams": "bot.teams.channel"}
+# The channel endpoints whose answer time is the "ack" Slack (3 s) and Teams (15 s) wait for.
+CHANNEL_ROUTES = {"/slack/events": "slack", "/api/messages": "teams"}
 CONTEXT_KEY = web.AppKey("cme_context", object)
 HEALTH_TIMEOUT_SECONDS = 5.0
 
@@ -70,17 +73,20 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
     """Build the whole server from settings (the one place everything is wired)."""
     core, router = build(settings, role_overrides=role_overrides)
     app = web.Application(middlewares=[request_ids])  # a request id on every line a request logs
-    outbox = OutboxSender(core)
+    metrics = Metrics(core.engine)
+    outbox = OutboxSender(core, metrics=metrics)
     context = AppContext(
         settings=settings,
         core=core,
-        router=router,
+        router=MeteredRouter(router, metrics),
         outbox=outbox,
         db_threads=DatabaseThreads(core.engine),
-        extras={"channels": [], "requested": []},
+        extras={"channels": [], "requested": [], "metrics": metrics},
     )
     app[CONTEXT_KEY] = context
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_handler(metrics, settings.metrics_token))
+    app.middlewares.append(ack_middleware(metrics, CHANNEL_ROUTES))
     mount_channels(app, context)
     app.on_startup.append(_start_jobs(context))
     app.on_cleanup.append(_stop_jobs(context))
@@ -121,7 +127,7 @@ def _mount_one(app: web.Application, context: AppContext, channel: str) -> str |
 
 def _start_jobs(context: AppContext):
     async def startup(_app: web.Application) -> None:
-        jobs = Jobs(context.core, context.outbox)
+        jobs = Jobs(context.core, context.outbox, context.extras["metrics"])
         jobs.start()
         context.extras["jobs"] = jobs
         # The answer engine before the server listens: the first question after a restart is not the slow

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.metrics import Metrics
 from bot.notify import OutboxSender
 from handlers.casework.reminders import run_sweep
 from handlers.core import Core
@@ -37,8 +39,8 @@ def expire_drafts(core: Core) -> int:
 class Jobs:
     """The scheduler and the work it has in flight."""
 
-    def __init__(self, core: Core, outbox: OutboxSender) -> None:
-        self.core, self.outbox = core, outbox
+    def __init__(self, core: Core, outbox: OutboxSender, metrics: Metrics | None = None) -> None:
+        self.core, self.outbox, self.metrics = core, outbox, metrics
         self.scheduler = AsyncIOScheduler(timezone=str(core.profile.tz))
         self.in_flight: set[asyncio.Task] = set()
         self.finished: set[str] = set()  # names of jobs that have run at least once
@@ -57,7 +59,7 @@ class Jobs:
     def _add_reminder_jobs(self) -> None:
         """The reminder sweep every few minutes (from now: a restart catches up at once) and at digest time."""
         settings = self.core.profile.reminders
-        remind = self._shielded(self._remind, "reminders")
+        remind = self._shielded(self._timed_sweep, "reminders")
         # coalesce: after downtime the missed runs collapse into one sweep, which sends one digest.
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         every = {"minutes": settings.sweep_minutes, "next_run_time": utcnow()}
@@ -68,6 +70,16 @@ class Jobs:
     async def _remind(self) -> None:
         await asyncio.to_thread(run_sweep, self.core)
         await self.outbox.deliver_pending()
+
+    async def _timed_sweep(self) -> None:
+        # Timed for /metrics: the last success is what an alert watches (a sweep that keeps failing sends nothing).
+        started, ok = time.perf_counter(), False
+        try:
+            await self._remind()
+            ok = True
+        finally:
+            if self.metrics is not None:
+                self.metrics.sweep_finished(time.perf_counter() - started, ok=ok)
 
     def _shielded(self, work: Work, name: str) -> Callable[[], Awaitable[None]]:
         def done(task: asyncio.Task) -> None:

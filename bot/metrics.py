@@ -8,16 +8,22 @@ thread with a timeout, so a slow database never stalls the event loop or the scr
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlmodel import Session, col, func, select
 
+from bot.edge import from_loopback_only
+from handlers.messages import Inbound, Reply
+from handlers.router import Router
 from storage.models import Case, CaseState, Conversation, Outbox
 from storage.types import utcnow
 
@@ -147,6 +153,74 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+class MeteredRouter:
+    """The router with each turn counted and timed by channel and kind (everything else passes through)."""
+
+    def __init__(self, router: Router, metrics: Metrics) -> None:
+        self._router, self._metrics = router, metrics
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._router, name)
+
+    def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handle one turn as the router does, counting it, its time and any exception's type."""
+        started = time.perf_counter()
+        try:
+            return self._router.handle(inbound)
+        except Exception as exc:
+            self._metrics.count_error(exc)
+            raise
+        finally:
+            self._metrics.observe_turn(str(inbound.identity.channel), kind_of(inbound), time.perf_counter() - started)
+
+
+def kind_of(inbound: Inbound) -> str:
+    """What a turn was: a /cme command, a button or form submission, or a message (never its text)."""
+    if inbound.action is not None or inbound.form_values is not None:
+        return "action"
+    return "command" if (inbound.text or "").lstrip().lower().startswith("/cme") else "message"
+
+
+def ack_middleware(metrics: Metrics, routes: dict[str, str]):
+    """An aiohttp middleware timing the channel endpoints in `routes` (path -> channel) and counting crashes."""
+
+    @web.middleware
+    async def observe(request: web.Request, handler) -> web.StreamResponse:
+        channel = routes.get(request.path)
+        if channel is None:
+            return await handler(request)
+        started = time.perf_counter()
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # counted by type; aiohttp answers 500
+            metrics.count_error(exc)
+            raise
+        finally:
+            metrics.observe_ack(channel, time.perf_counter() - started)
+
+    return observe
+
+
+def metrics_handler(metrics: Metrics, token: str | None):
+    """GET /metrics: with CME_METRICS_TOKEN, for `Authorization: Bearer <token>`; without, for loopback only."""
+    expected = f"Bearer {token}".encode() if token else None
+
+    async def scrape(request: web.Request) -> web.Response:
+        if expected is not None:
+            given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+            if not hmac.compare_digest(given, expected):
+                return web.json_response({"error": "send Authorization: Bearer <CME_METRICS_TOKEN>"}, status=401)
+        elif not from_loopback_only(request):
+            reason = "metrics are served on loopback only; set CME_METRICS_TOKEN to scrape from elsewhere"
+            return web.json_response({"error": reason}, status=403)
+        body = await metrics.scrape()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return scrape
+
+
 def timed(observe: Callable[[float], None]):
     """A context manager timing its block into `observe(seconds)`."""
     return _Timer(observe)
@@ -162,6 +236,3 @@ class _Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.observe(time.perf_counter() - self.started)
-
-
-__all__ = ["CONTENT_TYPE_LATEST", "Metrics", "read_counts", "timed"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.metrics import Metrics
 from handlers.casework.digest import reply_of
 from handlers.core import Core
 from handlers.messages import Address, Reply
@@ -39,6 +40,7 @@ class OutboxSender:
 
     core: Core
     senders: dict[str, Sender] = field(default_factory=dict)
+    metrics: Metrics | None = None  # deliveries failed, by channel, for /metrics
 
     def register(self, channel: str, sender: Sender) -> None:
         """Deliver rows addressed to `channel` with `sender`."""
@@ -54,6 +56,9 @@ class OutboxSender:
                 await sender(Address.from_dict(row.recipient), as_reply(row))
             except Exception as exc:  # any failure: keep the row, try again later
                 log.warning("outbox %s not delivered (%s); will retry", row.id, type(exc).__name__)
+                if self.metrics is not None:
+                    self.metrics.delivery_failed(row.recipient["channel"])
+                    self.metrics.count_error(exc)
                 await asyncio.to_thread(self._failed, row.id, type(exc).__name__)
                 continue
             await asyncio.to_thread(self._sent, row.id)
