@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage.blind import dob_index, postcode_index, upn_index
 from storage.children import Child, ChildMatch, MatchState
 from storage.models import Case, Report
 
@@ -20,21 +21,23 @@ _CANDIDATE = (Child.id, Child.forenames, Child.surname, Child.other_names, Child
 
 
 def children_with_upn(session: Session, upn: str) -> list[Any]:
-    """Live (not merged) children with this UPN (index ix_child_upn)."""
-    query = select(*_CANDIDATE, Child.merged_into).where(Child.upn == upn).order_by(col(Child.id))
+    """Live (not merged) children with this UPN (its blind index, ix_child_upn_bidx)."""
+    query = select(*_CANDIDATE, Child.merged_into).where(Child.upn_bidx == upn_index(upn)).order_by(col(Child.id))
     return [row for row in session.exec(query).all() if row.merged_into is None]
 
 
 def candidates(session: Session, *, dobs: Sequence[dt.date], postcode: str | None) -> list[Any]:
-    """Live children born on one of `dobs` or living at `postcode`: two indexed look-ups, de-duplicated."""
+    """Live children born on one of `dobs` or living at `postcode`: two blind-index look-ups, de-duplicated."""
     # Merged records are dropped here, not in SQL: with `merged_into IS NULL` in the WHERE, SQLite (no
     # ANALYZE statistics) picks the merged_into index and reads every live child instead of one birthday.
     found: dict[int, Any] = {}
     if dobs:
-        query = select(*_CANDIDATE, Child.merged_into).where(col(Child.dob).in_(list(dobs))).limit(BLOCK_LIMIT)
+        blinded = [dob_index(dob) for dob in dobs]
+        query = select(*_CANDIDATE, Child.merged_into).where(col(Child.dob_bidx).in_(blinded)).limit(BLOCK_LIMIT)
         found.update((row.id, row) for row in session.exec(query).all() if row.merged_into is None)
     if postcode:
-        query = select(*_CANDIDATE, Child.merged_into).where(Child.postcode == postcode).limit(BLOCK_LIMIT)
+        blind = postcode_index(postcode)
+        query = select(*_CANDIDATE, Child.merged_into).where(Child.postcode_bidx == blind).limit(BLOCK_LIMIT)
         found.update((row.id, row) for row in session.exec(query).all() if row.merged_into is None)
     return list(found.values())
 

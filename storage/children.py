@@ -11,31 +11,46 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event
 from sqlmodel import Field
 
-from storage.models import SQLModel
-from storage.types import UTCDateTime, utcnow
+from storage.blind import blind_columns
+from storage.models import SQLModel, secret_text
+from storage.types import EncryptedDate, UTCDateTime, utcnow
 
 
 class Child(SQLModel, table=True):
-    """One child known to the service. Matching blocks on dob, postcode and upn (indexed)."""
+    """One child known to the service, its details encrypted. Matching blocks on the dob, postcode and upn
+    blind indexes (storage/blind.py: keyed hashes, set on every insert and update)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    forenames: str | None = Field(default=None, max_length=200)
-    surname: str | None = Field(default=None, max_length=200)
-    other_names: str | None = Field(default=None, max_length=200)
-    dob: dt.date | None = Field(default=None, index=True)
+    forenames: str | None = secret_text(default=None, max_length=200)
+    surname: str | None = secret_text(default=None, max_length=200)
+    other_names: str | None = secret_text(default=None, max_length=200)
+    dob: dt.date | None = Field(default=None, sa_type=EncryptedDate)
     sex: str | None = Field(default=None, max_length=16)
-    upn: str | None = Field(default=None, index=True, max_length=13)
-    address: str | None = Field(default=None, max_length=3000)
-    postcode: str | None = Field(default=None, index=True, max_length=8)
-    school: str | None = Field(default=None, max_length=200)
-    parent_names: str | None = Field(default=None, max_length=200)  # for household links
+    upn: str | None = secret_text(default=None, max_length=13)
+    address: str | None = secret_text(default=None, max_length=3000)
+    postcode: str | None = secret_text(default=None, max_length=8)
+    school: str | None = secret_text(default=None, max_length=200)
+    parent_names: str | None = secret_text(default=None, max_length=200)  # for household links
+    # Blind indexes (HMAC-SHA256 hex) of the normalised dob, upn and postcode: equality look-ups only.
+    dob_bidx: str | None = Field(default=None, index=True, max_length=64)
+    upn_bidx: str | None = Field(default=None, index=True, max_length=64)
+    postcode_bidx: str | None = Field(default=None, index=True, max_length=64)
+    keyed: bool = Field(default=False)  # blind indexes and search keys made (False: a row from before 0010)
     # A duplicate record points at the survivor (indexed: a child is read through the records merged into it).
     merged_into: int | None = Field(default=None, foreign_key="child.id", index=True)
     created_at: dt.datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     updated_at: dt.datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+
+
+@event.listens_for(Child, "before_insert")
+@event.listens_for(Child, "before_update")
+def _set_blind_columns(_mapper, _connection, child: Child) -> None:
+    # Every ORM write of a child (intake, edits, merges) keeps its blind indexes in step with its details.
+    for name, value in blind_columns(child.model_dump()).items():
+        setattr(child, name, value)
 
 
 class MatchState(StrEnum):
@@ -106,7 +121,7 @@ class Transfer(SQLModel, table=True):
     notified_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     method: str | None = Field(default=None, max_length=32)  # secure email, phone
     acknowledged_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    evidence: str | None = Field(default=None, max_length=1000)
+    evidence: str | None = secret_text(default=None, max_length=1000)
     created_by: str = Field(max_length=255)
     created_at: dt.datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
 
@@ -114,7 +129,7 @@ class Transfer(SQLModel, table=True):
 
 
 class ChildKey(SQLModel, table=True):
-    """A child's search keys (storage/child_keys.py): name words, address, parent at address. Child data."""
+    """A child's search keys (storage/child_keys.py), blinded: keyed hashes of name prefixes, address, parent."""
 
     __tablename__ = "child_key"
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
 
 
 def _when(**kwargs: Any) -> Any:
@@ -18,6 +18,16 @@ def _when(**kwargs: Any) -> Any:
 
 def _json(**kwargs: Any) -> Any:
     return Field(sa_column=Column(JSON, nullable=False), **kwargs)
+
+
+def _secret_json(**kwargs: Any) -> Any:
+    """A JSON column holding child data: encrypted at rest (storage/crypto.py)."""
+    return Field(sa_column=Column(EncryptedJSON, nullable=False), **kwargs)
+
+
+def secret_text(**kwargs: Any) -> Any:
+    """A text column holding child data (or officers' words that may name a child): encrypted at rest."""
+    return Field(sa_type=EncryptedText, **kwargs)
 
 
 class CaseState(StrEnum):
@@ -68,7 +78,7 @@ class Report(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     form_id: str = Field(max_length=64)
-    answers: dict = _json(default_factory=dict)
+    answers: dict = _secret_json(default_factory=dict)
     submitted_by: str = Field(max_length=255)
     submitted_at: dt.datetime = _when(default_factory=utcnow)
     harm_flagged: bool = False
@@ -87,8 +97,8 @@ class AuditEvent(SQLModel, table=True):
     at: dt.datetime = _when(default_factory=utcnow)
     actor: str = Field(max_length=255)
     action: str = Field(max_length=64)
-    reason: str | None = Field(default=None, max_length=1000)
-    detail: dict = _json(default_factory=dict)
+    reason: str | None = secret_text(default=None, max_length=1000)
+    detail: dict = _secret_json(default_factory=dict)
     # SHA-256 over this event's canonical content and the previous event's hash (the first: prev_hash "").
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64)
@@ -121,7 +131,7 @@ class Conversation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_key: str = Field(unique=True, max_length=255)
     flow: str = Field(max_length=64)
-    state: dict = _json(default_factory=dict)
+    state: dict = _secret_json(default_factory=dict)
     version: int = 0
     created_at: dt.datetime = _when(default_factory=utcnow)
     updated_at: dt.datetime = _when(default_factory=utcnow)
@@ -160,7 +170,7 @@ class EnquiryStep(SQLModel, table=True):
     due_on: dt.date  # the date it is due now (a snooze moves it)
     state: str = Field(default=StepState.OPEN, max_length=16)
     snoozed_until: dt.date | None = None
-    note: str | None = Field(default=None, max_length=1000)
+    note: str | None = secret_text(default=None, max_length=1000)
     done_at: dt.datetime | None = _when(default=None)
     done_by: str | None = Field(default=None, max_length=255)
     alerted_on: dt.date | None = None  # the day the last overdue alert was queued (one a day)
@@ -191,4 +201,4 @@ class CaseNote(SQLModel, table=True):
     case_id: int = Field(foreign_key="case.id", index=True)
     at: dt.datetime = _when(default_factory=utcnow)
     author: str = Field(max_length=255)
-    text: str = Field(max_length=4000)
+    text: str = secret_text(max_length=4000)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, LargeBinary
+from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field
 
 from storage.models import SQLModel
-from storage.types import UTCDateTime, utcnow
+from storage.types import EncryptedJSON, UTCDateTime, utcnow
 
 
 class NoticeKind(StrEnum):
@@ -35,7 +35,7 @@ class SchoolNotice(SQLModel, table=True):
     new_school_urn: str | None = Field(default=None, max_length=8)
     new_school_la_code: str | None = Field(default=None, max_length=8)  # DfE LA code of the new school's council
     enquiries_due: dt.date | None = None  # joint reasonable enquiries by the school and the council
-    details: dict = Field(sa_column=Column(JSON, nullable=False), default_factory=dict)
+    details: dict = Field(sa_column=Column(EncryptedJSON, nullable=False), default_factory=dict)  # encrypted
     submitted_by: str = Field(max_length=255)
     submission_key: str | None = Field(default=None, unique=True, max_length=255)
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)  # the CME case it opened

@@ -20,10 +20,14 @@ from sqlmodel import SQLModel
 from handlers.commands import build_router
 from handlers.core import Core
 from handlers.knowledge.profile import bundled_profile
+from storage.crypto import INDEX_KEY_ID, new_key_line
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.support import Clock
 
+# Every test database is encrypted at rest (storage/crypto.py): one data key and the blind-index key, in the
+# environment so child processes (cme-bot run by a test) read the same data.
+os.environ.setdefault("CME_DATA_KEYS", f"{new_key_line('test1')},{new_key_line(INDEX_KEY_ID)}")
 PG_URL = os.environ.get("CME_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CME_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]

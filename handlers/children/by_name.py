@@ -1,11 +1,13 @@
 """Finding children by a name as an officer types it: whole, partial (a prefix) or misspelt, through the key index.
 
-Candidates come only from range scans of the child_key (kind, key) index: children with every typed
-word as a prefix of one of their words (an intersection, so a common forename and a common surname
-together stay quick), then each word's prefix; when those are few, similar spellings among the
-distinct words sharing a typed word's first two letters. rapidfuzz's Jaro-Winkler scores the words
-(an exact word 100, a prefix 90); a child is shown when every word typed fits one of theirs
-(SIMILAR_WORD) and the average is MIN_SCORE or more.
+Names are stored encrypted; the child_key index holds blind keys (storage/blind.py): a keyed hash of
+every prefix of every name word, and of every spelling of a word with one letter left out. Candidates
+come only from equality look-ups on it: children with a key for every typed word (an intersection, so
+a common forename and a common surname together stay quick), then each word's; when those are few,
+similar spellings (a word one letter away: one left out, added, changed, or two swapped). The
+candidates' names are decrypted and rapidfuzz's Jaro-Winkler scores the words (an exact word 100, a
+prefix 90); a child is shown when every word typed fits one of theirs (SIMILAR_WORD) and the average
+is MIN_SCORE or more.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import and_, union
 from sqlmodel import Session, col, select
 
-from storage.child_keys import NAME, fold
+from storage.blind import SPELLING, name_prefix_index, similar_spelling_indexes
+from storage.child_keys import NAME, fold, name_words
 from storage.children import Child, ChildKey
 
 SIMILAR_WORD = 0.75  # Jaro-Winkler similarity for a typed word to count towards a candidate (Eva ~ Ava is 0.78)
 MIN_SCORE = 80  # the average over the typed words, below which a child is not shown
 PREFIX_LIMIT = 500  # key rows read per typed word's prefix
-BLOCK_LIMIT = 5000  # distinct words read per typed word's first two letters (similar spellings)
-SIMILAR_KEYS = 20  # of those, the closest spellings whose children are read
 ENOUGH = 20  # whole or partial fits enough that similar spellings are not looked for
 CANDIDATES = 200  # children scored on all their name keys, best by the keys found first
 LEVELS = {3: "name", 2: "partial name", 1: "similar name"}
@@ -43,19 +44,18 @@ def by_name(session: Session, text: str) -> Iterable[tuple[Child, str, int]]:
     fits = {word: _fits(word) for word in words}
     every = _with_every_word(session, fits)
     if len(every) < ENOUGH:  # few whole or partial fits: similar spellings count too
-        fits = {word: _fits(word, _similar(session, word)) for word in words}
+        fits = {word: _fits(word, similar=True) for word in words}
         every |= _with_every_word(session, fits)
     ranked = [*every, *(cid for cid in _some_words(session, fits) if cid not in every)][:CANDIDATES]
-    scored = _scored(session, words, ranked)
-    children = {c.id: c for c in session.exec(select(Child).where(col(Child.id).in_(list(scored))))} if scored else {}
-    return [(children[cid], LEVELS[level], score) for cid, (score, level) in scored.items() if cid in children]
+    scored, children = _scored(session, words, ranked)
+    return [(children[cid], LEVELS[level], score) for cid, (score, level) in scored.items()]
 
 
-def _fits(word: str, similar: list[str] | None = None) -> list:
+def _fits(word: str, similar: bool = False) -> list:
     """Conditions on name keys that fit a typed word, each one index lookup: starting with it, or spelt like it."""
-    after = word[:-1] + chr(ord(word[-1]) + 1)
-    fits = [and_(ChildKey.kind == NAME, ChildKey.key >= word, ChildKey.key < after)]
-    return fits + ([and_(ChildKey.kind == NAME, col(ChildKey.key).in_(similar))] if similar else [])
+    fits = [and_(ChildKey.kind == NAME, ChildKey.key == name_prefix_index(word))]
+    spellings = similar_spelling_indexes(word) if similar else []
+    return fits + ([and_(ChildKey.kind == SPELLING, col(ChildKey.key).in_(spellings))] if spellings else [])
 
 
 def _fitting(conditions: list):
@@ -84,32 +84,16 @@ def _some_words(session: Session, fits: dict) -> list[int]:
     return sorted(weight, key=lambda child_id: -weight[child_id])
 
 
-def _similar(session: Session, word: str) -> list[str]:
-    """The closest spellings of a word among the distinct words sharing its first two letters."""
-    after = word[0] + chr(ord(word[1]) + 1)  # typed words have two letters at least
-    block = select(ChildKey.key).where(ChildKey.kind == NAME, ChildKey.key >= word[:2], ChildKey.key < after)
-    keys = session.exec(block.distinct().limit(BLOCK_LIMIT)).all()
-    close = [key for key in keys if word_score(word, key) >= 100 * SIMILAR_WORD]
-    return sorted(close, key=lambda key: -word_score(word, key))[:SIMILAR_KEYS]
-
-
-def _keys():
-    return select(ChildKey.child_id, ChildKey.key).where(ChildKey.kind == NAME)
-
-
-def _scored(session: Session, words: list[str], ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Score each candidate on all its name keys: {child id: (score, weakest fit)} for those shown."""
-    if not ids:
-        return {}
-    mine: dict[int, set[str]] = defaultdict(set)
-    for child_id, key in session.exec(_keys().where(col(ChildKey.child_id).in_(ids))).all():
-        mine[child_id].add(key)
-    out = {}
-    for child_id, keys in mine.items():
-        score, level, weakest = name_score(words, keys)
+def _scored(session: Session, words: list[str], ids: list[int]) -> tuple[dict[int, tuple[int, int]], dict[int, Child]]:
+    """Score each candidate on its decrypted name words: ({child id: (score, weakest fit)}, the children) shown."""
+    out: dict[int, tuple[int, int]] = {}
+    children: dict[int, Child] = {}
+    for child in session.exec(select(Child).where(col(Child.id).in_(ids))).all() if ids else ():
+        mine = set().union(*(name_words(getattr(child, part)) for part in ("forenames", "surname", "other_names")))
+        score, level, weakest = name_score(words, mine)
         if score >= MIN_SCORE and weakest >= 100 * SIMILAR_WORD:  # every word typed fits one of the child's
-            out[child_id] = (score, level)
-    return out
+            out[child.id], children[child.id] = (score, level), child
+    return out, children
 
 
 def word_score(typed: str, word: str) -> float:

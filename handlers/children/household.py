@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from sqlmodel import Session, col, select
 
 from handlers.messages import ActionId, Button, Reply
-from storage.child_keys import ADDRESS, PARENT, child_keys
+from storage.blind import blinded_child_keys
+from storage.child_keys import ADDRESS, PARENT
 from storage.children import Child, ChildKey, ChildLink, LinkKind
 from storage.models import Case
 from storage.queries import record_audit
@@ -29,8 +30,8 @@ MAX_BUTTONS = 6
 
 
 def index_child(session: Session, child: Child) -> set[tuple[str, str]]:
-    """Bring the child's search keys up to date with its record; returns the keys."""
-    wanted = child_keys(child.model_dump())
+    """Bring the child's (blinded) search keys up to date with its record; returns the keys."""
+    wanted = blinded_child_keys(child.model_dump())
     rows = session.exec(select(ChildKey).where(ChildKey.child_id == child.id)).all()
     have = {(row.kind, row.key): row for row in rows}
     for pair, row in have.items():

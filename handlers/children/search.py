@@ -1,6 +1,6 @@
 """Finding a child: by name (whole, partial or similar), UPN, date of birth or postcode, for officers only.
 
-Every lookup goes through an index: a UPN, date of birth or postcode reads child's own indexes; a
+Every lookup goes through an index: a UPN, date of birth or postcode reads child's blind indexes; a
 name reads the child_key index (handlers/children/by_name.py), never every child. A record merged
 into another is shown as its survivor. The query is child data: it is never logged, and the audit
 trail keeps only what kind of search it was.
@@ -13,13 +13,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from handlers.children.by_name import by_name
 from handlers.children.household import cases_of, survivor
 from handlers.forms.fields import POSTCODE_RE, Confirm, Invalid, parse_date
 from handlers.forms.identifiers import UPN_LETTERS, upn_check_letter
-from storage.child_keys import fold, postcode_key
+from storage.blind import dob_index, postcode_index, upn_index
+from storage.child_keys import fold
 from storage.children import Child
 from storage.models import Case
 
@@ -135,23 +136,23 @@ def find_children(session: Session, query: Query, *, limit: int = LIMIT) -> tupl
 
 
 def _by_dob(session: Session, dob: dt.date) -> Iterable[tuple[Child, str, int]]:
-    for child in session.exec(select(Child).where(Child.dob == dob)).all():
+    for child in session.exec(select(Child).where(Child.dob_bidx == dob_index(dob))).all():
         yield child, "dob", 100
     # Day and month swapped is the commonest slip in a typed date (cme-domain.md section 9: DOB).
     if dob.day <= 12 and dob.day != dob.month:
         swapped = dob.replace(day=dob.month, month=dob.day)
-        for child in session.exec(select(Child).where(Child.dob == swapped)).all():
+        for child in session.exec(select(Child).where(Child.dob_bidx == dob_index(swapped))).all():
             yield child, "dob (day and month swapped)", 80
 
 
 def _by_upn(session: Session, upn: str) -> Iterable[tuple[Child, str, int]]:
-    for child in session.exec(select(Child).where(Child.upn == upn)).all():
+    for child in session.exec(select(Child).where(Child.upn_bidx == upn_index(upn))).all():
         yield child, "upn", 100
 
 
 def _by_postcode(session: Session, postcode: str) -> Iterable[tuple[Child, str, int]]:
-    forms = {postcode, postcode_key(postcode) or postcode}
-    for child in session.exec(select(Child).where(col(Child.postcode).in_(forms))).all():
+    # The blind index is of the postcode without spaces: "BL9 0EJ" and "BL90EJ" agree.
+    for child in session.exec(select(Child).where(Child.postcode_bidx == postcode_index(postcode))).all():
         yield child, "postcode", 100
 
 

@@ -1,4 +1,4 @@
-"""Migration 0008 gives every existing child its search keys, so children made before it are found by name."""
+"""Migration 0008 gives every existing child its search keys; after 0010 rekey blinds them; they are found by name."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from handlers.children.search import find_children, read_query
 from storage.migrate import upgrade
+from storage.rekey import needs_indexing, rotate
 from tests.storage.old_schema import database_at
 
 CHILDREN = [
@@ -37,13 +38,18 @@ def test_existing_children_get_their_keys_and_are_found_by_name(at_0006):
                 ),
                 {"id": number, "now": now, **child},
             )
-    upgrade(at_0006)
+    upgrade(at_0006, "0008")
     with at_0006.connect() as conn:
         keys = {tuple(row) for row in conn.execute(sa.text("SELECT child_id, kind, key FROM child_key"))}
     assert {(1, "name", "testchild"), (1, "name", "test"), (1, "addr", "BL90EJ|12 elm street")} <= keys
     assert (1, "parent", "orla test child|BL90EJ|12 elm street") in keys
     assert {(2, "name", "zoe"), (2, "name", "oneill")} <= keys
     assert not [key for key in keys if key[0] == 3]  # nothing to find a nameless child by
+    # 0010 deletes those plain keys; rekey (cme-bot keys rotate, or the bot at start) makes them blinded.
+    upgrade(at_0006)
+    assert needs_indexing(at_0006)
+    rotate(at_0006)
+    assert not needs_indexing(at_0006)
     with Session(at_0006) as session:
         for typed, child_id in (("testchild", 1), ("Zoe O'Neill", 2), ("oneil", 2)):
             hits, _ = find_children(session, read_query(typed, today=dt.date(2026, 12, 1)))

@@ -1,0 +1,177 @@
+"""Encryption at rest and blind indexes: the keyring (CME_DATA_KEYS or CME_DATA_KEY_FILE), never the database.
+
+A key line is "ID:KEY" (KEY a Fernet key: 32 bytes, url-safe base64); several are separated by commas or
+new lines, newest first. The newest data key encrypts; every listed key decrypts what it encrypted. The
+entry with the id "index" is the blind-index key: HMAC-SHA256 over normalised values (a UPN, a postcode,
+a date of birth, name prefixes) so records are found by equality without the plain value being stored. It
+is never rotated by `cme-bot keys rotate` (every index would have to be rebuilt); data keys are.
+
+A stored value is "enc:v1:ID:TOKEN": the key id is in the clear so a missing key is named. A value
+without the prefix is legacy plain text, read as it is until `cme-bot keys rotate` encrypts it.
+Fernet (AES-128-CBC with HMAC-SHA256, from the `cryptography` package) authenticates every value: a
+wrong key is an error, never garbage. Error messages name key ids, never values.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+PREFIX = "enc:v1:"
+INDEX_KEY_ID = "index"
+_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_SPLIT = re.compile(r"[,\n]")
+
+
+class DataKeyError(RuntimeError):
+    """A data key is missing, wrong or malformed. The message names the key id and the next step, never data."""
+
+
+class Keyring:
+    """The data keys (newest first) and the blind-index key."""
+
+    def __init__(self, data_keys: list[tuple[str, bytes]], index_key: bytes) -> None:
+        if not data_keys:
+            raise DataKeyError("no data key: add an 'ID:KEY' line to CME_DATA_KEYS (cme-bot keys new makes one)")
+        self.newest_id = data_keys[0][0]
+        self._fernets = {kid: Fernet(key) for kid, key in data_keys}
+        self._index_key = base64.urlsafe_b64decode(index_key)
+
+    @property
+    def key_ids(self) -> list[str]:
+        """The data key ids, newest first."""
+        return list(self._fernets)
+
+    def encrypt(self, text: str) -> str:
+        """`text` encrypted with the newest data key, as "enc:v1:ID:TOKEN"."""
+        token = self._fernets[self.newest_id].encrypt(text.encode("utf-8")).decode("ascii")
+        return f"{PREFIX}{self.newest_id}:{token}"
+
+    def decrypt(self, value: str) -> str:
+        """The plain text of a stored value (legacy plain text comes back as it is)."""
+        kid = key_id_of(value)
+        if kid is None:
+            return value
+        fernet = self._fernets.get(kid)
+        if fernet is None:
+            raise DataKeyError(
+                f"data key '{kid}' is missing: add its 'ID:KEY' line back to CME_DATA_KEYS (or the key file)"
+            )
+        try:
+            return fernet.decrypt(value[len(PREFIX) + len(kid) + 1 :].encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError) as exc:
+            raise DataKeyError(
+                f"data key '{kid}' does not open a value it should: the key listed under that id is wrong"
+            ) from exc
+
+    def blind(self, kind: str, value: str) -> str:
+        """A blind index: HMAC-SHA256 of `kind` and the normalised `value` with the index key (64 hex digits)."""
+        message = f"{kind}\x00{value}".encode()
+        return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    @classmethod
+    def parse(cls, text: str, *, source: str = "CME_DATA_KEYS") -> Keyring:
+        """A keyring from key lines ("ID:KEY", commas or new lines, newest first; "#" starts a comment)."""
+        data_keys: list[tuple[str, bytes]] = []
+        index_key: bytes | None = None
+        for number, raw in enumerate(_SPLIT.split(text), start=1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            kid, _, key = line.partition(":")
+            kid, key = kid.strip(), key.strip()
+            if not _KEY_ID.fullmatch(kid) or not _valid_key(key):
+                raise DataKeyError(
+                    f"{source}: entry {number} is not 'ID:KEY' with a Fernet key (cme-bot keys new makes one)"
+                )
+            if kid == INDEX_KEY_ID:
+                index_key = key.encode("ascii")
+            elif any(kid == seen for seen, _ in data_keys):
+                raise DataKeyError(f"{source}: key id '{kid}' is listed twice; give each key its own id")
+            else:
+                data_keys.append((kid, key.encode("ascii")))
+        if index_key is None:
+            raise DataKeyError(f"{source}: no '{INDEX_KEY_ID}:KEY' entry (the blind-index key); cme-bot keys new")
+        return cls(data_keys, index_key)
+
+
+def key_id_of(value: str) -> str | None:
+    """The id of the key a stored value is encrypted with, or None for legacy plain text."""
+    if not value.startswith(PREFIX):
+        return None
+    kid, sep, _ = value[len(PREFIX) :].partition(":")
+    return kid if sep else None
+
+
+def _valid_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+    except (binascii.Error, UnicodeError, ValueError):
+        return False
+
+
+def new_key_line(kid: str) -> str:
+    """A new "ID:KEY" line with a fresh random key."""
+    if not _KEY_ID.fullmatch(kid):
+        raise DataKeyError("a key id is 1 to 32 letters, digits, '-' or '_'")
+    return f"{kid}:{Fernet.generate_key().decode('ascii')}"
+
+
+def new_key_id() -> str:
+    """A fresh data key id ("k" and 8 random hex digits)."""
+    return f"k{secrets.token_hex(4)}"
+
+
+def write_key_file(path: Path) -> None:
+    """A new key file at `path` (mode 0600): one data key and the index key. Refuses to overwrite."""
+    text = "# cme-bot data keys, newest first; back this file up apart from the database\n"
+    text += new_key_line(new_key_id()) + "\n" + new_key_line(INDEX_KEY_ID) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def read_key_file(path: Path) -> Keyring:
+    """The keyring in a key file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataKeyError(f"the key file {path} can't be read ({exc.strerror}); check CME_DATA_KEY_FILE") from exc
+    return Keyring.parse(text, source=str(path))
+
+
+def from_environ(environ: Mapping[str, str]) -> Keyring | None:
+    """The keyring named by CME_DATA_KEYS or CME_DATA_KEY_FILE, or None when neither is set."""
+    if environ.get("CME_DATA_KEYS"):
+        return Keyring.parse(environ["CME_DATA_KEYS"])
+    if environ.get("CME_DATA_KEY_FILE"):
+        return read_key_file(Path(environ["CME_DATA_KEY_FILE"]))
+    return None
+
+
+_installed: Keyring | None = None
+
+
+def install(keyring: Keyring | None) -> None:
+    """Make `keyring` the one the column types use (bot/wiring.py build_core; tests' fixtures)."""
+    global _installed
+    _installed = keyring
+
+
+def current() -> Keyring:
+    """The installed keyring, else one from the environment (a migration or a child process); else an error."""
+    global _installed
+    if _installed is None:
+        _installed = from_environ(os.environ)
+    if _installed is None:
+        raise DataKeyError("no data key: set CME_DATA_KEYS or CME_DATA_KEY_FILE (cme-bot keys new makes one)")
+    return _installed
