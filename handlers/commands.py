@@ -18,6 +18,7 @@ from handlers.knowledge.contacts import contacts_reply
 from handlers.knowledge.profile import Profile
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.notices import commands as notices
+from handlers.records import holds
 from handlers.referral.check import CHECK, RESULT_FLOW, finish_check
 from handlers.referral.form import REFERRAL, answers_signpost
 from handlers.reports import commands as reports
@@ -55,6 +56,7 @@ def build_router(core: Core) -> Router:
     )
     cases.register(router)
     matches.register(router)
+    holds.register(router)
     router.command(FIND)
     notices.register(router)
     case_fields.register(router)

@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = (
     "bot.cli.cases",
     "bot.cli.find",
     "bot.cli.audit",
+    "bot.cli.retention",
     "bot.cli.export",
     "bot.cli.chart",
 )

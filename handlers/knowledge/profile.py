@@ -129,6 +129,19 @@ class Matching(_Strict):
         return self
 
 
+class Retention(_Strict):
+    """How long a closed case's child details are kept before they are anonymised (handlers/records/retention.py).
+
+    Each council sets its own (cme-domain.md: Barnet keeps CME records 7 years from closure). Drafts are not
+    here: an idle draft is deleted after drafts.idle_limit_hours, as before.
+    """
+
+    closed_cme_years: int = Field(default=7, ge=1, le=100)  # a closed CME case: years after closure
+    not_cme_years: int = Field(default=1, ge=1, le=100)  # a referral found not to be CME: years after closure
+    not_cme_outcomes: list[str] = Field(default_factory=lambda: ["not_cme"])  # closing outcomes in that class
+    source: str = "Barnet CME records: 7 years from closure (cme-domain.md); referrals not CME: 1 year"
+
+
 class CouncilContact(_Strict):
     """Another council's CME contact (profile `councils:`, keyed by its DfE LA code); optional per council."""
 
@@ -174,6 +187,7 @@ class Profile(_Strict):
     councils: dict[str, CouncilContact] = Field(default_factory=dict)  # other councils' CME contacts by LA code
     transfer_plan: list[EnquiryStep] = Field(default_factory=lambda: list(DEFAULT_TRANSFER_PLAN), min_length=1)
     matching: Matching = Matching()
+    retention: Retention = Retention()
 
     @field_validator("timezone")
     @classmethod
