@@ -1,4 +1,4 @@
-"""The background jobs: outbox delivery, the reminder sweep and digest, draft expiry; stopped gracefully.
+"""The background jobs: outbox delivery, the reminder sweep and digest (and due SARs), draft expiry; stopped gracefully.
 
 APScheduler runs them. At shutdown APScheduler cancels a job that is running, which could stop a
 delivery between its send and its "sent" mark (the message would go again once its claim
@@ -20,6 +20,8 @@ from bot.notify import OutboxSender
 from handlers.casework.reminders import run_sweep
 from handlers.core import Core
 from handlers.forms.flows import expire_idle_drafts
+from handlers.records import retention
+from handlers.records.sar_requests import remind_due
 from storage.db import unit_of_work
 from storage.types import utcnow
 
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 OUTBOX_EVERY_SECONDS = 10
 DRAFTS_EVERY_MINUTES = 15
 STOP_GRACE_SECONDS = 10.0
+RETENTION_AT = {"hour": 2, "minute": 15}  # daily, council time, when nobody is working cases
 Work = Callable[[], Awaitable[object]]
 
 
@@ -34,6 +37,12 @@ def expire_drafts(core: Core) -> int:
     """Delete the answers of drafts idle past the profile's limit (their owners are told next time)."""
     with unit_of_work(core.engine) as session:
         return expire_idle_drafts(session, profile=core.profile, now=core.clock())
+
+
+def run_retention(core: Core) -> int:
+    """Anonymise the closed cases past their retention date today (handlers/records/retention.py); how many."""
+    today = core.clock().astimezone(core.profile.tz).date()
+    return sum(not due.held for due in retention.run(engine=core.engine, profile=core.profile, today=today))
 
 
 class Jobs:
@@ -54,6 +63,10 @@ class Jobs:
         drafts = {"minutes": DRAFTS_EVERY_MINUTES, "next_run_time": utcnow()}
         self.scheduler.add_job(expire, "interval", id="drafts", name="expire idle drafts", **drafts, **once)
         self._add_reminder_jobs()
+        retain = self._shielded(lambda: asyncio.to_thread(run_retention, self.core), "retention")
+        # misfire_grace_time None: a server down at 02:15 runs it when it is back (a second run does nothing).
+        daily = {**RETENTION_AT, "misfire_grace_time": None, **once}
+        self.scheduler.add_job(retain, "cron", id="retention", name="daily retention", **daily)
         self.scheduler.start()
 
     def _add_reminder_jobs(self) -> None:
@@ -69,6 +82,7 @@ class Jobs:
 
     async def _remind(self) -> None:
         await asyncio.to_thread(run_sweep, self.core)
+        await asyncio.to_thread(remind_due, self.core)  # subject access requests due within days: once a day
         await self.outbox.deliver_pending()
 
     async def _timed_sweep(self) -> None:

@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = (
     "bot.cli.retention",
     "bot.cli.export",
     "bot.cli.chart",
+    "bot.cli.sar",
 )
 
 
