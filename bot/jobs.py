@@ -1,4 +1,4 @@
-"""The background jobs: outbox delivery, the reminder sweep and digest, draft expiry; stopped gracefully.
+"""The background jobs: outbox delivery, the reminder sweep and digest (and due SARs), draft expiry; stopped gracefully.
 
 APScheduler runs them. At shutdown APScheduler cancels a job that is running, which could stop a
 delivery between its send and its "sent" mark (the message would go again once its claim
@@ -21,6 +21,7 @@ from handlers.casework.reminders import run_sweep
 from handlers.core import Core
 from handlers.forms.flows import expire_idle_drafts
 from handlers.records import retention
+from handlers.records.sar_requests import remind_due
 from storage.db import unit_of_work
 from storage.types import utcnow
 
@@ -81,6 +82,7 @@ class Jobs:
 
     async def _remind(self) -> None:
         await asyncio.to_thread(run_sweep, self.core)
+        await asyncio.to_thread(remind_due, self.core)  # subject access requests due within days: once a day
         await self.outbox.deliver_pending()
 
     async def _timed_sweep(self) -> None:
