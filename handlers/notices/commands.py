@@ -11,17 +11,22 @@ from typing import Any
 
 from handlers.core import TurnContext
 from handlers.forms import flows, whole_form
-from handlers.messages import CommandSpec, Reply, ReplyKind
+from handlers.messages import ActionId, Button, Channel, CommandSpec, Reply, ReplyKind
 from handlers.notices.forms import DELETION_SPEC, NEW_PUPIL_SPEC
 from handlers.notices.service import Recorded, notice_by_submission, record_deletion, record_new_pupil
 from handlers.router import Router
 
 DELETION_HELP = "schools: send a deletion return (a pupil leaving your roll, with the regulation 9 ground)"
 NEW_PUPIL_HELP = "schools: send a new pupil return (within five days of admission)"
+CHAT_WORDS = frozenset({"chat", "questions", "step", "text"})  # "deletion chat": one question at a time
 
 
-def start(router: Router, turn: TurnContext, form_id: str, command: str) -> list[Reply]:
-    """Open the return: a modal or card where the channel shows forms, else one question at a time."""
+def start(router: Router, turn: TurnContext, form_id: str, command: str, args: str) -> list[Reply]:
+    """Open the return: a modal or card where the channel shows forms, else one question at a time.
+
+    A typed command in Slack or Teams offers the form as a button (the channels open a modal or card for a
+    button press, not for typed text), or the questions one at a time with `chat`.
+    """
     draft = flows.load_draft(turn, router.flows)
     if isinstance(draft, tuple):
         return [flows.conflict(turn, *draft, command)]  # never a second form without asking
@@ -29,6 +34,13 @@ def start(router: Router, turn: TurnContext, form_id: str, command: str) -> list
     flow = router.flows[form_id]
     if turn.inbound.wants_form:
         return [*replies, *whole_form.open_form(turn, flow)]
+    if turn.inbound.identity.channel is not Channel.TERMINAL and args.strip().lower() not in CHAT_WORDS:
+        text = (
+            f"{flow.spec.title}. Open the form to fill it in, or type '{command} chat' to answer one question "
+            "at a time."
+        )
+        button = Button("Open the form", command, ActionId.OPEN_FORM, style="primary")
+        return [*replies, Reply(text, kind=ReplyKind.QUESTION, buttons=(button,))]
     return [*replies, *flows.begin(turn, flow)]
 
 
@@ -111,11 +123,11 @@ def register(router: Router) -> None:
     router.flow(flows.Flow(NEW_PUPIL_SPEC, finish_new_pupil))
     router.command(
         CommandSpec(
-            "deletion", lambda turn, args: start(router, turn, DELETION_SPEC.id, "/cme deletion"), DELETION_HELP
+            "deletion", lambda turn, args: start(router, turn, DELETION_SPEC.id, "/cme deletion", args), DELETION_HELP
         )
     )
     router.command(
         CommandSpec(
-            "newpupil", lambda turn, args: start(router, turn, NEW_PUPIL_SPEC.id, "/cme newpupil"), NEW_PUPIL_HELP
+            "newpupil", lambda turn, args: start(router, turn, NEW_PUPIL_SPEC.id, "/cme newpupil", args), NEW_PUPIL_HELP
         )
     )
