@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     log_level: LogLevel = Field(default="INFO", validation_alias="CME_LOG_LEVEL")
     log_format: LogFormat = Field(default="text", validation_alias="CME_LOG_FORMAT")
     channels: str = Field(default="slack,teams", validation_alias="CME_CHANNELS")
+    # Where people reach this server (https://cme-bot.council.example): Teams download links start with it.
+    public_url: str | None = Field(default=None, validation_alias="CME_PUBLIC_URL")
     # /metrics: with a token, `Authorization: Bearer <token>` from anywhere; without one, loopback only.
     metrics_token: str | None = Field(default=None, validation_alias="CME_METRICS_TOKEN")
 

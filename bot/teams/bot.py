@@ -16,6 +16,7 @@ from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.claims import DeliveryClaims
+from bot.teams.downloads import Downloads
 from bot.teams.inbound import identity_of, is_personal, to_inbound
 from bot.teams.people import Emails
 from bot.teams.proactive import Proactive
@@ -23,6 +24,7 @@ from bot.teams.refs import ReferenceStore
 from bot.teams.render import SpecLookup, to_activities
 from bot.threads import DatabaseThreads
 from handlers.messages import Address, Channel, Inbound, Reply, ReplyKind
+from handlers.reports.commands import sends_file
 from handlers.router import Router
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class TeamsBot(ActivityHandler):
         self.threads = threads
         self.emails = Emails()
         self.claims: DeliveryClaims | None = None  # set by mount: a redelivered activity is dropped
+        self.downloads: Downloads | None = None  # set by mount: files as one-off links
         self._tasks: set[asyncio.Task] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -65,12 +68,16 @@ class TeamsBot(ActivityHandler):
         """A message, a button press or a card page (once: Teams re-sends one whose answer took over 15 s)."""
         activity = turn_context.activity
         claim = self._claim_key(activity)  # rides in the turn's own database hop
-        if is_personal(activity):
-            replies = await self._handle(await self.emails.with_email(turn_context, to_inbound(activity)), claim)
-            if replies is not None:
-                await turn_context.send_activities(to_activities(replies, self.specs))
-            return
         inbound = to_inbound(activity)
+        refused = self._file_refusal(inbound, is_personal(activity))
+        if refused is not None:  # before the turn: nothing is exported that can't be delivered privately
+            await turn_context.send_activity(refused)
+            return
+        if is_personal(activity):
+            replies = await self._handle(await self.emails.with_email(turn_context, inbound), claim)
+            if replies is not None:
+                await turn_context.send_activities(await self._activities(replies, inbound.identity.key))
+            return
         public = _public(inbound)
         if public is not None:
             replies = await self._handle(public, claim)
@@ -89,6 +96,19 @@ class TeamsBot(ActivityHandler):
         inbound = Inbound(identity, Address(Channel.TEAMS, turn_context.activity.conversation.id), text="/cme help")
         replies = await self._handle(inbound)
         await turn_context.send_activities(to_activities(replies, self.specs))
+
+    def _file_refusal(self, inbound: Inbound, personal: bool) -> str | None:
+        """Why a command answered with a file (an export, a chart) can't be run here, or None."""
+        text = inbound.action.value if inbound.action is not None else inbound.text or ""
+        if self.downloads is None or inbound.form_values is not None or not sends_file(text):
+            return None
+        return self.downloads.refusal(personal)
+
+    async def _activities(self, replies: list[Reply], owner: str) -> list[Activity]:
+        """The replies as activities; a file becomes a one-off download link (personal chats only)."""
+        if self.downloads is None:
+            return to_activities(replies, self.specs)
+        return await self.downloads.activities(replies, owner, self.specs)
 
     def _claim_key(self, activity: Activity) -> str | None:
         if self.claims is None or not activity.id or activity.conversation is None:

@@ -16,6 +16,8 @@ from aiohttp import web
 from bot.claims import DeliveryClaims
 from bot.teams.auth import TokenChecker
 from bot.teams.bot import TeamsBot
+from bot.teams.downloads import ROUTE as DOWNLOADS
+from bot.teams.downloads import Downloads
 from bot.teams.endpoint import TeamsConfigError, auth_config, build_adapter, messages_handler
 from bot.teams.msrest_retry import speed_up_retry_policy
 from bot.teams.proactive import Proactive
@@ -53,6 +55,8 @@ def mount(app: web.Application, context: Any) -> bool:
     proactive = Proactive(adapter, config.APP_ID, refs, specs)
     bot = TeamsBot(context.router, refs, proactive, specs, context.outbox.deliver_pending, threads)
     bot.claims = DeliveryClaims(context.core)
+    bot.downloads = Downloads(context.core, threads, context.settings.public_url)
+    app.router.add_get(DOWNLOADS, bot.downloads.serve)
     # With an app id every token is checked off the event loop; without one only loopback requests are served.
     checker = TokenChecker(adapter.bot_framework_authentication) if config.APP_ID else None
     if checker is not None:

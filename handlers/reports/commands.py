@@ -28,6 +28,15 @@ CASES_USAGE = "For example: /cme export cases 2026-09-01 2026-11-30 xlsx termly 
 STATS_HELP = "a chart of new, closed and open cases, reasons and time missing: /cme stats [6 | 2026 | 2025-09 2026-08]"
 DATE_WORD = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|today|yesterday", re.ASCII | re.IGNORECASE)
 MIN_REASON = 5  # a reason is words someone can read back in the audit trail, not "x"
+FILE_COMMANDS = frozenset({"export", "stats"})  # their replies carry a file: channels deliver it privately
+
+
+def sends_file(text: str) -> bool:
+    """True when `text` is a command whose answer is a file (a channel must have a private way to deliver it)."""
+    words = text.lower().split()
+    if words[:1] == ["/cme"]:
+        words = words[1:]
+    return bool(words) and words[0] in FILE_COMMANDS
 
 
 def register(router: Router) -> None:
