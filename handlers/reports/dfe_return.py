@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from handlers.knowledge.registers import reason_label
 from storage.report_queries import census_cells, unique_children_cme
 
 BREAKDOWNS = ("sex", "year_group", "length_missing", "primary_reason")
@@ -77,7 +78,7 @@ def build_return(session: Session, *, census: dt.date, tz: ZoneInfo) -> DfeRetur
         counters["sex"][SEX_LABELS.get(cell.sex or "", cell.sex or "Not recorded")] += cell.number
         counters["year_group"][year_group_label(cell.year_group)] += cell.number
         counters["length_missing"][LENGTH_LABELS[cell.length]] += cell.number
-        counters["primary_reason"][cell.reason or "Unknown"] += cell.number
+        counters["primary_reason"][reason_label(cell.reason)] += cell.number  # the DfE's words (one list)
     total = sum(cell.number for cell in cells)
     first, last = previous_academic_year(census)
     children = unique_children_cme(session, start=_instant(first, tz), end=_instant(last + dt.timedelta(days=1), tz))

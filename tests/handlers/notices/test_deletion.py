@@ -10,6 +10,7 @@ from handlers.commands import build_router
 from handlers.core import Core
 from handlers.knowledge.profile import CouncilContact
 from handlers.messages import ReplyKind
+from handlers.reports.dfe_return import build_return
 from storage.models import Case, EnquiryStep, Outbox, Report
 from storage.notices import SchoolNotice
 from tests.handlers.casework.test_cases import events
@@ -201,3 +202,11 @@ def test_help_lists_the_returns_for_anyone(router):
     assert "/cme deletion" in facts and "/cme newpupil" in facts and "/cme set" not in facts
     officer = dict(Person(router, user="cme-officer").say("/cme help")[0].facts)
     assert "/cme set" in officer
+
+
+def test_the_dfe_return_counts_the_case_a_deletion_opened_under_the_dfe_reason(router, engine, profile):
+    send(router, WHEREABOUTS_UNKNOWN)
+    with Session(engine) as session:
+        result = build_return(session, census=dt.date(2026, 11, 26), tz=profile.tz)
+    assert result.total == 1 and result.breakdowns["primary_reason"] == {"Whereabouts unknown": 1}
+    assert result.breakdowns["year_group"] == {"Year 7": 1} and result.breakdowns["sex"] == {"Female": 1}
