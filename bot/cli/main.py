@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = (
     "bot.cli.export",
     "bot.cli.chart",
     "bot.cli.sar",
+    "bot.cli.doctor",
 )
 
 

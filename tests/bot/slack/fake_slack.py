@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.slack.preflight import manifest_scopes
+
 JSON_FIELDS = ("view", "blocks", "attachments", "files")
 TEAM_ID = "T0COUNCIL"
 BOT_USER = "U0BOT"
@@ -53,6 +55,8 @@ class FakeSlack:
         self.failures: dict[str, list[Failure]] = {}
         self.delays: dict[str, float] = {}
         self.sockets: list[web.WebSocketResponse] = []
+        # auth.test's x-oauth-scopes: the manifest's bot scopes, as an app installed from it has (doctor checks).
+        self.scopes = ",".join(sorted(manifest_scopes()))
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> name, bytes, and where it was shared
         self.socket_acks: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
@@ -146,7 +150,8 @@ class FakeSlack:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
         call.result = self._answer(method, args)
-        return web.json_response(call.result)
+        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
+        return web.json_response(call.result, headers=headers)
 
     def _next_failure(self, method: str) -> Failure | None:
         queue = self.failures.get(method) or []
@@ -167,6 +172,8 @@ class FakeSlack:
             return {"ok": True, "channel": args.get("channel"), "ts": f"{time.time():.6f}", "message": args}
         if method == "users.info":
             return {"ok": True, "user": self.person(str(args.get("user")))}
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": args.get("channel"), "is_member": True}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).removeprefix("U")}}
         if method.startswith("files."):

@@ -1,0 +1,193 @@
+"""`cme-bot doctor`'s checks that need no channel: settings, profile, database, term dates, data keys.
+
+Each check gives Findings (ok / warning / error, with the fix). Channel checks live in each channel's
+folder (bot/slack/preflight.py, bot/teams/preflight.py) and are run from here for the channels in
+CME_CHANNELS. Nothing here changes the database: the write check is rolled back, and nothing migrates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import importlib
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from bot.channel_settings import KNOWN_CHANNELS, requested_channels, unknown_channels, why_not
+from bot.config import Settings
+from handlers.knowledge.calendar import missing_term_years
+from handlers.knowledge.profile import Profile, ProfileError
+from storage.db import make_engine
+from storage.migrate import alembic_config
+
+CHANNEL_CHECKS = {"slack": "bot.slack.preflight", "teams": "bot.teams.preflight"}
+
+
+class Status(StrEnum):
+    """How a check came out."""
+
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the doctor's table: what was checked, how it came out, what it found and how to fix it."""
+
+    check: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        """For --json."""
+        return {**asdict(self), "status": self.status.value}
+
+
+def ok(check: str, detail: str) -> Finding:
+    """A check that passed."""
+    return Finding(check, Status.OK, detail)
+
+
+def warning(check: str, detail: str, fix: str) -> Finding:
+    """Something to look at before go-live that does not stop the bot."""
+    return Finding(check, Status.WARNING, detail, fix)
+
+
+def error(check: str, detail: str, fix: str) -> Finding:
+    """Something that stops the bot (or part of it) from working."""
+    return Finding(check, Status.ERROR, detail, fix)
+
+
+def check_profile(settings: Settings) -> tuple[list[Finding], Profile | None]:
+    """The local authority profile loads and validates."""
+    try:
+        profile = settings.load_profile()
+    except ProfileError as exc:
+        return [error("profile", str(exc), "correct the profile (CME_PROFILE) and run doctor again")], None
+    return [ok("profile", f"{profile.name} ({settings.profile_path or 'bundled Bury profile'})")], profile
+
+
+def check_database(engine: sa.Engine) -> list[Finding]:
+    """The database answers, is at the newest migration, and takes a write (rolled back)."""
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except Exception as exc:  # unreachable, wrong credentials, not a database
+        fix = "check CME_DATABASE_URL and that the database server is running and reachable from here"
+        return [error("database reachable", f"could not connect ({type(exc).__name__})", fix)]
+    found = [ok("database reachable", engine.dialect.name)]
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()}
+    if current == head:
+        found.append(ok("database migrated", f"at the newest schema ({head})"))
+    elif current is None or current in known:
+        fix = "start `cme-bot serve` once (it migrates at start), or restore a backup of this deployment"
+        found.append(error("database migrated", f"at {current or 'no schema'}, newest is {head}", fix))
+        if current is None:
+            return found
+    else:
+        fix = "this database was migrated by a newer cme-bot: deploy that version, or restore an older backup"
+        return [*found, error("database migrated", f"at an unknown revision {current}", fix)]
+    return [*found, _check_writable(engine)]
+
+
+def _check_writable(engine: sa.Engine) -> Finding:
+    # A write that changes nothing, rolled back: fails on a read-only file, replica or role.
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("UPDATE alembic_version SET version_num = version_num"))
+            connection.rollback()
+    except Exception as exc:
+        fix = "give the bot's database user write access (not a read replica; for SQLite a writable file and folder)"
+        return error("database writable", f"a test write failed ({type(exc).__name__})", fix)
+    return ok("database writable", "a test write succeeded (rolled back)")
+
+
+def check_term_dates(profile: Profile, today: dt.date) -> list[Finding]:
+    """Term dates for this school year (an error without) and the next (a warning without)."""
+    next_year = today + dt.timedelta(days=366)
+    this_missing = missing_term_years(profile, today, today)
+    next_missing = [y for y in missing_term_years(profile, today, next_year) if y not in this_missing]
+    fix = "add the school year under term_dates in the profile (the council's published term dates)"
+    found = []
+    if this_missing:
+        found.append(error("term dates this year", f"none for {this_missing[0]}: deadlines count every weekday", fix))
+    else:
+        found.append(ok("term dates this year", "present"))
+    if next_missing:
+        found.append(warning("term dates next year", f"none for {next_missing[0]}", fix))
+    else:
+        found.append(ok("term dates next year", "present"))
+    return found
+
+
+def check_data_keys(environ: Mapping[str, str]) -> list[Finding]:
+    """The keys that encrypt children's details at rest load (when this version has encryption at rest)."""
+    try:
+        crypto = importlib.import_module("storage.crypto")
+    except ImportError:
+        return [warning("data keys", "not configured: this version has no encryption at rest", "nothing to do yet")]
+    loader = getattr(crypto, "from_environ", None)
+    if loader is None:
+        return [warning("data keys", "not checked: this version's key loader is unknown", "check CME_DATA_KEYS")]
+    fix = "set CME_DATA_KEYS or CME_DATA_KEY_FILE (`cme-bot keys new` makes a key file)"
+    try:
+        keyring = loader(environ)
+    except Exception as exc:  # the loader's message names key ids and the next step, never data
+        return [error("data keys", str(exc) or type(exc).__name__, fix)]
+    if keyring is None:
+        return [error("data keys", "none set: children's details can't be stored or read", fix)]
+    ids = getattr(keyring, "key_ids", None)
+    return [ok("data keys", f"loaded ({', '.join(ids()) if callable(ids) else 'keyring'})")]
+
+
+def check_channels(settings: Settings) -> list[Finding]:
+    """The names in CME_CHANNELS are channels, and each has the settings it needs to start."""
+    found = [
+        error("channels", f"'{name}' is not a channel", f"CME_CHANNELS may name {', '.join(KNOWN_CHANNELS)}")
+        for name in unknown_channels(settings)
+    ]
+    for channel in requested_channels(settings):
+        if channel in KNOWN_CHANNELS and (reason := why_not(channel, settings)):
+            found.append(error(f"{channel} settings", reason, "set them where the server's environment is defined"))
+    if not found:
+        found.append(ok("channels", ", ".join(requested_channels(settings)) or "none requested"))
+    return found
+
+
+def run_checks(settings: Settings, *, today: dt.date | None = None) -> list[Finding]:
+    """Every check, in the order the table shows them."""
+    found = check_channels(settings)
+    profile_found, profile = check_profile(settings)
+    found += profile_found
+    engine = make_engine(settings.database_url)
+    try:
+        found += check_database(engine)
+        if profile is not None:
+            found += check_term_dates(profile, today or dt.datetime.now(profile.tz).date())
+        found += check_data_keys(os.environ)
+        for channel in (c for c in requested_channels(settings) if c in CHANNEL_CHECKS):
+            module = importlib.import_module(CHANNEL_CHECKS[channel])
+            found += asyncio.run(module.check(settings, profile, engine))
+    finally:
+        engine.dispose()
+    return found
+
+
+def table(findings: list[Finding]) -> str:
+    """The findings as aligned plain text: status, check, what was found, the fix."""
+    rows = [("STATUS", "CHECK", "FOUND", "FIX")] + [(f.status.value, f.check, f.detail, f.fix) for f in findings]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = (
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        for row in rows
+    )
+    return "\n".join(line.rstrip() for line in lines)

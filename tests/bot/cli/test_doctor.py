@@ -1,0 +1,210 @@
+"""`cme-bot doctor`: one test per go-live mistake, each caught with its fix; a clean deployment passes (exit 0)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import importlib
+import json
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli.main import main
+from bot.config import Settings
+from bot.preflight import Status, run_checks
+from bot.slack.preflight import manifest_scopes
+from storage.db import make_engine, unit_of_work
+from storage.migrate import upgrade
+from storage.teams_refs import TeamsConversationRef, save_ref
+from tests.bot.slack.fake_slack import FakeSlack
+
+SLACK_PROFILE = Path(__file__).parents[1] / "slack" / "slack_profile.yaml"
+TODAY = dt.date(2026, 12, 2)  # the bundled term dates run to summer 2027
+APP_ID = "0b6f2a52-5c1e-4a53-9d6e-3f0e1a2b3c4d"
+TENANT = "7d1c3b2a-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+SETTINGS_ENV = (
+    "CME_ENV", "CME_CHANNELS", "CME_PROFILE", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
+    "SLACK_API_URL", "MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppType", "MicrosoftAppTenantId",
+    "CME_DATA_KEYS", "CME_DATA_KEY_FILE",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fake_slack():
+    """The fake Web API on its own event loop in a thread (doctor runs its own loop)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    fake = FakeSlack()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(10)
+    yield fake
+    asyncio.run_coroutine_threadsafe(fake.close(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+
+
+@pytest.fixture
+def slack(fake_slack):
+    fake_slack.failures.clear()
+    fake_slack.scopes = ",".join(manifest_scopes())
+    return fake_slack
+
+
+@pytest.fixture
+def env(monkeypatch, db_url, slack):
+    """A deployment with every setting right: Slack against the fake, Teams registered, keys (when they exist)."""
+    for name in SETTINGS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    values = {
+        "CME_DATABASE_URL": db_url, "CME_PROFILE": str(SLACK_PROFILE), "CME_CHANNELS": "slack,teams",
+        "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret", "SLACK_API_URL": slack.url + "/api/",
+        "MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "pw",
+    }  # fmt: skip
+    values.update(_data_keys())
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def _data_keys() -> dict[str, str]:
+    try:
+        crypto = importlib.import_module("storage.crypto")
+    except ImportError:
+        return {}
+    return {"CME_DATA_KEYS": ",".join(crypto.new_key_line(kid) for kid in ("k1", "index"))}
+
+
+def findings(**overrides) -> dict[str, tuple[Status, str, str]]:
+    """{check: (status, detail, fix)}; the last finding of a check wins."""
+    return {f.check: (f.status, f.detail, f.fix) for f in run_checks(Settings(**overrides), today=TODAY)}
+
+
+def errors(**overrides) -> dict[str, str]:
+    return {check: detail for check, (status, detail, _) in findings(**overrides).items() if status is Status.ERROR}
+
+
+def profile_with(tmp_path: Path, change) -> str:
+    data = yaml.safe_load(SLACK_PROFILE.read_text())
+    change(data)
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def test_a_deployment_with_everything_right_passes(env, capsys):
+    assert main(["doctor", "--json", "--today", "2026-12-02"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    statuses = {c["check"]: c["status"] for c in report["checks"]}
+    assert statuses["slack scopes"] == statuses["database writable"] == statuses["teams auth"] == "ok"
+    assert statuses["term dates next year"] == "warning"  # Bury's profile has no 2027-2028 yet
+
+
+def test_the_table_names_each_check_and_its_fix(env, capsys):
+    env.delenv("SLACK_SIGNING_SECRET")
+    assert main(["doctor", "--today", "2026-12-02"]) == 1
+    out = capsys.readouterr().out
+    header, *rows = out.splitlines()
+    assert header.split()[:3] == ["STATUS", "CHECK", "FOUND"]
+    line = next(r for r in rows if "slack settings" in r)
+    assert line.startswith("error") and "SLACK_SIGNING_SECRET" in line and "set them" in line
+    assert "1 error(s)" in out
+
+
+def test_missing_signing_secret(env):
+    env.delenv("SLACK_SIGNING_SECRET")
+    assert "SLACK_SIGNING_SECRET" in errors()["slack settings"]
+
+
+def test_wrong_scopes(env, slack):
+    slack.scopes = "commands,chat:write"
+    status, detail, fix = findings()["slack scopes"]
+    assert status is Status.ERROR and "im:history" in detail and "users:read.email" in detail and "reinstall" in fix
+    slack.scopes = ",".join([*manifest_scopes(), "channels:history"])
+    status, detail, _ = findings()["slack scopes"]
+    assert status is Status.WARNING and "channels:history" in detail
+
+
+def test_a_token_slack_refuses(env, slack):
+    slack.fail("auth.test", error="invalid_auth")
+    assert "invalid_auth" in errors()["slack token"]
+
+
+def test_unmigrated_database(env, tmp_path):
+    empty = f"sqlite:///{tmp_path}/empty.db"
+    env.setenv("CME_DATABASE_URL", empty)
+    assert "no schema" in errors()["database migrated"]
+    engine = make_engine(empty)
+    upgrade(engine, "0008")
+    engine.dispose()
+    assert errors()["database migrated"].startswith("at 0008")
+
+
+def test_read_only_database(env, db_url, sqlite_template):
+    if db_url.startswith("sqlite"):
+        read_only = f"sqlite:///file:{db_url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+    else:
+        read_only = db_url + "?options=-c%20default_transaction_read_only%3Don"
+    env.setenv("CME_DATABASE_URL", read_only)
+    found = findings()
+    assert found["database migrated"][0] is Status.OK
+    assert found["database writable"][0] is Status.ERROR and "write access" in found["database writable"][2]
+
+
+def test_no_term_dates_this_year_or_next(env, tmp_path):
+    env.setenv("CME_PROFILE", profile_with(tmp_path, lambda p: p.update(term_dates=p["term_dates"][:2])))
+    found = findings()
+    assert found["term dates this year"][0] is Status.ERROR and "2026-2027" in found["term dates this year"][1]
+    assert found["term dates next year"][:2] == (Status.WARNING, "none for 2027-2028")
+
+
+def test_teams_single_tenant_without_tenant_id(env):
+    env.setenv("MicrosoftAppType", "SingleTenant")
+    assert "MicrosoftAppTenantId" in errors()["teams registration"]
+    env.setenv("MicrosoftAppTenantId", TENANT)
+    assert findings()["teams registration"][0] is Status.OK
+
+
+def test_production_teams_with_authentication_off(env):
+    env.setenv("CME_ENV", "production")
+    env.delenv("MicrosoftAppId")
+    found = errors()
+    assert "MicrosoftAppId" in found["teams settings"] and "MicrosoftAppId" in found["teams registration"]
+
+
+def test_unknown_officer(env, slack):
+    slack.fail("users.info", error="user_not_found", times=1)  # the first officer named: U0OFFICER
+    assert "user_not_found" in errors()["slack officer"]
+
+
+def test_an_officer_in_another_workspace(env, tmp_path):
+    env.setenv("CME_PROFILE", profile_with(tmp_path, lambda p: p["roles"]["officers"].append("slack:T0OTHER:U0X")))
+    assert "another workspace" in errors()["slack officer"]
+
+
+def test_a_slack_alert_channel_that_does_not_exist(env, slack):
+    slack.fail("conversations.info", error="channel_not_found")
+    assert "C0OFFICERS" in errors()["slack alerts to officers"]
+
+
+def test_a_teams_alert_target_the_bot_was_never_added_to(env, tmp_path, db_url):
+    target = {"channel": "teams", "conversation_id": "19:officers@thread.tacv2"}
+    env.setenv("CME_PROFILE", profile_with(tmp_path, lambda p: p["notify"]["officers"].append(target)))
+    assert "no conversation reference" in errors()["teams alerts to officers"]
+    engine = make_engine(db_url)
+    with unit_of_work(engine) as session:
+        ref = TeamsConversationRef(conversation_id=target["conversation_id"], service_url="https://smba.example/")
+        save_ref(session, ref)
+    engine.dispose()
+    assert findings()["teams alerts to officers"][0] is Status.OK
+
+
+def test_an_unknown_channel_and_bad_settings(env, capsys):
+    env.setenv("CME_CHANNELS", "slack,fax")
+    assert "'fax'" in errors()["channels"]
+    env.setenv("CME_LOG_LEVEL", "chatty")
+    assert main(["doctor", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["checks"][0]["check"] == "settings" and "CME_LOG_LEVEL" in report["checks"][0]["detail"]
