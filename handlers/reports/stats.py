@@ -114,7 +114,7 @@ def build_stats(session: Session, *, first: dt.date, last: dt.date) -> Stats:
         session, since=_instant(add_months(first, -12)), end=_instant(end), as_of=end - dt.timedelta(days=1)
     )
     labels = [f"{add_months(first, n):%Y-%m}" for n in range(_months_between(first, end))]
-    months = tuple(_month(cells, label) for label in labels)
+    months = _months(cells, labels)
     still_open = [cell for cell in cells if cell.closed is None]
     return Stats(
         first=first,
@@ -136,15 +136,23 @@ def _months_between(first: dt.date, end: dt.date) -> int:
     return (end.year - first.year) * 12 + end.month - first.month
 
 
-def _month(cells: list[StatsCell], label: str) -> MonthFigures:
-    return MonthFigures(
-        month=label,
-        new=sum(cell.number for cell in cells if cell.raised == label),
-        closed=sum(cell.number for cell in cells if cell.closed == label),
-        open_at_end=sum(
-            cell.number for cell in cells if cell.raised <= label and (cell.closed is None or cell.closed > label)
-        ),
-    )
+def _months(cells: list[StatsCell], labels: list[str]) -> tuple[MonthFigures, ...]:
+    """Each month's figures in one pass over the cells (there can be tens of thousands at a million cases)."""
+    new: dict[str, int] = {}
+    closed: dict[str, int] = {}
+    for cell in cells:
+        new[cell.raised] = new.get(cell.raised, 0) + cell.number
+        if cell.closed is not None:
+            closed[cell.closed] = closed.get(cell.closed, 0) + cell.number
+    # Open at a month's end: raised by then less closed by then (a case is closed after it is raised).
+    raised_before = sum(n for month, n in new.items() if month < labels[0])
+    closed_before = sum(n for month, n in closed.items() if month < labels[0])
+    out = []
+    for label in labels:
+        raised_before += new.get(label, 0)
+        closed_before += closed.get(label, 0)
+        out.append(MonthFigures(label, new.get(label, 0), closed.get(label, 0), raised_before - closed_before))
+    return tuple(out)
 
 
 def _count(cells: list[StatsCell], key) -> dict[str, int]:
