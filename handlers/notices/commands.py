@@ -12,8 +12,9 @@ from typing import Any
 from handlers.core import TurnContext
 from handlers.forms import flows, whole_form
 from handlers.messages import ActionId, Button, Channel, CommandSpec, Reply, ReplyKind
+from handlers.notices.admissions import record_new_pupil
 from handlers.notices.forms import DELETION_SPEC, NEW_PUPIL_SPEC
-from handlers.notices.service import Recorded, notice_by_submission, record_deletion, record_new_pupil
+from handlers.notices.service import Recorded, notice_by_submission, record_deletion
 from handlers.router import Router
 
 DELETION_HELP = "schools: send a deletion return (a pupil leaving your roll, with the regulation 9 ground)"

@@ -6,7 +6,7 @@ enquiry plan, the officers' alert) and the case records where it came from, its 
 the child came off roll. The school gets a reference and the date the joint reasonable enquiries are due
 (the end of the case's enquiry plan, counted in school days by the profile's term calendar). A deletion
 naming a new school is recorded; when that school is in another council, the officers are prompted to tell
-that council (no case: the child is not missing education). A new pupil return is recorded.
+that council (no case: the child is not missing education). New pupil returns: handlers/notices/admissions.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from handlers.core import FormContext
 from handlers.knowledge.councils import Council, find
 from handlers.knowledge.registers import ground, statistics_from_answers
 from handlers.messages import Address, Identity
-from handlers.notices.forms import DELETION_SPEC, NEW_PUPIL_SPEC
+from handlers.notices.forms import DELETION_SPEC
 from storage.models import ACTIVE_STEP_STATES, Case
 from storage.notices import NoticeKind, SchoolNotice
 from storage.queries import allocate_reference, record_audit, steps_of
@@ -56,9 +56,10 @@ def notice_by_submission(session: Session, key: str) -> SchoolNotice | None:
     return session.exec(select(SchoolNotice).where(SchoolNotice.submission_key == key)).first()
 
 
-def _new_notice(
+def new_notice(
     session: Session, kind: NoticeKind, answers: dict[str, Any], identity: Identity, key: str, ctx: FormContext
 ) -> SchoolNotice:
+    """A new notice with the next reference of the year; the pupil's details only in its encrypted `details`."""
     year = ctx.now.astimezone(ctx.profile.tz).year
     seq, _ = allocate_reference(session, year=_COUNTER * year, prefix=PREFIX)
     day = answers.get("deletion_date") or answers["admission_date"]
@@ -189,7 +190,7 @@ def record_deletion(
         case = session.get(Case, existing.case_id) if existing.case_id else None
         return Recorded(existing, case, case, created=False)
     answers = DELETION_SPEC.clean(answers)
-    notice = _new_notice(session, NoticeKind.DELETION, answers, identity, submission_key, ctx)
+    notice = new_notice(session, NoticeKind.DELETION, answers, identity, submission_key, ctx)
     chosen = ground(notice.ground)
     council = _elsewhere(answers, ctx)
     notice.new_school_la_code = council.code if council else None
@@ -215,23 +216,3 @@ def record_deletion(
         detail=detail,
     )
     return Recorded(notice, case, standing, council)
-
-
-def record_new_pupil(
-    session: Session, *, answers: dict[str, Any], identity: Identity, submission_key: str, ctx: FormContext
-) -> Recorded:
-    """Record a new pupil return (reg 13(1)): the notice and its audit event."""
-    existing = notice_by_submission(session, submission_key)
-    if existing is not None:
-        return Recorded(existing, created=False)
-    answers = NEW_PUPIL_SPEC.clean(answers)
-    notice = _new_notice(session, NoticeKind.ADMISSION, answers, identity, submission_key, ctx)
-    record_audit(
-        session,
-        actor=identity.key,
-        action="notice.new_pupil",
-        at=ctx.now,
-        reason="school new pupil return",
-        detail={"notice": notice.reference},
-    )
-    return Recorded(notice)

@@ -210,3 +210,31 @@ def test_the_dfe_return_counts_the_case_a_deletion_opened_under_the_dfe_reason(r
         result = build_return(session, census=dt.date(2026, 11, 26), tz=profile.tz)
     assert result.total == 1 and result.breakdowns["primary_reason"] == {"Whereabouts unknown": 1}
     assert result.breakdowns["year_group"] == {"Year 7": 1} and result.breakdowns["sex"] == {"Female": 1}
+
+
+def test_a_new_pupil_who_is_the_child_of_an_open_case_is_told_to_the_officers_not_the_school(router, engine):
+    alice = Person(router, user="alice")
+    alice.say("/cme report")
+    alice.fill(CALM_REFERRAL)
+    reference = alice.say("submit")[-1].data["reference"]
+    answers = {**WHEREABOUTS_UNKNOWN, "admission_date": "24/11/2026"}
+    done = send(router, answers, command="/cme newpupil")[-1]
+    assert reference not in done.text
+    (told,) = [o for o in rows(engine, Outbox) if o.kind == "notice.admitted"]
+    assert reference in told.text and "SN-2026-0001" in told.text and "Quillfeather" not in told.text
+    (event,) = events(engine, "notice.admitted")
+    assert event.detail == {"notice": "SN-2026-0001", "school_urn": "105312"}
+    assert events(engine, "notice.new_pupil")[0].detail["open_cases"] == [reference]
+
+
+def test_a_new_pupil_who_only_looks_like_a_known_child_is_not_linked(router, engine):
+    alice = Person(router, user="alice")
+    alice.say("/cme report")
+    alice.fill(CALM_REFERRAL)
+    alice.say("submit")
+    send(
+        router,
+        {**WHEREABOUTS_UNKNOWN, "child_dob": "03/06/2013", "admission_date": "24/11/2026"},
+        command="/cme newpupil",
+    )
+    assert [o for o in rows(engine, Outbox) if o.kind == "notice.admitted"] == []
