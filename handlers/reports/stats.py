@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from handlers.forms.fields import Invalid
+from handlers.knowledge.registers import reason_label
 from handlers.reports.dfe_return import LENGTH_LABELS
 from storage.report_queries import BEFORE, StatsCell, stats_cells
 
@@ -120,7 +121,7 @@ def build_stats(session: Session, *, first: dt.date, last: dt.date) -> Stats:
         first=first,
         last=last,
         months=months,
-        by_reason=_count(still_open, lambda cell: cell.reason or "Not recorded"),
+        by_reason=_count(still_open, lambda cell: reason_label(cell.reason)),
         by_length=_count(still_open, lambda cell: LENGTH_LABELS[cell.length]),
         new_in_period=sum(m.new for m in months),
         new_year_before=sum(

@@ -52,7 +52,7 @@ def test_the_figures_are_what_was_counted_by_hand(engine):
         ("2026-11", 0, 1, 2),  # B closed (E was merged away)
     ]
     assert (stats.new_in_period, stats.new_year_before, stats.change) == (2, 1, 1.0)  # C, a year earlier
-    assert stats.by_reason == {"Not recorded": 1, "R1": 1}
+    assert stats.by_reason == {"R1": 1, "Unknown": 1}  # an unknown code reads as itself
     assert stats.by_length == {"More than 12 weeks": 1, "Unknown": 1}  # A missing since 1 September
 
 
