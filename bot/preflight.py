@@ -85,7 +85,7 @@ def check_database(engine: sa.Engine) -> list[Finding]:
         return [error("database reachable", f"could not connect ({type(exc).__name__})", fix)]
     found = [ok("database reachable", engine.dialect.name)]
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    known = {script.revision for script in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()}
+    known = known_revisions()
     if current == head:
         found.append(ok("database migrated", f"at the newest schema ({head})"))
     elif current is None or current in known:
@@ -97,6 +97,11 @@ def check_database(engine: sa.Engine) -> list[Finding]:
         fix = "this database was migrated by a newer cme-bot: deploy that version, or restore an older backup"
         return [*found, error("database migrated", f"at an unknown revision {current}", fix)]
     return [*found, _check_writable(engine)]
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version's migrations know."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config(None)).walk_revisions()}
 
 
 def _check_writable(engine: sa.Engine) -> Finding:

@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "bot.cli.chart",
     "bot.cli.sar",
     "bot.cli.doctor",
+    "bot.cli.backup",
 )
 
 
