@@ -132,12 +132,12 @@ class AskEngine:
         self._build_index()
 
     def _build_index(self) -> None:
-        # scikit-learn takes a second to import: only a process that answers questions pays for it.
+        # scipy takes a moment to import: only a process that answers questions pays for it.
         from scipy.sparse import hstack
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.preprocessing import normalize
 
-        self._hstack, self._normalize = hstack, normalize
+        from handlers.knowledge.tfidf import Tfidf, normalize_rows
+
+        self._hstack, self._normalize = hstack, normalize_rows
         # Every entry, then the "not about CME" pseudo-entry: questions it fits are not answered.
         material = [([e.title, *e.phrasings], e.keywords) for e in self.knowledge.entries]
         if self.knowledge.lexicon.off_topic:
@@ -148,8 +148,8 @@ class AskEngine:
             docs += [" ".join(self._reader.tokens(t)) for t in texts]
             owners += [index] * len(texts)
             wholes.append(" ".join(self._reader.tokens(" ".join([*texts, *keywords]))))
-        self._word = TfidfVectorizer(ngram_range=(1, 2), token_pattern=r"\S+", sublinear_tf=True).fit(docs + wholes)
-        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit(docs + wholes)
+        self._word = Tfidf(ngram_range=(1, 2), token_pattern=r"\S+").fit(docs + wholes)
+        self._char = Tfidf(analyzer="char_wb", ngram_range=(3, 5)).fit(docs + wholes)
         self._docs, self._wholes = self._vectorise(docs), self._vectorise(wholes)
         self._starts = np.flatnonzero(np.r_[True, np.diff(owners) != 0])
         unigrams = [(t, i) for t, i in self._word.vocabulary_.items() if " " not in t]

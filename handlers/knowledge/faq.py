@@ -97,7 +97,7 @@ class Lexicon(BaseModel):
     """Words the engine ignores, and phrases folded to one canonical wording before matching."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    english_stopwords: bool = True  # start from scikit-learn's English list
+    english_stopwords: bool = True  # start from scikit-learn's English list (a copy)
     stopwords: list[str] = Field(default_factory=list)
     keep: list[str] = Field(default_factory=list)  # words of that list that carry meaning here
     generic: list[str] = Field(default_factory=list)  # everyday words that alone never make a CME question
@@ -106,7 +106,7 @@ class Lexicon(BaseModel):
 
     def stopword_set(self) -> frozenset[str]:
         """Every word the engine drops."""
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # scikit-learn is slow to import
+        from handlers.knowledge.stopwords import ENGLISH_STOP_WORDS
 
         base = set(ENGLISH_STOP_WORDS) if self.english_stopwords else set()
         return frozenset((base | set(self.stopwords)) - set(self.keep))
