@@ -6,7 +6,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from handlers.casework import case_fields, cases, matches
+from handlers.casework import case_fields, cases, matches, restrict
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
@@ -57,6 +57,7 @@ def build_router(core: Core) -> Router:
     cases.register(router)
     matches.register(router)
     holds.register(router)
+    restrict.register(router)
     router.command(FIND)
     notices.register(router)
     case_fields.register(router)

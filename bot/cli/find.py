@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         except SearchError as exc:
             sys.stderr.write(f"cme-bot find: {str(exc).replace(EXAMPLES, _EXAMPLES)}\n")
             return 2
-        hits, total = find_children(session, query)
-        detail = {"by": query.kind, "via": "cli", "found": total}
+        hits, total = find_children(session, query, viewer=identity.key)
+        detail = {"by": query.kind, "via": "cli", "found": total, "restricted": sum(hit.restricted for hit in hits)}
         reason = f"searched by {query.kind}"
         record_audit(session, actor=identity.key, action="children.searched", at=now, reason=reason, detail=detail)
         found = [hit.to_json() for hit in hits]

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit, plain, today
 from handlers.casework.cases import find_reference
 from handlers.core import TurnContext
@@ -90,6 +91,9 @@ def set_command(turn: TurnContext, args: str) -> list[Reply]:
         case = case_by_reference(turn.session, reference)
         if case is None:
             raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones.")
+        refused = refusal(turn, case, "set")
+        if refused is not None:
+            raise Usage(refused)
         word = _ALIASES.get(words[0].lower(), words[0].lower()) if words else ""
         if word not in FIELDS or len(words) < 2:
             raise Usage(f"Say which field and the value. {USAGE.replace('REF', reference)}")

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from handlers.casework import actions, enquiries, short_forms, transfers
+from handlers.casework.access import hidden_from, refusal
 from handlers.casework.actions import Usage, audit
 from handlers.casework.child_views import child_replies, later_referrals
 from handlers.casework.short_forms import NeedsForm, OfficerForm
@@ -53,6 +54,10 @@ def _case(turn: TurnContext, args: str, usage: str) -> tuple[Case, list[str]]:
     case = case_by_reference(turn.session, reference)
     if case is None:
         raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones.")
+    command = re.search(r"/cme (\w+)", usage)
+    refused = refusal(turn, case, command.group(1) if command else "case")
+    if refused is not None:
+        raise Usage(refused)  # a named officer only; the attempt is audited
     return case, rest
 
 
@@ -93,7 +98,8 @@ def list_cases(turn: TurnContext, args: str) -> list[Reply]:
     rows = open_case_summaries(turn.session, today=today, limit=LIST_LIMIT)
     total = turn.session.exec(select(func.count()).select_from(Case).where(Case.state == "open")).one()
     audit(turn, None, "cases.listed", shown=len(rows))
-    return [case_list_reply(rows, today, total)]
+    hidden = hidden_from(turn.session, cases=(row[0] for row in rows), user_key=turn.user_key)
+    return [case_list_reply(rows, today, total, hidden=hidden)]
 
 
 def view_case(turn: TurnContext, args: str) -> list[Reply]:

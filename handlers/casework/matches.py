@@ -7,6 +7,7 @@ cases (handlers/children/merge.py) in the turn's transaction.
 
 from __future__ import annotations
 
+from handlers.casework.access import refusal
 from handlers.casework.cases import REFERENCE
 from handlers.children.merge import MergeError, decide_different, decide_same
 from handlers.core import TurnContext
@@ -27,6 +28,9 @@ def _two_cases(turn: TurnContext, args: str, usage: str):
         case = case_as_raised(turn.session, reference)  # as typed: merge.py follows merges and says so
         if case is None:
             raise MergeError(f"There is no case {reference}. Nothing was changed. Type /cme cases to list open cases.")
+        refused = refusal(turn, case, "same/different")
+        if refused is not None:
+            raise MergeError(refused)
         cases.append(case)
     return cases[0], cases[1]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from handlers.casework.access import RESTRICTED, hidden_from, refusal
 from handlers.core import TurnContext, is_staff
 from handlers.messages import Reply, ReplyKind
 from storage.child_queries import case_as_raised, surviving_case
@@ -38,7 +39,8 @@ def status(turn: TurnContext, args: str) -> list[Reply]:
         )
         return [Reply(text)]
     title = "Open cases, urgent first" if staff else "Concerns you have raised"
-    facts = tuple(_line(case, turn) for case in cases)
+    hidden = hidden_from(turn.session, cases=cases, user_key=turn.user_key) if staff else set()
+    facts = tuple((case.reference, RESTRICTED) if case.id in hidden else _line(case, turn) for case in cases)
     return [Reply("Type /cme status REFERENCE for one case.", title=title, facts=facts)]
 
 
@@ -46,8 +48,7 @@ def _one(turn: TurnContext, reference: str) -> Reply:
     if not REFERENCE_RE.match(reference):
         shown = f"'{reference[:40]}'" if reference.isprintable() else "That"  # never echo control characters
         return Reply(
-            f"{shown} isn't a case reference. References look like "
-            f"{turn.profile.references.prefix}-2026-0042.",
+            f"{shown} isn't a case reference. References look like {turn.profile.references.prefix}-2026-0042.",
             kind=ReplyKind.ERROR,
         )
     case = case_as_raised(turn.session, reference)
@@ -58,6 +59,10 @@ def _one(turn: TurnContext, reference: str) -> Reply:
             "/cme status to list yours.",
             kind=ReplyKind.ERROR,
         )
+    if case.reporter_key != turn.user_key:  # the reporter still sees their own referral's state, as before
+        refused = refusal(turn, case, "status")
+        if refused is not None:
+            return Reply(refused, kind=ReplyKind.ERROR)
     label, value = _line(case, turn)
     facts = [("Reference", label), ("Status", value)]
     standing = surviving_case(turn.session, case) or case

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from sqlmodel import select
 
 from handlers.casework import actions, enquiries, transfer_forms
+from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit
 from handlers.casework.views import plan_reply
 from handlers.core import TurnContext
@@ -52,6 +53,9 @@ def _case(turn: TurnContext, words: list[str]) -> Case:
     case = case_by_reference(turn.session, words[0].upper())
     if case is None:
         raise Usage(f"There is no case {words[0][:20].upper()}. Type /cme cases to list the open ones.")
+    refused = refusal(turn, case, "transfer")
+    if refused is not None:
+        raise Usage(refused)
     if case.state == "closed":
         raise Usage(f"{case.reference} is closed. Reopen it first with /cme reopen {case.reference} REASON.")
     return case

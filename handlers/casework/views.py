@@ -8,9 +8,10 @@ Only `case_replies` shows a child's details; its caller records the viewing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import Any
 
+from handlers.casework.access import RESTRICTED
 from handlers.forms.spec import display
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Button, Reply
@@ -60,12 +61,15 @@ def who(key: str | None) -> str:
     return key.rsplit(":", 1)[-1]
 
 
-def case_list_reply(rows: Sequence[Any], today: dt.date, total: int) -> Reply:
-    """Open cases, urgent and most overdue first, each with a button to open it."""
+def case_list_reply(rows: Sequence[Any], today: dt.date, total: int, *, hidden: Set[int] = frozenset()) -> Reply:
+    """Open cases, urgent and most overdue first, each with a button to open it (a `hidden` one: its reference)."""
     if not rows:
         return Reply("There are no open cases.", title="Open cases")
     facts, buttons = [], []
     for case, next_due, overdue, due_today in rows:
+        if case.id in hidden:  # restricted, and this officer is not named on it: only that it exists
+            facts.append((case.reference, RESTRICTED))
+            continue
         parts = ["URGENT"] if case.urgent else []
         if overdue:
             parts.append(f"{overdue} overdue")

@@ -24,14 +24,15 @@ def find(turn: TurnContext, args: str) -> list[Reply]:
         query = read_query(args, today=today)
     except SearchError as exc:
         return [Reply(str(exc), kind=ReplyKind.ERROR, title="Find a child")]
-    hits, total = find_children(turn.session, query)
+    hits, total = find_children(turn.session, query, viewer=turn.user_key)
+    hidden = sum(hit.restricted for hit in hits)
     record_audit(
         turn.session,
         actor=turn.user_key,
         action="children.searched",
         at=turn.now,
         reason=f"searched by {query.kind}",
-        detail={"by": query.kind, "via": turn.inbound.identity.channel.value, "found": total},
+        detail={"by": query.kind, "via": turn.inbound.identity.channel.value, "found": total, "restricted": hidden},
     )
     return [results_reply(query, hits, total)]
 
@@ -51,7 +52,7 @@ def results_reply(query: Query, hits: list[Hit], total: int) -> Reply:
     for hit in hits:
         facts.append((_label(hit), _cases(hit)))
         open_cases = [case for case in hit.cases if case.merged_into is None]
-        if open_cases and len(buttons) < MAX_BUTTONS:
+        if open_cases and len(buttons) < MAX_BUTTONS and not hit.restricted:
             latest = open_cases[-1].reference
             buttons.append(Button(f"Open {latest}", f"/cme case {latest}", ActionId.OPEN_CASE))
     more = f" Showing the best {len(hits)} of {total}: add more of the name to narrow it." if total > len(hits) else ""
@@ -60,6 +61,8 @@ def results_reply(query: Query, hits: list[Hit], total: int) -> Reply:
 
 
 def _label(hit: Hit) -> str:
+    if hit.restricted:  # only that a restricted case exists: not who the child is
+        return "restricted case"
     child = hit.child
     name = " ".join(part for part in (child.forenames, child.surname) if part) or "name not known"
     aka = f" (also {child.other_names})" if child.other_names else ""

@@ -23,6 +23,7 @@ from storage.blind import dob_index, postcode_index, upn_index
 from storage.child_keys import fold
 from storage.children import Child
 from storage.models import Case
+from storage.restricted import hidden_case_ids
 
 EXAMPLES = (
     "For example: /cme find Ava Testchild · /cme find Testch (part of a name) · /cme find 2/5/2014 "
@@ -53,9 +54,13 @@ class Hit:
     matched_on: str
     score: int
     cases: list[Case] = dataclasses.field(default_factory=list)
+    restricted: bool = False  # a case of this child is restricted to officers the searcher is not one of
 
     def to_json(self) -> dict:
-        """The JSON shape of cme-bot find --json (child details: officers only)."""
+        """The JSON shape of cme-bot find --json (child details: officers only; a restricted one: references only)."""
+        if self.restricted:
+            cases = [{"reference": c.reference, "state": "restricted"} for c in self.cases]
+            return {"child_id": None, "names": [], "dob": None, "matched_on": "restricted", "score": 0, "cases": cases}
         names = [" ".join(p for p in (self.child.forenames, self.child.surname) if p)]
         names += [self.child.other_names] if self.child.other_names else []
         return {
@@ -118,8 +123,13 @@ def _date(raw: str, today: dt.date) -> Query:
         ) from exc
 
 
-def find_children(session: Session, query: Query, *, limit: int = LIMIT) -> tuple[list[Hit], int]:
-    """The children matching `query`, best first (at most `limit`), and how many matched in all."""
+def find_children(
+    session: Session, query: Query, *, limit: int = LIMIT, viewer: str | None = None
+) -> tuple[list[Hit], int]:
+    """The children matching `query`, best first (at most `limit`), and how many matched in all.
+
+    A child with a restricted case that does not name `viewer` is marked restricted: shown by reference only.
+    """
     found = _FINDERS[query.kind](session, query.value)
     best: dict[int, Hit] = {}
     for child, matched_on, score in found:
@@ -132,6 +142,11 @@ def find_children(session: Session, query: Query, *, limit: int = LIMIT) -> tupl
     cases = cases_of(session, [hit.child.id for hit in shown])
     for hit in shown:
         hit.cases = cases[hit.child.id]
+    if viewer is not None:
+        every = [case for hit in shown for case in hit.cases]
+        hidden = hidden_case_ids(session, cases=every, user_key=viewer)
+        for hit in shown:
+            hit.restricted = any(case.id in hidden for case in hit.cases)
     return shown, len(ranked)
 
 

@@ -8,34 +8,19 @@ Each change is audited with the reason.
 
 from __future__ import annotations
 
-from handlers.casework.actions import Usage, audit, plain
-from handlers.casework.cases import find_reference
+from handlers.casework.actions import Usage, audit
+from handlers.casework.restrict import case_and_reason, guarded
 from handlers.core import TurnContext
-from handlers.messages import CommandSpec, Reply, ReplyKind
+from handlers.messages import CommandSpec, Reply
 from handlers.router import Router
-from storage.models import Case
-from storage.queries import case_by_reference
 
 HOLD_USAGE = "/cme hold REF REASON (for example: /cme hold CME-2026-0042 county court claim 2026-0173)"
 RELEASE_USAGE = "/cme release REF REASON (for example: /cme release CME-2026-0042 the claim was settled)"
 
 
-def _case_and_reason(turn: TurnContext, args: str, usage: str) -> tuple[Case, str]:
-    found = find_reference(plain(args, what="command", retry=usage) or "")
-    if found is None:
-        raise Usage(f"Which case? Type {usage}")
-    reference, rest = found
-    case = case_by_reference(turn.session, reference)
-    if case is None:
-        raise Usage(f"There is no case {reference}. Check the reference and type {usage}")
-    if not rest:
-        raise Usage(f"Say why, so the audit trail shows it: {usage.replace('REF', reference)}")
-    return case, " ".join(rest)[:1000]
-
-
 def hold(turn: TurnContext, args: str) -> list[Reply]:
     """Put a case on legal hold: its details are kept past the retention date until released."""
-    case, reason = _case_and_reason(turn, args, HOLD_USAGE)
+    case, reason, _ = case_and_reason(turn, args, HOLD_USAGE, "hold")
     if case.anonymised_at is not None:
         raise Usage(f"{case.reference} was already anonymised under the retention schedule: there is nothing to hold.")
     if case.legal_hold:
@@ -48,7 +33,7 @@ def hold(turn: TurnContext, args: str) -> list[Reply]:
 
 def release(turn: TurnContext, args: str) -> list[Reply]:
     """Take a case off legal hold: the retention schedule applies to it again."""
-    case, reason = _case_and_reason(turn, args, RELEASE_USAGE)
+    case, reason, _ = case_and_reason(turn, args, RELEASE_USAGE, "release")
     if not case.legal_hold:
         return [Reply(f"{case.reference} is not on legal hold. Nothing was changed.")]
     case.legal_hold = False
@@ -61,21 +46,10 @@ def release(turn: TurnContext, args: str) -> list[Reply]:
     ]
 
 
-def _guarded(run):
-    def command(turn: TurnContext, args: str) -> list[Reply]:
-        try:
-            return run(turn, args)
-        except Usage as exc:
-            return [Reply(str(exc), kind=ReplyKind.ERROR)]
-
-    command.__doc__ = run.__doc__
-    return command
-
-
 def register(router: Router) -> None:
     """Add /cme hold and /cme release (officers and managers)."""
     for name, run, text in (
         ("hold", hold, "officers: keep a case past its retention date: /cme hold REF REASON"),
         ("release", release, "officers: end a legal hold: /cme release REF REASON"),
     ):
-        router.command(CommandSpec(name, _guarded(run), text, staff_only=True))
+        router.command(CommandSpec(name, guarded(run), text, staff_only=True))

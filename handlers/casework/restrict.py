@@ -1,0 +1,117 @@
+"""`/cme restrict REF REASON [@officer ...]` and `/cme unrestrict REF REASON`: named officers only.
+
+A restricted case (CPOMS/MyConcern-style restricted access, for example a child whose family member
+works for the council) shows its details only to the officers named on it; the officer restricting
+it is always named. Everyone else, managers included, sees only that a restricted case exists
+(handlers/casework/access.py), and each refused attempt is audited. Officers and managers only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from handlers.casework.access import refusal
+from handlers.casework.actions import Usage, assignee_key, audit, plain
+from handlers.casework.cases import find_reference
+from handlers.casework.views import who
+from handlers.core import TurnContext, is_staff, role_of
+from handlers.messages import Channel, CommandSpec, Identity, Reply, ReplyKind
+from handlers.router import Router
+from storage.models import Case
+from storage.protection import CaseAccess
+from storage.queries import case_by_reference
+
+RESTRICT = "/cme restrict REF REASON [@officer ...]"
+UNRESTRICT = "/cme unrestrict REF REASON"
+MAX_NAMED = 20
+
+
+def _is_person(word: str) -> bool:
+    return word.startswith("@") or word.startswith("<@")
+
+
+def case_and_reason(turn: TurnContext, args: str, usage: str, doing: str) -> tuple[Case, str, list[str]]:
+    """The case, the reason and the people named (@officer words) in `args`; Usage (audited if refused) if not."""
+    found = find_reference(plain(args, what="command", retry=usage) or "")
+    if found is None:
+        raise Usage(f"Which case? Type {usage}")
+    reference, rest = found
+    case = case_by_reference(turn.session, reference)
+    if case is None:
+        raise Usage(f"There is no case {reference}. Check the reference and type {usage}")
+    said = refusal(turn, case, doing)
+    if said is not None:
+        raise Usage(said)
+    reason = " ".join(word for word in rest if not _is_person(word))
+    if not reason:
+        raise Usage(f"Say why, so the audit trail shows it: {usage.replace('REF', reference)}")
+    return case, reason[:1000], [word for word in rest if _is_person(word)]
+
+
+def _officer(turn: TurnContext, word: str) -> str:
+    key = assignee_key(word, turn.inbound.identity)
+    channel, tenant, user = key.split(":", 2)
+    try:
+        identity = Identity(Channel(channel), user, tenant)
+    except ValueError:
+        raise Usage(f"'{word[:40]}' isn't someone I know. Name officers as @id. Nothing was changed.") from None
+    if not is_staff(role_of(identity, turn.profile, turn.core.role_overrides)):
+        raise Usage(f"{who(key)} isn't a CME officer or manager in the profile. Nothing was changed.")
+    return key
+
+
+def restrict(turn: TurnContext, args: str) -> list[Reply]:
+    """Restrict a case to named officers (you, and anyone you name); add officers to one already restricted."""
+    case, reason, people = case_and_reason(turn, args, RESTRICT, "restrict")
+    if len(people) > MAX_NAMED:
+        raise Usage(f"Name {MAX_NAMED} officers at most. Nothing was changed.")
+    named = list(dict.fromkeys([turn.user_key, *(_officer(turn, word) for word in people)]))
+    query = select(CaseAccess.officer).where(CaseAccess.case_id == case.id)
+    already = set(turn.session.exec(query).all()) if case.restricted else set()
+    added = [key for key in named if key not in already]
+    if not case.restricted:
+        turn.session.execute(delete(CaseAccess).where(col(CaseAccess.case_id) == case.id))  # stale from before
+    for key in added:
+        turn.session.add(CaseAccess(case_id=case.id, officer=key, granted_by=turn.user_key, granted_at=turn.now))
+    was, case.restricted = case.restricted, True
+    turn.session.add(case)
+    audit(turn, case, "case.restricted" if not was else "case.access_granted", reason, officers=added)
+    names = ", ".join(who(key) for key in sorted(already | set(named)))
+    return [
+        Reply(f"{case.reference} is restricted. Only these officers can see it: {names}.", kind=ReplyKind.CONFIRMATION)
+    ]
+
+
+def unrestrict(turn: TurnContext, args: str) -> list[Reply]:
+    """Lift a case's restriction (named officers only): every officer and manager can see it again."""
+    case, reason, _ = case_and_reason(turn, args, UNRESTRICT, "unrestrict")
+    if not case.restricted:
+        return [Reply(f"{case.reference} is not restricted. Nothing was changed.")]
+    case.restricted = False
+    turn.session.add(case)
+    turn.session.execute(delete(CaseAccess).where(col(CaseAccess.case_id) == case.id))
+    audit(turn, case, "case.unrestricted", reason)
+    return [Reply(f"{case.reference} is no longer restricted.", kind=ReplyKind.CONFIRMATION)]
+
+
+def guarded(run):
+    """`run` with its Usage errors answered as an error reply (the turn's audit of a refusal is kept)."""
+
+    def command(turn: TurnContext, args: str) -> list[Reply]:
+        try:
+            return run(turn, args)
+        except Usage as exc:
+            return [Reply(str(exc), kind=ReplyKind.ERROR)]
+
+    command.__doc__ = run.__doc__
+    return command
+
+
+def register(router: Router) -> None:
+    """Add /cme restrict and /cme unrestrict (officers and managers)."""
+    for name, run, text in (
+        ("restrict", restrict, f"officers: only named officers may see a case: {RESTRICT}"),
+        ("unrestrict", unrestrict, f"officers: lift a restriction: {UNRESTRICT}"),
+    ):
+        router.command(CommandSpec(name, guarded(run), text, staff_only=True))

@@ -1,0 +1,102 @@
+"""Restricted cases through the router: named officers see it; everyone else, managers included, only that it exists."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from handlers.commands import build_router
+from handlers.core import Core
+from handlers.messages import ReplyKind, Role
+from storage.models import AuditEvent
+from tests.handlers.casework.test_child_intake import AVA, OFFICER, refer
+from tests.support import Person
+
+SECOND = "terminal:local:officer-two"  # another officer, named on the case
+THIRD = "terminal:local:officer-three"  # an officer not named on it
+
+
+@pytest.fixture
+def team(engine, profile, clock):
+    """A router whose profile has three officers (two by override) and the manager."""
+    overrides = {SECOND: Role.OFFICER, THIRD: Role.OFFICER}
+    return build_router(Core(engine=engine, profile=profile, clock=clock, role_overrides=overrides))
+
+
+def _refusals(engine, actor: str) -> list[AuditEvent]:
+    with Session(engine) as session:
+        query = select(AuditEvent).where(AuditEvent.action == "case.access_refused", AuditEvent.actor == actor)
+        return list(session.exec(query).all())
+
+
+def _restricted(team) -> str:
+    reference = refer(team, "alice", AVA)
+    done = Person(team, user=OFFICER).say(f"/cme restrict {reference} the mother works in the council @officer-two")
+    assert done[-1].kind is ReplyKind.CONFIRMATION, done[-1].text
+    assert "cme-officer" in done[-1].text and "officer-two" in done[-1].text
+    return reference
+
+
+def test_named_officers_see_the_case_and_the_manager_sees_only_that_it_exists(team, engine):
+    reference = _restricted(team)
+    for user in (OFFICER, "officer-two"):
+        titles = [reply.title or "" for reply in Person(team, user=user).say(f"/cme case {reference}")]
+        assert any(reference in title for title in titles), user
+    manager = Person(team, user="cme-manager")
+    refused = manager.say(f"/cme case {reference}")
+    assert len(refused) == 1 and refused[0].kind is ReplyKind.ERROR
+    assert "restricted case" in refused[0].text and "Ava" not in refused[0].text
+    listed = dict(manager.say("/cme cases")[-1].facts)
+    assert listed[reference] == "restricted case"
+    assert "restricted" in manager.say(f"/cme status {reference}")[-1].text
+    assert manager.say(f"/cme note {reference} checking")[-1].kind is ReplyKind.ERROR
+    found = manager.say("/cme find Testchild")[-1]
+    assert [label for label, _ in found.facts] == ["restricted case"] and not found.buttons
+    assert "Ava" not in str(found.data) and "2014" not in str(found.data)
+    refusals = _refusals(engine, "terminal:local:cme-manager")
+    assert [event.detail["doing"] for event in refusals] == ["case", "status", "note"]
+    assert all(event.case_id is not None and "Ava" not in str(event.detail) for event in refusals)
+
+
+def test_an_officer_not_named_is_refused_and_cannot_unrestrict_or_name_themself(team, engine):
+    reference = _restricted(team)
+    third = Person(team, user="officer-three")
+    for typed in (f"/cme unrestrict {reference} I need it", f"/cme restrict {reference} me too @officer-three"):
+        assert third.say(typed)[-1].kind is ReplyKind.ERROR
+    assert third.say(f"/cme hold {reference} keep it")[-1].kind is ReplyKind.ERROR
+    assert len(_refusals(engine, THIRD)) == 3
+
+
+def test_unrestrict_by_a_named_officer_opens_it_to_every_officer_again(team, engine):
+    reference = _restricted(team)
+    done = Person(team, user="officer-two").say(f"/cme unrestrict {reference} the inquiry is over")[-1]
+    assert "no longer restricted" in done.text
+    titles = [reply.title or "" for reply in Person(team, user="cme-manager").say(f"/cme case {reference}")]
+    assert any(reference in title for title in titles)
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action.in_(["case.restricted", "case.unrestricted"])))
+        said = [(event.action, event.reason) for event in events.all()]
+    assert said == [
+        ("case.restricted", "the mother works in the council"),
+        ("case.unrestricted", "the inquiry is over"),
+    ]
+
+
+def test_bad_input_and_reporters_are_refused_with_the_next_step(team, engine):
+    reference = refer(team, "alice", AVA)
+    officer = Person(team, user=OFFICER)
+    for typed, says in (
+        ("/cme restrict", "Which case?"),
+        ("/cme restrict no idea", "Which case?"),
+        (f"/cme restrict {reference}", "Say why"),
+        (f"/cme restrict {reference} @officer-two", "Say why"),
+        (f"/cme restrict {reference} because @alice", "isn't a CME officer or manager"),
+        ("/cme restrict CME-1999-0001 because", "There is no case"),
+        (f"/cme unrestrict {reference} nothing to lift", "is not restricted"),
+    ):
+        reply = officer.say(typed)[-1]
+        assert says in reply.text, typed
+    reporter = Person(team, user="alice").say(f"/cme restrict {reference} hide it")[0]
+    assert reporter.kind is ReplyKind.ERROR
+    titles = [reply.title or "" for reply in Person(team, user="cme-manager").say(f"/cme case {reference}")]
+    assert any(reference in title for title in titles)  # nothing above restricted it
