@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default=DEFAULT_DB_URL, validation_alias="CME_DATABASE_URL")
     profile_path: Path | None = Field(default=None, validation_alias="CME_PROFILE")
     env: str = Field(default="development", validation_alias="CME_ENV")
+    # Data keys (storage/crypto.py): "ID:KEY" entries newest first, or a file of them; never in the database.
+    data_keys: str | None = Field(default=None, validation_alias="CME_DATA_KEYS", repr=False)
+    data_key_file: Path | None = Field(default=None, validation_alias="CME_DATA_KEY_FILE")
     log_level: LogLevel = Field(default="INFO", validation_alias="CME_LOG_LEVEL")
     log_format: LogFormat = Field(default="text", validation_alias="CME_LOG_FORMAT")
     channels: str = Field(default="slack,teams", validation_alias="CME_CHANNELS")

@@ -7,13 +7,16 @@ import logging
 from collections.abc import Mapping
 
 from bot.config import Settings
+from bot.datakeys import load_keyring
 from handlers.commands import build_router
 from handlers.core import Core
 from handlers.knowledge.calendar import missing_term_years
 from handlers.messages import Role
 from handlers.router import Router
+from storage import crypto
 from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.rekey import needs_indexing, rotate
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -22,9 +25,11 @@ log = logging.getLogger(__name__)
 def build_core(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None, migrate: bool = True) -> Core:
     """Load the profile, open the database (migrated to the newest schema) and bundle them."""
     profile = settings.load_profile()
+    crypto.install(load_keyring(settings))  # before any row is read or written: the column types use it
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
+        _index_old_children(engine)
     today = utcnow().astimezone(profile.tz).date()
     missing = missing_term_years(profile, today, today + dt.timedelta(days=365))
     if missing:
@@ -34,6 +39,15 @@ def build_core(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
             ", ".join(missing),
         )
     return Core(engine=engine, profile=profile, role_overrides=dict(role_overrides or {}))
+
+
+def _index_old_children(engine) -> None:
+    """Encrypt rows from before migration 0010 and make their blind indexes, so old children are found."""
+    if not needs_indexing(engine):
+        return
+    log.warning("children from before encryption at rest: encrypting and indexing them (cme-bot keys rotate)")
+    done = rotate(engine)
+    log.warning("encrypted %d values and indexed %d children", done.changed, done.indexed)
 
 
 def build(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None) -> tuple[Core, Router]:

@@ -29,7 +29,6 @@ from cryptography.fernet import Fernet, InvalidToken
 PREFIX = "enc:v1:"
 INDEX_KEY_ID = "index"
 _KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
-_SPLIT = re.compile(r"[,\n]")
 
 
 class DataKeyError(RuntimeError):
@@ -83,8 +82,9 @@ class Keyring:
         """A keyring from key lines ("ID:KEY", commas or new lines, newest first; "#" starts a comment)."""
         data_keys: list[tuple[str, bytes]] = []
         index_key: bytes | None = None
-        for number, raw in enumerate(_SPLIT.split(text), start=1):
-            line = raw.split("#", 1)[0].strip()
+        entries = (entry for line in text.splitlines() for entry in line.split("#", 1)[0].split(","))
+        for number, raw in enumerate(entries, start=1):
+            line = raw.strip()
             if not line:
                 continue
             kid, _, key = line.partition(":")
@@ -99,8 +99,12 @@ class Keyring:
                 raise DataKeyError(f"{source}: key id '{kid}' is listed twice; give each key its own id")
             else:
                 data_keys.append((kid, key.encode("ascii")))
+        if not data_keys:
+            raise DataKeyError(f"{source}: no data key: add an 'ID:KEY' line (cme-bot keys new makes one)")
         if index_key is None:
-            raise DataKeyError(f"{source}: no '{INDEX_KEY_ID}:KEY' entry (the blind-index key); cme-bot keys new")
+            raise DataKeyError(
+                f"{source}: no '{INDEX_KEY_ID}:KEY' entry (the blind-index key; cme-bot keys new --index makes one)"
+            )
         return cls(data_keys, index_key)
 
 
@@ -165,6 +169,11 @@ def install(keyring: Keyring | None) -> None:
     """Make `keyring` the one the column types use (bot/wiring.py build_core; tests' fixtures)."""
     global _installed
     _installed = keyring
+
+
+def installed() -> Keyring | None:
+    """The keyring installed now, if any (tests put it back after changing it)."""
+    return _installed
 
 
 def current() -> Keyring:

@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 from handlers.commands import build_router
 from handlers.core import Core
 from handlers.knowledge.profile import bundled_profile
+from storage import crypto
 from storage.crypto import INDEX_KEY_ID, new_key_line
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -45,6 +46,14 @@ def _pg_admin_engine():
             pytest.fail(message + "; CME_REQUIRE_POSTGRES=1 makes this a failure", pytrace=False)
         pytest.skip(message + "; PostgreSQL variants skipped")
     return engine
+
+
+@pytest.fixture(autouse=True)
+def _keyring_put_back():
+    """A test that installs other data keys (or runs cme-bot, which installs its own) leaves the old ones."""
+    before = crypto.installed()
+    yield
+    crypto.install(before)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ import argparse
 import importlib
 import sys
 
+from bot.datakeys import key_problem
+
 # Modules that add a subcommand: each has register(subparsers) setting `func` on its parser.
 SUBCOMMAND_MODULES = (
     "bot.terminal",
@@ -23,6 +25,7 @@ SUBCOMMAND_MODULES = (
     "bot.cli.sar",
     "bot.cli.doctor",
     "bot.cli.backup",
+    "bot.cli.keys",
 )
 
 
@@ -49,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        problem = key_problem(exc)
+        if problem is None:
+            raise
+        print(f"cme-bot: {problem}", file=sys.stderr)  # names the key id and the next step, never data
+        return 3
 
 
 if __name__ == "__main__":

@@ -1,0 +1,72 @@
+"""Where the bot's data keys come from: CME_DATA_KEYS, CME_DATA_KEY_FILE, or in development a file it makes.
+
+Production (CME_ENV=production) refuses to start without a key. In development with a SQLite database
+and no key, the bot makes a key file beside the database (cme-bot.db.keys, mode 0600) and says so
+once: losing that file loses every child's details, so it is to be backed up apart from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import StatementError
+
+from bot.config import Settings
+from storage.crypto import (
+    INDEX_KEY_ID,
+    DataKeyError,
+    Keyring,
+    new_key_id,
+    new_key_line,
+    read_key_file,
+    write_key_file,
+)
+
+log = logging.getLogger(__name__)
+KEY_FILE_SUFFIX = ".keys"
+
+
+def load_keyring(settings: Settings) -> Keyring:
+    """The data keys named by the settings; in development with SQLite, a key file made when there is none."""
+    if settings.data_keys:
+        return Keyring.parse(settings.data_keys)
+    if settings.data_key_file:
+        return read_key_file(settings.data_key_file)
+    if settings.env.lower() == "production":
+        raise DataKeyError(
+            "CME_ENV=production and no data key: set CME_DATA_KEYS or CME_DATA_KEY_FILE "
+            "(cme-bot keys new makes one); the bot does not start without one"
+        )
+    path = dev_key_path(settings.database_url)
+    if path is None:
+        if _in_memory(settings.database_url):  # a throwaway database: a throwaway key
+            return Keyring.parse(f"{new_key_line(new_key_id())},{new_key_line(INDEX_KEY_ID)}")
+        raise DataKeyError("no data key for this database: set CME_DATA_KEYS or CME_DATA_KEY_FILE (cme-bot keys new)")
+    if not path.exists():
+        write_key_file(path)
+        log.warning("made a data key at %s: back it up apart from the database (without it nothing can be read)", path)
+    return read_key_file(path)
+
+
+def dev_key_path(database_url: str) -> Path | None:
+    """The key file beside a SQLite database file (None for PostgreSQL or an in-memory database)."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or _in_memory(database_url):
+        return None
+    return Path(url.database + KEY_FILE_SUFFIX)
+
+
+def _in_memory(database_url: str) -> bool:
+    url = make_url(database_url)
+    return url.drivername.startswith("sqlite") and url.database in (None, "", ":memory:")
+
+
+def key_problem(exc: BaseException) -> DataKeyError | None:
+    """The data key error behind `exc` (SQLAlchemy wraps one raised while a value is written), if any."""
+    if isinstance(exc, DataKeyError):
+        return exc
+    if isinstance(exc, StatementError) and isinstance(exc.orig, DataKeyError):
+        return exc.orig
+    return None
