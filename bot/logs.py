@@ -130,6 +130,19 @@ def remove_redaction() -> None:
     logging.setLogRecordFactory(_base_factory)
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a line is written (a redirect or a test's capture made later)."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        """The current sys.stderr."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 # Libraries that log every request, response, statement or row at DEBUG: cleaned like everything else, but kept
 # at INFO (noise, not safety: the redaction above is what keeps bodies out, at any level).
 NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "msrest", "aiohttp.client", "sqlalchemy")
@@ -140,7 +153,7 @@ def setup_logging(
 ) -> logging.Handler:
     """One handler on the root logger, text or JSON, with request ids and redaction; returns the handler."""
     install_redaction()
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     if fmt == "json":
         handler.setFormatter(JsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger"}))
     else:
@@ -152,9 +165,9 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for name in NOISY_LOGGERS if quiet_libraries else ():
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+    if quiet_libraries and root.level < logging.INFO:  # at INFO and above they follow the root anyway
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.INFO)
     return handler
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import sys
 
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.logs import configure_logging
 from bot.wiring import build_core
 from handlers.core import Core, is_staff, role_of
 from handlers.knowledge.profile import ProfileError
@@ -26,9 +26,10 @@ def identity_of(user: str) -> Identity:
 
 def start(command: str, user: str) -> tuple[Core, Identity] | None:
     """The core and the caller; None (after saying why on stderr) when the configuration or `--as` is bad."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        return build_core(Settings()), identity_of(user)
+        settings = Settings()
+        configure_logging(settings, level="WARNING")  # cleaned like serve's: warnings and errors only, on stderr
+        return build_core(settings), identity_of(user)
     except (ProfileError, ValueError) as exc:
         sys.stderr.write(f"cme-bot {command}: {exc}\n")
         return None
