@@ -22,6 +22,7 @@ from handlers.core import Core
 from handlers.forms.flows import expire_idle_drafts
 from handlers.records import retention
 from handlers.records.sar_requests import remind_due
+from handlers.reports.monthly import queue_monthly_stats
 from storage.db import unit_of_work
 from storage.types import utcnow
 
@@ -83,6 +84,7 @@ class Jobs:
     async def _remind(self) -> None:
         await asyncio.to_thread(run_sweep, self.core)
         await asyncio.to_thread(remind_due, self.core)  # subject access requests due within days: once a day
+        await asyncio.to_thread(queue_monthly_stats, self.core)  # the profile's monthly figures, once a month
         await self.outbox.deliver_pending()
 
     async def _timed_sweep(self) -> None:

@@ -103,6 +103,7 @@ class Reminders(_Strict):
     sweep_minutes: int = Field(default=15, gt=0)
     digest_time: dt.time = dt.time(8, 30)
     escalate_after_school_days: int = Field(default=5, ge=0)
+    monthly_stats: bool = False  # once a month the officers also get the caseload figures (handlers/reports/monthly.py)
 
 
 class NotifyTarget(_Strict):

@@ -7,10 +7,13 @@ and most processes never draw a chart, so start-up time and memory stay as they 
 from __future__ import annotations
 
 import io
+import textwrap
 
 from handlers.messages import Attachment
 from handlers.reports.stats import Stats, describe, period_label
 
+TOP = 8  # bars in a breakdown: more would not be readable
+LABEL_WIDTH = 26
 NEW, CLOSED, OPEN = "#1d70b8", "#00703c", "#d4351c"  # GOV.UK blue, green, red: distinct in greyscale too
 
 
@@ -45,13 +48,16 @@ def _monthly(axes, stats: Stats) -> None:
 
 
 def _bars(axes, counts: dict[str, int], title: str, *, horizontal: bool = False) -> None:
-    axes.set_title(title)
+    axes.set_title(title if len(counts) <= TOP else f"{title} (the {TOP} largest)")
     if not counts:
         axes.text(0.5, 0.5, "No open cases", ha="center", va="center", transform=axes.transAxes)
         return
-    names, values = list(counts)[:10], list(counts.values())[:10]  # the ten largest: labels stay readable
+    # The largest few, long labels wrapped: a reason's DfE wording can run to fifty characters.
+    names = [textwrap.fill(name, LABEL_WIDTH) for name in list(counts)[:TOP]]
+    values = list(counts.values())[:TOP]
     if horizontal:
         axes.barh(names[::-1], values[::-1], color=NEW)
+        axes.tick_params(axis="y", labelsize=8)
     else:
         axes.bar(names, values, color=NEW)
 
