@@ -2,11 +2,12 @@
 
 Fills a fresh database with --children children (default 100,000): names drawn from lists of common
 and less common English forenames and surnames (with hyphenated double-barrelled surnames and other
-names), dates of birth over twelve school years, a postcode shared by about four children, and their
-search keys (storage/child_keys.py). Then times find_children for random queries of each kind: a
-whole name, a partial name (a surname's first four letters), a misspelt surname (two letters
-swapped), a date of birth, a postcode. Prints p50 and p95 per kind, how many children a query found on
-average, and how often the child it was drawn from was among the 20 shown. Exit 1 when a p95 passes 50 ms.
+names), dates of birth over twelve school years, a postcode shared by about four children, stored
+encrypted with their blind indexes and search keys (storage/blind.py). Then times find_children for
+random queries of each kind: a whole name, a partial name (a surname's first four letters), a
+misspelt surname (two letters swapped), a date of birth, a postcode. Prints p50 and p95 per kind,
+how many children a query found on average, and how often the child it was drawn from was among the
+20 shown. Exit 1 when a p95 passes 50 ms.
 
     .venv/bin/python bench/bench_find.py [--children 100000] [--backend sqlite|postgres|both] [--pg-url URL]
 """
@@ -29,7 +30,7 @@ from sqlmodel import Session  # noqa: E402
 
 from bench.scratch import PG_URL, scratch_engine  # noqa: E402
 from handlers.children.search import Query, find_children  # noqa: E402
-from storage.child_keys import keys_of_rows  # noqa: E402
+from storage.blind import blind_columns, blinded_keys_of_rows  # noqa: E402
 from storage.children import Child, ChildKey  # noqa: E402
 
 TARGET_MS = 50.0
@@ -94,11 +95,11 @@ def fill(engine, n_children: int, seed: int = 11) -> list[dict]:
             batch = rows[start : start + 5000]
             ids = connection.execute(
                 sa.insert(Child).returning(Child.id, sort_by_parameter_order=True),
-                [{**r, "created_at": now, "updated_at": now} for r in batch],
+                [{**r, **blind_columns(r), "created_at": now, "updated_at": now} for r in batch],
             ).scalars()
             keyed = [{**row, "id": child_id} for row, child_id in zip(batch, ids, strict=True)]
             rows[start : start + 5000] = keyed
-            connection.execute(sa.insert(ChildKey), keys_of_rows(keyed))
+            connection.execute(sa.insert(ChildKey), blinded_keys_of_rows(keyed))
     return rows
 
 

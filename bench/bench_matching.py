@@ -36,6 +36,7 @@ from sqlmodel import Session  # noqa: E402
 from bench.scratch import PG_URL, scratch_engine  # noqa: E402
 from handlers.children.matching import find_matches, swapped  # noqa: E402
 from handlers.knowledge.profile import bundled_profile  # noqa: E402
+from storage.blind import blind_columns  # noqa: E402
 from storage.children import Child  # noqa: E402
 
 TARGET_P95_MS = 50.0  # at 100k children
@@ -164,7 +165,8 @@ def fill(engine: sa.Engine, rows: list[dict]) -> list[int]:
     """Bulk insert (executemany in chunks); returns the ids in insertion order."""
     with engine.begin() as connection:
         for start in range(0, len(rows), 20_000):
-            connection.execute(sa.insert(Child), rows[start : start + 20_000])
+            batch = rows[start : start + 20_000]
+            connection.execute(sa.insert(Child), [{**row, **blind_columns(row)} for row in batch])
         return list(connection.execute(sa.select(Child.id).order_by(Child.id)).scalars())
 
 

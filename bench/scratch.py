@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from storage import crypto
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -17,7 +19,13 @@ PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 @contextmanager
 def scratch_engine(backend: str, pg_url: str = PG_URL) -> Iterator[sa.Engine]:
-    """A migrated database of its own on `backend` ("sqlite" or "postgres"), dropped when the block ends."""
+    """A migrated database of its own on `backend` ("sqlite" or "postgres"), dropped when the block ends.
+
+    Its data keys are throwaway ones (a fresh data key and index key) unless CME_DATA_KEYS names some.
+    """
+    if crypto.installed() is None:
+        throwaway = f"{crypto.new_key_line('bench')},{crypto.new_key_line(crypto.INDEX_KEY_ID)}"
+        crypto.install(crypto.from_environ(os.environ) or crypto.Keyring.parse(throwaway))
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as directory:
             engine = make_engine(f"sqlite:///{directory}/bench.db")

@@ -90,9 +90,7 @@ def run_rotate(args: argparse.Namespace) -> int:
 
     total = rotate(engine, batch=args.batch, progress=show)
     engine.dispose()
-    print(
-        f"done: {total.changed} values now on key '{newest}', {total.indexed} children indexed, {total.rows} rows read"
-    )
+    print(f"done: {total.changed} values moved to key '{newest}', {total.indexed} children indexed, {total.rows} rows")
     return 0
 
 
