@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import PurePath
 
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
@@ -37,7 +38,7 @@ _LABELLED = re.compile(
 )
 _JSON = re.compile(r"(?s)\{.*")  # a JSON object or a dict's repr, to the end (it may be cut short)
 _FORM = re.compile(r"[\w.%+-]+=[^&\s]*(?:&[\w.%+-]+=[^&\s]*)+")  # token=...&text=... (a slash command)
-_SAFE_ARGS = (int, float, bool, str, enum.Enum, type(None))
+_SAFE_ARGS = (int, float, bool, str, enum.Enum, type(None), PurePath)  # not dates: a date of birth is one
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id"}
 
 
@@ -178,6 +179,10 @@ def configure_logging(settings, *, level: str | None = None) -> logging.Handler:
 
 @web.middleware
 async def request_ids(request: web.Request, handler):
-    """aiohttp middleware: each request (and the tasks and threads it starts) logs under its own request id."""
-    with request_scope():
-        return await handler(request)
+    """aiohttp middleware: each request (and the tasks and threads it starts) logs under its own request id.
+
+    Not reset on the way out: aiohttp runs each request in its own task (a copy of the context), and its
+    access log line and any "Error handling request" line come after the handler, in that task.
+    """
+    REQUEST_ID.set(new_request_id())
+    return await handler(request)

@@ -191,6 +191,24 @@ def test_every_line_of_a_turn_carries_its_request_id(production_logs):
     assert ids == ["turn-one", "turn-one", "-"]
 
 
+def test_a_request_and_its_access_line_share_one_request_id(sqlite_db, production_logs):
+    async def scenario():
+        async with running(sqlite_db) as slack:
+            for _ in range(2):
+                status, _ = await slack.post("command=%2Fcme", "application/x-www-form-urlencoded", secret="wrong")
+                assert status == 401
+
+    asyncio.run(scenario())
+    ids = [
+        (record.name, getattr(record, "request_id", None))
+        for record in production_logs.records
+        if record.name == "bot.edge" or "/slack/events" in record.getMessage()  # not the fake Slack's own lines
+    ]
+    refused = [rid for name, rid in ids if name == "bot.edge"]
+    access = [rid for name, rid in ids if name == "aiohttp.access"]
+    assert refused == access and len(set(refused)) == 2 and "-" not in refused
+
+
 def test_an_exception_keeps_its_frames_but_not_its_message(production_logs):
     try:
         raise ValueError(f"could not read {NAME} {SURNAME}")
