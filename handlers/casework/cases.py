@@ -105,7 +105,7 @@ def list_cases(turn: TurnContext, args: str) -> list[Reply]:
 def view_case(turn: TurnContext, args: str) -> list[Reply]:
     """The case's details, enquiry plan and timeline; the viewing is recorded."""
     case, _ = _case(turn, args, "Which case? Type /cme case CME-2026-0042.")
-    audit(turn, case, "case.viewed")
+    audit(turn, case, "case.viewed", "shown on request, to a named officer" if case.restricted else "shown on request")
     turn.session.flush()
     query = select(CaseNote).where(CaseNote.case_id == case.id)
     notes = {note.id: note.text for note in turn.session.exec(query).all()}

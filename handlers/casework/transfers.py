@@ -204,7 +204,9 @@ def notified(turn: TurnContext, *, case: Case, method: str | None) -> list[Reply
     move.notified_at, move.method = turn.now, method
     turn.session.add(move)
     _finish(turn, case, NOTIFY, f"told by {METHODS[method]}")
-    audit(turn, case, "transfer.notified", council=move.council_code, method=method)
+    # A disclosure of the child's details to another council: the audit says to whom and why.
+    why = f"disclosed to {move.council_name} CME service: the child moved there (DfE CME guidance)"
+    audit(turn, case, "transfer.notified", why, council=move.council_code, method=method)
     text = f"Recorded: {move.council_name} was told about {case.reference} by {METHODS[method]}."
     return [
         Reply(text, kind=ReplyKind.CONFIRMATION),
