@@ -91,12 +91,16 @@ def unique_children_cme(session: Session, *, start: dt.datetime, end: dt.datetim
 
 @dataclass(frozen=True)
 class StatsCell:
-    """One group of the statistics: cases raised in a month (or before the window), closed in a month (or not)."""
+    """One group of the statistics: cases raised in a month (or before the window), closed in a month (or not).
+
+    The reason and the length missing are kept only for cases still open at the window's end (what the
+    breakdowns show): closed cases grouped by them too would make several times the groups to hash.
+    """
 
     raised: str  # "YYYY-MM", or BEFORE when raised before the window
     closed: str | None  # "YYYY-MM", or None when still open at the window's end
-    reason: str | None
-    length: str  # the length-missing band at the window's end
+    reason: str | None  # None for a closed case (or when not recorded)
+    length: str | None  # the length-missing band at the window's end; None for a closed case
     number: int
 
 
@@ -116,10 +120,11 @@ def stats_cells(session: Session, *, since: dt.datetime, end: dt.datetime, as_of
     raised = sa.case((Case.created_at < since, BEFORE), else_=_month(session, Case.created_at)).label("raised")
     still_open = sa.or_(col(Case.closed_at).is_(None), Case.closed_at >= end)
     closed = sa.case((still_open, None), else_=_month(session, Case.closed_at)).label("closed")
-    length = _length_missing(as_of).label("length")
+    reason = sa.case((still_open, Case.cme_reason), else_=None).label("reason")
+    length = sa.case((still_open, _length_missing(as_of)), else_=None).label("length")
     query = (
-        select(raised, closed, Case.cme_reason, length, sa.func.count().label("number"))
+        select(raised, closed, reason, length, sa.func.count().label("number"))
         .where(col(Case.merged_into).is_(None), _open_between(since, end))
-        .group_by(raised, closed, Case.cme_reason, length)
+        .group_by(raised, closed, reason, length)
     )
     return [StatsCell(*row) for row in session.exec(query).all()]
