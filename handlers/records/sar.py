@@ -19,6 +19,7 @@ from storage.models import AuditEvent, Case, CaseNote, Conversation, EnquiryStep
 from storage.notices import SchoolNotice
 from storage.protection import CaseAccess
 from storage.queries import case_by_reference
+from storage.teams_refs import TeamsConversationRef
 
 REVIEW = "redaction_review"
 STAFF = "a staff member's name"
@@ -160,6 +161,7 @@ PERSON_PARTS: tuple[tuple[str, Any, str, dict[str, str]], ...] = (
     ("notes_written", CaseNote, "author", {"text": PERSON_DATA}),
     ("steps_done", EnquiryStep, "done_by", {"note": PERSON_DATA}),
     ("named_on_restricted_cases", CaseAccess, "officer", {}),
+    ("teams_conversations", TeamsConversationRef, "user_key", {}),
 )
 
 
@@ -182,8 +184,25 @@ def person_pack(session: Session, *, user: str) -> dict[str, Any]:
         ],
         "draft": {**row(draft), "state": third_party(draft.state, PERSON_DATA)} if draft else None,
         "cases_assigned": [c.reference for c in _all(session, Case, assigned_to=user)],
+        "messages_to_them": [row(o) for o in _messages_to(session, user)],
         **parts,
     }
+
+
+def _messages_to(session: Session, user: str) -> list[Outbox]:
+    """Notifications addressed to this person (the recipient is JSON: read in Python; a SAR is rare)."""
+    channel, user_id = user.split(":", 1)[0], user.rsplit(":", 1)[-1]
+    found = []
+    for message in _all(session, Outbox):
+        to = message.recipient or {}
+        extra = to.get("extra") or {}
+        if (
+            extra.get("user_key") == user
+            or to.get("conversation_id") == f"user:{user}"
+            or (to.get("user_id") == user_id and to.get("channel") == channel)
+        ):
+            found.append(message)
+    return found
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:
