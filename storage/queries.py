@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, func, update
+from sqlalchemy import and_, bindparam, case, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import flag_modified
@@ -128,9 +128,15 @@ def pending_outbox(session: Session, *, now: dt.datetime, limit: int = 100) -> S
     return session.exec(query).all()
 
 
+# Built once: a turn looks the conversation up several times, and building the statement each time
+# (SQLAlchemy's operator and coercion machinery) cost three times the query itself, in the database
+# thread, holding the GIL the event loop needs for its acks.
+_CONVERSATION_BY_KEY = select(Conversation).where(Conversation.user_key == bindparam("user_key"))
+
+
 def conversation_of(session: Session, user_key: str) -> Conversation | None:
     """The person's conversation in progress, if any."""
-    return session.exec(select(Conversation).where(Conversation.user_key == user_key)).first()
+    return session.exec(_CONVERSATION_BY_KEY, params={"user_key": user_key}).first()
 
 
 def save_conversation(session: Session, *, user_key: str, flow: str, state: dict[str, Any], now: dt.datetime) -> None:
