@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 
 from bot.config import Settings
+from bot.logs import configure_logging
 from bot.wiring import build_core
 from handlers.casework.reminders import run_sweep
 from handlers.knowledge.profile import ProfileError
@@ -34,10 +34,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.now:
         sys.stderr.write("cme-bot remind: add --now to run one sweep (serve runs it on a schedule)\n")
         return 2
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        core = build_core(Settings())
-    except ProfileError as exc:
+        settings = Settings()
+        configure_logging(settings, level="WARNING")  # a scheduled run's lines cleaned like serve's
+        core = build_core(settings)
+    except (ProfileError, ValueError) as exc:  # ValueError: a setting that doesn't validate
         sys.stderr.write(f"cme-bot remind: {exc}\n")
         return 2
     try:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import logging
 import sys
 
 from bot.config import Settings
+from bot.logs import configure_logging
 from bot.wiring import build_core
 from handlers.knowledge.profile import ProfileError
 from handlers.records import retention
@@ -42,9 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run (or list) once: 0 done, 2 bad configuration."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        core = build_core(Settings())
+        settings = Settings()
+        configure_logging(settings, level="WARNING")  # a scheduled run's lines cleaned like serve's
+        core = build_core(settings)
     except (ProfileError, ValueError) as exc:
         sys.stderr.write(f"cme-bot retention: {exc}\n")
         return 2
