@@ -5,6 +5,7 @@ a child's name sent in Slack and Teams requests (stale, forged, malformed and ge
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import json
 import logging
@@ -20,6 +21,9 @@ from bot.config import Settings
 from bot.logs import REDACTED, clean, redact_text, remove_redaction, request_scope, setup_logging
 from tests.bot.slack.slack_driver import SECRET, fill, running, signed_headers
 from tests.bot.slack.test_modal import opened_modal, page
+from tests.bot.teams.harness import OFFICER, write_profile
+from tests.bot.teams.harness import running as teams_running
+from tests.handlers.casework.test_cases import make_case
 
 NAME = "Zephyrine"
 SURNAME = "Quackenbush"
@@ -174,6 +178,21 @@ def test_a_malformed_teams_activity_logs_neither_its_content_nor_a_message(sqlit
 
     asyncio.run(scenario())
     production_logs.assert_never(NAME, SURNAME)
+
+
+def test_an_officer_in_teams_at_debug_logs_no_child_details(sqlite_db, tmp_path, production_logs):
+    """The name goes in (an officer's note) and out (the case view sent to the connector), both at DEBUG."""
+
+    async def scenario():
+        async with teams_running(sqlite_db, write_profile(tmp_path)) as h:
+            reference = make_case(h.engine, h.context.core.profile, 1, dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+            await h.say(f"note {reference} {NAME} {SURNAME} was seen at the shop", who=OFFICER)
+            shown = await h.say(f"case {reference}", who=OFFICER)
+            assert NAME in json.dumps([s.activity for s in shown])  # the officer sees it; the log must not
+
+    asyncio.run(scenario())
+    production_logs.assert_never(NAME, SURNAME)
+    assert any(r.name.startswith(("botbuilder", "msrest", "bot.teams")) for r in production_logs.records)
 
 
 def test_every_line_of_a_turn_carries_its_request_id(production_logs):
