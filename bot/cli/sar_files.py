@@ -61,8 +61,11 @@ def render_html(pack: dict[str, Any], about: dict[str, Any]) -> str:
     )
 
 
+LABELS = {"dob": "Date of birth", "upn": "UPN (unique pupil number)", "sar": "Subject access request", "id": "Id"}
+
+
 def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    return LABELS.get(key) or key.replace("_", " ").capitalize()
 
 
 def _node(value: Any) -> str:
