@@ -47,8 +47,9 @@ def by_name(session: Session, text: str) -> Iterable[tuple[Child, str, int]]:
         fits = {word: _fits(word, similar=True) for word in words}
         every |= _with_every_word(session, fits)
     ranked = [*every, *(cid for cid in _some_words(session, fits) if cid not in every)][:CANDIDATES]
-    scored, children = _scored(session, words, ranked)
-    return [(children[cid], LEVELS[level], score) for cid, (score, level) in scored.items()]
+    scored = _scored(session, words, ranked)
+    children = {c.id: c for c in session.exec(select(Child).where(col(Child.id).in_(list(scored))))} if scored else {}
+    return [(children[cid], LEVELS[level], score) for cid, (score, level) in scored.items() if cid in children]
 
 
 def _fits(word: str, similar: bool = False) -> list:
@@ -84,16 +85,19 @@ def _some_words(session: Session, fits: dict) -> list[int]:
     return sorted(weight, key=lambda child_id: -weight[child_id])
 
 
-def _scored(session: Session, words: list[str], ids: list[int]) -> tuple[dict[int, tuple[int, int]], dict[int, Child]]:
-    """Score each candidate on its decrypted name words: ({child id: (score, weakest fit)}, the children) shown."""
+def _scored(session: Session, words: list[str], ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Score each candidate on its decrypted name words: {child id: (score, weakest fit)} for those shown."""
+    if not ids:
+        return {}
+    # Only the three name columns are read (each value decrypted); the whole record only for those shown.
+    query = select(Child.id, Child.forenames, Child.surname, Child.other_names).where(col(Child.id).in_(ids))
     out: dict[int, tuple[int, int]] = {}
-    children: dict[int, Child] = {}
-    for child in session.exec(select(Child).where(col(Child.id).in_(ids))).all() if ids else ():
-        mine = set().union(*(name_words(getattr(child, part)) for part in ("forenames", "surname", "other_names")))
+    for row in session.exec(query).all():
+        mine = set().union(*(name_words(part) for part in (row.forenames, row.surname, row.other_names)))
         score, level, weakest = name_score(words, mine)
         if score >= MIN_SCORE and weakest >= 100 * SIMILAR_WORD:  # every word typed fits one of the child's
-            out[child.id], children[child.id] = (score, level), child
-    return out, children
+            out[row.id] = (score, level)
+    return out
 
 
 def word_score(typed: str, word: str) -> float:

@@ -61,6 +61,7 @@ def test_a_missing_or_wrong_key_is_named_and_the_value_never_shown():
         (f"a b:{A},index:{INDEX}", "entry 1"),
         (f"index:{INDEX}", "no data key"),
     ],
+    ids=["empty", "nonsense", "no-index-key", "twice", "not-a-key", "bad-id", "index-only"],
 )
 def test_bad_key_lines_say_which_entry_and_never_echo_a_key(text, says):
     with pytest.raises(DataKeyError) as raised:
