@@ -59,27 +59,45 @@ class Keyring:
 
     def encrypt(self, text: str) -> str:
         """`text` encrypted with the newest data key, as "enc:v1:ID:TOKEN"."""
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._ciphers[self.newest_id].encrypt(nonce, text.encode("utf-8"), _aad(self.newest_id))
-        return f"{PREFIX}{self.newest_id}:{base64.urlsafe_b64encode(nonce + sealed).decode('ascii')}"
+        sealed = base64.urlsafe_b64encode(self._seal(text.encode("utf-8"))).decode("ascii")
+        return f"{PREFIX}{self.newest_id}:{sealed}"
 
     def decrypt(self, value: str) -> str:
         """The plain text of a stored value (legacy plain text comes back as it is)."""
         kid = key_id_of(value)
         if kid is None:
             return value
+        try:
+            raw = base64.urlsafe_b64decode(value[len(PREFIX) + len(kid) + 1 :].encode("ascii"))
+            return self._open(kid, raw).decode("utf-8")
+        except (UnicodeError, binascii.Error, ValueError) as exc:
+            raise _wrong(kid) from exc
+
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        """Bytes (an exported file) encrypted with the newest data key: b"enc:v1:ID:" and the raw sealed bytes."""
+        return f"{PREFIX}{self.newest_id}:".encode("ascii") + self._seal(data)
+
+    def decrypt_bytes(self, blob: bytes) -> bytes:
+        """The plain bytes of a stored blob (bytes from before encryption come back as they are)."""
+        if not blob.startswith(PREFIX.encode("ascii")):
+            return blob
+        kid, _, raw = blob[len(PREFIX) :].partition(b":")
+        return self._open(kid.decode("ascii", "replace"), raw)
+
+    def _seal(self, data: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._ciphers[self.newest_id].encrypt(nonce, data, _aad(self.newest_id))
+
+    def _open(self, kid: str, raw: bytes) -> bytes:
         cipher = self._ciphers.get(kid)
         if cipher is None:
             raise DataKeyError(
                 f"data key '{kid}' is missing: add its 'ID:KEY' line back to CME_DATA_KEYS (or the key file)"
             )
         try:
-            raw = base64.urlsafe_b64decode(value[len(PREFIX) + len(kid) + 1 :].encode("ascii"))
-            return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(kid)).decode("utf-8")
-        except (InvalidTag, UnicodeError, binascii.Error, ValueError) as exc:
-            raise DataKeyError(
-                f"data key '{kid}' does not open a value it should: the key listed under that id is wrong"
-            ) from exc
+            return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(kid))
+        except (InvalidTag, ValueError) as exc:
+            raise _wrong(kid) from exc
 
     def blind(self, kind: str, value: str) -> str:
         """A blind index: HMAC-SHA256 of `kind` and the normalised `value` with the index key (64 hex digits)."""
@@ -115,6 +133,10 @@ class Keyring:
                 f"{source}: no '{INDEX_KEY_ID}:KEY' entry (the blind-index key; cme-bot keys new --index makes one)"
             )
         return cls(data_keys, index_key)
+
+
+def _wrong(kid: str) -> DataKeyError:
+    return DataKeyError(f"data key '{kid}' does not open a value it should: the key listed under that id is wrong")
 
 
 def _aad(kid: str) -> bytes:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Column, LargeBinary
+from sqlalchemy import Column
 from sqlmodel import Field
 
 from storage.models import SQLModel
-from storage.types import EncryptedJSON, UTCDateTime, utcnow
+from storage.types import EncryptedBytes, EncryptedJSON, UTCDateTime, utcnow
 
 
 class NoticeKind(StrEnum):
@@ -51,7 +51,7 @@ class Download(SQLModel, table=True):
     owner: str = Field(max_length=255)  # the officer it was made for
     filename: str = Field(max_length=200)
     content_type: str = Field(max_length=100)
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    content: bytes = Field(sa_column=Column(EncryptedBytes, nullable=False))  # encrypted (a file of child data)
     created_at: dt.datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
     used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

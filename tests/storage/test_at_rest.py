@@ -5,12 +5,17 @@ date of birth, postcode and UPN (through blind indexes)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
 
 import sqlalchemy as sa
 
+from storage.db import unit_of_work
+from storage.downloads import offer_download, take_download
 from tests.support import CALM_REFERRAL, Person
+
+HOUR = dt.timedelta(hours=1)
 
 SECRETS = ("zephyrine", "quackenbush", "unlikely lane", "orla", "a123456789012", "bl9 0ej", "bl90ej", "2014-05-02")
 REFERRAL = dict(
@@ -76,3 +81,17 @@ def test_the_search_keys_are_keyed_hashes_not_names(router, engine):
     assert keys and all(len(key) == 64 and int(key, 16) >= 0 for key in keys)
     assert child.forenames.startswith("enc:v1:test1:") and str(child.dob).startswith("enc:v1:")
     assert len(child.upn_bidx) == 64
+
+
+def test_an_export_waiting_for_its_download_is_encrypted_too(engine):
+    now = dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC)
+    csv = b"reference,name,address\nCME-2026-0001,Zephyrine Quackenbush,77 Unlikely Lane\n"
+    with unit_of_work(engine) as session:
+        token = offer_download(
+            session, owner="o", filename="x.csv", content_type="text/csv", content=csv, now=now, lifetime=HOUR
+        )
+    with engine.connect() as connection:
+        raw = bytes(connection.execute(sa.text("SELECT content FROM download")).scalar_one())
+    assert raw.startswith(b"enc:v1:test1:") and b"Quackenbush" not in raw
+    with unit_of_work(engine) as session:
+        assert take_download(session, token=token, now=now).content == csv
