@@ -2,7 +2,8 @@
 
 Pure functions, no database: the migration that backfills the keys (0008) and the handlers that
 keep them current (handlers/children/household.py) derive them the same way. A key is child data:
-it is never logged and never leaves the officers' views.
+it is never logged and never leaves the officers' views, and it is stored only blinded (keyed
+hashes, storage/blind.py; migration 0010 deleted the plain keys 0008 made).
 
 - name: each word of the forenames, surname and other names, lower case, accents removed
   ("Test-Child" gives "test", "child" and "testchild", so either spelling finds it);
