@@ -75,8 +75,9 @@ def _new_school_named(value: str, answers: Answers) -> str | None:
     if chosen is None or not chosen.new_school or answers.get("new_school"):
         return None
     return (
-        f"Ground ({chosen.code}) means another school has the pupil, so the return must name it, and you left the "
-        "new school out. Type 'back' to give the new school's name, or choose the ground that applies."
+        f"Ground ({chosen.code}) means another school has the pupil, so the return must name it, and the new "
+        "school was left out. Give its name (type 'back' in a chat, or go back a page in the form), or choose "
+        "the ground that applies."
     )
 
 

@@ -70,7 +70,7 @@ def new_notice(
         school_urn=answers.get("school_urn"),
         ground=answers.get("reg9_ground"),
         event_date=dt.date.fromisoformat(day),
-        new_school_name=(answers.get("new_school") or None) and answers["new_school"][:200],
+        new_school_name=(answers.get("new_school") or "")[:200] or None,
         new_school_urn=answers.get("new_school_urn"),
         details={k: answers[k] for k in DETAILS if answers.get(k) is not None},
         submitted_by=identity.key,

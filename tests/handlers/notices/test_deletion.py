@@ -147,6 +147,7 @@ def test_a_ground_that_needs_a_new_school_without_one_says_what_to_do(router):
     refused = dee.say("a")[0]
     assert refused.kind is ReplyKind.ERROR and "must name it" in refused.text and "'back'" in refused.text
     assert "isn't one of the options" in dee.say("zz")[0].text  # not a ground at all
+    assert "no 'not known' answer" in dee.say("no idea")[0].text
     assert dee.say("i")[-1].question.field_id == "deletion_date"
 
 
