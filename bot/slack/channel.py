@@ -36,6 +36,9 @@ def mount(app: web.Application, context) -> bool:
     bridge = Bridge(context.core, context.router, context.outbox, context.db_threads.executor)
     bolt = build_bolt_app(settings, bridge)
     bridge.people = People(bolt.client)
+    metrics = context.extras.get("metrics")
+    if metrics is not None:
+        bridge.on_error = metrics.count_error
     app[BOLT_KEY] = bolt
     context.extras["slack"] = bridge  # for tests and tools, as Teams keeps its parts
     context.outbox.register("slack", outbox_sender(bolt.client))

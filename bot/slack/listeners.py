@@ -159,6 +159,8 @@ class Listeners:
     async def error(self, error: Exception) -> None:
         """Log failures by type only: payloads can hold a child's details."""
         log.error("Slack listener failed (%s)", type(error).__name__)
+        if self.bridge.on_error is not None:
+            self.bridge.on_error(error)
 
 
 def _case_view(replies: list[Reply]) -> dict[str, Any]:

@@ -68,6 +68,7 @@ class Bridge:
         self._again = False
         self.claims = DeliveryClaims(core)
         self.people: People | None = None  # set by mount, once the Web API client exists
+        self.on_error: Callable[[BaseException], None] | None = None  # counts failures for /metrics (set by mount)
 
     def identity(self, user_id: str, team_id: str | None, *, look_up: bool = True) -> Identity:
         """The Slack user as the core knows them (slack:TEAM:USER), with their profile once it is looked up.
@@ -147,6 +148,8 @@ class Bridge:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("Slack background work failed (%s)", type(task.exception()).__name__)
+            if self.on_error is not None:
+                self.on_error(task.exception())
 
     async def deliver_now(self) -> None:
         """Send urgent alerts and confirmations at once; concurrent calls coalesce into one more pass."""

@@ -44,6 +44,7 @@ def mount(app: web.Application, context: Any) -> bool:
     config = auth_config(context.settings)
     speed_up_retry_policy()  # botbuilder builds two of msrest's retry policies a turn
     adapter = build_adapter(config)
+    _count_turn_errors(adapter, context.extras.get("metrics"))
     threads: DatabaseThreads = context.db_threads
     refs = ReferenceStore(context.core.engine, threads)
     flows = context.router.flows
@@ -66,6 +67,19 @@ def mount(app: web.Application, context: Any) -> bool:
     context.extras["teams"] = TeamsParts(adapter, bot, proactive, refs)
     log.info("Teams endpoint at %s (%s)", ROUTE, "authenticated" if config.APP_ID else "NO AUTHENTICATION")
     return True
+
+
+def _count_turn_errors(adapter: Any, metrics: Any) -> None:
+    """Count each failed turn by its exception's type for /metrics, then apologise as before."""
+    if metrics is None:
+        return
+    apologise = adapter.on_turn_error
+
+    async def on_error(turn_context: Any, error: Exception) -> None:
+        metrics.count_error(error)
+        await apologise(turn_context, error)
+
+    adapter.on_turn_error = on_error
 
 
 def _close_checker(checker: TokenChecker):

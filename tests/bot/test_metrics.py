@@ -15,6 +15,8 @@ from storage.models import Case, Outbox
 from storage.queries import enqueue
 from storage.types import utcnow
 from tests.bot.slack.slack_driver import running
+from tests.bot.teams.harness import fresh_sqlite, write_profile
+from tests.bot.teams.harness import running as teams_running
 
 ALLOWED_LABELS = {"channel", "kind", "type", "urgency", "le"}
 CHILD = "Zephyrine Quillfeather"
@@ -53,6 +55,10 @@ def _add_cases_and_backlog(engine, now: dt.datetime) -> None:
         enqueue(session, row)
 
 
+async def _fails() -> None:
+    raise LookupError(CHILD)  # counted by type; the message (which could name a child) is not a label
+
+
 async def load_moves_the_values(db_url: str) -> None:
     async with running(db_url) as slack:
         client, context = slack.client, slack.client.server.app[CONTEXT_KEY]
@@ -67,6 +73,7 @@ async def load_moves_the_values(db_url: str) -> None:
         middle = await scrape(client)
         slack.fake.fail("chat.postMessage", error="channel_not_found", times=5)
         await context.outbox.deliver_pending()
+        await asyncio.wait([context.extras["slack"].background(_fails())])  # Slack work after an ack that fails
         after = await scrape(client)
     commands = {"channel": "slack", "kind": "command"}
     assert value(middle, "cme_turns_total", **commands) - value(before, "cme_turns_total", **commands) == 3
@@ -84,6 +91,7 @@ async def load_moves_the_values(db_url: str) -> None:
     assert value(middle, "cme_metrics_database_read_ok") == 1
     assert value(after, "cme_deliveries_failed_total", channel="slack") == 1
     assert value(after, "cme_errors_total", type="SlackApiError") == 1
+    assert value(after, "cme_errors_total", type="LookupError") == 1
     labels = {name for (_, pairs) in after for name, _ in pairs}
     assert labels <= ALLOWED_LABELS
     assert not any("Zephyrine" in v or "CME-2026" in v for (_, pairs) in after for _, v in pairs)
@@ -128,3 +136,27 @@ def test_a_database_that_is_down_still_gives_the_process_metrics(tmp_path):
 
     samples = asyncio.run(go())
     assert value(samples, "cme_metrics_database_read_ok") == 0
+
+
+async def teams_turns_and_a_failed_reply(db_url: str, profile) -> tuple[dict, dict]:
+    async with teams_running(db_url, profile) as h:
+        url = str(h.server.make_url("/metrics"))
+        before = parse(await (await h.http.get(url)).text())
+        await h.say("help")
+        h.connector.refuse_all = True  # the connector refuses the reply (and the apology): the turn fails
+        assert (await h.post(h.activity(text="hello"))).status in (200, 201)
+        return before, parse(await (await h.http.get(url)).text())
+
+
+def test_teams_turns_acks_and_failed_turns_are_counted(sqlite_template, tmp_path):
+    before, after = asyncio.run(
+        teams_turns_and_a_failed_reply(fresh_sqlite(sqlite_template, tmp_path), write_profile(tmp_path))
+    )
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("cme_turns_total", channel="teams", kind="message") == 2  # typed in Teams: "help", "hello"
+    assert moved("cme_turn_seconds_count", channel="teams") == 2
+    assert moved("cme_ack_seconds_count", channel="teams") == 2
+    assert moved("cme_errors_total", type="ErrorResponseException") == 1
