@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bot.channel_settings import KNOWN_CHANNELS, requested_channels, unknown_channels, why_not
+from bot.channel_settings import KNOWN_CHANNELS, PRODUCTION, requested_channels, unknown_channels, why_not
 from bot.config import Settings
 from handlers.knowledge.calendar import missing_term_years
 from handlers.knowledge.profile import Profile, ProfileError
@@ -165,7 +165,16 @@ def check_channels(settings: Settings) -> list[Finding]:
             found.append(error(f"{channel} settings", reason, "set them where the server's environment is defined"))
     if not found:
         found.append(ok("channels", ", ".join(requested_channels(settings)) or "none requested"))
-    return found
+    return [_environment(settings), *found]
+
+
+def _environment(settings: Settings) -> Finding:
+    # "prod" or "live" would silently leave production's refusals (Teams without auth, missing settings) off.
+    env = settings.env.strip().lower()
+    if env == PRODUCTION:
+        return ok("environment", "production: unsafe or missing settings stop the server")
+    fix = f"set CME_ENV=production on the live server (it is '{settings.env}')"
+    return warning("environment", "not production: missing channel settings and Teams without auth are allowed", fix)
 
 
 def run_checks(settings: Settings, *, today: dt.date | None = None) -> list[Finding]:

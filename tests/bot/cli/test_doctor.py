@@ -208,3 +208,11 @@ def test_an_unknown_channel_and_bad_settings(env, capsys):
     assert main(["doctor", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["checks"][0]["check"] == "settings" and "CME_LOG_LEVEL" in report["checks"][0]["detail"]
+
+
+def test_an_environment_that_is_nearly_production(env):
+    env.setenv("CME_ENV", "prod")
+    status, detail, fix = findings()["environment"]
+    assert status is Status.WARNING and "CME_ENV=production" in fix
+    env.setenv("CME_ENV", "production")
+    assert findings()["environment"][0] is Status.OK
