@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import importlib
-import os
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
@@ -19,10 +17,13 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bot.channel_settings import KNOWN_CHANNELS, PRODUCTION, requested_channels, unknown_channels, why_not
+from bot.channel_settings import KNOWN_CHANNELS, is_production, requested_channels, unknown_channels, why_not
 from bot.config import Settings
+from bot.datakeys import dev_key_path, load_keyring
 from handlers.knowledge.calendar import missing_term_years
 from handlers.knowledge.profile import Profile, ProfileError
+from storage import rekey
+from storage.crypto import DataKeyError
 from storage.db import make_engine
 from storage.migrate import alembic_config
 
@@ -134,24 +135,40 @@ def check_term_dates(profile: Profile, today: dt.date) -> list[Finding]:
     return found
 
 
-def check_data_keys(environ: Mapping[str, str]) -> list[Finding]:
-    """The keys that encrypt children's details at rest load (when this version has encryption at rest)."""
+def check_data_keys(settings: Settings) -> list[Finding]:
+    """The data keys load (without making one, as `serve` does in development), and they are all still there."""
+    fix = "set CME_DATA_KEYS or CME_DATA_KEY_FILE (`cme-bot keys new` makes a key)"
     try:
-        crypto = importlib.import_module("storage.crypto")
-    except ImportError:
-        return [warning("data keys", "not configured: this version has no encryption at rest", "nothing to do yet")]
-    loader = getattr(crypto, "from_environ", None)
-    if loader is None:
-        return [warning("data keys", "not checked: this version's key loader is unknown", "check CME_DATA_KEYS")]
-    fix = "set CME_DATA_KEYS or CME_DATA_KEY_FILE (`cme-bot keys new` makes a key file)"
+        if settings.data_keys or settings.data_key_file or is_production(settings):
+            return [ok("data keys", f"loaded: {', '.join(load_keyring(settings).key_ids)}")]
+        path = dev_key_path(settings.database_url)
+        if path is None or not path.exists():
+            detail = "none set: in development `serve` makes a key file beside a SQLite database"
+            return [warning("data keys", detail, fix + "; production refuses to start without one")]
+        return [ok("data keys", f"development key file {path}: back it up apart from the database")]
+    except DataKeyError as exc:  # its message names key ids and the next step, never data
+        return [error("data keys", str(exc), fix)]
+
+
+def check_keys_in_use(settings: Settings, engine: sa.Engine) -> Finding:
+    """Every key id the stored values name is in the keyring; values not yet encrypted are a warning."""
     try:
-        keyring = loader(environ)
-    except Exception as exc:  # the loader's message names key ids and the next step, never data
-        return [error("data keys", str(exc) or type(exc).__name__, fix)]
-    if keyring is None:
-        return [error("data keys", "none set: children's details can't be stored or read", fix)]
-    ids = getattr(keyring, "key_ids", None)
-    return [ok("data keys", f"loaded ({', '.join(ids()) if callable(ids) else 'keyring'})")]
+        dev_file = dev_key_path(settings.database_url)
+        # load_keyring would make a development key file when there is none: doctor changes nothing.
+        keys_set = settings.data_keys or settings.data_key_file or (dev_file is not None and dev_file.exists())
+        keyring = load_keyring(settings) if keys_set else None
+        used = rekey.status(engine)
+    except Exception as exc:  # no keys (said above) or an unreadable table (the database checks say)
+        return warning("data keys in use", f"not checked ({type(exc).__name__})", "fix the checks above first")
+    ids = {kid for counts in used.values() for kid in counts if kid is not None}
+    missing = sorted(ids - set(keyring.key_ids)) if keyring is not None else []
+    plain = sum(counts[None] for counts in used.values())
+    if missing:
+        fix = "put those keys back in CME_DATA_KEYS (a key is removed only after `cme-bot keys rotate`)"
+        return error("data keys in use", f"values encrypted with key(s) {', '.join(missing)}, which are not set", fix)
+    if plain:
+        return warning("data keys in use", f"{plain} values not encrypted yet", "run `cme-bot keys rotate`")
+    return ok("data keys in use", f"every stored value's key is set ({', '.join(sorted(ids)) or 'none stored yet'})")
 
 
 def check_channels(settings: Settings) -> list[Finding]:
@@ -170,8 +187,7 @@ def check_channels(settings: Settings) -> list[Finding]:
 
 def _environment(settings: Settings) -> Finding:
     # "prod" or "live" would silently leave production's refusals (Teams without auth, missing settings) off.
-    env = settings.env.strip().lower()
-    if env == PRODUCTION:
+    if is_production(settings):
         return ok("environment", "production: unsafe or missing settings stop the server")
     fix = f"set CME_ENV=production on the live server (it is '{settings.env}')"
     return warning("environment", "not production: missing channel settings and Teams without auth are allowed", fix)
@@ -184,10 +200,13 @@ def run_checks(settings: Settings, *, today: dt.date | None = None) -> list[Find
     found += profile_found
     engine = make_engine(settings.database_url)
     try:
-        found += check_database(engine)
+        database = check_database(engine)
+        found += database
         if profile is not None:
             found += check_term_dates(profile, today or dt.datetime.now(profile.tz).date())
-        found += check_data_keys(os.environ)
+        found += check_data_keys(settings)
+        if all(f.status is Status.OK for f in database):
+            found.append(check_keys_in_use(settings, engine))
         for channel in (c for c in requested_channels(settings) if c in CHANNEL_CHECKS):
             module = importlib.import_module(CHANNEL_CHECKS[channel])
             found += asyncio.run(module.check(settings, profile, engine))

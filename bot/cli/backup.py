@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.preflight import Status, check_database, known_revisions
+from bot.preflight import Status, check_database, check_keys_in_use, known_revisions
 from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
 
@@ -120,8 +120,9 @@ def _checked(connection: sqlite3.Connection, path: Path) -> str:
 
 def run_restore(args: argparse.Namespace) -> int:
     """Replace the database with --from, migrate it to this version's schema, and check it."""
+    settings = Settings()
     try:
-        target = sqlite_path(Settings().database_url, command="restore", file=args.source)
+        target = sqlite_path(settings.database_url, command="restore", file=args.source)
         restored = restore(args.source, target, force=args.force)
     except Refused as refused:
         _say(f"cme-bot restore: {refused}")
@@ -129,7 +130,9 @@ def run_restore(args: argparse.Namespace) -> int:
     engine = make_engine(f"sqlite:///{target}")
     try:
         upgrade(engine)  # a backup from an older version gets this version's schema
-        problems = [f for f in check_database(engine) if f.status is not Status.OK]
+        # The keys are not in the backup: say now if the copy holds values no key set here can read.
+        found = [*check_database(engine), check_keys_in_use(settings, engine)]
+        problems = [f for f in found if f.status is not Status.OK]
     finally:
         engine.dispose()
     for finding in problems:

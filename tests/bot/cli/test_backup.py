@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli.main import main
 from bot.preflight import Status, check_database
+from storage import crypto
 from storage.db import make_engine, unit_of_work
 from storage.queries import record_audit
 
@@ -113,3 +114,16 @@ def test_postgresql_gets_the_pg_dump_and_pg_restore_commands(monkeypatch, tmp_pa
     assert "pg_dump --format=custom" in err and "hunter2" not in err
     assert main(["restore", "--from", str(tmp_path / "cme.dump")]) == 2
     assert "pg_restore" in capsys.readouterr().err
+
+
+def test_restore_says_when_the_copy_needs_a_key_that_is_not_set(live, tmp_path, monkeypatch, capsys):
+    engine = make_engine(f"sqlite:///{live}")
+    with unit_of_work(engine) as session:  # written with the tests' key, test1
+        record_audit(session, actor="terminal:local:cme-officer", action="case.note", reason="called the school")
+    engine.dispose()
+    assert main(["backup", "--out", str(tmp_path / "b")]) == 0
+    monkeypatch.setenv("CME_DATABASE_URL", f"sqlite:///{tmp_path}/elsewhere.db")
+    monkeypatch.setenv("CME_DATA_KEYS", f"{crypto.new_key_line('new')},{crypto.new_key_line(crypto.INDEX_KEY_ID)}")
+    capsys.readouterr()
+    assert main(["restore", "--from", str(tmp_path / "b")]) == 1
+    assert "test1" in capsys.readouterr().err

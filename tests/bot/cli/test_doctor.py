@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import json
+import shutil
 import threading
 from pathlib import Path
 
@@ -16,8 +16,10 @@ from bot.cli.main import main
 from bot.config import Settings
 from bot.preflight import Status, run_checks
 from bot.slack.preflight import manifest_scopes
+from storage import crypto
 from storage.db import make_engine, unit_of_work
 from storage.migrate import upgrade
+from storage.queries import record_audit
 from storage.teams_refs import TeamsConversationRef, save_ref
 from tests.bot.slack.fake_slack import FakeSlack
 
@@ -69,11 +71,7 @@ def env(monkeypatch, db_url, slack):
 
 
 def _data_keys() -> dict[str, str]:
-    try:
-        crypto = importlib.import_module("storage.crypto")
-    except ImportError:
-        return {}
-    return {"CME_DATA_KEYS": ",".join(crypto.new_key_line(kid) for kid in ("k1", "index"))}
+    return {"CME_DATA_KEYS": ",".join(crypto.new_key_line(kid) for kid in ("k1", crypto.INDEX_KEY_ID))}
 
 
 def findings(**overrides) -> dict[str, tuple[Status, str, str]]:
@@ -216,3 +214,30 @@ def test_an_environment_that_is_nearly_production(env):
     assert status is Status.WARNING and "CME_ENV=production" in fix
     env.setenv("CME_ENV", "production")
     assert findings()["environment"][0] is Status.OK
+
+
+def test_production_without_data_keys(env):
+    env.setenv("CME_ENV", "production")
+    env.delenv("CME_DATA_KEYS")
+    assert "no data key" in errors()["data keys"]
+
+
+def test_development_without_data_keys_is_a_warning_and_makes_no_key_file(env, tmp_path, sqlite_template):
+    shutil.copy(sqlite_template, tmp_path / "dev.db")
+    env.setenv("CME_DATABASE_URL", f"sqlite:///{tmp_path}/dev.db")
+    env.delenv("CME_DATA_KEYS")
+    assert findings()["data keys"][0] is Status.WARNING
+    assert not (tmp_path / "dev.db.keys").exists()
+
+
+def test_values_encrypted_with_a_key_that_is_no_longer_set(env, db_url):
+    old = crypto.Keyring.parse(f"{crypto.new_key_line('old')},{crypto.new_key_line(crypto.INDEX_KEY_ID)}")
+    crypto.install(old)
+    engine = make_engine(db_url)
+    with unit_of_work(engine) as session:
+        record_audit(session, actor="terminal:local:cme-officer", action="case.note", reason="called the school")
+    engine.dispose()
+    status, detail, fix = findings()["data keys in use"]
+    assert status is Status.ERROR and "old" in detail and "CME_DATA_KEYS" in fix
+    env.setenv("CME_DATA_KEYS", f"{_data_keys()['CME_DATA_KEYS']},{crypto.new_key_line('old')}")
+    assert findings()["data keys in use"][0] is Status.OK
