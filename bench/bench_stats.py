@@ -45,11 +45,11 @@ COLUMNS = (
 # Each expression is written once with {created}, {g} and the dialect's pieces filled in.
 PIECES = {
     "postgresql": {
-        "series": "generate_series(1, :n) AS g",
+        "series": "generate_series(1::bigint, CAST(:n AS bigint)) AS g",  # g * 7919 passes int4 at 1M
         "created": "(TIMESTAMPTZ '2024-01-01 00:00:00+00' + ((g * 7919) % 1065) * INTERVAL '1 day' "
         "+ (g % 86400) * INTERVAL '1 second')",
         "plus_days": "({created} + ({days}) * INTERVAL '1 day')",
-        "date_minus": "(({created})::date - ({days}))",
+        "date_minus": "(({created})::date - ({days})::int)",
         "json": "'{{}}'::json",
         "pick": "(ARRAY[{items}])[{index} + 1]",
         "false": "false",
