@@ -35,7 +35,7 @@ async def check(settings: Settings, profile: Profile | None, _engine=None) -> li
     team = str(auth.get("team_id"))
     found = [ok("slack token", f"works: workspace {team}, bot user {auth.get('user_id')}")]
     found.append(scopes_finding(auth.headers.get("x-oauth-scopes") or auth.headers.get("X-OAuth-Scopes")))
-    found.append(_mode(settings))
+    found.append(await _mode(settings, client))
     if profile is not None:
         found += await _officers(client, profile, team)
         found += await _targets(client, profile)
@@ -61,13 +61,17 @@ def scopes_finding(header: str | None) -> Finding:
     return ok("slack scopes", "exactly the manifest's")
 
 
-def _mode(settings: Settings) -> Finding:
-    if settings.slack_signing_secret:
-        return ok(
-            "slack requests",
-            "HTTP mode: the signing secret is set" + (" (and Socket Mode)" * bool(settings.slack_app_token)),
-        )
-    return ok("slack requests", "Socket Mode (SLACK_APP_TOKEN); no signing secret needed")
+async def _mode(settings: Settings, client: AsyncWebClient) -> Finding:
+    """HTTP mode needs the signing secret (checked with the settings); Socket Mode an app token Slack accepts."""
+    if not settings.slack_app_token:
+        return ok("slack requests", "HTTP mode: the signing secret is set")
+    try:  # only asks for a websocket URL: nothing connects, nothing is delivered
+        await client.apps_connections_open(app_token=settings.slack_app_token)
+    except SlackApiError as exc:
+        fix = "make an app-level token with connections:write (Basic Information > App-Level Tokens): SLACK_APP_TOKEN"
+        return error("slack requests", f"Socket Mode: Slack refused SLACK_APP_TOKEN ({exc.response.get('error')})", fix)
+    also = " and HTTP mode (the signing secret is set)" if settings.slack_signing_secret else ""
+    return ok("slack requests", f"Socket Mode: the app token works{also}")
 
 
 async def _officers(client: AsyncWebClient, profile: Profile, team: str) -> list[Finding]:

@@ -241,3 +241,19 @@ def test_values_encrypted_with_a_key_that_is_no_longer_set(env, db_url):
     assert status is Status.ERROR and "old" in detail and "CME_DATA_KEYS" in fix
     env.setenv("CME_DATA_KEYS", f"{_data_keys()['CME_DATA_KEYS']},{crypto.new_key_line('old')}")
     assert findings()["data keys in use"][0] is Status.OK
+
+
+def test_socket_mode_with_an_app_token_slack_refuses(env, slack):
+    env.delenv("SLACK_SIGNING_SECRET")
+    env.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert findings()["slack requests"][0] is Status.OK
+    slack.fail("apps.connections.open", error="invalid_auth")
+    status, detail, fix = findings()["slack requests"]
+    assert status is Status.ERROR and "SLACK_APP_TOKEN" in detail and "connections:write" in fix
+
+
+def test_a_database_that_does_not_answer(env):
+    env.setenv("CME_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/gone")
+    found = findings()
+    assert found["database reachable"][0] is Status.ERROR and "CME_DATABASE_URL" in found["database reachable"][2]
+    assert "database migrated" not in found and "data keys in use" not in found
