@@ -12,7 +12,6 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,20 +218,3 @@ def metrics_handler(metrics: Metrics, token: str | None):
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     return scrape
-
-
-def timed(observe: Callable[[float], None]):
-    """A context manager timing its block into `observe(seconds)`."""
-    return _Timer(observe)
-
-
-class _Timer:
-    def __init__(self, observe: Callable[[float], None]) -> None:
-        self.observe = observe
-
-    def __enter__(self) -> _Timer:
-        self.started = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.observe(time.perf_counter() - self.started)
