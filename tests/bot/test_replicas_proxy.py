@@ -231,7 +231,7 @@ class Topology:
     replicas: list
 
 
-async def first_phase(t: Topology, url: str) -> list[str]:
+async def first_phase(t: Topology) -> list[str]:
     """Mixed load through the proxy and straight at both replicas; returns the referrals' references."""
     base = "http://127.0.0.1:{}"
     async with (
@@ -317,7 +317,7 @@ def test_two_replicas_behind_nginx_share_the_load_and_one_stops_cleanly(pg_url, 
                 await asyncio.to_thread(proxy.wait_until_up, f"http://127.0.0.1:{port}/healthz", 60, process)
             nginx = proxy.start_nginx(binary, tmp_path / "nginx", ports)
             t = Topology(fake, connector, nginx, ports, replicas)
-            refs = await first_phase(t, pg_url)
+            refs = await first_phase(t)
             shares = Counter(upstream for upstream, _, path in nginx.answered_by())
             assert all(shares[f"127.0.0.1:{p}"] >= sum(shares.values()) // 4 for p in ports), shares
             await second_phase(t)
