@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.channel_settings import ChannelSettingsError, is_production, requested_channels, why_not
+from bot.channel_settings import is_production, refuse_half_configured, requested_channels, why_not
 from bot.config import Settings
 from bot.jobs import Jobs
 from bot.logs import request_ids
@@ -71,6 +71,7 @@ def _ping(engine) -> None:
 
 def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None) -> web.Application:
     """Build the whole server from settings (the one place everything is wired)."""
+    refuse_half_configured(settings)  # before the database is opened or migrated
     core, router = build(settings, role_overrides=role_overrides)
     app = web.Application(middlewares=[request_ids])  # a request id on every line a request logs
     metrics = Metrics(core.engine)
@@ -94,16 +95,13 @@ def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
 
 
 def mount_channels(app: web.Application, context: AppContext) -> None:
-    """Start every channel in CME_CHANNELS; in production one that can't start stops the server, naming why.
+    """Start every channel in CME_CHANNELS (in production create_app has refused any without its settings).
 
     In development the others start, the missing one is logged as an error and /healthz says "degraded".
     """
     settings = context.settings
     requested = requested_channels(settings)
     context.extras["requested"] = requested
-    problems = [reason for channel in requested if (reason := why_not(channel, settings))]
-    if problems and is_production(settings):
-        raise ChannelSettingsError(problems)
     for channel in requested:
         reason = why_not(channel, settings)
         if reason is None:

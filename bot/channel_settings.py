@@ -50,6 +50,13 @@ def missing_settings(channel: str, settings: Settings) -> list[str]:
     return []
 
 
+def refuse_half_configured(settings: Settings) -> None:
+    """In production, raise ChannelSettingsError naming every channel in CME_CHANNELS that can't start."""
+    problems = [reason for channel in requested_channels(settings) if (reason := why_not(channel, settings))]
+    if problems and is_production(settings):
+        raise ChannelSettingsError(problems)
+
+
 def why_not(channel: str, settings: Settings) -> str | None:
     """One sentence naming what stops `channel` from starting, or None when its settings are there."""
     if channel not in KNOWN_CHANNELS:

@@ -38,6 +38,13 @@ def test_production_slack_without_a_signing_secret_refuses_to_start_naming_it(db
     assert "SLACK_SIGNING_SECRET" in str(raised.value.code) and "SLACK_APP_TOKEN" in str(raised.value.code)
 
 
+def test_production_refuses_before_the_database_is_made(tmp_path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/new.db", env="production", channels="slack")
+    with pytest.raises(ChannelSettingsError, match="SLACK_BOT_TOKEN"):
+        create_app(settings)
+    assert not (tmp_path / "new.db").exists()
+
+
 def test_production_names_every_half_configured_channel_at_once(db_url):
     settings = Settings(database_url=db_url, env="PRODUCTION", channels="slack, teams, fax")
     with pytest.raises(ChannelSettingsError) as raised:
