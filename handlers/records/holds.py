@@ -21,6 +21,7 @@ RELEASE_USAGE = "/cme release REF REASON (for example: /cme release CME-2026-004
 def hold(turn: TurnContext, args: str) -> list[Reply]:
     """Put a case on legal hold: its details are kept past the retention date until released."""
     case, reason, _ = case_and_reason(turn, args, HOLD_USAGE, "hold")
+    turn.session.refresh(case, with_for_update=True)  # a retention run at this moment finishes first, or waits
     if case.anonymised_at is not None:
         raise Usage(f"{case.reference} was already anonymised under the retention schedule: there is nothing to hold.")
     if case.legal_hold:

@@ -66,8 +66,12 @@ def _start_of(day: dt.date, profile: Profile) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=profile.tz)
 
 
-def due_cases(session: Session, *, profile: Profile, today: dt.date) -> list[Due]:
-    """Closed cases past their retention date and not yet anonymised (held ones too, marked held): one query."""
+def due_cases(session: Session, *, profile: Profile, today: dt.date, lock: bool = False) -> list[Due]:
+    """Closed cases past their retention date and not yet anonymised (held ones too, marked held): one query.
+
+    `lock`: the rows stay locked to the end of the transaction (PostgreSQL), so a hold typed meanwhile waits
+    and then finds the case anonymised, instead of the run anonymising a case just put on hold.
+    """
     rules = profile.retention
     not_cme = col(Case.outcome).in_(rules.not_cme_outcomes)
     # Closed before the start of (today - N years): due on or before today.
@@ -84,6 +88,8 @@ def due_cases(session: Session, *, profile: Profile, today: dt.date) -> list[Due
         )
         .order_by(col(Case.closed_at), col(Case.id))
     )
+    if lock:
+        query = query.with_for_update()
     return [_due(case, profile) for case in session.exec(query).all()]
 
 
@@ -99,7 +105,7 @@ def _due(case: Case, profile: Profile) -> Due:
 def run(*, engine: Engine, profile: Profile, today: dt.date, dry_run: bool = False) -> list[Due]:
     """Anonymise every case due today (unless a dry run); what was due, held ones included, for the listing."""
     with unit_of_work(engine) as session:
-        due = due_cases(session, profile=profile, today=today)
+        due = due_cases(session, profile=profile, today=today, lock=not dry_run)
         if not dry_run:
             now = utcnow()
             for item in due:
