@@ -13,6 +13,7 @@ import sys
 from bot.cli import staff
 from storage.db import unit_of_work
 from storage.queries import open_case_summaries, record_audit
+from storage.restricted import hidden_case_ids
 from storage.types import utcnow
 
 
@@ -38,12 +39,19 @@ def run(args: argparse.Namespace) -> int:
         record_audit(
             session, actor=identity.key, action="cases.listed", at=now, detail={"via": "cli", "shown": len(rows)}
         )
-        cases = [_row(case, next_due, overdue, due_today) for case, next_due, overdue, due_today in rows]
+        hidden = hidden_case_ids(session, cases=(row[0] for row in rows), user_key=identity.key)
+        # A restricted case not naming the caller: only that it exists (handlers/casework/access.py).
+        cases = [
+            {"reference": row[0].reference, "restricted": True} if row[0].id in hidden else _row(*row) for row in rows
+        ]
     core.engine.dispose()
     if args.json:
         sys.stdout.write(json.dumps(cases) + "\n")
     else:
         for item in cases:
+            if item.get("restricted"):
+                print(f"{item['reference']}  restricted case")
+                continue
             urgent = "URGENT " if item["urgent"] else ""
             print(f"{item['reference']}  {urgent}overdue {item['overdue_steps']}  next due {item['next_due'] or '-'}")
     return 0

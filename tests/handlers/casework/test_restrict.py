@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import Session, select
 
@@ -100,3 +102,17 @@ def test_bad_input_and_reporters_are_refused_with_the_next_step(team, engine):
     assert reporter.kind is ReplyKind.ERROR
     titles = [reply.title or "" for reply in Person(team, user="cme-manager").say(f"/cme case {reference}")]
     assert any(reference in title for title in titles)  # nothing above restricted it
+
+
+def test_cme_bot_cases_lists_a_restricted_case_by_reference_only(team, db_url, monkeypatch, capsys):
+    from bot.cli.main import main  # the CLI reads the same database through CME_DATABASE_URL
+
+    reference = _restricted(team)
+    monkeypatch.delenv("CME_PROFILE", raising=False)
+    monkeypatch.setenv("CME_DATABASE_URL", db_url)
+    assert main(["cases", "--json", "--as", "cme-manager"]) == 0
+    [row] = [row for row in json.loads(capsys.readouterr().out) if row["reference"] == reference]
+    assert row == {"reference": reference, "restricted": True}
+    assert main(["cases", "--as", "cme-officer"]) == 0
+    shown = capsys.readouterr().out
+    assert reference in shown and "restricted case" not in shown
