@@ -50,3 +50,24 @@ def test_a_deletion_by_card_to_a_school_in_another_council_opens_no_case(db_url,
     sent, (notices, cases, _) = run(deletion_by_card(db_url, teams_profile, leeds))
     assert len(notices) == 1 and notices[0].new_school_la_code == "383" and cases == []
     assert any("Leeds (383)" in s.text for s in sent)
+
+
+async def new_pupil_by_card(db_url, profile) -> tuple[list, object]:
+    async with running(db_url, profile, clock=Clock(NOW)) as h:
+        offered = await h.say("newpupil", who=SAM)
+        sent = await h.say(value=buttons(offered[0].cards[0])["Open the form"], who=SAM)
+        answers = {**RETURN, "admission_date": "2026-11-24"}
+        for _ in range(8):
+            if not any("_draft" in str(c) for s in sent for c in s.cards):
+                break
+            card = form_card(sent)
+            sent = await h.say(
+                value=submission(card, {k: v for k, v in answers.items() if k in inputs_of(card)}), who=SAM
+            )
+        return sent, stored(h.engine)
+
+
+def test_a_new_pupil_return_by_card_is_recorded(sqlite_url, teams_profile):
+    sent, (notices, cases, _) = run(new_pupil_by_card(sqlite_url, teams_profile))
+    (notice,) = notices
+    assert notice.kind == "admission" and cases == [] and any(notice.reference in s.text for s in sent)
