@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from handlers.core import TurnContext
@@ -151,10 +152,18 @@ def forget_stale(turn: TurnContext) -> list[Reply]:
     return [Reply(text, kind=ReplyKind.INFO)]
 
 
+# Built once, as `startswith(prefix, autoescape=True)` would build it: building it each turn cost as
+# much as running it, in the database thread, holding the GIL the event loop needs for its acks.
+_KEPT_ROWS = (
+    select(Conversation)
+    .where(col(Conversation.user_key).like(bindparam("pattern"), escape="/"))
+    .order_by(col(Conversation.id))
+)
+
+
 def _kept_rows(turn: TurnContext, *, include_stale: bool = False) -> list[Conversation]:
-    prefix = f"{turn.user_key}{KEPT}"
-    query = select(Conversation).where(col(Conversation.user_key).startswith(prefix, autoescape=True))
-    rows = turn.session.exec(query.order_by(col(Conversation.id))).all()
+    prefix = f"{turn.user_key}{KEPT}".replace("/", "//").replace("%", "/%").replace("_", "/_")
+    rows = turn.session.exec(_KEPT_ROWS, params={"pattern": prefix + "%"}).all()
     if include_stale:
         return list(rows)
     cutoff = turn.now - dt.timedelta(hours=turn.profile.drafts.idle_limit_hours)

@@ -187,3 +187,16 @@ def test_a_question_sent_after_the_draft_expired_is_still_answered(router, clock
     replies = alice.say("what counts as CME?")
     assert "deleted because it was left for more than 72 hours" in replies[0].text
     assert replies[1].kind is ReplyKind.ANSWER
+
+
+def test_a_kept_form_is_found_only_by_its_owner_when_user_ids_hold_like_wildcards(router):
+    # The kept-drafts query is a LIKE on the user key: "_" and "%" in an id must match only themselves.
+    owner, wildcard = Person(router, user="axbzc"), Person(router, user="a_b%c")
+    owner.say("/cme report")
+    owner.say("Zephyrine")
+    (asked,) = owner.say("/cme check")
+    owner.say(_button([asked], "Keep it for later").value)
+    owner.say("cancel")
+    assert "no form in progress or kept" in wildcard.say("/cme resume")[0].text
+    assert "Zephyrine" not in str(wildcard.heard)
+    assert "Carrying on with the referral you kept for later" in _text(owner.say("/cme report"))
