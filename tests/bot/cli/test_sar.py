@@ -185,3 +185,13 @@ def test_a_reporter_is_refused_with_exit_3_and_the_attempt_recorded(merged, engi
     with Session(engine) as session:
         refused = session.exec(select(AuditEvent).where(AuditEvent.action == "permission.refused")).all()
     assert [e.detail["command"] for e in refused] == ["cli sar"]
+
+
+def test_a_restricted_case_is_packed_only_by_an_officer_named_on_it(merged, router, tmp_path, capsys):
+    first, _ = merged
+    restricted = Person(router, user="cme-officer").say(f"/cme restrict {first} police enquiry under way")
+    assert "restricted" in " ".join(r.text for r in restricted).lower()
+    code, out, err = sar(capsys, "--as", "cme-manager", "--child", first, "--out", str(tmp_path / "manager"))
+    assert (code, out) == (3, "") and "restricted" in err and "nothing was written" in err
+    assert not (tmp_path / "manager").exists()
+    assert sar(capsys, "--as", "cme-officer", "--child", first, "--out", str(tmp_path / "officer"))[0] == 0
