@@ -1,4 +1,4 @@
-"""`cme-bot remind --now`: run one reminder sweep and print what it queued (the outbox sender delivers it).
+"""`cme-bot remind --now`: run one reminder sweep (and the due-SAR reminder) and print what it queued.
 
 The same sweep as the scheduler's job in `cme-bot serve`: safe to run beside it or twice, since a
 reminder already queued today is never queued again.
@@ -15,6 +15,7 @@ from bot.logs import configure_logging
 from bot.wiring import build_core
 from handlers.casework.reminders import run_sweep
 from handlers.knowledge.profile import ProfileError
+from handlers.records.sar_requests import remind_due
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,12 +44,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         result = run_sweep(core)
+        sars = remind_due(core)  # subject access requests due within 5 days, once a day (as serve's job does)
     finally:
         core.engine.dispose()
     if args.json:
         queued = [{"kind": r.kind, "to": r.recipient, "key": r.dedupe_key} for r in result.queued]
         out = {"ran": result.ran, "today": result.today.isoformat(), "due_steps": result.due_steps}
-        sys.stdout.write(json.dumps({**out, "new": result.added, "queued": queued}) + "\n")
+        sys.stdout.write(json.dumps({**out, "new": result.added, "queued": queued, "sar_reminders": sars}) + "\n")
         return 0
     if not result.ran:
         print("Another replica is sweeping right now; nothing queued.")
@@ -56,5 +58,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Sweep for {result.today:%a %-d %b %Y}: {result.due_steps} step(s) due or overdue.")
     for line in result.lines():
         print(f"queued {line}")
+    if sars:
+        print(f"queued {sars} subject access request reminder(s): cme-bot sar --due lists the requests")
     print(f"{result.added} new message(s) in the outbox ({len(result.queued) - result.added} were already queued).")
     return 0

@@ -195,3 +195,18 @@ def test_a_restricted_case_is_packed_only_by_an_officer_named_on_it(merged, rout
     assert (code, out) == (3, "") and "restricted" in err and "nothing was written" in err
     assert not (tmp_path / "manager").exists()
     assert sar(capsys, "--as", "cme-officer", "--child", first, "--out", str(tmp_path / "officer"))[0] == 0
+
+
+def test_remind_now_queues_the_due_request_reminder_once_a_day(merged, tmp_path, capsys):
+    received = (utcnow() - dt.timedelta(days=28)).date().isoformat()
+    assert (
+        sar(capsys, "--as", "cme-officer", "--child", merged[0], "--out", str(tmp_path / "p"), "--received", received)[
+            0
+        ]
+        == 0
+    )
+    assert main(["remind", "--now", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["remind", "--now", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert first["sar_reminders"] >= 1 and again["sar_reminders"] == 0
