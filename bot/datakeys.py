@@ -11,7 +11,6 @@ import logging
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import StatementError
 
 from bot.config import Settings
 from storage.crypto import (
@@ -61,12 +60,3 @@ def dev_key_path(database_url: str) -> Path | None:
 def _in_memory(database_url: str) -> bool:
     url = make_url(database_url)
     return url.drivername.startswith("sqlite") and url.database in (None, "", ":memory:")
-
-
-def key_problem(exc: BaseException) -> DataKeyError | None:
-    """The data key error behind `exc` (SQLAlchemy wraps one raised while a value is written), if any."""
-    if isinstance(exc, DataKeyError):
-        return exc
-    if isinstance(exc, StatementError) and isinstance(exc.orig, DataKeyError):
-        return exc.orig
-    return None

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from handlers.core import Core, TurnContext, role_of
 from handlers.forms import conversation, flows, whole_form
 from handlers.messages import Button, Command, CommandSpec, Inbound, Reply, ReplyKind
+from storage.crypto import DataKeyError, key_problem
 from storage.db import UnstorableText, unit_of_work
 from storage.queries import record_audit
 
@@ -69,6 +70,13 @@ class Router:
         except DBAPIError as exc:
             log.error("database unavailable during a turn (%s)", type(exc.orig).__name__ if exc.orig else "error")
             return [_unreachable(inbound)]
+        except (DataKeyError, StatementError) as exc:
+            problem = key_problem(exc)
+            if problem is None:
+                raise
+            log.error("a data key problem stopped a turn: %s", problem)  # a key id and the next step, no data
+            text = "Sorry, I can't open the case records just now (the bot's data keys are not set up right)."
+            return [Reply(f"{text} Nothing was saved. Please tell whoever runs the bot.", kind=ReplyKind.ERROR)]
         except UnstorableText:
             # Storage's last guard (NUL, a lone surrogate): a path that did not check the text first.
             log.warning("refused a turn with text the database can't store")

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.exc import StatementError
 
 PREFIX = "enc:v1:"
 INDEX_KEY_ID = "index"
@@ -133,6 +134,15 @@ class Keyring:
                 f"{source}: no '{INDEX_KEY_ID}:KEY' entry (the blind-index key; cme-bot keys new --index makes one)"
             )
         return cls(data_keys, index_key)
+
+
+def key_problem(exc: BaseException) -> DataKeyError | None:
+    """The data key error behind `exc` (SQLAlchemy wraps one raised while a value is written), if any."""
+    if isinstance(exc, DataKeyError):
+        return exc
+    if isinstance(exc, StatementError) and isinstance(exc.orig, DataKeyError):
+        return exc.orig
+    return None
 
 
 def _wrong(kid: str) -> DataKeyError:

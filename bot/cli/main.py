@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from bot.datakeys import key_problem
+from storage.crypto import key_problem
 
 # Modules that add a subcommand: each has register(subparsers) setting `func` on its parser.
 SUBCOMMAND_MODULES = (
