@@ -5,11 +5,14 @@ encrypts them and makes the indexes, so they are found again and nothing plain i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from bot.config import Settings
+from bot.wiring import build_core
 from handlers.children.search import find_children, read_query
 from storage.children import Child
 from storage.migrate import upgrade
@@ -84,3 +87,15 @@ def test_plain_rows_read_after_0010_and_are_encrypted_and_indexed_by_rotate(at_0
             hits, _ = find_children(session, read_query(typed, today=dt.date(2026, 12, 1)))
             assert [hit.child.id for hit in hits] == [1], typed
         assert session.exec(select(Report)).one().answers == {"child_forenames": "Zephyrine"}
+
+
+def test_the_bot_encrypts_and_indexes_old_rows_when_it_starts(at_0009, caplog):
+    url = at_0009.url.render_as_string(hide_password=False)
+    with caplog.at_level(logging.WARNING):
+        core = build_core(Settings(database_url=url))
+    assert "indexed 1 children" in caplog.text and "Zephyrine" not in caplog.text
+    assert not needs_indexing(core.engine)
+    with Session(core.engine) as session:
+        hits, _ = find_children(session, read_query("Zephyrine", today=dt.date(2026, 12, 1)))
+    assert [hit.child.id for hit in hits] == [1]
+    core.engine.dispose()
