@@ -46,11 +46,19 @@ class Child(SQLModel, table=True):
 
 
 @event.listens_for(Child, "before_insert")
-@event.listens_for(Child, "before_update")
-def _set_blind_columns(_mapper, _connection, child: Child) -> None:
-    # Every ORM write of a child (intake, edits, merges) keeps its blind indexes in step with its details.
+def _blind_new_child(_mapper, _connection, child: Child) -> None:
+    # A new child is keyed: intake makes its search keys in the same transaction (handlers/children/household.py).
     for name, value in blind_columns(child.model_dump()).items():
         setattr(child, name, value)
+
+
+@event.listens_for(Child, "before_update")
+def _blind_changed_child(_mapper, _connection, child: Child) -> None:
+    # Every edit or merge keeps the blind indexes in step; `keyed` stays as it was, so a child from before 0010
+    # is still re-keyed (search keys too) by storage/rekey.py.
+    for name, value in blind_columns(child.model_dump()).items():
+        if name != "keyed":
+            setattr(child, name, value)
 
 
 class MatchState(StrEnum):

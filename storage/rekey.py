@@ -153,7 +153,9 @@ def _index_children(connection, keyring: crypto.Keyring, rows: list) -> int:
         plain = {name: _plain(keyring, getattr(row, name)) for name in _CHILD_PLAIN}
         plain["dob"] = dt.date.fromisoformat(plain["dob"][:10]) if plain["dob"] else None
         values = blind_columns(plain)
-        connection.execute(sa.update(child).where(child.c.id == row.id, _unkeyed()).values(values))
+        claimed = connection.execute(sa.update(child).where(child.c.id == row.id, _unkeyed()).values(values))
+        if claimed.rowcount != 1:  # the bot saved this child meanwhile: its own write made the keys
+            continue
         connection.execute(sa.delete(keys).where(keys.c.child_id == row.id))
         wanted = [{"child_id": row.id, "kind": kind, "key": key} for kind, key in blinded_child_keys(plain)]
         if wanted:
