@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 
@@ -78,7 +79,7 @@ def test_development_with_every_channel_configured_is_ok(db_url):
 
 def test_serve_exits_2_naming_the_setting(sqlite_template, tmp_path):
     env = {"CME_DATABASE_URL": f"sqlite:///{sqlite_template}", "CME_ENV": "production", "CME_CHANNELS": "slack"}
-    env |= {"SLACK_BOT_TOKEN": "xoxb-1", "PATH": "/usr/bin:/bin"}
+    env |= {"SLACK_BOT_TOKEN": "xoxb-1", "PATH": "/usr/bin:/bin", "CME_DATA_KEYS": os.environ["CME_DATA_KEYS"]}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=60
     )
