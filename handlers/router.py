@@ -74,7 +74,7 @@ class Router:
             problem = key_problem(exc)
             if problem is None:
                 raise
-            log.error("a data key problem stopped a turn: %s", problem)  # a key id and the next step, no data
+            log.error("a data key problem stopped a turn: %s", str(problem))  # a key id and the next step, no data
             text = "Sorry, I can't open the case records just now (the bot's data keys are not set up right)."
             return [Reply(f"{text} Nothing was saved. Please tell whoever runs the bot.", kind=ReplyKind.ERROR)]
         except UnstorableText:
