@@ -44,7 +44,7 @@ def by_name(session: Session, text: str) -> Iterable[tuple[Child, str, int]]:
     fits = {word: _fits(word) for word in words}
     every = _with_every_word(session, fits)
     if len(every) < ENOUGH:  # few whole or partial fits: similar spellings count too
-        fits = {word: _fits(word, similar=True) for word in words}
+        fits = {word: _fits(word, similar=_rare(session, word)) for word in words}
         every |= _with_every_word(session, fits)
     ranked = [*every, *(cid for cid in _some_words(session, fits) if cid not in every)][:CANDIDATES]
     scored = _scored(session, words, ranked)
@@ -57,6 +57,16 @@ def _fits(word: str, similar: bool = False) -> list:
     fits = [and_(ChildKey.kind == NAME, ChildKey.key == name_prefix_index(word))]
     spellings = similar_spelling_indexes(word) if similar else []
     return fits + ([and_(ChildKey.kind == SPELLING, col(ChildKey.key).in_(spellings))] if spellings else [])
+
+
+def _rare(session: Session, word: str) -> bool:
+    """True when few children have a word starting with this one: its close spellings are worth reading.
+
+    A common word typed right (Oliver) has thousands of children under each one-letter-off spelling too;
+    reading them all would cost more than the whole search and add nothing its own children don't.
+    """
+    query = select(ChildKey.child_id).where(ChildKey.kind == NAME, ChildKey.key == name_prefix_index(word))
+    return len(session.exec(query.limit(ENOUGH)).all()) < ENOUGH
 
 
 def _fitting(conditions: list):
