@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aiohttp import web
-
 from bot.app import create_app
 from bot.config import Settings
 from bot.logs import configure_logging
+from bot.serving import run as serve_app
 from handlers.knowledge.profile import ProfileError
 
 
@@ -33,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
     except SystemExit as exc:  # a channel in CME_CHANNELS can't start in production: the message names the setting
         print(exc.code, file=sys.stderr)
         return 2
-    web.run_app(app, host=args.host, port=args.port, print=lambda msg: print(msg, file=sys.stderr))
+    serve_app(app, host=args.host, port=args.port, say=lambda msg: print(msg, file=sys.stderr))
     return 0
