@@ -24,6 +24,7 @@ from tests.bot.slack.test_modal import opened_modal, page
 from tests.bot.teams.harness import OFFICER, write_profile
 from tests.bot.teams.harness import running as teams_running
 from tests.handlers.casework.test_cases import make_case
+from tests.support import CHILD_PAGE
 
 NAME = "Zephyrine"
 SURNAME = "Quackenbush"
@@ -42,16 +43,7 @@ LIBRARIES = (
     "sqlalchemy.engine",
     "asyncio",
 )
-CHILD = {
-    "child_forenames": NAME,
-    "child_surname": SURNAME,
-    "child_dob": "2014-05-02",
-    "missing_from_home": "no",
-    "on_roll": "no",
-    "home_educated": "no",
-    "awaiting_place": "no",
-    "other_provision": "no",
-}
+CHILD = {**CHILD_PAGE, "child_forenames": NAME, "child_surname": SURNAME}  # the first page, naming our child
 
 
 class Everything(logging.Handler):
