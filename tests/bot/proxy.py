@@ -46,8 +46,10 @@ http {{
         listen 127.0.0.1:{port};
         location / {{
             proxy_pass http://cme_bot;
-            # A replica that refuses the connection (stopping) is skipped; a request it has taken is not re-sent.
-            proxy_next_upstream error timeout;
+            # As deploy/nginx.conf: a replica that refuses or resets the connection (stopping) is skipped and the
+            # request goes to the other one, POSTs included (see there for why that is safe).
+            proxy_next_upstream error timeout non_idempotent;
+            proxy_next_upstream_tries 2;
             proxy_connect_timeout 2s;
             proxy_read_timeout 30s;
             # Teams authentication is off in the test (no tenant offline), which serves loopback requests that
