@@ -219,6 +219,7 @@ def due_step_rows(session: Session, *, today: dt.date) -> list[Any]:
             Case.reference,
             Case.urgent,
             Case.assigned_to,
+            Case.restricted,
         )
         .join(Case, col(Case.id) == col(EnquiryStep.case_id))
         .where(col(EnquiryStep.state).in_(ACTIVE_STEP_STATES), col(EnquiryStep.due_on) <= today)

@@ -69,8 +69,8 @@ def digest_message(
         repeat = (episodes or {}).get(item.steps[0].case_id)
         lines.append(("URGENT " if item.urgent else "") + item.reference + (f" ({repeat})" if repeat else ""))
         for step in item.steps[:MAX_STEPS_PER_CASE]:
-            lines.append(f"  • {step.title}: {when_due(step.due_on, today)}")
-            if len(buttons) < MAX_DIGEST_BUTTONS:
+            lines.append(f"  • {_title(step)}: {when_due(step.due_on, today)}")
+            if len(buttons) < MAX_DIGEST_BUTTONS and not _restricted(step):
                 buttons.extend(_buttons(item.reference, step))
         if len(item.steps) > MAX_STEPS_PER_CASE:
             lines.append(f"  • and {len(item.steps) - MAX_STEPS_PER_CASE} more: /cme case {item.reference}")
@@ -96,15 +96,15 @@ def digest_message(
 def overdue_message(row: Any, *, today: dt.date) -> tuple[str, dict[str, Any]]:
     """The at-once alert for an urgent case's overdue step."""
     text = (
-        f"URGENT case {row.reference}: the enquiry '{row.title}' is overdue (was due {day(row.due_on)}). "
+        f"URGENT case {row.reference}: the enquiry '{_title(row)}' is overdue (was due {day(row.due_on)}). "
         f"Open it: /cme case {row.reference}"
     )
     payload = {
         "title": f"Overdue: {row.reference}",
         "reference": row.reference,
         "urgent": True,
-        "step": row.step_id,
-        "buttons": [_button_dict(b) for b in _buttons(row.reference, row)],
+        "step": None if _restricted(row) else row.step_id,
+        "buttons": [] if _restricted(row) else [_button_dict(b) for b in _buttons(row.reference, row)],
     }
     return text, payload
 
@@ -116,7 +116,8 @@ def escalation_message(rows: Sequence[Any], *, today: dt.date, limit: int) -> tu
     for item in cases[:MAX_DIGEST_CASES]:
         for step in item.steps[:MAX_STEPS_PER_CASE]:
             urgent = "URGENT " if item.urgent else ""
-            lines.append(f"  • {urgent}{item.reference}: {step.title}, due {day(step.due_on)}, {who(step.assigned_to)}")
+            whose = "" if _restricted(step) else f", {who(step.assigned_to)}"
+            lines.append(f"  • {urgent}{item.reference}: {_title(step)}, due {day(step.due_on)}{whose}")
     if len(cases) > MAX_DIGEST_CASES:
         lines.append(f"…and {len(cases) - MAX_DIGEST_CASES} more case(s): type /cme cases.")
     buttons = [
@@ -126,7 +127,10 @@ def escalation_message(rows: Sequence[Any], *, today: dt.date, limit: int) -> tu
         "title": "Escalation: overdue enquiries",
         "buttons": [_button_dict(b) for b in buttons],
         "count": len(rows),
-        "steps": [{"reference": r.reference, "step": r.step_id, "due_on": r.due_on.isoformat()} for r in rows[:100]],
+        "steps": [
+            {"reference": r.reference, "step": None if _restricted(r) else r.step_id, "due_on": r.due_on.isoformat()}
+            for r in rows[:100]
+        ],
     }
     return "\n".join(lines), payload
 
@@ -156,6 +160,18 @@ def reply_of(row: Outbox) -> Reply:
     title = payload.pop("title", None) or ("Urgent alert" if row.urgent else "Notification")
     kind = ReplyKind.ALERT if row.urgent else ReplyKind.INFO
     return Reply(row.text, kind=kind, title=title, buttons=buttons, data={"outbox_id": row.id, **payload})
+
+
+RESTRICTED_STEP = "an enquiry step (restricted case: its named officers see which, with /cme case)"
+
+
+def _restricted(row: Any) -> bool:
+    # Digests and alerts go to shared inboxes and managers: a restricted case shows only that it exists.
+    return bool(getattr(row, "restricted", False))
+
+
+def _title(row: Any) -> str:
+    return RESTRICTED_STEP if _restricted(row) else row.title
 
 
 def _buttons(reference: str, step: Any) -> list[Button]:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from handlers.casework.reminders import run_sweep
 from handlers.core import Core
-from storage.models import Outbox
+from storage.models import Case, Outbox
 from tests.handlers.casework.test_cases import make_case, press
 
 UTC = dt.UTC
@@ -144,3 +144,22 @@ def test_after_a_day_of_downtime_one_sweep_catches_up_with_one_digest(engine, pr
     kinds = [row.kind for row in outbox(engine)[before:]]
     assert kinds.count("reminder.escalation") <= 1 and kinds.count("reminder.digest") == 1
     assert run_sweep(core).added == 0  # the next run finds nothing new
+
+
+def test_a_restricted_case_in_the_escalation_and_urgent_alert_shows_only_that_it_exists(engine, profile, clock):
+    reference = make_case(engine, profile, 1, at(2026, 11, 20, 9), urgent=True)
+    with Session(engine) as session:  # restricted as /cme restrict leaves it (the command is tested apart)
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+        case.restricted = True
+        session.add(case)
+        session.commit()
+    core = Core(engine=engine, profile=profile, clock=clock)
+    clock.now = at(2026, 12, 1, 7)
+    run_sweep(core)
+    (escalation,) = outbox(engine, "reminder.escalation")
+    alerts = outbox(engine, "reminder.overdue")
+    assert alerts, "an urgent case's overdue step is still alerted"
+    for row in [escalation, *alerts]:
+        assert reference in row.text and "restricted case" in row.text
+        assert "Ring every contact" not in row.text and "nobody" not in row.text
+    assert all(not row.payload.get("buttons") for row in alerts)
