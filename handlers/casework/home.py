@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from handlers.casework.access import hidden_from
 from handlers.casework.status import STATE_WORDS, status
 from handlers.core import Core, TurnContext, is_staff, role_of
 from handlers.forms import flows
@@ -88,7 +89,13 @@ def _home(core: Core, session: Session, role: Role, identity: Identity) -> Home:
     urgent = session.exec(opened.where(Case.urgent == True)).one()  # noqa: E712 - SQL, not Python
     today = core.clock().astimezone(core.profile.tz).date()
     late = overdue_by_case(session, today, [c.id for c in rows])
-    lines = tuple(replace(_line(c, core), overdue=late.get(c.id, 0)) for c in rows)
+    hidden = hidden_from(session, cases=rows, user_key=identity.key)  # restricted, and not named on them
+    lines = tuple(
+        replace(_line(c, core), state_text="restricted case", overdue=0)
+        if c.id in hidden
+        else replace(_line(c, core), overdue=late.get(c.id, 0))
+        for c in rows
+    )
     return Home(role, lines, open_count=total, urgent_count=urgent, overdue_enquiries=overdue_count(session, today))
 
 

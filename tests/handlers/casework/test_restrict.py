@@ -7,9 +7,10 @@ import json
 import pytest
 from sqlmodel import Session, select
 
+from handlers.casework.home import home_for
 from handlers.commands import build_router
 from handlers.core import Core
-from handlers.messages import ReplyKind, Role
+from handlers.messages import Channel, Identity, ReplyKind, Role
 from storage.models import AuditEvent
 from tests.handlers.casework.test_child_intake import AVA, OFFICER, refer
 from tests.support import Person
@@ -116,3 +117,13 @@ def test_cme_bot_cases_lists_a_restricted_case_by_reference_only(team, db_url, m
     assert main(["cases", "--as", "cme-officer"]) == 0
     shown = capsys.readouterr().out
     assert reference in shown and "restricted case" not in shown
+
+
+def test_the_home_page_lists_a_restricted_case_as_restricted_to_the_manager_and_openly_to_a_named_officer(team):
+    reference = _restricted(team)
+    manager = Identity(Channel.TERMINAL, "cme-manager", "local")
+    named = Identity(Channel.TERMINAL, "officer-two", "local")
+    [line] = [x for x in home_for(team.core, manager).cases if x.reference == reference]
+    assert line.state_text == "restricted case" and line.overdue == 0
+    [line] = [x for x in home_for(team.core, named).cases if x.reference == reference]
+    assert line.state_text != "restricted case"
