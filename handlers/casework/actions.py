@@ -145,17 +145,23 @@ def staff_in_profile(key: str, profile: Profile) -> bool:
     return profile.matches_role(key, "officer") or profile.matches_role(key, "manager")
 
 
-def assign_case(turn: TurnContext, *, case: Case, to: str, reason: str | None = None) -> list[Reply]:
-    """Assign the case to an officer or manager ('me', an id or a key); they are told."""
-    plain(f"{to} {reason or ''}", what="assignment", retry=f"/cme assign {case.reference} WHO (an officer, or 'me')")
-    key = assignee_key(to, turn.inbound.identity)
+def staff_key(turn: TurnContext, word: str, *, unknown_hint: str = "", after: str = "") -> str:
+    """The key of the officer or manager `word` names ('me', an id or a key); Usage when it names nobody on staff."""
+    key = assignee_key(word, turn.inbound.identity)
     channel, tenant, user = key.split(":", 2)
     try:
         identity = Identity(Channel(channel), user, tenant)
     except ValueError:
-        raise Usage(f"'{to[:40]}' isn't someone I know.") from None
+        raise Usage(f"'{word[:40]}' isn't someone I know.{unknown_hint}{after}") from None
     if not is_staff(role_of(identity, turn.profile, turn.core.role_overrides)):
-        raise Usage(f"{who(key)} isn't a CME officer or manager in the profile.")
+        raise Usage(f"{who(key)} isn't a CME officer or manager in the profile.{after}")
+    return key
+
+
+def assign_case(turn: TurnContext, *, case: Case, to: str, reason: str | None = None) -> list[Reply]:
+    """Assign the case to an officer or manager ('me', an id or a key); they are told."""
+    plain(f"{to} {reason or ''}", what="assignment", retry=f"/cme assign {case.reference} WHO (an officer, or 'me')")
+    key = staff_key(turn, to)
     before, case.assigned_to = case.assigned_to, key
     audit(turn, case, "case.assigned", reason, before=before, after=key)
     if key != turn.user_key:

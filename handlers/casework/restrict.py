@@ -12,11 +12,11 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from handlers.casework.access import refusal
-from handlers.casework.actions import Usage, assignee_key, audit, plain
+from handlers.casework.actions import Usage, audit, plain, staff_key
 from handlers.casework.cases import find_reference
 from handlers.casework.views import who
-from handlers.core import TurnContext, is_staff, role_of
-from handlers.messages import Channel, CommandSpec, Identity, Reply, ReplyKind
+from handlers.core import TurnContext
+from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.router import Router
 from storage.models import Case
 from storage.protection import CaseAccess
@@ -49,24 +49,13 @@ def case_and_reason(turn: TurnContext, args: str, usage: str, doing: str) -> tup
     return case, reason[:1000], [word for word in rest if _is_person(word)]
 
 
-def _officer(turn: TurnContext, word: str) -> str:
-    key = assignee_key(word, turn.inbound.identity)
-    channel, tenant, user = key.split(":", 2)
-    try:
-        identity = Identity(Channel(channel), user, tenant)
-    except ValueError:
-        raise Usage(f"'{word[:40]}' isn't someone I know. Name officers as @id. Nothing was changed.") from None
-    if not is_staff(role_of(identity, turn.profile, turn.core.role_overrides)):
-        raise Usage(f"{who(key)} isn't a CME officer or manager in the profile. Nothing was changed.")
-    return key
-
-
 def restrict(turn: TurnContext, args: str) -> list[Reply]:
     """Restrict a case to named officers (you, and anyone you name); add officers to one already restricted."""
     case, reason, people = case_and_reason(turn, args, RESTRICT, "restrict")
     if len(people) > MAX_NAMED:
         raise Usage(f"Name {MAX_NAMED} officers at most. Nothing was changed.")
-    named = list(dict.fromkeys([turn.user_key, *(_officer(turn, word) for word in people)]))
+    hints = {"unknown_hint": " Name officers as @id.", "after": " Nothing was changed."}
+    named = list(dict.fromkeys([turn.user_key, *(staff_key(turn, word, **hints) for word in people)]))
     query = select(CaseAccess.officer).where(CaseAccess.case_id == case.id)
     already = set(turn.session.exec(query).all()) if case.restricted else set()
     added = [key for key in named if key not in already]
