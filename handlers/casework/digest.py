@@ -167,7 +167,7 @@ RESTRICTED_STEP = "an enquiry step (restricted case: its named officers see whic
 
 def _restricted(row: Any) -> bool:
     # Digests and alerts go to shared inboxes and managers: a restricted case shows only that it exists.
-    return bool(getattr(row, "restricted", False))
+    return bool(row.restricted)
 
 
 def _title(row: Any) -> str:
