@@ -157,6 +157,7 @@ class MeteredRouter:
 
     def __init__(self, router: Router, metrics: Metrics) -> None:
         self._router, self._metrics = router, metrics
+        router.on_error = metrics.count_error  # failures the router answers with an apology count too
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._router, name)

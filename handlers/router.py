@@ -43,6 +43,8 @@ class Router:
         self.free_text: Command | None = None
         self.is_question: Callable[[str], bool] | None = None  # the answer engine knows an answer to this text
         self.warmers: list[Callable[[], object]] = []  # what warm_up builds ahead of the first turn needing it
+        # Told of each failure a turn answers with an apology instead of raising (the server counts them).
+        self.on_error: Callable[[BaseException], None] | None = None
 
     def command(self, spec: CommandSpec) -> None:
         """Add a command (later capabilities plug in here)."""
@@ -69,19 +71,26 @@ class Router:
             return replies
         except DBAPIError as exc:
             log.error("database unavailable during a turn (%s)", type(exc.orig).__name__ if exc.orig else "error")
+            self._failed(exc)
             return [_unreachable(inbound)]
         except (DataKeyError, StatementError) as exc:
             problem = key_problem(exc)
             if problem is None:
                 raise
             log.error("a data key problem stopped a turn: %s", str(problem))  # a key id and the next step, no data
+            self._failed(exc)
             text = "Sorry, I can't open the case records just now (the bot's data keys are not set up right)."
             return [Reply(f"{text} Nothing was saved. Please tell whoever runs the bot.", kind=ReplyKind.ERROR)]
-        except UnstorableText:
+        except UnstorableText as exc:
             # Storage's last guard (NUL, a lone surrogate): a path that did not check the text first.
             log.warning("refused a turn with text the database can't store")
+            self._failed(exc)
             text = "That message has a character I can't store (a hidden control character). Nothing was saved."
             return [Reply(f"{text} Please type it again as plain text.", kind=ReplyKind.ERROR)]
+
+    def _failed(self, exc: BaseException) -> None:
+        if self.on_error is not None:
+            self.on_error(exc)
 
     def _turn(self, inbound: Inbound) -> list[Reply]:
         now = inbound.received_at or self.core.clock()

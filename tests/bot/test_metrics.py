@@ -6,10 +6,13 @@ import asyncio
 import datetime as dt
 
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import CONTEXT_KEY, create_app
 from bot.config import Settings
+from bot.metrics import MeteredRouter, Metrics
+from handlers.messages import ReplyKind
 from storage.db import make_engine, unit_of_work
 from storage.models import Case, Outbox
 from storage.queries import enqueue
@@ -17,6 +20,8 @@ from storage.types import utcnow
 from tests.bot.slack.slack_driver import running
 from tests.bot.teams.harness import fresh_sqlite, write_profile
 from tests.bot.teams.harness import running as teams_running
+from tests.handlers.test_faults import _Outage, _outage_router
+from tests.support import Person
 
 ALLOWED_LABELS = {"channel", "kind", "type", "urgency", "le"}
 CHILD = "Zephyrine Quillfeather"
@@ -160,3 +165,17 @@ def test_teams_turns_acks_and_failed_turns_are_counted(sqlite_template, tmp_path
     assert moved("cme_turn_seconds_count", channel="teams") == 2
     assert moved("cme_ack_seconds_count", channel="teams") == 2
     assert moved("cme_errors_total", type="ErrorResponseException") == 1
+
+
+def test_a_turn_the_database_failed_is_counted_though_the_person_gets_an_apology(db_url, profile, clock):
+    """The router answers a database outage with "try again in a minute": the dashboard still sees the error."""
+    engine, router = _outage_router(db_url, profile, clock)
+    metrics = Metrics()  # no engine: only what the turns record
+    alice = Person(MeteredRouter(router, metrics))
+    with _Outage(db_url, engine):
+        replies = alice.say("/cme report")
+    assert replies[-1].kind is ReplyKind.ERROR and "can't be reached" in replies[-1].text
+    samples = parse(generate_latest(metrics.registry).decode())
+    assert sum(v for (name, _), v in samples.items() if name == "cme_errors_total") == 1
+    assert value(samples, "cme_errors_total", type="OperationalError") == 1
+    assert value(samples, "cme_turns_total", channel="terminal", kind="command") == 1
