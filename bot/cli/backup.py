@@ -4,8 +4,9 @@ The backup uses SQLite's online backup API in one step: it reads one consistent 
 keeps writing (WAL: readers don't block writers). Copied page by page instead, any write by the server
 between two steps would restart the copy, and a busy bot could keep it from ever finishing. The copy is
 checked (integrity_check), set to a single self-contained file (no -wal), then renamed into place.
-PostgreSQL: pg_dump and pg_restore do this; the commands are printed (README, "Backups").
-Exit codes: 0 done, 2 bad input (not SQLite, unknown schema, file exists), 3 refused (the target has data).
+PostgreSQL: bot/cli/pg_backup.py runs pg_dump and pg_restore with the same options and checks.
+Exit codes: 0 done, 1 restored but a check failed, 2 bad input (unknown schema, file exists, no pg_dump),
+3 refused (the target has data).
 """
 
 from __future__ import annotations
@@ -20,13 +21,11 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.preflight import Status, check_database, check_keys_in_use, known_revisions
+from bot.preflight import Finding, Status, check_database, check_keys_in_use, known_revisions
 from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-PG_DUMP = "pg_dump --format=custom --no-owner --file={out} '{url}'"
-PG_RESTORE = "pg_restore --clean --if-exists --no-owner --dbname='{url}' {source}"
 
 
 class Refused(Exception):
@@ -39,11 +38,11 @@ class Refused(Exception):
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `backup` and `restore`."""
-    backup = sub.add_parser("backup", help="copy the SQLite database while the bot runs (PostgreSQL: pg_dump)")
+    backup = sub.add_parser("backup", help="copy the database while the bot runs (PostgreSQL: runs pg_dump)")
     backup.add_argument("--out", type=Path, required=True, help="the backup file to write")
     backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
     backup.set_defaults(func=run_backup)
-    restore = sub.add_parser("restore", help="replace the SQLite database with a backup (stop the server first)")
+    restore = sub.add_parser("restore", help="replace the database with a backup (stop the server first)")
     restore.add_argument("--from", dest="source", type=Path, required=True, help="a file `cme-bot backup` wrote")
     restore.add_argument("--force", action="store_true", help="replace a database that already has data")
     restore.set_defaults(func=run_restore)
@@ -53,13 +52,11 @@ def _say(text: str) -> None:
     sys.stderr.write(f"{text}\n")
 
 
-def sqlite_path(database_url: str, *, command: str, file: Path) -> Path:
-    """The SQLite file behind CME_DATABASE_URL; Refused with the PostgreSQL commands otherwise."""
+def sqlite_path(database_url: str) -> Path:
+    """The SQLite file behind CME_DATABASE_URL; Refused when it is not SQLite or names no file."""
     url = make_url(normalise_url(database_url))
     if not url.drivername.startswith("sqlite"):
-        safe = url.set(drivername="postgresql").render_as_string(hide_password=True)
-        how = PG_DUMP.format(out=file, url=safe) if command == "backup" else PG_RESTORE.format(url=safe, source=file)
-        raise Refused(f"CME_DATABASE_URL is PostgreSQL: use its own tools (password from ~/.pgpass):\n  {how}")
+        raise Refused(f"CME_DATABASE_URL is {url.drivername}: backup and restore know SQLite and PostgreSQL")
     if not url.database or url.database == ":memory:":
         raise Refused("CME_DATABASE_URL names no SQLite file")
     return Path(url.database)
@@ -67,13 +64,20 @@ def sqlite_path(database_url: str, *, command: str, file: Path) -> Path:
 
 def run_backup(args: argparse.Namespace) -> int:
     """Copy the live database to --out."""
+    # pg_backup imports Refused from here, so it is imported when it is needed.
+    from bot.cli import pg_backup
+
+    database_url = Settings().database_url
     try:
-        source = sqlite_path(Settings().database_url, command="backup", file=args.out)
-        if not source.exists():
-            raise Refused(f"{source} does not exist: check CME_DATABASE_URL")
         if args.out.exists() and not args.force:
             raise Refused(f"{args.out} exists: choose another file, or add --force to replace it")
-        revision = backup(source, args.out)
+        if pg_backup.is_postgres(database_url):
+            revision = pg_backup.backup(database_url, args.out)
+        else:
+            source = sqlite_path(database_url)
+            if not source.exists():
+                raise Refused(f"{source} does not exist: check CME_DATABASE_URL")
+            revision = backup(source, args.out)
     except Refused as refused:
         _say(f"cme-bot backup: {refused}")
         return refused.code
@@ -120,25 +124,37 @@ def _checked(connection: sqlite3.Connection, path: Path) -> str:
 
 def run_restore(args: argparse.Namespace) -> int:
     """Replace the database with --from, migrate it to this version's schema, and check it."""
+    from bot.cli import pg_backup
+
     settings = Settings()
     try:
-        target = sqlite_path(settings.database_url, command="restore", file=args.source)
-        restored = restore(args.source, target, force=args.force)
+        if pg_backup.is_postgres(settings.database_url):
+            restored = pg_backup.restore(settings.database_url, args.source, force=args.force)
+            target_url, where = settings.database_url, pg_backup.shown(settings.database_url)
+        else:
+            target = sqlite_path(settings.database_url)
+            restored = restore(args.source, target, force=args.force)
+            target_url, where = f"sqlite:///{target}", str(target)
     except Refused as refused:
         _say(f"cme-bot restore: {refused}")
         return refused.code
-    engine = make_engine(f"sqlite:///{target}")
+    problems = _check_restored(settings, target_url)
+    for finding in problems:
+        _say(f"cme-bot restore: {finding.check}: {finding.detail}. {finding.fix}")
+    print(f"restored {args.source} (schema {restored}) into {where}")
+    return 1 if problems else 0
+
+
+def _check_restored(settings: Settings, target_url: str) -> list[Finding]:
+    """Migrate the restored database to this version's schema; what doctor's database and key checks find."""
+    engine = make_engine(target_url)
     try:
         upgrade(engine)  # a backup from an older version gets this version's schema
         # The keys are not in the backup: say now if the copy holds values no key set here can read.
         found = [*check_database(engine), check_keys_in_use(settings, engine)]
-        problems = [f for f in found if f.status is not Status.OK]
+        return [f for f in found if f.status is not Status.OK]
     finally:
         engine.dispose()
-    for finding in problems:
-        _say(f"cme-bot restore: {finding.check}: {finding.detail}. {finding.fix}")
-    print(f"restored {args.source} (schema {restored}) into {target}")
-    return 1 if problems else 0
 
 
 def restore(source: Path, target: Path, *, force: bool) -> str:
