@@ -90,8 +90,8 @@ class Listeners:
             await pages.rerender(self.bridge, client, body)
 
     async def start_report(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
-        """App Home's "Raise a concern" button."""
-        identity = _who(self.bridge, body)
+        """App Home's "Raise a concern" button (the profile look-up waits for the first page, as for /cme report)."""
+        identity = _who(self.bridge, body, look_up=False)
         await pages.open_report(self.bridge, client, body["trigger_id"], identity)
 
     async def say(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
@@ -173,8 +173,9 @@ def _private_channel(body: dict[str, Any], user_id: str) -> str:
     return channel if channel.startswith("D") else user_id
 
 
-def _who(bridge: Bridge, body: dict[str, Any]):
-    return bridge.identity(body["user"]["id"], (body.get("team") or {}).get("id") or body["user"].get("team_id"))
+def _who(bridge: Bridge, body: dict[str, Any], *, look_up: bool = True):
+    team = (body.get("team") or {}).get("id") or body["user"].get("team_id")
+    return bridge.identity(body["user"]["id"], team, look_up=look_up)
 
 
 def _message(replies: list[Reply]) -> dict[str, Any]:

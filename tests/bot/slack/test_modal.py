@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.app import CONTEXT_KEY
 from bot.slack import opening, pages
-from bot.slack.ids import Callback
+from bot.slack.ids import Action, Callback
 from storage.db import make_engine
 from storage.models import Case, Report
 from tests.bot.slack.slack_driver import fill, inputs, running, text_of
@@ -214,5 +214,24 @@ def test_acks_at_once_when_the_core_is_slow(slack_db, monkeypatch):
             assert ack["view"]["callback_id"] == Callback.WORKING and time.perf_counter() - started < 0.5
             await slack.fake.wait_for("views.update", 2)
             assert inputs(slack.fake.views[view["id"]]) == ["immediate_danger", "harm_indicators"]
+
+    asyncio.run(scenario())
+
+
+def test_raise_a_concern_in_app_home_opens_the_form_first_and_about_you_still_comes_filled_in(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            assert (await sam.click(Action.START_REPORT, "report"))[0] == 200
+            view = await slack.fake.modal(1)
+            await asyncio.sleep(0.2)  # time for a look-up, were one coming
+            assert slack.fake.of("users.info") == []  # the press's only Web API call is the modal itself
+            await sam.change(view, {"on_roll": "no", "home_educated": "no"}, "home_educated")
+            await slack.fake.wait_for("views.update")
+            view = await page(sam, slack.fake.views[view["id"]], CHILD)
+            for values in (CALM, {}, {}, REASON):
+                view = await page(sam, view, values)
+            assert initial_values(view)["referrer_name"] == "Sam Reporter"
+            assert len(slack.fake.of("users.info")) == 1
 
     asyncio.run(scenario())
