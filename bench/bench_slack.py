@@ -1,17 +1,19 @@
-"""Benchmark: how fast `cme-bot serve` acks signed /cme report commands, and opens the modal, under load.
+"""Benchmark: how fast `cme-bot serve` acks signed /cme report commands (or button presses), and opens the modal.
 
 Starts a local Slack Web API stand-in, then `cme-bot serve` pointed at it, sends N signed
 /cme report commands with C in flight, and prints the median and p99 time to the HTTP ack, to
 views.open and to the form's first page on screen. Then the same load against a minimal bolt app
-that only acks (the floor), and the ratio.
+that only acks (the floor), and the ratio. `--path button` sends App Home's "Raise a concern"
+presses (block_actions, the interaction path) instead: each opens the same modal.
 
-    .venv/bin/python bench/bench_slack.py [-n 400] [-c 20]
+    .venv/bin/python bench/bench_slack.py [-n 400] [-c 20] [--path command|button]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -34,6 +36,7 @@ from tests.bot.slack.slack_driver import SECRET, signed_headers  # noqa: E402
 TARGET_P99_MS = 300
 TARGET_RATIO = 1.5
 PAGE_CALLBACK = "cme_form_page"  # bot.slack.ids.Callback.PAGE, spelt out: the bench only reads what Slack saw
+START_REPORT = "cme_start_report"  # bot.slack.ids.Action.START_REPORT: App Home's "Raise a concern" button
 
 
 def cpu_seconds(pid: int) -> float:
@@ -60,9 +63,11 @@ def floor_server(port: int) -> None:
     client = AsyncWebClient(token="xoxb-bench", base_url=os.environ["SLACK_API_URL"])
     bolt = AsyncApp(signing_secret=SECRET, client=client)
 
-    @bolt.command("/cme")
     async def only_ack(ack) -> None:
         await ack()
+
+    bolt.command("/cme")(only_ack)
+    bolt.action(START_REPORT)(only_ack)
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
@@ -123,8 +128,21 @@ async def wait_ready(session: aiohttp.ClientSession, base: str, timeout: float =
     raise SystemExit(f"server at {base} did not become ready")
 
 
-def command_body(fake: str, n: int, tag: str) -> tuple[str, str]:
+def request_body(path: str, fake: str, n: int, tag: str) -> tuple[str, str]:
+    """The trigger id and the form-encoded body of the n-th /cme report command or "Raise a concern" press."""
     trigger = f"{tag}.{n}.trigger"
+    if path == "button":
+        payload = {
+            "type": "block_actions",
+            "user": {"id": f"U{n:06d}", "team_id": "T0COUNCIL"},
+            "team": {"id": "T0COUNCIL"},
+            "api_app_id": "A0CMEBOT",
+            "trigger_id": trigger,
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "view": {"id": "V0HOME", "type": "home", "callback_id": "", "blocks": []},
+            "actions": [{"action_id": START_REPORT, "block_id": "cme_home_head", "type": "button", "action_ts": "1"}],
+        }
+        return trigger, urllib.parse.urlencode({"payload": json.dumps(payload)})
     fields = {
         "team_id": "T0COUNCIL",
         "channel_id": "C0GENERAL",
@@ -139,14 +157,14 @@ def command_body(fake: str, n: int, tag: str) -> tuple[str, str]:
     return trigger, urllib.parse.urlencode(fields)
 
 
-async def load(session, base, fake, n: int, inflight: int, tag: str) -> tuple[list[float], dict[str, float]]:
-    """Send n commands, `inflight` at a time; returns ack times (s) and send times by trigger id."""
+async def load(session, base, fake, n: int, inflight: int, tag: str, path: str) -> tuple[list[float], dict[str, float]]:
+    """Send n requests, `inflight` at a time; returns ack times (s) and send times by trigger id."""
     gate = asyncio.Semaphore(inflight)
     acks: list[float] = []
     sent: dict[str, float] = {}
 
     async def one(i: int) -> None:
-        trigger, body = command_body(fake, i, tag)
+        trigger, body = request_body(path, fake, i, tag)
         async with gate:
             headers = signed_headers(body, "application/x-www-form-urlencoded")
             sent[trigger] = time.perf_counter()
@@ -164,7 +182,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
 
 
-async def measure(kind: str, fake: str, n: int, inflight: int) -> dict[str, float]:
+async def measure(kind: str, fake: str, n: int, inflight: int, path: str) -> dict[str, float]:
     port = free_port()
     with tempfile.TemporaryDirectory() as db_dir:
         server = start_server(kind, port, fake + "/api/", db_dir)
@@ -172,10 +190,10 @@ async def measure(kind: str, fake: str, n: int, inflight: int) -> dict[str, floa
             base = f"http://127.0.0.1:{port}"
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=inflight * 2)) as session:
                 await wait_ready(session, base)
-                await load(session, base, fake, inflight * 2, inflight, f"warm-{kind}")  # not measured
+                await load(session, base, fake, inflight * 2, inflight, f"warm-{kind}", path)  # not measured
                 await asyncio.sleep(0.5)
                 cpu_before = cpu_seconds(server.pid)
-                acks, sent = await load(session, base, fake, n, inflight, kind)
+                acks, sent = await load(session, base, fake, n, inflight, kind, path)
                 await asyncio.sleep(1.0 if kind == "cme-bot" else 0)
                 cpu = (cpu_seconds(server.pid) - cpu_before) / n * 1000
                 async with session.get(f"{fake}/_calls") as response:
@@ -211,20 +229,21 @@ def modal_times(calls: list[dict]) -> tuple[dict[str, float], dict[str, float]]:
     return opened, shown
 
 
-async def main_async(n: int, inflight: int) -> int:
+async def main_async(n: int, inflight: int, path: str) -> int:
     port = free_port()
     fake_process = start_server("fake", port, "", "")
     fake = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
             await wait_ready(session, fake, path="/_calls")
-        cme = await measure("cme-bot", fake, n, inflight)
-        floor = await measure("floor", fake, n, inflight)
+        cme = await measure("cme-bot", fake, n, inflight, path)
+        floor = await measure("floor", fake, n, inflight, path)
     finally:
         fake_process.terminate()
         fake_process.wait(10)
     ratio = cme["ack_median"] / floor["ack_median"]
-    print(f"{n} signed /cme report commands, {inflight} in flight (Python {sys.version.split()[0]})")
+    what = "/cme report commands" if path == "command" else '"Raise a concern" presses'
+    print(f"{n} signed {what}, {inflight} in flight (Python {sys.version.split()[0]})")
     print(f"{'':24}{'median ms':>12}{'p99 ms':>10}{'server CPU ms/request':>24}")
     print(f"{'cme-bot: HTTP ack':24}{cme['ack_median']:12.1f}{cme['ack_p99']:10.1f}{cme['cpu']:24.2f}")
     opened = f"   ({cme['opened']}/{n} opened)"
@@ -243,6 +262,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=400, help="commands to send (default 400)")
     parser.add_argument("-c", type=int, default=20, help="requests in flight (default 20)")
+    parser.add_argument("--path", choices=("command", "button"), default="command", help="what to send")
     parser.add_argument("--floor-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--fake-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -252,7 +272,7 @@ def main() -> int:
     if args.floor_server:
         floor_server(args.floor_server)
         return 0
-    return asyncio.run(main_async(args.n, args.c))
+    return asyncio.run(main_async(args.n, args.c, args.path))
 
 
 if __name__ == "__main__":
