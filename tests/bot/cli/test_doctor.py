@@ -257,3 +257,37 @@ def test_a_database_that_does_not_answer(env):
     found = findings()
     assert found["database reachable"][0] is Status.ERROR and "CME_DATABASE_URL" in found["database reachable"][2]
     assert "database migrated" not in found and "data keys in use" not in found
+
+
+def _with_teams_officer(tmp_path: Path, pattern: str) -> str:
+    return profile_with(tmp_path, lambda p: p["roles"]["officers"].append(pattern))
+
+
+def test_a_teams_officer_named_by_something_that_is_not_a_teams_id(env, tmp_path):
+    env.setenv("CME_PROFILE", _with_teams_officer(tmp_path, f"teams:{TENANT}:olu.officer@bury.gov.uk"))
+    status, detail, fix = findings()["teams officer"]
+    assert status is Status.ERROR and "not a Teams id" in detail and "Object ID" in fix
+
+
+def test_a_teams_officer_in_another_tenant_than_the_bots(env, tmp_path):
+    other = "11111111-2222-3333-4444-555555555555"
+    env.setenv("MicrosoftAppType", "SingleTenant")
+    env.setenv("MicrosoftAppTenantId", TENANT)
+    env.setenv("CME_PROFILE", _with_teams_officer(tmp_path, f"teams:{other}:{APP_ID}"))
+    assert "another tenant" in errors()["teams officer"]
+
+
+def test_a_teams_officer_who_never_talked_to_the_bot_is_a_warning_until_they_do(env, tmp_path, db_url):
+    officer = f"teams:{TENANT}:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+    env.setenv("CME_PROFILE", _with_teams_officer(tmp_path, officer))
+    status, detail, fix = findings()["teams officer"]
+    assert status is Status.WARNING and "no chat with the bot" in detail and "Setup policies" in fix
+    engine = make_engine(db_url)
+    with unit_of_work(engine) as session:
+        chat = TeamsConversationRef(
+            conversation_id="a:1personalchat", service_url="https://smba.example/", conversation_type="personal"
+        )
+        chat.user_key = officer
+        save_ref(session, chat)
+    engine.dispose()
+    assert findings()["teams officer"][:2] == (Status.OK, f"{officer}: found, alerts reach them directly")
