@@ -14,7 +14,7 @@ from typing import Any
 from handlers.core import FormContext
 from handlers.forms import review
 from handlers.forms.asking import question_reply
-from handlers.forms.choices import is_not_known
+from handlers.forms.choices import is_not_known, means_dont_know
 from handlers.forms.fields import Confirm, Invalid, Kind, parse_choice
 from handlers.forms.spec import Decision, Field, FormSpec, display, parse_value
 from handlers.messages import Button, Choice, Reply, ReplyKind
@@ -139,7 +139,7 @@ def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: Fo
     spec_field = spec.field(state["field"])
     answers = state["answers"]
     open_question = spec_field.kind not in (Kind.YES_NO, Kind.CHOICE, Kind.MULTI_CHOICE)
-    nothing = word in UNKNOWN_WORDS and open_question and not spec_field.required
+    nothing = (word in UNKNOWN_WORDS or means_dont_know(text)) and open_question and not spec_field.required
     if word in SKIP_WORDS or nothing:
         if spec_field.required:
             note = "This question can't be skipped: it is needed to act on the concern."

@@ -89,6 +89,8 @@ def meaningful_text(value: object, _ctx: object = None) -> str | None:
         return f"'{text[:20]}' is a word the bot uses, not an answer to this question. Please type the answer in words."
     if not any(ch.isalpha() for ch in text):
         return "That answer has no letters in it. Please type it in words, for example 'class teacher'."
+    if means_dont_know(text):  # "no idea" has letters, but it names no school, role or team
+        return "That says you don't know it, so it can't be recorded as the answer. Please type it, or leave it empty."
     return None
 
 

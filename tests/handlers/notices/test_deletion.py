@@ -239,3 +239,12 @@ def test_a_new_pupil_who_only_looks_like_a_known_child_is_not_linked(router, eng
         command="/cme newpupil",
     )
     assert [o for o in rows(engine, Outbox) if o.kind == "notice.admitted"] == []
+
+
+def test_no_idea_is_not_taken_as_the_schools_own_name(router):
+    dee = Person(router, user="dee")
+    dee.say("/cme deletion")
+    refused = dee.say("no idea")[0]  # the first question: the school's own name, needed
+    assert refused.kind is ReplyKind.ERROR and "don't know" in refused.text
+    assert dee.last_question() == "school_name"
+    assert dee.say("Elm Street Primary")[-1].question.field_id == "school_urn"

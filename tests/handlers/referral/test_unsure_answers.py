@@ -156,3 +156,15 @@ def test_no_at_a_work_email_filled_in_from_the_channel_asks_before_clearing_it(r
     assert "already has an answer: alice@school.example.org" in asked[-1].text
     kept = alice.say("no")[-1]
     assert _line(kept.facts, "Your email") == "alice@school.example.org"
+
+
+def test_no_idea_for_an_optional_school_leaves_it_empty_and_for_a_needed_role_asks_again(router, engine):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.fill(CALM_REFERRAL, until="school_name")
+    assert alice.say("no idea")[-1].question.field_id != "school_name"  # optional: moved on
+    assert _draft_answers(engine).get("school_name") is None  # left empty, not "no idea"
+    alice.fill(CALM_REFERRAL, until="referrer_role")
+    refused = alice.say("no idea")[0]
+    assert refused.kind is ReplyKind.ERROR and "don't know" in refused.text
+    assert alice.last_question() == "referrer_role" and "referrer_role" not in _draft_answers(engine)
