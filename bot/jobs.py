@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.logs import new_request_id, request_scope
 from bot.metrics import Metrics
 from bot.notify import OutboxSender
 from handlers.casework.reminders import run_sweep
@@ -103,7 +104,9 @@ class Jobs:
             self.finished.add(name)
 
         async def job() -> None:
-            task = asyncio.ensure_future(work())
+            # Each run gets an id ("job-reminders-3f9a2c"), as a request does: its lines (threads too) read together.
+            with request_scope(f"job-{name}-{new_request_id()[:6]}"):
+                task = asyncio.ensure_future(work())  # the task keeps the context, and the id, it was made in
             self.in_flight.add(task)
             task.add_done_callback(done)
             try:

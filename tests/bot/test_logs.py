@@ -260,3 +260,25 @@ def test_log_settings_are_checked(monkeypatch):
     monkeypatch.setenv("CME_LOG_FORMAT", "xml")
     with pytest.raises(ValueError, match="CME_LOG_FORMAT"):
         Settings()
+
+
+def test_a_scheduled_jobs_lines_carry_one_id_of_their_own_threads_included(core, production_logs):
+    """A sweep's or delivery's lines can be read together, as a request's can: not all marked "-"."""
+    from bot.jobs import Jobs
+
+    log = logging.getLogger("cme.test.job")
+
+    async def work() -> None:
+        log.info("in the loop")
+        await asyncio.to_thread(log.info, "in a database thread")
+
+    async def twice() -> None:
+        jobs = Jobs(core, outbox=None)
+        job = jobs._shielded(work, "reminders")
+        await job()
+        await job()
+
+    asyncio.run(twice())
+    ids = [getattr(r, "request_id", None) for r in production_logs.records if r.name == "cme.test.job"]
+    assert len(ids) == 4 and all(i.startswith("job-reminders-") for i in ids)
+    assert ids[0] == ids[1] != ids[2] == ids[3]  # one id a run, the thread's lines included
