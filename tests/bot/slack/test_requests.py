@@ -8,6 +8,7 @@ import time
 
 from sqlmodel import Session, select
 
+from bot.slack.channel import BOLT_KEY
 from storage.db import make_engine
 from storage.models import Conversation
 from tests.bot.slack.slack_driver import running, text_of
@@ -99,3 +100,31 @@ def test_forged_or_stale_signatures_are_refused_and_change_nothing(slack_db):
             assert len(slack.fake.calls) == calls_before and drafts(slack_db) == []
 
     asyncio.run(scenario())
+
+
+class _Watched(str):
+    """A text in a Web API body that counts each time something turns it into a log string (repr)."""
+
+    formatted = 0
+
+    def __repr__(self) -> str:
+        type(self).formatted += 1
+        return super().__repr__()
+
+
+def test_web_api_calls_and_responses_are_never_formatted_for_a_log_line(slack_db):
+    """slack_sdk builds a debug line of the whole body unless its logger's own level is set: it is, so no body
+    (a modal can name a child) becomes a string, and the loop does not spend time on lines nobody reads."""
+
+    async def scenario():
+        async with running(slack_db) as slack:
+            client = slack.client.server.app[BOLT_KEY].client
+            title = {"type": "plain_text", "text": _Watched("Zephyrine Quackenbush")}
+            await client.views_open(trigger_id="t.1", view={"type": "modal", "title": title, "blocks": []})
+            sam = slack.user("U0REPORTER")
+            await sam.command("help")
+            await slack.fake.wait_for_responses(1)  # a `respond` to the response_url, the other kind of call
+            assert slack.fake.of("views.open")[0].args["view"]["title"]["text"] == "Zephyrine Quackenbush"
+
+    asyncio.run(scenario())
+    assert _Watched.formatted == 0
