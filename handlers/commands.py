@@ -123,7 +123,7 @@ def report(router: Router, turn: TurnContext, args: str) -> list[Reply]:
     """Start a referral (pre-filled from a finished /cme check), or carry on with the one in progress or kept."""
     row = conversation_of(turn.session, turn.user_key)
     prefill = row.state.get("prefill") if row is not None and row.flow == RESULT_FLOW else None
-    draft = flows.load_draft(turn, router.flows)
+    draft = flows.draft_of(turn, router.flows, row)
     replies = [draft] if isinstance(draft, Reply) else []
     referral = router.flows[REFERRAL.id]
     if isinstance(draft, tuple) and draft[0] is not referral:
@@ -133,8 +133,9 @@ def report(router: Router, turn: TurnContext, args: str) -> list[Reply]:
         if whole_form.is_whole(draft[1]) and args.lower() in CHAT_WORDS:  # "report chat": the questions one at a time
             return [Reply(note), *whole_form.to_chat(turn, *draft)]
         return [Reply(note), *show(turn, *draft)]
-    replies.extend(flows.forget_stale(turn))
-    kept = flows.unpark(turn, referral)
+    kept_rows = flows.kept_rows(turn)  # read once for both: a new referral is the bot's busiest turn
+    replies.extend(flows.forget_stale(turn, kept_rows))
+    kept = flows.unpark(turn, referral, [row for row in kept_rows if not flows.is_stale(turn, row)])
     if kept is not None:
         return [*replies, Reply("Carrying on with the referral you kept for later."), *show(turn, referral, kept)]
     if turn.inbound.wants_form:

@@ -48,7 +48,13 @@ class Flow:
 
 def load_draft(turn: TurnContext, registry: dict[str, Flow]) -> tuple[Flow, dict[str, Any]] | None | Reply:
     """The sender's draft; a Reply instead when it was idle too long and has been dropped."""
-    row = conversation_of(turn.session, turn.user_key)
+    return draft_of(turn, registry, conversation_of(turn.session, turn.user_key))
+
+
+def draft_of(
+    turn: TurnContext, registry: dict[str, Flow], row: Conversation | None
+) -> tuple[Flow, dict[str, Any]] | None | Reply:
+    """load_draft for a conversation row the caller has already read (one query a turn, not two)."""
     if row is None:
         return None
     limit = turn.profile.drafts.idle_limit_hours
@@ -133,14 +139,23 @@ def kept_drafts(turn: TurnContext, registry: dict[str, Flow]) -> list[tuple[Flow
     return [(registry[row.flow], row.state) for row in _kept_rows(turn) if row.flow in registry]
 
 
-def forget_stale(turn: TurnContext) -> list[Reply]:
-    """Delete kept drafts idle past the profile's limit (or already wiped by the sweep); say so once."""
+def kept_rows(turn: TurnContext) -> list[Conversation]:
+    """Every draft the sender kept for later, stale ones included (for forget_stale, then unpark)."""
+    return _kept_rows(turn, include_stale=True)
+
+
+def is_stale(turn: TurnContext, row: Conversation) -> bool:
+    """True for a kept draft idle past the profile's limit, or already wiped by the sweep."""
+    return row.flow == EXPIRED or turn.now - row.updated_at > dt.timedelta(hours=turn.profile.drafts.idle_limit_hours)
+
+
+def forget_stale(turn: TurnContext, rows: list[Conversation] | None = None) -> list[Reply]:
+    """Delete kept drafts idle past the profile's limit (or already wiped by the sweep); say so once.
+
+    `rows`: the kept drafts already read (kept_rows); read here when not given.
+    """
     limit = turn.profile.drafts.idle_limit_hours
-    stale = [
-        row
-        for row in _kept_rows(turn, include_stale=True)
-        if row.flow == EXPIRED or turn.now - row.updated_at > dt.timedelta(hours=limit)
-    ]
+    stale = [row for row in (kept_rows(turn) if rows is None else rows) if is_stale(turn, row)]
     for row in stale:
         turn.session.delete(row)
     if not stale:
@@ -183,9 +198,16 @@ def park(turn: TurnContext, registry: dict[str, Flow]) -> str | None:
     return row.flow
 
 
-def unpark(turn: TurnContext, flow: Flow) -> dict[str, Any] | None:
-    """Make the kept draft of `flow` the one in progress again; its state, or None when none was kept."""
-    row = conversation_of(turn.session, f"{turn.user_key}{KEPT}{flow.spec.id}")
+def unpark(turn: TurnContext, flow: Flow, among: list[Conversation] | None = None) -> dict[str, Any] | None:
+    """Make the kept draft of `flow` the one in progress again; its state, or None when none was kept.
+
+    `among`: the sender's kept drafts already read and still live (not stale); read here when not given.
+    """
+    key = f"{turn.user_key}{KEPT}{flow.spec.id}"
+    if among is None:
+        row = conversation_of(turn.session, key)
+    else:
+        row = next((kept for kept in among if kept.user_key == key), None)
     if row is None or row.flow != flow.spec.id:
         return None
     drop_conversation(turn.session, turn.user_key)

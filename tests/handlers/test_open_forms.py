@@ -150,6 +150,20 @@ def test_a_form_kept_for_later_is_deleted_after_the_idle_limit_and_the_person_to
     assert "no form in progress or kept" in alice.say("/cme resume")[0].text  # told once, then nothing is kept
 
 
+def test_a_new_referral_after_the_kept_one_went_stale_starts_afresh_and_says_why(router, clock):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.say("Zephyrine")
+    (asked,) = alice.say("/cme check")
+    alice.say(_button([asked], "Keep it for later").value)
+    alice.say("cancel")
+    clock.advance(hours=73)
+    replies = alice.say("/cme report")
+    assert "deleted because it was left for more than 72 hours" in replies[0].text
+    assert "Carrying on" not in _text(replies) and "Zephyrine" not in str(replies)
+    assert alice.last_question() == "child_forenames"  # a fresh form, not the stale one brought back
+
+
 def test_a_command_at_the_review_gets_a_short_prompt_without_the_childs_details(router):
     alice = Person(router)
     alice.say("/cme report")
