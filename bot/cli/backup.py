@@ -96,12 +96,17 @@ def backup(source: Path, out: Path) -> str:
             src.backup(dst, pages=-1, progress=lambda _s, left, total: _say(f"copied {total - left}/{total} pages"))
             revision = _checked(dst, out)
             dst.execute("PRAGMA journal_mode=DELETE")  # one file: the backup needs no -wal beside it
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, out)
+        publish(partial, out)
     finally:
         partial.unlink(missing_ok=True)
     return revision
+
+
+def publish(partial: Path, out: Path) -> None:
+    """Put a finished copy in place: on disk first, then renamed in one step (a crash leaves no half file)."""
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, out)
 
 
 def _read_only(path: Path) -> sqlite3.Connection:

@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
-from bot.cli.backup import Refused
+from bot.cli.backup import Refused, publish
 from bot.preflight import known_revisions
 from storage.db import make_engine, normalise_url
 
@@ -59,9 +59,7 @@ def backup(database_url: str, out: Path) -> str:
         _say(f"dumping {shown(database_url)} with pg_dump {client}...")
         _run([pg_dump, "--format=custom", "--no-owner", f"--file={partial}"], url, doing="pg_dump")
         revision = dump_revision(partial)
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, out)
+        publish(partial, out)
     finally:
         partial.unlink(missing_ok=True)
     return revision

@@ -137,7 +137,8 @@ def test_an_officer_short_form_during_a_referral_asks_first(router, engine, prof
     assert back[-1].kind is ReplyKind.INFO and "still open" in back[-1].text
 
 
-def test_a_form_kept_for_later_is_deleted_after_the_idle_limit_and_the_person_told(router, clock):
+def _kept_referral_gone_stale(router, clock) -> Person:
+    """Alice keeps a referral for later (to run /cme check), then leaves it past the 72-hour idle limit."""
     alice = Person(router)
     alice.say("/cme report")
     alice.say("Zephyrine")
@@ -145,19 +146,18 @@ def test_a_form_kept_for_later_is_deleted_after_the_idle_limit_and_the_person_to
     alice.say(_button([asked], "Keep it for later").value)
     alice.say("cancel")
     clock.advance(hours=73)
+    return alice
+
+
+def test_a_form_kept_for_later_is_deleted_after_the_idle_limit_and_the_person_told(router, clock):
+    alice = _kept_referral_gone_stale(router, clock)
     told = alice.say("/cme resume")
     assert "deleted because it was left for more than 72 hours" in told[0].text
     assert "no form in progress or kept" in alice.say("/cme resume")[0].text  # told once, then nothing is kept
 
 
 def test_a_new_referral_after_the_kept_one_went_stale_starts_afresh_and_says_why(router, clock):
-    alice = Person(router)
-    alice.say("/cme report")
-    alice.say("Zephyrine")
-    (asked,) = alice.say("/cme check")
-    alice.say(_button([asked], "Keep it for later").value)
-    alice.say("cancel")
-    clock.advance(hours=73)
+    alice = _kept_referral_gone_stale(router, clock)
     replies = alice.say("/cme report")
     assert "deleted because it was left for more than 72 hours" in replies[0].text
     assert "Carrying on" not in _text(replies) and "Zephyrine" not in str(replies)
