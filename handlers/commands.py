@@ -6,7 +6,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from handlers.casework import case_fields, cases, matches, restrict
+from handlers.casework import case_fields, cases, child_fields, matches, restrict
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
@@ -61,6 +61,7 @@ def build_router(core: Core) -> Router:
     router.command(FIND)
     notices.register(router)
     case_fields.register(router)
+    child_fields.register(router)
     reports.register(router)
     router.command(CommandSpec("cancel", lambda turn, args: cancel(router, turn), CANCEL_HELP))
     router.command(CommandSpec("resume", lambda turn, args: resume(router, turn), RESUME_HELP))

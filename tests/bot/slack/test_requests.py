@@ -8,10 +8,13 @@ import time
 
 from sqlmodel import Session, select
 
+from bot.app import CONTEXT_KEY
 from bot.slack.channel import BOLT_KEY
 from storage.db import make_engine
 from storage.models import Conversation
 from tests.bot.slack.slack_driver import running, text_of
+from tests.handlers.casework.test_cases import make_case
+from tests.handlers.casework.test_correct_child import child_of, give_child
 
 
 def drafts(db_url):
@@ -128,3 +131,21 @@ def test_web_api_calls_and_responses_are_never_formatted_for_a_log_line(slack_db
 
     asyncio.run(scenario())
     assert _Watched.formatted == 0
+
+
+def test_an_officer_corrects_a_childs_surname_with_the_slash_command_and_only_they_see_the_answer(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            core = slack.client.server.app[CONTEXT_KEY].core
+            reference = make_case(core.engine, core.profile, 4, core.clock())
+            give_child(core.engine, reference)
+            officer = slack.user("U0OFFICER", "olu")
+            status, _ = await officer.command(f"correct {reference} surname Testchilde because the school's spelling")
+            assert status == 200
+            [answer] = [call.args for call in await slack.fake.wait_for_responses(1)]
+            assert answer["response_type"] == "ephemeral"
+            assert "Corrected the child's surname" in text_of(answer["blocks"])
+            return core.engine
+
+    engine = asyncio.run(scenario())
+    assert child_of(engine, "CME-2026-0004").surname == "Testchilde"

@@ -11,6 +11,7 @@ from handlers.casework.reminders import run_sweep
 from storage.models import AuditEvent, EnquiryStep
 from tests.bot.teams.harness import OFFICER, OFFICERS_CHANNEL, form_card, inputs_of, run, running, submission
 from tests.handlers.casework.test_cases import make_case
+from tests.handlers.casework.test_correct_child import child_of, give_child
 from tests.support import Clock
 
 OFFICER_KEY = f"teams:tenant-1:{OFFICER.aad}"
@@ -98,3 +99,18 @@ async def from_the_channel(db_url, profile) -> None:
 
 def test_a_digest_button_pressed_in_the_officers_channel_is_answered_in_the_personal_chat(sqlite_url, teams_profile):
     run(from_the_channel(sqlite_url, teams_profile))
+
+
+def test_an_officer_corrects_a_childs_date_of_birth_in_teams(sqlite_url, teams_profile):
+    async def scenario():
+        async with running(sqlite_url, teams_profile) as h:
+            reference = make_case(h.engine, h.context.core.profile, 3, NOW)
+            give_child(h.engine, reference)
+            said = await h.say(f"/cme correct {reference} dob 12/05/2014 because the admission form", who=OFFICER)
+            assert "Corrected the child's date of birth" in said[0].text and "2014" not in said[0].text
+            refused = await h.say(f"/cme correct {reference} dob 12/05/2014 because I can")  # Sam, a reporter
+            assert "Corrected" not in refused[0].text
+            return h.engine
+
+    engine = run(scenario())
+    assert child_of(engine, "CME-2026-0003").dob == dt.date(2014, 5, 12)

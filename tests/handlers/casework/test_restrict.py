@@ -67,7 +67,9 @@ def test_an_officer_not_named_is_refused_and_cannot_unrestrict_or_name_themself(
     for typed in (f"/cme unrestrict {reference} I need it", f"/cme restrict {reference} me too @officer-three"):
         assert third.say(typed)[-1].kind is ReplyKind.ERROR
     assert third.say(f"/cme hold {reference} keep it")[-1].kind is ReplyKind.ERROR
-    assert len(_refusals(engine, THIRD)) == 3
+    corrected = third.say(f"/cme correct {reference} surname Other because I think so")[-1]
+    assert corrected.kind is ReplyKind.ERROR and "restricted case" in corrected.text
+    assert len(_refusals(engine, THIRD)) == 4
 
 
 def test_unrestrict_by_a_named_officer_opens_it_to_every_officer_again(team, engine):

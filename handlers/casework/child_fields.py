@@ -1,0 +1,126 @@
+"""`/cme correct REF FIELD VALUE because WHY`: an officer corrects the child's own details (UK GDPR art. 16).
+
+The referral's answers stay as the reporter gave them (the record of what was reported); this corrects the
+child record the case points at (followed through merges): names, date of birth, UPN, address, postcode,
+school. Each value is read and checked as the referral's own question reads it (a UPN's check letter, a
+date of birth that is plausible, a name made of letters), so a correction can't store what a referral
+couldn't. Blind indexes follow on update (storage/children.py) and the search keys and household links are
+rebuilt, so /cme find and matching see the corrected child at once. A reason is required: the audit event
+keeps who, when, why and the old and new value (encrypted, like every detail). The reply names the field,
+never a value, so it is safe wherever the command was typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from handlers.casework.access import refusal
+from handlers.casework.actions import Usage, audit, plain
+from handlers.casework.cases import find_reference
+from handlers.children.household import link_household, survivor
+from handlers.children.record import normal_postcode, normal_upn
+from handlers.core import TurnContext
+from handlers.forms.fields import Confirm, Invalid
+from handlers.forms.spec import parse_value
+from handlers.messages import CommandSpec, Reply, ReplyKind
+from handlers.referral.form import REFERRAL
+from handlers.router import Router
+from storage.queries import case_by_reference
+
+USAGE = (
+    "Usage: /cme correct REF first-names|surname|other-names|dob|upn|address|postcode|school VALUE because WHY, "
+    "e.g. /cme correct REF dob 02/05/2014 because the school's admission form shows it"
+)
+HELP = "officers: correct the child's details: /cme correct REF dob|surname|... VALUE because WHY"
+# The word the officer types -> (the Child column, the referral question that reads and checks it, in words).
+FIELDS: dict[str, tuple[str, str, str]] = {
+    "first-names": ("forenames", "child_forenames", "first name(s)"),
+    "surname": ("surname", "child_surname", "surname"),
+    "other-names": ("other_names", "child_aliases", "other names"),
+    "dob": ("dob", "child_dob", "date of birth"),
+    "upn": ("upn", "child_upn", "UPN"),
+    "address": ("address", "child_address", "address"),
+    "postcode": ("postcode", "child_postcode", "postcode"),
+    "school": ("school", "school_name", "school"),
+}
+_ALIASES = {
+    "forenames": "first-names", "firstnames": "first-names", "first-name": "first-names", "firstname": "first-names",
+    "forename": "first-names", "last-name": "surname", "lastname": "surname", "family-name": "surname",
+    "aliases": "other-names", "othernames": "other-names", "date-of-birth": "dob", "birthday": "dob", "born": "dob",
+    "post-code": "postcode",
+}  # fmt: skip
+
+
+def _value(turn: TurnContext, word: str, typed: str) -> Any:
+    """The typed value as the referral's question reads it, normalised as the child record stores it."""
+    column, question, _ = FIELDS[word]
+    value = parse_value(REFERRAL.field(question), typed, turn.form_context())
+    if column == "dob":
+        return dt.date.fromisoformat(value)
+    if column == "upn":
+        return normal_upn(value)
+    if column == "postcode":
+        return normal_postcode(value)
+    return value
+
+
+def _stored(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def correct(turn: TurnContext, *, reference: str, word: str, typed: str, why: str) -> list[Reply]:
+    """Correct one of the child's details on `reference`'s child, audited with the old and new value and why."""
+    case = case_by_reference(turn.session, reference)
+    if case is None:
+        raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones. Nothing was changed.")
+    refused = refusal(turn, case, "correct")
+    if refused is not None:
+        raise Usage(refused)
+    child = survivor(turn.session, case.child_id) if case.child_id is not None else None
+    if child is None:
+        raise Usage(f"{reference} has no child record to correct (it was anonymised or never made). Nothing changed.")
+    column, _, words = FIELDS[word]
+    new, old = _value(turn, word, typed), getattr(child, column)
+    if new == old:
+        return [Reply(f"The child's {words} on {reference} already says that. Nothing was changed.")]
+    setattr(child, column, new)
+    child.updated_at = turn.now
+    turn.session.add(child)
+    turn.session.flush()  # the blind indexes follow the new value (storage/children.py)
+    link_household(turn.session, child=child, actor=turn.user_key, case_id=case.id, at=turn.now)
+    audit(turn, case, "child.corrected", why, field=column, child_id=child.id, was=_stored(old), now=_stored(new))
+    text = (
+        f"Corrected the child's {words} on {reference}. The old value, the new one and your reason are in the "
+        f"case's audit trail; every case of this child shows the correction."
+    )
+    return [Reply(text, kind=ReplyKind.CONFIRMATION, data={"reference": reference, "corrected": column})]
+
+
+def correct_command(turn: TurnContext, args: str) -> list[Reply]:
+    """The typed command: the case, the detail, the value, and the reason after 'because' (required)."""
+    try:
+        plain(args, what="command", retry=USAGE)
+        found = find_reference(args)
+        if found is None:
+            raise Usage(f"Which case? Nothing was changed. {USAGE}")
+        reference, words = found
+        word = _ALIASES.get(words[0].lower(), words[0].lower()) if words else ""
+        if word not in FIELDS or len(words) < 2:
+            usage = USAGE.replace("REF", reference)
+            raise Usage(f"Say which detail and the correct value. Nothing was changed. {usage}")
+        typed, _, why = " ".join(words[1:]).partition(" because ")
+        if not why.strip():
+            raise Usage(f"Say why, after 'because': a correction is kept with its reason. Nothing was changed. {USAGE}")
+        return correct(turn, reference=reference, word=word, typed=typed.strip(), why=why.strip())
+    except Confirm as exc:  # a two-digit year, a name like a sentence: a command can't ask yes or no, so say how
+        return [Reply(f"{exc.fix} Nothing was changed.", kind=ReplyKind.ERROR)]
+    except Invalid as exc:
+        return [Reply(f"{exc} Nothing was changed.", kind=ReplyKind.ERROR)]
+    except Usage as exc:
+        return [Reply(str(exc), kind=ReplyKind.ERROR)]
+
+
+def register(router: Router) -> None:
+    """Add /cme correct (officers and managers)."""
+    router.command(CommandSpec("correct", correct_command, HELP, staff_only=True))
