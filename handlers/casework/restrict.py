@@ -15,9 +15,11 @@ from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit, plain, staff_key
 from handlers.casework.cases import find_reference
 from handlers.casework.views import who
+from handlers.children.household import survivor
 from handlers.core import TurnContext
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.router import Router
+from storage.child_queries import cases_of_child
 from storage.models import Case
 from storage.protection import CaseAccess
 from storage.queries import case_by_reference
@@ -67,9 +69,24 @@ def restrict(turn: TurnContext, args: str) -> list[Reply]:
     turn.session.add(case)
     audit(turn, case, "case.restricted" if not was else "case.access_granted", reason, officers=added)
     names = ", ".join(who(key) for key in sorted(already | set(named)))
-    return [
-        Reply(f"{case.reference} is restricted. Only these officers can see it: {names}.", kind=ReplyKind.CONFIRMATION)
-    ]
+    said = f"{case.reference} is restricted. Only these officers can see it: {names}."
+    return [Reply(said, kind=ReplyKind.CONFIRMATION), *_open_elsewhere(turn, case)]
+
+
+def _open_elsewhere(turn: TurnContext, case: Case) -> list[Reply]:
+    """A warning when the same child has cases that are not restricted: the child's details show there."""
+    child = survivor(turn.session, case.child_id) if case.child_id is not None else None
+    if child is None:
+        return []
+    others = [c.reference for c in cases_of_child(turn.session, child.id) if c.id != case.id and not c.restricted]
+    if not others:
+        return []
+    text = (
+        f"The same child has other cases that are not restricted: {', '.join(others)}. Every officer can still "
+        "see the child's details there. If the child's details should be limited everywhere, restrict those "
+        "too (/cme restrict REF REASON)."
+    )
+    return [Reply(text, kind=ReplyKind.INFO)]
 
 
 def unrestrict(turn: TurnContext, args: str) -> list[Reply]:

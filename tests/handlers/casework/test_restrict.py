@@ -12,7 +12,7 @@ from handlers.commands import build_router
 from handlers.core import Core
 from handlers.messages import Channel, Identity, ReplyKind, Role
 from storage.models import AuditEvent
-from tests.handlers.casework.test_child_intake import AVA, OFFICER, refer
+from tests.handlers.casework.test_child_intake import AVA, OFFICER, close, refer
 from tests.support import Person
 
 SECOND = "terminal:local:officer-two"  # another officer, named on the case
@@ -129,3 +129,15 @@ def test_the_home_page_lists_a_restricted_case_as_restricted_to_the_manager_and_
     assert line.state_text == "restricted case" and line.overdue == 0
     [line] = [x for x in home_for(team.core, named).cases if x.reference == reference]
     assert line.state_text != "restricted case"
+
+
+def test_restricting_one_episode_says_which_other_cases_of_the_child_still_show_its_details(team, engine):
+    first = refer(team, "alice", AVA)
+    close(team, first)
+    second = refer(team, "bob", AVA)  # the same child again: a repeat episode, a new case
+    said = Person(team, user=OFFICER).say(f"/cme restrict {second} the father works in the council")
+    assert said[0].kind is ReplyKind.CONFIRMATION
+    assert len(said) == 2 and first in said[1].text and "restrict those too" in said[1].text
+    assert "Ava" not in said[1].text
+    again = Person(team, user=OFFICER).say(f"/cme restrict {first} the father works in the council")
+    assert len(again) == 1  # every case of the child is restricted now: nothing left to warn about
