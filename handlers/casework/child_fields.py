@@ -29,8 +29,8 @@ from handlers.router import Router
 from storage.queries import case_by_reference
 
 USAGE = (
-    "Usage: /cme correct REF first-names|surname|other-names|dob|upn|address|postcode|school VALUE because WHY, "
-    "e.g. /cme correct REF dob 02/05/2014 because the school's admission form shows it"
+    "Usage: /cme correct REF first-names|surname|other-names|dob|upn|address|postcode|school VALUE because WHY "
+    "(VALUE 'none' empties all but the names), e.g. /cme correct REF dob 02/05/2014 because the admission form"
 )
 HELP = "officers: correct the child's details: /cme correct REF dob|surname|... VALUE because WHY"
 # The word the officer types -> (the Child column, the referral question that reads and checks it, in words).
@@ -52,9 +52,17 @@ _ALIASES = {
 }  # fmt: skip
 
 
+CLEAR_WORDS = frozenset({"none", "clear", "remove", "blank"})
+NEEDED = frozenset({"forenames", "surname"})  # a child record always has a name
+
+
 def _value(turn: TurnContext, word: str, typed: str) -> Any:
     """The typed value as the referral's question reads it, normalised as the child record stores it."""
-    column, question, _ = FIELDS[word]
+    column, question, words = FIELDS[word]
+    if typed.lower() in CLEAR_WORDS:
+        if column in NEEDED:
+            raise Usage(f"The child's {words} can't be left empty: type the right one. Nothing was changed.")
+        return None  # a wrong UPN or address is better gone than kept
     value = parse_value(REFERRAL.field(question), typed, turn.form_context())
     if column == "dob":
         return dt.date.fromisoformat(value)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from handlers.forms.identifiers import upn_check_letter
 from handlers.messages import ReplyKind
 from storage.children import Child
 from storage.db import unit_of_work
@@ -87,3 +88,15 @@ def give_child(engine, reference: str) -> None:
         session.flush()
         case.child_id = child.id
         session.add(case)
+
+
+def test_a_wrong_upn_can_be_emptied_but_a_name_cannot(router, engine):
+    reference = refer(router, "alice", {**AVA, "child_upn": upn_check_letter("201234567890") + "201234567890"})
+    officer = Person(router, user=OFFICER)
+    assert child_of(engine, reference).upn is not None
+    emptied = officer.say(f"/cme correct {reference} upn none because it is another pupil's")[0]
+    assert emptied.kind is ReplyKind.CONFIRMATION
+    assert child_of(engine, reference).upn is None
+    refused = officer.say(f"/cme correct {reference} surname none because unsure")[0]
+    assert refused.kind is ReplyKind.ERROR and "can't be left empty" in refused.text
+    assert child_of(engine, reference).surname == "Testchild"
