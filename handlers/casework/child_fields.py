@@ -5,9 +5,10 @@ child record the case points at (followed through merges): names, date of birth,
 school. Each value is read and checked as the referral's own question reads it (a UPN's check letter, a
 date of birth that is plausible, a name made of letters), so a correction can't store what a referral
 couldn't. Blind indexes follow on update (storage/children.py) and the search keys and household links are
-rebuilt, so /cme find and matching see the corrected child at once. A reason is required: the audit event
-keeps who, when, why and the old and new value (encrypted, like every detail). The reply names the field,
-never a value, so it is safe wherever the command was typed.
+rebuilt, so /cme find and matching see the corrected child at once. A reason is required. The old and new
+value and the reason go in a case note (encrypted; deleted by retention with the rest of the child's
+details), and the audit chain, which is kept, records who, what and when and points at the note. The reply
+names the field, never a value, so it is safe wherever the command was typed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from handlers.forms.spec import parse_value
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.referral.form import REFERRAL
 from handlers.router import Router
+from storage.models import CaseNote
 from storage.queries import case_by_reference
 
 USAGE = (
@@ -73,8 +75,10 @@ def _value(turn: TurnContext, word: str, typed: str) -> Any:
     return value
 
 
-def _stored(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
+def _shown(value: Any) -> str:
+    if value in (None, ""):
+        return "not recorded"
+    return f"{value:%-d %B %Y}" if isinstance(value, dt.date) else f"'{value}'"
 
 
 def correct(turn: TurnContext, *, reference: str, word: str, typed: str, why: str) -> list[Reply]:
@@ -97,10 +101,16 @@ def correct(turn: TurnContext, *, reference: str, word: str, typed: str, why: st
     turn.session.add(child)
     turn.session.flush()  # the blind indexes follow the new value (storage/children.py)
     link_household(turn.session, child=child, actor=turn.user_key, case_id=case.id, at=turn.now)
-    audit(turn, case, "child.corrected", why, field=column, child_id=child.id, was=_stored(old), now=_stored(new))
+    # The values and the reason go in a case note, which retention deletes with the child's details; the audit
+    # chain, kept for good, records who, what and when and points at the note (as /cme note does).
+    said = f"Correction to the child's {words}: it was {_shown(old)}, it is now {_shown(new)}. Why: {why}"
+    note = CaseNote(case_id=case.id, at=turn.now, author=turn.user_key, text=said[:4000])
+    turn.session.add(note)
+    turn.session.flush()
+    audit(turn, case, "child.corrected", field=column, child_id=child.id, note_id=note.id)
     text = (
         f"Corrected the child's {words} on {reference}. The old value, the new one and your reason are in the "
-        f"case's audit trail; every case of this child shows the correction."
+        f"case's notes; every case of this child shows the correction."
     )
     return [Reply(text, kind=ReplyKind.CONFIRMATION, data={"reference": reference, "corrected": column})]
 

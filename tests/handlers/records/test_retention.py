@@ -113,3 +113,17 @@ def test_hold_and_release_refuse_bad_input_and_reporters(router, engine):
     refused = Person(router, user="alice").say(f"/cme hold {reference} I want it kept")[0]
     assert refused.kind is ReplyKind.ERROR
     assert _case(engine, reference).legal_hold is False
+
+
+def test_a_corrected_childs_old_and_new_details_go_with_the_case_and_the_chain_still_verifies(router, engine, core):
+    reference = refer(router, "alice", AVA)
+    officer = Person(router, user=OFFICER)
+    officer.say(f"/cme correct {reference} surname Quackenbush because the school's spelling")
+    close(router, reference, "moved_abroad")
+    [done] = retention.run(engine=engine, profile=core.profile, today=FAR)
+    with Session(engine) as session:
+        notes = session.exec(select(CaseNote).where(CaseNote.case_id == done.case_id)).all()
+        assert notes and not any("Quackenbush" in n.text or "Testchild" in n.text for n in notes)
+        events = list(audit_chain.events(session))
+        assert not any("Quackenbush" in f"{e.detail} {e.reason}" or "Testchild" in f"{e.detail}" for e in events)
+        assert audit_chain.verify(session, events).broken is None
