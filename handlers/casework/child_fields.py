@@ -6,7 +6,7 @@ school. Each value is read and checked as the referral's own question reads it (
 date of birth that is plausible, a name made of letters), so a correction can't store what a referral
 couldn't. Blind indexes follow on update (storage/children.py) and the search keys and household links are
 rebuilt, so /cme find and matching see the corrected child at once. A reason is required. The old and new
-value and the reason go in a case note (encrypted; deleted by retention with the rest of the child's
+value and the reason go in a case note (encrypted; removed by retention with the rest of the child's
 details), and the audit chain, which is kept, records who, what and when and points at the note. The reply
 names the field, never a value, so it is safe wherever the command was typed.
 """
@@ -82,16 +82,18 @@ def _shown(value: Any) -> str:
 
 
 def correct(turn: TurnContext, *, reference: str, word: str, typed: str, why: str) -> list[Reply]:
-    """Correct one of the child's details on `reference`'s child, audited with the old and new value and why."""
+    """Correct one of the child's details on `reference`'s child: old and new value and why in a note, audited."""
     case = case_by_reference(turn.session, reference)
     if case is None:
         raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones. Nothing was changed.")
     refused = refusal(turn, case, "correct")
     if refused is not None:
         raise Usage(refused)
+    if case.anonymised_at is not None:  # its details were removed on schedule: a correction must not put them back
+        raise Usage(f"{reference} was anonymised under the retention schedule: there is nothing to correct.")
     child = survivor(turn.session, case.child_id) if case.child_id is not None else None
     if child is None:
-        raise Usage(f"{reference} has no child record to correct (it was anonymised or never made). Nothing changed.")
+        raise Usage(f"{reference} has no child record to correct. Nothing was changed.")
     column, _, words = FIELDS[word]
     new, old = _value(turn, word, typed), getattr(child, column)
     if new == old:

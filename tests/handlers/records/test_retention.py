@@ -127,3 +127,12 @@ def test_a_corrected_childs_old_and_new_details_go_with_the_case_and_the_chain_s
         events = list(audit_chain.events(session))
         assert not any("Quackenbush" in f"{e.detail} {e.reason}" or "Testchild" in f"{e.detail}" for e in events)
         assert audit_chain.verify(session, events).broken is None
+
+
+def test_an_anonymised_case_cannot_have_its_child_corrected_back_into_existence(router, engine, core):
+    reference = _closed_case(router)
+    retention.run(engine=engine, profile=core.profile, today=FAR)
+    said = Person(router, user=OFFICER).say(f"/cme correct {reference} surname Testchild because restoring it")[0]
+    assert said.kind is ReplyKind.ERROR and "anonymised" in said.text
+    with Session(engine) as session:
+        assert session.get(Child, _case(engine, reference).child_id).surname is None
