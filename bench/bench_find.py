@@ -90,8 +90,10 @@ def fill(engine, n_children: int, seed: int = 11) -> list[dict]:
             }
         )
     now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
-    with engine.begin() as connection:
-        for start in range(0, len(rows), 5000):
+    for start in range(0, len(rows), 5000):
+        # A transaction a batch: one for the whole fill kept every page in SQLite's WAL (9.4 GB, never
+        # checkpointed, 18 minutes into a 1,000,000 fill).
+        with engine.begin() as connection:
             batch = rows[start : start + 5000]
             ids = connection.execute(
                 sa.insert(Child).returning(Child.id, sort_by_parameter_order=True),
@@ -100,6 +102,8 @@ def fill(engine, n_children: int, seed: int = 11) -> list[dict]:
             keyed = [{**row, "id": child_id} for row, child_id in zip(batch, ids, strict=True)]
             rows[start : start + 5000] = keyed
             connection.execute(sa.insert(ChildKey), blinded_keys_of_rows(keyed))
+        if start and start % 100_000 == 0:
+            print(f"  {start:,} of {len(rows):,} children stored", file=sys.stderr, flush=True)
     return rows
 
 
