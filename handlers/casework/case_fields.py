@@ -14,7 +14,7 @@ from typing import Any
 
 from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit, plain, today
-from handlers.casework.cases import find_reference
+from handlers.casework.cases import field_words, find_reference
 from handlers.core import TurnContext
 from handlers.forms.fields import Confirm, Invalid, parse_choice, parse_date
 from handlers.knowledge.registers import current_reasons, find_reason, reason_label
@@ -94,11 +94,11 @@ def set_command(turn: TurnContext, args: str) -> list[Reply]:
         refused = refusal(turn, case, "set")
         if refused is not None:
             raise Usage(refused)
-        word = _ALIASES.get(words[0].lower(), words[0].lower()) if words else ""
-        if word not in FIELDS or len(words) < 2:
+        parts = field_words(words, FIELDS, _ALIASES)
+        if parts is None:
             raise Usage(f"Say which field and the value. {USAGE.replace('REF', reference)}")
-        value, _, why = " ".join(words[1:]).partition(" because ")
-        return set_field(turn, case=case, word=word, value=value, why=why.strip() or None)
+        word, value, why = parts
+        return set_field(turn, case=case, word=word, value=value, why=why or None)
     except Confirm as exc:
         return [Reply(exc.fix or str(exc), kind=ReplyKind.ERROR)]
     except (Usage, Invalid) as exc:

@@ -45,6 +45,15 @@ def find_reference(args: str) -> tuple[str, list[str]] | None:
     return found.group(0).upper(), args[found.end() :].split()
 
 
+def field_words(words: list[str], fields: Mapping, aliases: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """FIELD VALUE [because WHY] after a reference: (the field's word, the value, the reason or ''); None if not."""
+    word = aliases.get(words[0].lower(), words[0].lower()) if words else ""
+    if word not in fields or len(words) < 2:
+        return None
+    value, _, why = " ".join(words[1:]).partition(" because ")
+    return word, value.strip(), why.strip()
+
+
 def _case(turn: TurnContext, args: str, usage: str) -> tuple[Case, list[str]]:
     """The case named in `args` and the words after its reference."""
     found = find_reference(args)

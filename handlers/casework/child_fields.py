@@ -18,7 +18,7 @@ from typing import Any
 
 from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit, plain
-from handlers.casework.cases import find_reference
+from handlers.casework.cases import field_words, find_reference
 from handlers.children.household import link_household, survivor
 from handlers.children.record import normal_postcode, normal_upn
 from handlers.core import TurnContext
@@ -125,14 +125,14 @@ def correct_command(turn: TurnContext, args: str) -> list[Reply]:
         if found is None:
             raise Usage(f"Which case? Nothing was changed. {USAGE}")
         reference, words = found
-        word = _ALIASES.get(words[0].lower(), words[0].lower()) if words else ""
-        if word not in FIELDS or len(words) < 2:
+        parts = field_words(words, FIELDS, _ALIASES)
+        if parts is None:
             usage = USAGE.replace("REF", reference)
             raise Usage(f"Say which detail and the correct value. Nothing was changed. {usage}")
-        typed, _, why = " ".join(words[1:]).partition(" because ")
-        if not why.strip():
+        word, typed, why = parts
+        if not why:
             raise Usage(f"Say why, after 'because': a correction is kept with its reason. Nothing was changed. {USAGE}")
-        return correct(turn, reference=reference, word=word, typed=typed.strip(), why=why.strip())
+        return correct(turn, reference=reference, word=word, typed=typed, why=why)
     except Confirm as exc:  # a two-digit year, a name like a sentence: a command can't ask yes or no, so say how
         return [Reply(f"{exc.fix} Nothing was changed.", kind=ReplyKind.ERROR)]
     except Invalid as exc:
