@@ -121,11 +121,17 @@ def add_note(turn: TurnContext, *, case: Case, text: str) -> list[Reply]:
     retry = f"/cme note {case.reference} followed by the note."
     if not plain(text, what="note", retry=retry).strip():
         raise Usage(f"What is the note? Type {retry}")
-    note = CaseNote(case_id=case.id, at=turn.now, author=turn.user_key, text=text.strip()[:4000])
-    turn.session.add(note)
-    turn.session.flush()
+    note = write_note(turn, case=case, text=text.strip())
     audit(turn, case, "case.note", note_id=note.id)
     return [Reply(f"Note added to {case.reference}.", kind=ReplyKind.CONFIRMATION)]
+
+
+def write_note(turn: TurnContext, *, case: Case, text: str) -> CaseNote:
+    """Store a note on the case as the sender (cut to 4000 characters); flushed, so its id can be audited."""
+    note = CaseNote(case_id=case.id, at=turn.now, author=turn.user_key, text=text[:4000])
+    turn.session.add(note)
+    turn.session.flush()
+    return note
 
 
 def assignee_key(word: str, identity: Identity) -> str:

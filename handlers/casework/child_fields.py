@@ -17,17 +17,16 @@ import datetime as dt
 from typing import Any
 
 from handlers.casework.access import refusal
-from handlers.casework.actions import Usage, audit, plain
+from handlers.casework.actions import Usage, audit, plain, write_note
 from handlers.casework.cases import field_words, find_reference
 from handlers.children.household import link_household, survivor
-from handlers.children.record import normal_postcode, normal_upn
+from handlers.children.record import child_values
 from handlers.core import TurnContext
 from handlers.forms.fields import Confirm, Invalid
 from handlers.forms.spec import parse_value
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.referral.form import REFERRAL
 from handlers.router import Router
-from storage.models import CaseNote
 from storage.queries import case_by_reference
 
 USAGE = (
@@ -66,13 +65,7 @@ def _value(turn: TurnContext, word: str, typed: str) -> Any:
             raise Usage(f"The child's {words} can't be left empty: type the right one. Nothing was changed.")
         return None  # a wrong UPN or address is better gone than kept
     value = parse_value(REFERRAL.field(question), typed, turn.form_context())
-    if column == "dob":
-        return dt.date.fromisoformat(value)
-    if column == "upn":
-        return normal_upn(value)
-    if column == "postcode":
-        return normal_postcode(value)
-    return value
+    return child_values({question: value})[column]  # as a referral's answer is stored on the child record
 
 
 def _shown(value: Any) -> str:
@@ -91,7 +84,7 @@ def correct(turn: TurnContext, *, reference: str, word: str, typed: str, why: st
         raise Usage(refused)
     if case.anonymised_at is not None:  # its details were removed on schedule: a correction must not put them back
         raise Usage(f"{reference} was anonymised under the retention schedule: there is nothing to correct.")
-    child = survivor(turn.session, case.child_id) if case.child_id is not None else None
+    child = survivor(turn.session, case.child_id)
     if child is None:
         raise Usage(f"{reference} has no child record to correct. Nothing was changed.")
     column, _, words = FIELDS[word]
@@ -106,9 +99,7 @@ def correct(turn: TurnContext, *, reference: str, word: str, typed: str, why: st
     # The values and the reason go in a case note, which retention deletes with the child's details; the audit
     # chain, kept for good, records who, what and when and points at the note (as /cme note does).
     said = f"Correction to the child's {words}: it was {_shown(old)}, it is now {_shown(new)}. Why: {why}"
-    note = CaseNote(case_id=case.id, at=turn.now, author=turn.user_key, text=said[:4000])
-    turn.session.add(note)
-    turn.session.flush()
+    note = write_note(turn, case=case, text=said)
     audit(turn, case, "child.corrected", field=column, child_id=child.id, note_id=note.id)
     text = (
         f"Corrected the child's {words} on {reference}. The old value, the new one and your reason are in the "

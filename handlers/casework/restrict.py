@@ -75,7 +75,7 @@ def restrict(turn: TurnContext, args: str) -> list[Reply]:
 
 def _open_elsewhere(turn: TurnContext, case: Case) -> list[Reply]:
     """A warning when the same child has cases that are not restricted: the child's details show there."""
-    child = survivor(turn.session, case.child_id) if case.child_id is not None else None
+    child = survivor(turn.session, case.child_id)
     if child is None:
         return []
     others = [c.reference for c in cases_of_child(turn.session, child.id) if c.id != case.id and not c.restricted]

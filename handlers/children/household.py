@@ -43,8 +43,13 @@ def index_child(session: Session, child: Child) -> set[tuple[str, str]]:
     return wanted
 
 
-def survivor(session: Session, child_id: int) -> Child | None:
-    """The child a record resolves to: itself, or the record it was merged into (followed to the end)."""
+def survivor(session: Session, child_id: int | None) -> Child | None:
+    """The child a record resolves to: itself, or the record it was merged into (followed to the end).
+
+    None for a case with no child record (child_id None).
+    """
+    if child_id is None:
+        return None
     seen: set[int] = set()
     child = session.get(Child, child_id)
     while child is not None and child.merged_into is not None and child.id not in seen:

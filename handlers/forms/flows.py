@@ -179,10 +179,7 @@ _KEPT_ROWS = (
 def _kept_rows(turn: TurnContext, *, include_stale: bool = False) -> list[Conversation]:
     prefix = f"{turn.user_key}{KEPT}".replace("/", "//").replace("%", "/%").replace("_", "/_")
     rows = turn.session.exec(_KEPT_ROWS, params={"pattern": prefix + "%"}).all()
-    if include_stale:
-        return list(rows)
-    cutoff = turn.now - dt.timedelta(hours=turn.profile.drafts.idle_limit_hours)
-    return [row for row in rows if row.flow != EXPIRED and row.updated_at >= cutoff]
+    return list(rows) if include_stale else [row for row in rows if not is_stale(turn, row)]
 
 
 def park(turn: TurnContext, registry: dict[str, Flow]) -> str | None:
