@@ -48,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     restore.set_defaults(func=run_restore)
 
 
-def _say(text: str) -> None:
+def say(text: str) -> None:
+    """A progress or refusal line on stderr (stdout carries only the result)."""
     sys.stderr.write(f"{text}\n")
 
 
@@ -79,7 +80,7 @@ def run_backup(args: argparse.Namespace) -> int:
                 raise Refused(f"{source} does not exist: check CME_DATABASE_URL")
             revision = backup(source, args.out)
     except Refused as refused:
-        _say(f"cme-bot backup: {refused}")
+        say(f"cme-bot backup: {refused}")
         return refused.code
     print(f"{args.out}: {args.out.stat().st_size} bytes, schema {revision}")
     return 0
@@ -92,8 +93,8 @@ def backup(source: Path, out: Path) -> str:
     try:
         with closing(_read_only(source)) as src, closing(sqlite3.connect(partial)) as dst:
             pages = src.execute("PRAGMA page_count").fetchone()[0]
-            _say(f"copying {pages} pages from {source}...")
-            src.backup(dst, pages=-1, progress=lambda _s, left, total: _say(f"copied {total - left}/{total} pages"))
+            say(f"copying {pages} pages from {source}...")
+            src.backup(dst, pages=-1, progress=lambda _s, left, total: say(f"copied {total - left}/{total} pages"))
             revision = _checked(dst, out)
             dst.execute("PRAGMA journal_mode=DELETE")  # one file: the backup needs no -wal beside it
         publish(partial, out)
@@ -141,11 +142,11 @@ def run_restore(args: argparse.Namespace) -> int:
             restored = restore(args.source, target, force=args.force)
             target_url, where = f"sqlite:///{target}", str(target)
     except Refused as refused:
-        _say(f"cme-bot restore: {refused}")
+        say(f"cme-bot restore: {refused}")
         return refused.code
     problems = _check_restored(settings, target_url)
     for finding in problems:
-        _say(f"cme-bot restore: {finding.check}: {finding.detail}. {finding.fix}")
+        say(f"cme-bot restore: {finding.check}: {finding.detail}. {finding.fix}")
     print(f"restored {args.source} (schema {restored}) into {where}")
     return 1 if problems else 0
 
@@ -173,7 +174,7 @@ def restore(source: Path, target: Path, *, force: bool) -> str:
         revision = _checked(src, source)
         if target.exists() and _has_data(target) and not force:
             raise Refused(f"{target} already has data: stop the server, back it up, then add --force", code=3)
-        _say(f"restoring {source} into {target}...")
+        say(f"restoring {source} into {target}...")
         with closing(sqlite3.connect(target)) as dst:
             src.backup(dst)
     return revision

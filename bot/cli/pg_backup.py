@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
-from bot.cli.backup import Refused, publish
+from bot.cli.backup import Refused, publish, say
 from bot.preflight import known_revisions
 from storage.db import make_engine, normalise_url
 
@@ -56,7 +55,7 @@ def backup(database_url: str, out: Path) -> str:
     # Made here, 0600, so the dump (pg_dump truncates it, keeping the mode) is never readable by others.
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
-        _say(f"dumping {shown(database_url)} with pg_dump {client}...")
+        say(f"dumping {shown(database_url)} with pg_dump {client}...")
         _run([pg_dump, "--format=custom", "--no-owner", f"--file={partial}"], url, doing="pg_dump")
         revision = dump_revision(partial)
         publish(partial, out)
@@ -78,7 +77,7 @@ def restore(database_url: str, source: Path, *, force: bool) -> str:
     revision = dump_revision(source)
     if _has_data(database_url) and not force:
         raise Refused(f"{shown(database_url)} already has data: stop the server, back it up, then add --force", code=3)
-    _say(f"restoring {source} into {shown(database_url)}...")
+    say(f"restoring {source} into {shown(database_url)}...")
     command = [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction"]
     _run([*command, f"--dbname={url.database}", str(source)], url, doing="pg_restore")
     return revision
@@ -125,35 +124,36 @@ def _major(program: str) -> int:
     return int(found.group(1))
 
 
-def _server_major(database_url: str) -> int:
+@contextmanager
+def _connected(database_url: str) -> Iterator[sa.Connection]:
+    """A connection to the database; Refused, naming the URL without its password, when it can't be reached."""
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            return connection.dialect.server_version_info[0]
+            yield connection
     except sa.exc.OperationalError as exc:
         raise Refused(f"can't reach {shown(database_url)} ({type(exc.orig).__name__}): check CME_DATABASE_URL") from exc
     finally:
         engine.dispose()
+
+
+def _server_major(database_url: str) -> int:
+    with _connected(database_url) as connection:
+        return connection.dialect.server_version_info[0]
 
 
 def _has_data(database_url: str) -> bool:
     """True when any table in the database but Alembic's holds a row."""
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            tables = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
-            return any(connection.exec_driver_sql(f'SELECT 1 FROM "{t}" LIMIT 1').first() for t in tables)
-    except sa.exc.OperationalError as exc:
-        raise Refused(f"can't reach {shown(database_url)} ({type(exc.orig).__name__}): check CME_DATABASE_URL") from exc
-    finally:
-        engine.dispose()
+    with _connected(database_url) as connection:
+        tables = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
+        return any(connection.exec_driver_sql(f'SELECT 1 FROM "{t}" LIMIT 1').first() for t in tables)
 
 
 def _run(command: list[str], url: URL, *, doing: str) -> None:
     with _environment(url) as env:
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     for line in done.stderr.splitlines():
-        _say(f"{doing}: {line}")
+        say(f"{doing}: {line}")
     if done.returncode != 0:
         raise Refused(f"{doing} failed ({_last_line(done.stderr)}): nothing was replaced")
 
@@ -180,7 +180,3 @@ def _environment(url: URL) -> Iterator[dict[str, str]]:
 def _last_line(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     return lines[-1].strip() if lines else "no message"
-
-
-def _say(text: str) -> None:
-    sys.stderr.write(f"{text}\n")
