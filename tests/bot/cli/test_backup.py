@@ -50,20 +50,30 @@ def _events(path) -> int:
     return count
 
 
-def test_a_backup_during_writes_restores_to_what_doctor_and_audit_verify_accept(live, tmp_path, monkeypatch, capsys):
+def _backup_during_writes(url: str, out, count=None) -> int | None:
+    """`cme-bot backup --out` while a thread writes audit rows: 50 before it starts, 50 more after it ends.
+
+    Returns `count()` read just before the backup began (when given): every row it must hold.
+    """
     stop, written = threading.Event(), []
-    writer = threading.Thread(target=_write_until, args=(stop, f"sqlite:///{live}", written))
+    writer = threading.Thread(target=_write_until, args=(stop, url, written))
     writer.start()
     try:
         while len(written) < 50:  # the writes are under way before the backup starts
             time.sleep(0.01)
-        assert main(["backup", "--out", str(tmp_path / "cme.backup")]) == 0
+        before = count() if count is not None else None
+        assert main(["backup", "--out", str(out)]) == 0
         during = len(written)
         while len(written) < during + 50:  # and carry on after it
             time.sleep(0.01)
     finally:
         stop.set()
         writer.join()
+    return before
+
+
+def test_a_backup_during_writes_restores_to_what_doctor_and_audit_verify_accept(live, tmp_path, monkeypatch, capsys):
+    _backup_during_writes(f"sqlite:///{live}", tmp_path / "cme.backup")
     captured = capsys.readouterr()
     assert "schema" in captured.out and "copied" in captured.err  # progress on stderr
     backed_up = _events(tmp_path / "cme.backup")
@@ -186,20 +196,7 @@ def test_postgresql_backup_during_writes_restores_to_what_doctor_and_audit_verif
     pg_pair, tmp_path, monkeypatch, capsys
 ):
     source, target = pg_pair
-    stop, written = threading.Event(), []
-    writer = threading.Thread(target=_write_until, args=(stop, source, written))
-    writer.start()
-    try:
-        while len(written) < 50:  # the writes are under way before the backup starts
-            time.sleep(0.01)
-        before = _pg_events(source)
-        assert main(["backup", "--out", str(tmp_path / "cme.dump")]) == 0
-        during = len(written)
-        while len(written) < during + 50:  # and carry on after it
-            time.sleep(0.01)
-    finally:
-        stop.set()
-        writer.join()
+    before = _backup_during_writes(source, tmp_path / "cme.dump", count=lambda: _pg_events(source))
     captured = capsys.readouterr()
     assert "schema" in captured.out and "bytes" in captured.out and "pg_dump" in captured.err
     monkeypatch.setenv("CME_DATABASE_URL", target)
