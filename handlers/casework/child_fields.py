@@ -23,6 +23,7 @@ from handlers.children.household import link_household, survivor
 from handlers.children.record import child_values
 from handlers.core import TurnContext
 from handlers.forms.fields import Confirm, Invalid
+from handlers.forms.identifiers import NOT_KNOWN_NAME
 from handlers.forms.spec import parse_value
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.referral.form import REFERRAL
@@ -65,7 +66,11 @@ def _value(turn: TurnContext, word: str, typed: str) -> Any:
             raise Usage(f"The child's {words} can't be left empty: type the right one. Nothing was changed.")
         return None  # a wrong UPN or address is better gone than kept
     value = parse_value(REFERRAL.field(question), typed, turn.form_context())
-    return child_values({question: value})[column]  # as a referral's answer is stored on the child record
+    stored = child_values({question: value})[column]  # as a referral's answer is stored on the child record
+    if stored in (None, NOT_KNOWN_NAME):  # "?", "not known": the referral's question takes it; it corrects nothing
+        empty = "" if column in NEEDED else ", or 'none' to empty it"
+        raise Usage(f"That says the {words} isn't known. Type the right one{empty}. Nothing was changed.")
+    return stored
 
 
 def _shown(value: Any) -> str:

@@ -68,12 +68,15 @@ def test_bad_values_are_refused_as_the_referral_refuses_them_and_nothing_changes
         "digits in a name": officer.say(f"/cme correct {reference} surname Test4child {why}")[0],
         "no reason": officer.say(f"/cme correct {reference} surname Testchilde")[0],
         "unknown detail": officer.say(f"/cme correct {reference} shoe-size 4 {why}")[0],
+        "a name not known": officer.say(f"/cme correct {reference} surname ? {why}")[0],
+        "not known": officer.say(f"/cme correct {reference} other-names not known {why}")[0],
         "no case": officer.say(f"/cme correct CME-2026-9999 surname Testchilde {why}")[0],
     }
     assert all(reply.kind is ReplyKind.ERROR for reply in refused.values())
     assert {k for k, reply in refused.items() if "Nothing was changed" not in reply.text} == set()
     assert "four digits" in refused["two-digit year"].text and "because" in refused["no reason"].text
     assert "dob" in refused["unknown detail"].text  # the usage names the details that can be corrected
+    assert "isn't known" in refused["a name not known"].text and "'none'" in refused["not known"].text
     child = child_of(engine, reference)
     assert (child.dob, child.surname, child.upn) == (dt.date(2014, 5, 2), "Testchild", None)
     assert events(engine, "child.corrected") == []
