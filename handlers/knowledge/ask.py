@@ -18,7 +18,9 @@ import numpy as np
 
 from handlers.knowledge.ask_rank import MAX_ALTERNATIVES, OFF_TOPIC, asks_what_to_do, decide, prefer_situation
 from handlers.knowledge.contacts import contacts_reply
-from handlers.knowledge.faq import WORDS, KnowledgeBase, fold, load_knowledge, reader_for
+from handlers.knowledge.faq import WORDS, FaqError, KnowledgeBase, fold, load_knowledge, reader_for
+from handlers.knowledge.glossary import Explanation, asked_about, terms_in
+from handlers.knowledge.glossary import entries as glossary_entries
 from handlers.knowledge.harm import mentions_harm, reach, signpost
 from handlers.knowledge.profile import Profile
 from handlers.knowledge.sources import Source
@@ -73,6 +75,7 @@ class AskResult:
     status: str = "answered"  # "answered" | "unknown" (nothing fits) | "help" (nothing to go on)
     note: str | None = None  # said when the question is about a specific child
     signpost: Reply | None = None  # the MASH signpost, when harm is mentioned
+    explained: bool = False  # a "what does TERM mean?" answer: the alternatives are related entries, not guesses
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (the CLI's --json output)."""
@@ -129,6 +132,10 @@ class AskEngine:
         self._counting = frozenset(self._reader.tokens(COUNTING_WORDS))
         # Capitalised words that are not names: the knowledge base's own words and the council's.
         self._not_names = self._reader.known | set(WORDS.findall(fold(f"{profile.name} {profile.short_name}")))
+        self._glossary = {entry.topic: entry for entry in glossary_entries()}
+        for entry in self._glossary.values():
+            if unknown := {entry.answered_by, *entry.related} - {None, *self._ids}:
+                raise FaqError(f"glossary.yaml: {entry.id}: no knowledge-base entry {sorted(unknown)}")
         self._build_index()
 
     def _build_index(self) -> None:
@@ -196,6 +203,9 @@ class AskEngine:
         text = question if isinstance(question, str) else ""
         harm = mentions_harm(text[:MAX_HARM_CHARS])
         post = self._signpost(text, now) if harm else None
+        meaning = None if harm else asked_about(text)
+        if meaning is not None:  # "what is a CTF?": the glossary says, or the entry that explains the term
+            return self._explained(meaning)
         readings = [tokens for tokens in map(self.tokens, _passages(text)) if tokens]
         if not readings and not harm:
             return AskResult(None, self.help_text(), [], 0.0, status="help")
@@ -215,6 +225,14 @@ class AskEngine:
         note = self.specific_child_note() if specific else None
         sources = self.knowledge.get(topic).cited()
         return AskResult(topic, self._answers[topic], sources, score, alternatives, harm, "answered", note, post)
+
+    def _explained(self, meaning: Explanation) -> AskResult:
+        """The answer to "what does TERM mean?": the knowledge-base entry that explains it, or the glossary's."""
+        if meaning.answered_by:
+            topic = meaning.answered_by
+            cited, answer = self.knowledge.get(topic).cited(), self._answers[topic]
+            return AskResult(topic, answer, cited, 1.0, list(meaning.related), explained=True)
+        return AskResult(meaning.topic, meaning.text, list(meaning.sources), 1.0, list(meaning.related), explained=True)
 
     def _without_counting(self, readings: list[list[str]]) -> np.ndarray | None:
         """Scores once the words that only ask "does it count" are set aside (None if there were none)."""
@@ -254,7 +272,9 @@ class AskEngine:
         )
 
     def title_of(self, topic: str) -> str:
-        """The entry's title, for buttons and headings."""
+        """The entry's title (a glossary entry's term), for buttons and headings."""
+        if topic in self._glossary:
+            return self._glossary[topic].term
         return self.knowledge.get(topic).title
 
 
@@ -286,7 +306,8 @@ def ask_replies(engine: AskEngine, question: str, *, now: dt.datetime) -> list[R
         replies.append(_answer_reply(engine, result, result.topic, now))
         if result.alternatives:  # its own message, so the offer sits with its buttons after the sources
             buttons = _did_you_mean(engine, result.alternatives)
-            replies.append(Reply(text="Or did you mean one of these?", kind=ReplyKind.INFO, buttons=buttons))
+            offer = "More on this:" if result.explained else "Or did you mean one of these?"
+            replies.append(Reply(text=offer, kind=ReplyKind.INFO, buttons=buttons))
     elif result.status == "help":
         buttons = tuple(Button(e, f"/cme ask {e}") for e in EXAMPLES)
         replies.append(Reply(text=result.answer, kind=ReplyKind.HELP, title="What I can answer", buttons=buttons))
@@ -294,4 +315,16 @@ def ask_replies(engine: AskEngine, question: str, *, now: dt.datetime) -> list[R
         text = result.answer + (" Did you mean one of these?" if result.alternatives else "")
         buttons = _did_you_mean(engine, result.alternatives)
         replies.append(Reply(text=text, kind=ReplyKind.INFO, title="I don't know", buttons=buttons))
+        replies.extend(_terms_reply(question))
     return replies
+
+
+def _terms_reply(question: str) -> list[Reply]:
+    """What the terms in an unanswered question mean (at most three), so the asker is not left with nothing."""
+    found = terms_in(question)[:MAX_ALTERNATIVES]
+    if not found:
+        return []
+    facts = tuple((entry.term, entry.text) for entry in found)
+    sources = tuple(("Source", f"{s.title}: {s.url}") for entry in found for s in entry.sources)
+    text = "Some words in your question, explained:"
+    return [Reply(text=text, kind=ReplyKind.INFO, title="Words explained", facts=facts + tuple(dict.fromkeys(sources)))]

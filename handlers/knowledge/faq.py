@@ -32,6 +32,12 @@ WORDS = re.compile(r"[a-z0-9]+")
 _LITERAL_CONTACT = re.compile(r"\b0\d{2,4}[ -]?\d{3}[ -]?\d{3,4}\b|\b(?:999|101|111)\b|[\w.+-]+@[\w-]+\.\w")
 
 
+def literal_contact(text: str) -> str | None:
+    """A phone number, 999/101/111 or email address typed into `text` (they belong in the profile), or None."""
+    found = _LITERAL_CONTACT.search(text)
+    return found.group() if found else None
+
+
 class FaqError(ValueError):
     """The knowledge base is invalid; the message names the file or entry and the problem."""
 
@@ -42,6 +48,19 @@ class InlineSource(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     title: str = Field(min_length=3)
     url: str = Field(pattern=r"^https://")
+
+
+def known_sources(value: list[str | InlineSource]) -> list[str | InlineSource]:
+    """A pydantic check: every source key names a canonical source (knowledge/sources.py)."""
+    unknown = [key for key in value if isinstance(key, str) and key not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown source key(s): {', '.join(unknown)}")
+    return value
+
+
+def cite(value: list[str | InlineSource]) -> list[Source]:
+    """Source keys and written-out citations as Source objects, in the order given."""
+    return [SOURCES[s] if isinstance(s, str) else Source(s.title, s.url) for s in value]
 
 
 class FaqEntry(BaseModel):
@@ -65,16 +84,13 @@ class FaqEntry(BaseModel):
     @field_validator("sources")
     @classmethod
     def _known_sources(cls, value: list[str | InlineSource]) -> list[str | InlineSource]:
-        unknown = [key for key in value if isinstance(key, str) and key not in SOURCES]
-        if unknown:
-            raise ValueError(f"unknown source key(s): {', '.join(unknown)}")
-        return value
+        return known_sources(value)
 
     @field_validator("answer")
     @classmethod
     def _template_only(cls, value: str) -> str:
-        if literal := _LITERAL_CONTACT.search(PLACEHOLDER.sub("", value)):
-            raise ValueError(f"contact detail {literal.group()!r} typed in: use a profile placeholder")
+        if literal := literal_contact(PLACEHOLDER.sub("", value)):
+            raise ValueError(f"contact detail {literal!r} typed in: use a profile placeholder")
         stray = PLACEHOLDER.sub("", value)
         if "{" in stray or "}" in stray:
             raise ValueError("a brace that is not a {group.field} placeholder")
@@ -86,7 +102,7 @@ class FaqEntry(BaseModel):
 
     def cited(self) -> list[Source]:
         """The entry's sources as Source objects, in the order written."""
-        return [SOURCES[s] if isinstance(s, str) else Source(s.title, s.url) for s in self.sources]
+        return cite(self.sources)
 
     def render(self, profile: Profile) -> str:
         """The answer with every placeholder filled from the profile (FaqError if one cannot be)."""

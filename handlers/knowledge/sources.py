@@ -43,9 +43,9 @@ SOURCES: dict[str, Source] = {
         "https://www.gov.uk/government/publications/children-missing-education",
     ),
     "dfe-cme-collection": Source(
-        "DfE: Elective home education and children missing education, methodology and data guidance "
-        "(termly collection, mandatory since autumn 2024)",
-        "https://explore-education-statistics.service.gov.uk/methodology/elective-home-education",
+        "DfE: Children missing education, methodology (the councils' termly collection: census dates, data items; "
+        "mandatory since autumn 2024)",
+        "https://explore-education-statistics.service.gov.uk/methodology/children-missing-education",
     ),
     "cwsa-2026": Source(
         "Children's Wellbeing and Schools Act 2026 (inserts sections 436B to 436G into the Education Act 1996; "
@@ -76,9 +76,9 @@ SOURCES: dict[str, Source] = {
         "DfE: Information sharing advice for safeguarding practitioners",
         "https://www.gov.uk/government/publications/safeguarding-practitioners-information-sharing-advice",
     ),
-    "dfe-ehe-cme-stats": Source(
-        "DfE statistics: Elective home education and children missing education",
-        "https://explore-education-statistics.service.gov.uk/find-statistics/elective-home-education",
+    "dfe-cme-statistics": Source(
+        "DfE statistics: Children missing education (official statistics in development; autumn term 2025/26)",
+        "https://explore-education-statistics.service.gov.uk/find-statistics/children-missing-education",
     ),
     "county-lines": Source(
         "Home Office: Criminal exploitation of children and vulnerable adults: county lines",
@@ -103,6 +103,41 @@ SOURCES: dict[str, Source] = {
     "bury-cme-page": Source(
         "Bury Council: Children missing from education",
         "https://www.bury.gov.uk/children-and-young-people/children-missing-from-education",
+    ),
+    "bury-safeguarding-partnership": Source(
+        "Bury Integrated Safeguarding Partnership: What to do if you are worried a child is being abused "
+        "(MASH and Emergency Duty Team)",
+        "https://burysafeguardingpartnership.bury.gov.uk/index.aspx?articleid=8925",
+    ),
+    "working-together-safeguarding": Source(
+        "HM Government statutory guidance: Working together to safeguard children (2023)",
+        "https://www.gov.uk/government/publications/working-together-to-safeguard-children--2",
+    ),
+    "pupil-information-regs": Source(
+        "The Education (Pupil Information) (England) Regulations 2005 (the common transfer file)",
+        "https://www.legislation.gov.uk/uksi/2005/1437/contents/made",
+    ),
+    "school-census-guide": Source(
+        "DfE: Complete the school census, autumn term (unique pupil number)",
+        "https://www.gov.uk/guidance/complete-the-school-census/autumn-term",
+    ),
+    "exclusion-guidance": Source(
+        "DfE statutory guidance: Suspension and permanent exclusion from maintained schools, academies and pupil "
+        "referral units in England",
+        "https://www.gov.uk/government/publications/school-exclusion",
+    ),
+    "excluded-pupils-regs": Source(
+        "The Education (Provision of Full-Time Education for Excluded Pupils) (England) Regulations 2007 "
+        "(provision from the sixth school day)",
+        "https://www.legislation.gov.uk/uksi/2007/1870/contents/made",
+    ),
+    "ea1996-s19": Source(
+        "Education Act 1996, section 19 (the council's duty to arrange suitable education for a child out of school)",
+        "https://www.legislation.gov.uk/ukpga/1996/56/section/19",
+    ),
+    "esa2008-part4": Source(
+        "Education and Skills Act 2008, Part 4 (independent educational institutions must be registered)",
+        "https://www.legislation.gov.uk/ukpga/2008/25/part/4",
     ),
     "local-profile": Source(
         "The council's local authority profile in this bot (contacts and office hours)",
