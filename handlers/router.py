@@ -15,12 +15,11 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
-from handlers.core import Core, TurnContext, role_of
+from handlers.core import Caller, Core, Refused, TurnContext, refuse_unless_staff, role_of
 from handlers.forms import conversation, flows, whole_form
 from handlers.messages import Button, Command, CommandSpec, Inbound, Reply, ReplyKind
 from storage.crypto import DataKeyError, key_problem
 from storage.db import UnstorableText, unit_of_work
-from storage.queries import record_audit
 
 log = logging.getLogger(__name__)
 PREFIX = "/cme"
@@ -30,6 +29,8 @@ QUESTION_WORDS = frozenset(
 )
 MAX_ASIDE_WORDS = 12  # a question typed instead of an answer is short; a longer text is the answer
 WAITING = "Your form is still open. The question waiting for you:"
+# The database failed: every door says this (the chat adds what to send again, the CLI what to run again).
+UNREACHABLE = "Sorry, the case system can't be reached just now, so I couldn't take that. Nothing has been lost"
 ASKING = (ReplyKind.QUESTION, ReplyKind.FORM, ReplyKind.REVIEW)
 
 
@@ -165,15 +166,10 @@ class Router:
             return [unknown, *self.commands["help"].run(turn, "")]
         if spec.staff_only and turn.role.value == "reporter":
             log.warning("refused staff command %s for a reporter", spec.name)
-            # Recorded without the arguments: they may name a child or a case the reporter can't see.
-            record_audit(
-                turn.session,
-                actor=turn.user_key,
-                action="permission.refused",
-                at=turn.now,
-                detail={"command": spec.name, "role": turn.role.value},
-            )
-            return [Reply("That command is for the CME officer and their manager only.", kind=ReplyKind.ERROR)]
+            try:  # the same refusal, message and record as the command's service gives any other door
+                refuse_unless_staff(turn.session, Caller.of(turn), command=spec.name)
+            except Refused as exc:
+                return [Reply(str(exc), kind=ReplyKind.ERROR)]
         return spec.run(turn, args)
 
 
@@ -198,10 +194,7 @@ def _unreachable(inbound: Inbound) -> Reply:
         )
         return Reply(text, kind=ReplyKind.ERROR, data={"retry": True})
     else:
-        text = (
-            "Sorry, the case system can't be reached just now, so I couldn't take that. Nothing has been lost: "
-            "your form is where it was. Please send the same message again in a minute."
-        )
+        text = f"{UNREACHABLE}: your form is where it was. Please send the same message again in a minute."
     return Reply(text, kind=ReplyKind.ERROR)
 
 

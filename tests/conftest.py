@@ -32,6 +32,7 @@ os.environ.setdefault("CME_DATA_KEYS", f"{new_key_line('test1')},{new_key_line(I
 PG_URL = os.environ.get("CME_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CME_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]
+pytest_plugins = ["tests.doors"]  # the `door` fixture: one ask through the chat command or the cme-bot subcommand
 
 
 def _pg_admin_engine():

@@ -11,23 +11,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from sqlalchemy import func
 from sqlmodel import select
 
-from handlers.casework import actions, enquiries, short_forms, transfers
-from handlers.casework.access import hidden_from, refusal
+from handlers.casework import actions, caseload, enquiries, short_forms, transfers
+from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit
 from handlers.casework.child_views import child_replies, later_referrals
 from handlers.casework.short_forms import NeedsForm, OfficerForm
 from handlers.casework.views import case_list_reply, case_replies
 from handlers.children.household import linked_reply
-from handlers.core import TurnContext
+from handlers.core import Caller, Refused, TurnContext
 from handlers.forms.fields import Confirm, Invalid, parse_date
 from handlers.forms.flows import Flow
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.router import Router
 from storage.models import Case, CaseNote
-from storage.queries import audit_trail, case_by_reference, open_case_summaries, report_for, steps_of
+from storage.queries import audit_trail, case_by_reference, report_for, steps_of
 
 # ASCII only, matched on the text as typed: upper-casing first moves offsets ('ß' becomes 'SS') and
 # \d would take any script's digits.
@@ -87,7 +86,7 @@ def _guarded(run, registry: Mapping[str, Flow], usage: str):
                 return run(turn, actions.plain(args, what="command", retry=_usage_for(args, usage)))
             except NeedsForm as need:
                 return short_forms.start(turn, registry, need)
-        except (Usage, enquiries.StepError, Invalid) as exc:
+        except (Usage, enquiries.StepError, Invalid, Refused) as exc:
             # A one-line command can't be answered "yes": a Confirm says what to type instead.
             return [Reply(exc.fix if isinstance(exc, Confirm) else str(exc), kind=ReplyKind.ERROR)]
 
@@ -102,13 +101,8 @@ def _usage_for(args: str, usage: str) -> str:
 
 
 def list_cases(turn: TurnContext, args: str) -> list[Reply]:
-    """Open cases, urgent and most overdue first."""
-    today = actions.today(turn)
-    rows = open_case_summaries(turn.session, today=today, limit=LIST_LIMIT)
-    total = turn.session.exec(select(func.count()).select_from(Case).where(Case.state == "open")).one()
-    audit(turn, None, "cases.listed", shown=len(rows))
-    hidden = hidden_from(turn.session, cases=(row[0] for row in rows), user_key=turn.user_key)
-    return [case_list_reply(rows, today, total, hidden=hidden)]
+    """Open cases, urgent and most overdue first (the caseload service decides who may, and records it)."""
+    return [case_list_reply(caseload.list_cases(Caller.of(turn), limit=LIST_LIMIT))]
 
 
 def view_case(turn: TurnContext, args: str) -> list[Reply]:

@@ -8,10 +8,10 @@ Only `case_replies` shows a child's details; its caller records the viewing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence, Set
-from typing import Any
+from collections.abc import Sequence
 
 from handlers.casework.access import RESTRICTED
+from handlers.casework.caseload import CaseList
 from handlers.forms.spec import display
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Button, Reply
@@ -61,29 +61,31 @@ def who(key: str | None) -> str:
     return key.rsplit(":", 1)[-1]
 
 
-def case_list_reply(rows: Sequence[Any], today: dt.date, total: int, *, hidden: Set[int] = frozenset()) -> Reply:
-    """Open cases, urgent and most overdue first, each with a button to open it (a `hidden` one: its reference)."""
-    if not rows:
-        return Reply("There are no open cases.", title="Open cases")
+def case_list_reply(listing: CaseList) -> Reply:
+    """Open cases, urgent and most overdue first, each with a button to open it (a restricted one: its reference)."""
+    if not listing.rows:
+        return Reply("There are no open cases.", title="Open cases", data={"open": 0, "cases": []})
     facts, buttons = [], []
-    for case, next_due, overdue, due_today in rows:
-        if case.id in hidden:  # restricted, and this officer is not named on it: only that it exists
-            facts.append((case.reference, RESTRICTED))
+    for row in listing.rows:
+        if row.restricted:  # restricted, and this officer is not named on it: only that it exists
+            facts.append((row.reference, RESTRICTED))
             continue
-        parts = ["URGENT"] if case.urgent else []
-        if overdue:
-            parts.append(f"{overdue} overdue")
-        if due_today:
-            parts.append(f"{due_today} due today")
-        parts.append(f"next {when_due(next_due, today)}" if next_due else "no enquiries waiting")
-        parts.append(f"assigned to {who(case.assigned_to)}")
-        facts.append((case.reference, " · ".join(parts)))
+        parts = ["URGENT"] if row.urgent else []
+        if row.overdue_steps:
+            parts.append(f"{row.overdue_steps} overdue")
+        if row.due_today_steps:
+            parts.append(f"{row.due_today_steps} due today")
+        parts.append(f"next {when_due(row.next_due, listing.today)}" if row.next_due else "no enquiries waiting")
+        parts.append(f"assigned to {who(row.assigned_to)}")
+        facts.append((row.reference, " · ".join(parts)))
         if len(buttons) < 10:
-            style = "danger" if case.urgent else None
-            buttons.append(Button(f"Open {case.reference}", f"/cme case {case.reference}", ActionId.OPEN_CASE, style))
-    more = f" Showing {len(rows)} of {total}." if total > len(rows) else ""
+            style = "danger" if row.urgent else None
+            buttons.append(Button(f"Open {row.reference}", f"/cme case {row.reference}", ActionId.OPEN_CASE, style))
+    total, shown = listing.total, len(listing.rows)
+    more = f" Showing {shown} of {total}." if total > shown else ""
     text = f"{total} open case(s), urgent and most overdue first.{more} Type /cme case REFERENCE to open one."
-    return Reply(text, title="Open cases", facts=tuple(facts), buttons=tuple(buttons), data={"open": total})
+    data = {"open": total, "cases": [row.to_json() for row in listing.rows]}
+    return Reply(text, title="Open cases", facts=tuple(facts), buttons=tuple(buttons), data=data)
 
 
 def case_replies(

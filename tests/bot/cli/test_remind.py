@@ -63,7 +63,7 @@ def test_cases_json_for_an_officer_and_refused_for_a_reporter(cli_db, capsys):
     assert [c["reference"] for c in listed] == ["CME-2026-0001", "CME-2026-0002", "CME-2026-0003"]
     assert listed[0]["urgent"] and listed[0]["overdue_steps"] == 8 and listed[0]["next_due"] == "2026-11-18"
     assert listed[1]["assigned_to"] == "terminal:local:cme-officer" and listed[1]["due_today_steps"] == 1
-    assert out == "" and "only the CME officer" in err
+    assert out == "" and "CME officer and their manager only" in err
     with Session(cli_db) as session:
         actions = [(e.actor, e.action) for e in session.exec(select(AuditEvent).where(AuditEvent.case_id == None))]  # noqa: E711
     assert actions == [("terminal:local:cme-officer", "cases.listed"), ("terminal:local:alice", "permission.refused")]

@@ -54,7 +54,8 @@ def test_a_manager_may_search_and_a_reporter_is_refused_without_the_query_kept(r
     assert refused.kind is ReplyKind.ERROR and "CME officer and their manager only" in refused.text
     assert "Testchild" not in refused.text and "results" not in refused.data
     [event] = audited(engine, "permission.refused")
-    assert event.detail == {"command": "find", "role": "reporter"} and event.actor == "terminal:local:alice"
+    assert event.detail == {"command": "find", "role": "reporter", "via": "terminal"}
+    assert event.actor == "terminal:local:alice"
 
 
 def test_help_lists_find_for_officers_only(router):
