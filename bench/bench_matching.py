@@ -12,8 +12,12 @@ birthday) or a twin (same surname, birthday and postcode, other first name). A r
 joined (strong match to the right child), flagged (the right child among strong or possible) or,
 for a different child, wrongly joined / wrongly flagged.
 
+Before those, the hand-labelled pairs of bench/matching-pairs.yaml (written apart from the rules: its
+header says how) are matched on each backend (bench/labelled_pairs.py): precision, recall and false
+merges, and each kind of pair; --labelled runs only those.
+
     .venv/bin/python bench/bench_matching.py [--sizes 10000,100000] [--backend sqlite|postgres|both]
-        [--referrals 300] [--seed 11] [--pg-url URL]
+        [--referrals 300] [--seed 11] [--pg-url URL] [--labelled]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench import labelled_pairs  # noqa: E402
 from bench.scratch import PG_URL, scratch_engine  # noqa: E402
 from handlers.children.matching import find_matches, swapped  # noqa: E402
 from handlers.knowledge.profile import bundled_profile  # noqa: E402
@@ -260,7 +265,15 @@ def main() -> int:
     parser.add_argument("--referrals", type=int, default=300)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--labelled", action="store_true", help="only the hand-labelled pairs (matching-pairs.yaml)")
     args = parser.parse_args()
+    for backend in ["sqlite", "postgres"] if args.backend == "both" else [args.backend]:
+        with scratch_engine(backend, args.pg_url) as engine:
+            results = labelled_pairs.measure(engine, labelled_pairs.load_pairs(), bundled_profile().matching)
+        print(f"{backend:<8} labelled pairs:")
+        print("\n".join([*labelled_pairs.report(results), "  wrong or missed:", *labelled_pairs.misses(results)]))
+    if args.labelled:
+        return 0
     missed = False
     for backend in ["sqlite", "postgres"] if args.backend == "both" else [args.backend]:
         for size in (int(s) for s in args.sizes.split(",")):
