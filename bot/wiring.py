@@ -16,6 +16,7 @@ from handlers.router import Router
 from storage import crypto
 from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.name_repair import forget_placeholder_names
 from storage.rekey import needs_indexing, rotate
 from storage.types import utcnow
 
@@ -30,6 +31,7 @@ def build_core(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
     if migrate:
         upgrade(engine)
         _index_old_children(engine)
+        _forget_placeholder_names(engine)
     today = utcnow().astimezone(profile.tz).date()
     missing = missing_term_years(profile, today, today + dt.timedelta(days=365))
     if missing:
@@ -48,6 +50,13 @@ def _index_old_children(engine) -> None:
     log.warning("children from before encryption at rest: encrypting and indexing them (cme-bot keys rotate)")
     done = rotate(engine)
     log.warning("encrypted %d values and indexed %d children", done.changed, done.indexed)
+
+
+def _forget_placeholder_names(engine) -> None:
+    """Children stored with "Not known" as a name before it was refused: the placeholder is taken out."""
+    mended = forget_placeholder_names(engine)
+    if mended:
+        log.warning("took the placeholder 'Not known' out of %d children's names (no name is recorded)", mended)
 
 
 def build(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None) -> tuple[Core, Router]:

@@ -39,6 +39,12 @@ _STREET_WORDS = {
     "tce": "terrace",
     "flt": "flat",
 }
+# What a referral holds when a name was not known (the form stores "Not known"), folded with the spaces taken
+# out: never a name, so never a search key or a match (handlers/children/names.py, storage/name_repair.py).
+PLACEHOLDER_NAMES = frozenset(
+    {"notknown", "unknown", "notgiven", "notstated", "nk", "dontknow", "donotknow", "notsure", "none", "tbc", "tba"}
+    | {"unnamed", "noname", "x", "xx", "xxx"}
+)
 # Between two parents' names: "Orla and Sam Quillfeather", "Orla Quillfeather & Sam Byrne", "Mum/Dad".
 _PARENT_SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\band\b)\s*", re.IGNORECASE)
 
@@ -54,9 +60,14 @@ def fold(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", plain))
 
 
+def is_placeholder_name(text: str | None) -> bool:
+    """True for what a referral says when a name is not known ('Not known', 'unknown', 'N/K'), or nothing."""
+    return fold(text or "").replace(" ", "") in PLACEHOLDER_NAMES | {""}
+
+
 def name_words(text: str | None) -> set[str]:
-    """The words of a name, and the name's parts joined when it has a hyphen or apostrophe."""
-    if not text:
+    """The words of a name, and the name's parts joined when it has a hyphen or apostrophe ('Not known': none)."""
+    if is_placeholder_name(text):
         return set()
     words = set(fold(text).split())
     for part in re.split(r"\s+", text.strip()):

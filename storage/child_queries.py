@@ -17,7 +17,8 @@ BLOCK_LIMIT = 500  # candidates per block: a postcode or a birthday shared by mo
 MAX_HOPS = 10  # merged_into chains are short (one merge each); a cycle would be a bug, never followed forever
 MERGED = "merged"  # a case whose report now belongs to the case it was merged into
 
-_CANDIDATE = (Child.id, Child.forenames, Child.surname, Child.other_names, Child.dob, Child.postcode, Child.upn)
+_CANDIDATE = (Child.id, Child.forenames, Child.surname, Child.other_names, Child.dob, Child.postcode, Child.upn,
+              Child.sex)  # fmt: skip
 
 
 def children_with_upn(session: Session, upn: str) -> list[Any]:

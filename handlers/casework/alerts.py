@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session
@@ -45,9 +46,11 @@ def notify_role(
     return added
 
 
-def new_case_text(reference: str, *, urgent: bool, episode: str | None = None) -> str:
-    """The officer's new-case notification: reference, urgency, a repeat episode and what to do; no child detail."""
+def new_case_text(reference: str, *, urgent: bool, episode: str | None = None, matches: Sequence[str] = ()) -> str:
+    """The officer's new-case notification: reference, urgency, a repeat episode, possible matches; no child detail."""
     repeat = f" Repeat episode ({episode})." if episode else ""
+    if matches:  # references only: the case view says what agrees and differs, to officers
+        repeat += f" Possible match with {', '.join(matches)}: the case view says why; an officer decides."
     if urgent:
         return (
             f"URGENT: new CME concern {reference}.{repeat} Harm was flagged and the reporter was shown the MASH "
@@ -56,13 +59,16 @@ def new_case_text(reference: str, *, urgent: bool, episode: str | None = None) -
     return f"New CME concern {reference}.{repeat} Open it with /cme case {reference}"
 
 
-def new_information_text(reference: str, *, urgent: bool) -> str:
-    """Officers: a new referral about the child of open case `reference` was added to it (no child detail)."""
+def new_information_text(reference: str, *, urgent: bool, joined: str | None = None) -> str:
+    """Officers: a new referral (`joined`) about the child of open case `reference` was added to it automatically."""
     harm = "URGENT: harm was flagged in it. " if urgent else ""
-    return (
-        f"New information on {reference}: another referral about the same child was added to it. {harm}"
-        f"Open it with /cme case {reference}"
+    undo = f" If it is another child, undo it with /cme split {joined}." if joined else ""
+    added = (
+        f"another referral about the same child ({joined}) was added to it"
+        if joined
+        else ("another referral about the same child was added to it")
     )
+    return f"New information on {reference}: {added}. {harm}Open it with /cme case {reference}.{undo}"
 
 
 def harm_in_progress_text(reporter: str) -> str:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from handlers.casework.views import details_reply, outcome_words, who
 from handlers.children.link import episode_note, ordinal
+from handlers.children.possible import explain, plain_words
 from handlers.messages import ActionId, Button, Reply
 from storage.child_queries import (
     case_as_raised,
@@ -23,7 +24,7 @@ from storage.child_queries import (
     surviving_case,
     surviving_child,
 )
-from storage.children import ChildMatch
+from storage.children import Child, ChildMatch
 from storage.models import Case
 
 MAX_MATCH_BUTTONS = 3  # matches with buttons (two each); the rest are listed with the commands to type
@@ -84,14 +85,16 @@ def _episodes(session: Session, case: Case) -> Reply | None:
     return Reply(text, title=title, facts=tuple(facts), data={"episode": len(earlier) + 1, "merged": merged})
 
 
-def _other_reference(session: Session, match: ChildMatch, case: Case) -> str | None:
-    """The reference to compare with: the candidate child's latest case, or the case that found this child."""
+def _other(session: Session, match: ChildMatch, case: Case) -> tuple[str, Child | None] | None:
+    """The case to compare with and its child: the candidate child's latest case, or the case that found it."""
     if match.case_id != case.id:
         found = surviving_case(session, session.get(Case, match.case_id))
-        return found.reference if found is not None and found.id != case.id else None
+        if found is None or found.id == case.id:
+            return None
+        return found.reference, surviving_child(session, found.child_id)
     child = surviving_child(session, match.candidate_id)
     cases = cases_of_child(session, child.id) if child is not None else []
-    return cases[-1].reference if cases else None
+    return (cases[-1].reference, child) if cases else None
 
 
 def _pending_for(session: Session, case: Case) -> list[ChildMatch]:
@@ -103,11 +106,15 @@ def _pending_for(session: Session, case: Case) -> list[ChildMatch]:
 
 def _matches(session: Session, case: Case) -> Reply | None:
     facts, buttons = [], []
+    this = surviving_child(session, case.child_id)
     for match in _pending_for(session, case):
-        other = _other_reference(session, match, case)
-        if other is None:
+        found = _other(session, match, case)
+        if found is None:
             continue
-        facts.append((other, f"possible match, score {match.score:.2f}: {', '.join(match.reasons) or 'names alike'}"))
+        other, child = found
+        # The two records as they stand now, names and all (officers only); the stored words if one is gone.
+        words = explain(this, child).words() if this and child else plain_words(match.reasons, match.score)
+        facts.append((other, f"Possible match. {words}"))
         if len(buttons) < 2 * MAX_MATCH_BUTTONS:
             buttons.append(
                 Button(f"Same child as {other}", f"/cme same {case.reference} {other}", ActionId.SAME_CHILD, "primary")
@@ -118,8 +125,8 @@ def _matches(session: Session, case: Case) -> Reply | None:
     if not facts:
         return None
     text = (
-        f"This child may already be known. Check the details, then say: /cme same {case.reference} OTHERREF "
-        f"or /cme different {case.reference} OTHERREF."
+        f"This child may already be known. Check what agrees and what differs, then say: /cme same {case.reference} "
+        f"OTHERREF or /cme different {case.reference} OTHERREF."
     )
     data = {"possible_matches": [ref for ref, _ in facts]}
     return Reply(text, title="Possible matches", facts=tuple(facts), buttons=tuple(buttons), data=data)

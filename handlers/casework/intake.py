@@ -17,6 +17,7 @@ from handlers.casework.enquiries import create_plan
 from handlers.children.household import link_household
 from handlers.children.link import episode_note, link_case
 from handlers.children.merge import merge_case
+from handlers.children.possible import possible_matches_of
 from handlers.core import FormContext
 from handlers.knowledge.profile import Profile
 from handlers.knowledge.registers import statistics_from_answers
@@ -62,20 +63,22 @@ def submit_referral(
         _add_to_open_case(session, case, linked.open_case, identity, ctx)
     else:
         create_plan(session, case, ctx.profile, ctx.now, repeat=bool(linked.episodes))
-        _alert(session, case, ctx, "case.new", f"case-new:{case.reference}",
-               new_case_text(case.reference, urgent=case.urgent, episode=episode_note(linked.episodes)))  # fmt: skip
+        matches = possible_matches_of(session, [case.id])[case.id] if linked.possible else []
+        text = new_case_text(case.reference, urgent=case.urgent, episode=episode_note(linked.episodes), matches=matches)
+        _alert(session, case, ctx, "case.new", f"case-new:{case.reference}", text, matches=matches)
     return case, True
 
 
 def _add_to_open_case(session: Session, case: Case, survivor: Case, identity: Identity, ctx: FormContext) -> None:
     """A strong match to a child with an open case: the new case merges into it and the officer is told."""
     merge_case(session, case, survivor, actor=identity.key, now=ctx.now, reason="strong match at intake")
-    text = new_information_text(survivor.reference, urgent=case.urgent)
+    text = new_information_text(survivor.reference, urgent=case.urgent, joined=case.reference)
     _alert(session, survivor, ctx, "case.new_information", f"case-info:{case.reference}", text, urgent=case.urgent)
 
 
-def _alert(session: Session, case: Case, ctx: FormContext, kind: str, key: str, text: str, **extra: bool) -> None:
+def _alert(session: Session, case: Case, ctx: FormContext, kind: str, key: str, text: str, **extra: Any) -> None:
     urgent = extra.get("urgent", case.urgent)
+    matches = {"possible_matches": extra["matches"]} if extra.get("matches") else {}
     notify_role(
         session,
         profile=ctx.profile,
@@ -86,7 +89,7 @@ def _alert(session: Session, case: Case, ctx: FormContext, kind: str, key: str, 
         urgent=urgent,
         now=ctx.now,
         case_id=case.id,
-        payload={"reference": case.reference, "urgent": urgent},
+        payload={"reference": case.reference, "urgent": urgent, **matches},
     )
 
 

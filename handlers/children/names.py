@@ -1,9 +1,11 @@
 """Names as matching compares them: accents, hyphens, apostrophes and spaces normalised; short forms known.
 
 Schools, health visitors and housing officers write one child's name in different ways: "Test-Child",
-"Testchild" and "Test Child"; "O'Neil" and "ONeil"; "Zoë" and "Zoe"; "Alex" for "Alexander". These
-helpers make those forms compare as the same; matching.py scores what is left with rapidfuzz and
-jellyfish. Nothing here logs or keeps a name.
+"Testchild" and "Test Child"; "O'Neil" and "ONeil"; "Zoë" and "Zoe"; "Łukasz" and "Lukasz"; "McDonald"
+and "MacDonald"; "Alex" for "Alexander". These helpers make those forms compare as the same, and say
+when two names are near (one slip apart, or sounding alike by jellyfish's Metaphone or NYSIIS: a
+transliteration). What a referral writes when the name is not known ("Not known", "unknown") and a
+bare initial are no name at all: they never count as agreeing. Nothing here logs or keeps a name.
 """
 
 from __future__ import annotations
@@ -13,9 +15,16 @@ import unicodedata
 from functools import lru_cache
 
 import jellyfish
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from storage.child_keys import is_placeholder_name
 
 _SEPARATORS = re.compile(r"[\s\-‐-―_.,/]+")
 _DROPPED = re.compile(r"['’`´()\[\]]")
+# Letters NFKD leaves whole (a stroke is not an accent to Unicode): Polish, Nordic, Croatian, Turkish.
+_PLAIN_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th",
+                                "ð": "d"})  # fmt: skip
+NEAR_SIMILARITY = 0.8  # Jaro-Winkler at or over this, two letters or fewer apart: a slip or a transliteration
 
 # Common English short forms and the full name they stand for (each group is one name). Kept small
 # and readable on purpose: an officer decides every possible match, so a missing pair costs a
@@ -69,7 +78,7 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     plain = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold().translate(_PLAIN_LETTERS)
     plain = _DROPPED.sub("", plain)
     return _SEPARATORS.sub(" ", plain).strip()
 
@@ -77,6 +86,29 @@ def fold(text: str | None) -> str:
 def joined(text: str | None) -> str:
     """The folded name with no spaces: 'Test-Child', 'Test Child' and 'Testchild' are one."""
     return fold(text).replace(" ", "")
+
+
+def is_placeholder(text: str | None) -> bool:
+    """True for what a referral says when the name is not known ('Not known', 'unknown', 'N/K'), or nothing."""
+    return is_placeholder_name(text)
+
+
+def meaningful(text: str | None) -> str:
+    """The folded name, or '' when it is a placeholder or initials only ('J.', 'J. R.'): no name to compare."""
+    folded = "" if is_placeholder(text) else fold(text)
+    return folded if any(len(word) > 1 for word in folded.split()) else ""
+
+
+def initial(text: str | None) -> str:
+    """The letter of a name given only as an initial ('J.' -> 'j'), else ''."""
+    folded = "" if is_placeholder(text) else joined(text)
+    return folded if len(folded) == 1 else ""
+
+
+def surname_key(text: str | None) -> str:
+    """A meaningful surname joined, 'Mac' written 'Mc' (one prefix: 'MacDonald' and 'McDonald' agree)."""
+    plain = meaningful(text).replace(" ", "")
+    return "mc" + plain[3:] if plain.startswith("mac") and len(plain) > 5 else plain
 
 
 def parts(text: str | None) -> tuple[str, ...]:
@@ -103,3 +135,15 @@ def sound_alike(a: str, b: str) -> bool:
         return False
     code_a, code_b = sounds(a), sounds(b)
     return (bool(code_a[0]) and code_a[0] == code_b[0]) or (bool(code_a[1]) and code_a[1] == code_b[1])
+
+
+def slip(a: str, b: str) -> str:
+    """How two different folded names are near, in words ('one letter apart', 'they sound alike'), or ''."""
+    apart = OSA.distance(a, b)  # a swap of two neighbouring letters counts as one
+    if apart == 1:
+        return "two letters swapped" if len(a) == len(b) and sorted(a) == sorted(b) else "one letter apart"
+    if sound_alike(a, b):
+        return "they sound alike"
+    if apart == 2 and JaroWinkler.similarity(a, b) >= NEAR_SIMILARITY:
+        return "two letters apart"
+    return ""

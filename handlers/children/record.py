@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from storage.child_keys import is_placeholder_name
 from storage.children import Child
 
 IDENTIFYING = ("forenames", "surname", "other_names", "dob", "sex", "upn", "parent_names")
+NAMES = frozenset({"forenames", "surname", "other_names", "parent_names"})
 CURRENT = ("address", "postcode", "school")
 _ANSWER_KEYS = {
     "forenames": ("child_forenames", 200),
@@ -64,7 +66,8 @@ def child_values(answers: dict[str, Any]) -> dict[str, Any]:
     for column, (key, limit) in _ANSWER_KEYS.items():
         value = answers.get(key)
         text = str(value).strip() if value not in (None, "", [], {}) else ""
-        values[column] = text[:limit] if text and text.lower() not in UNKNOWN_VALUES else None
+        unknown = text.lower() in UNKNOWN_VALUES or (column in NAMES and is_placeholder_name(text))
+        values[column] = text[:limit] if text and not unknown else None  # "Not known" is no name: never matched
     values["dob"] = _date(answers.get("child_dob"))
     values["upn"] = normal_upn(answers.get("child_upn"))
     values["postcode"] = normal_postcode(answers.get("child_postcode"))

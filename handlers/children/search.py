@@ -20,7 +20,7 @@ from handlers.children.household import cases_of, survivor
 from handlers.forms.fields import POSTCODE_RE, Confirm, Invalid, parse_date
 from handlers.forms.identifiers import UPN_LETTERS, upn_check_letter
 from storage.blind import dob_index, postcode_index, upn_index
-from storage.child_keys import fold
+from storage.child_keys import fold, is_placeholder_name
 from storage.children import Child
 from storage.models import Case
 from storage.restricted import hidden_case_ids
@@ -95,6 +95,11 @@ def read_query(text: str | None, *, today: dt.date) -> Query:
         return Query("postcode", f"{compact[:-3]} {compact[-3:]}")
     if any(ch.isdigit() for ch in raw):
         return _date(raw, today)
+    if fold(raw) and is_placeholder_name(raw):
+        raise SearchError(
+            "'Not known' is what a referral says when the name wasn't known, so no child is recorded under it. "
+            f"Search by date of birth, postcode or UPN instead. {EXAMPLES}"
+        )
     words = [word for word in fold(raw).split() if len(word) >= 2]
     if not words:
         raise SearchError(f"Type at least two letters of a name. {EXAMPLES}")

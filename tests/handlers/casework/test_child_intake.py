@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from handlers.casework.reminders import run_sweep
+from handlers.children.possible import possible_matches_of
 from handlers.forms.identifiers import upn_check_letter
 from handlers.messages import ActionId, ReplyKind
 from storage.children import Child, ChildMatch
@@ -94,16 +95,20 @@ def test_the_reporter_of_a_merged_case_keeps_their_reference_and_learns_nothing_
     assert "Ava" not in texts[-1] and "Testchild" not in texts[-1]
 
 
-def test_the_same_upn_under_another_name_joins_the_open_case_and_the_officer_hears_of_it(router, engine):
+def test_the_same_upn_joins_the_open_case_and_under_another_name_is_offered(router, engine):
     upn = upn_check_letter("201234567890") + "201234567890"
     first = refer(router, "alice", {**AVA, "child_upn": upn})
-    second = refer(router, "bob", {**CALM_REFERRAL, "child_forenames": "Zara", "child_upn": upn.lower()})
-    assert second != first
+    zara = refer(router, "bob", {**CALM_REFERRAL, "child_forenames": "Zara", "child_upn": upn.lower()})
+    moved = refer(router, "carol", {**AVA, "child_upn": upn.lower(), "child_postcode": "M8 3BB"})
+    assert len({first, zara, moved}) == 3
     with Session(engine) as session:
         cases = {c.reference: c for c in session.exec(select(Case)).all()}
         created = session.exec(select(AuditEvent).where(AuditEvent.action == "case.created")).all()
-    assert cases[second].merged_into == cases[first].id and cases[second].child_id == cases[first].child_id
-    assert [e.detail["child"] for e in created] == ["new", "upn"]
+    assert cases[zara].merged_into is None, "the same UPN under another child's name is for an officer to decide"
+    assert cases[moved].merged_into == cases[first].id and cases[moved].child_id == cases[first].child_id
+    assert [e.detail["child"] for e in created] == ["new", "possible", "upn"]
+    said = view(router, zara)["Possible matches"].facts[0][1]
+    assert said.startswith("Possible match. Agrees: same UPN") and "first names differ: Zara / Ava" in said
     assert officer_alerts(engine)[-1].text.startswith(f"New information on {first}")
 
 
@@ -202,3 +207,45 @@ def test_the_digest_flags_a_repeat_episode(router, engine, core, clock):
     (digest,) = [row for row in officer_alerts(engine) if row.kind == "reminder.digest"]
     assert f"{second} (2nd episode: previous {first} closed moved_abroad)" in digest.text.splitlines()
     assert "Ava" not in digest.text and "Testchild" not in digest.text
+
+
+def test_twins_with_first_names_a_letter_apart_stay_two_cases_offered_as_a_possible_match(router, engine):
+    twins = {**AVA, "child_surname": "Ashcroft"}
+    jon = refer(router, "alice", {**twins, "child_forenames": "Jon"})
+    joan = refer(router, "bob", {**twins, "child_forenames": "Joan"})
+    with Session(engine) as session:
+        cases = {c.reference: c for c in session.exec(select(Case)).all()}
+        assert cases[joan].merged_into is None and cases[joan].child_id != cases[jon].child_id
+        assert len(session.exec(select(Child)).all()) == 2
+        match = session.exec(select(ChildMatch)).one()
+    stored = ["same surname", "same date of birth", "same postcode", "first names differ, one letter apart"]
+    assert match.reasons == stored, "what is stored names no one"
+    shown = view(router, joan)["Possible matches"]
+    assert shown.facts[0][0] == jon
+    assert "Differs: first names differ: Joan / Jon, one letter apart" in shown.facts[0][1]
+    assert "Agrees: same surname, same date of birth, same postcode" in shown.facts[0][1]
+    alert = officer_alerts(engine)[-1]
+    assert alert.text.startswith(f"New CME concern {joan}. Possible match with {jon}: the case view says why")
+    assert alert.payload["possible_matches"] == [jon] and "Ashcroft" not in alert.text and "Jo" not in alert.text
+    with Session(engine) as session:
+        ids = {c.reference: c.id for c in session.exec(select(Case)).all()}
+        both_ways = possible_matches_of(session, [ids[jon], ids[joan]])
+    assert both_ways == {ids[jon]: [joan], ids[joan]: [jon]}
+
+
+def test_a_referral_whose_surname_is_not_known_is_never_joined_nor_found_by_the_words(router, engine):
+    only_first = {**AVA, "child_surname": "not known"}
+    first = refer(router, "alice", only_first)
+    second = refer(router, "bob", only_first)
+    with Session(engine) as session:
+        children = session.exec(select(Child)).all()
+        assert len(children) == 2 and {child.surname for child in children} == {None}
+        cases = {c.reference: c for c in session.exec(select(Case)).all()}
+        assert cases[second].merged_into is None
+    assert "surname not known on either record" in view(router, second)["Possible matches"].facts[0][1]
+    officer = Person(router, user=OFFICER)
+    refused = officer.say("/cme find Not known")[-1]
+    assert refused.kind is ReplyKind.ERROR and "no child is recorded under it" in refused.text
+    found = officer.say("/cme find Ava")[-1].data["results"]
+    assert sorted(hit["cases"][0]["reference"] for hit in found) == [first, second]
+    assert all(hit["names"] == ["Ava"] for hit in found), "no 'Not known' surname on the record"
