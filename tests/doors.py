@@ -16,10 +16,16 @@ import time_machine
 from sqlmodel import Session, select
 
 from bot.cli.main import main
-from handlers.messages import Address, Identity, Inbound, Reply, ReplyKind
+from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind
 from storage.models import AuditEvent
 
 DOORS = ("chat", "cli")
+# Who asks, as the bundled profile sees them (roles by pattern: terminal:*:cme-officer, terminal:*:cme-manager).
+OFFICER = Identity(Channel.TERMINAL, "cme-officer", "local")
+MANAGER = Identity(Channel.TERMINAL, "cme-manager", "local")
+REPORTER = Identity(Channel.TERMINAL, "alice", "local")
+UNKNOWN = Identity(Channel.TERMINAL, "nobody-we-know", "local")  # not in the profile: a reporter, in chat too
+OTHER_OFFICER = Identity(Channel.TERMINAL, "cme-officer", "elsewhere")  # an officer, not on what OFFICER restricts
 
 
 @dataclass(frozen=True)

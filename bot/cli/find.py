@@ -1,9 +1,10 @@
 """`cme-bot find --as USER (--name N | --dob D | --upn U | --postcode P) [--json]`: find a child, for scripts.
 
-Officers and managers only, like `cme-bot cases`: anyone else is refused, the attempt recorded, exit 3.
-The output holds child details (it is for the CME service); the search is recorded in the audit trail
-by its kind only, and the words searched for never reach a log line or the audit detail.
-Exit codes: 0 searched (even with no match), 2 bad configuration or a query that can't be read, 3 refused.
+The same service as `/cme find` (handlers/children/finding.py): officers and managers only, the search
+recorded by its kind only. The output holds child details (it is for the CME service); the words searched
+for never reach a log line or the audit detail.
+Exit statuses (bot/cli/door.py): 0 searched (even with no match), 2 a query that can't be read or bad
+configuration, 3 refused, 4 the database can't be reached.
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ import argparse
 import json
 import sys
 
-from bot.cli import staff
-from handlers.children.search import EXAMPLES, Query, SearchError, find_children, read_query
-from storage.db import unit_of_work
-from storage.queries import record_audit
-from storage.types import utcnow
+from bot.cli import door
+from handlers.children.finding import Found, find_child
+from handlers.children.search import EXAMPLES, SearchError
+from handlers.core import Caller
 
 KINDS = ("name", "dob", "upn", "postcode")
+_EXAMPLES = (
+    "For example: cme-bot find --as cme-officer --name Testchild · --dob 2014-05-02 · --postcode 'BL9 0EJ' · "
+    "--upn A123456789012"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `find` subcommand."""
     parser = subparsers.add_parser("find", help="find a child by name, date of birth, UPN or postcode (officers)")
-    parser.add_argument("--as", dest="user", required=True, help="who you are: a user or channel:tenant:user")
+    parser.add_argument("--as", dest="user", required=True, help=door.AS_HELP)
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--name", help="a name or part of one (similar spellings are found too)")
     what.add_argument("--dob", help="a date of birth: 2014-05-02, 2/5/2014 or 2 May 2014")
@@ -34,55 +38,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _query(args: argparse.Namespace, today) -> Query:
-    """The query the option asks for, read the way /cme find reads it; the option decides the kind."""
-    kind = next(kind for kind in KINDS if getattr(args, kind) is not None)
-    query = read_query(getattr(args, kind), today=today)
-    if query.kind != kind:
-        raise SearchError(f"That --{kind} doesn't read as a {kind.replace('dob', 'date of birth')}. {_EXAMPLES}")
-    return query
-
-
-_EXAMPLES = (
-    "For example: cme-bot find --as cme-officer --name Testchild · --dob 2014-05-02 · --postcode 'BL9 0EJ' · "
-    "--upn A123456789012"
-)
-
-
 def run(args: argparse.Namespace) -> int:
-    """Search: 0 done, 2 bad configuration or query, 3 not an officer or manager."""
-    started = staff.start("find", args.user)
-    if started is None:
-        return 2
-    core, identity = started
-    now = utcnow()
-    with unit_of_work(core.engine) as session:
-        if staff.refused(session, core, identity, command="find", doing="search for children", now=now):
-            return 3
+    """Search by the one option given; the option decides the kind."""
+    kind = next(kind for kind in KINDS if getattr(args, kind) is not None)
+
+    def work(caller: Caller) -> None:
         try:
-            query = _query(args, now.astimezone(core.profile.tz).date())
-        except SearchError as exc:
-            sys.stderr.write(f"cme-bot find: {str(exc).replace(EXAMPLES, _EXAMPLES)}\n")
-            return 2
-        hits, total = find_children(session, query, viewer=identity.key)
-        detail = {"by": query.kind, "via": "cli", "found": total, "restricted": sum(hit.restricted for hit in hits)}
-        reason = f"searched by {query.kind}"
-        record_audit(session, actor=identity.key, action="children.searched", at=now, reason=reason, detail=detail)
-        found = [hit.to_json() for hit in hits]
-    core.engine.dispose()
-    _print(found, total, as_json=args.json)
-    return 0
+            found = find_child(caller, text=getattr(args, kind), kind=kind)
+        except SearchError as exc:  # the chat's examples, in the CLI's words
+            said = str(exc).replace(EXAMPLES, _EXAMPLES).replace("That doesn't", f"That --{kind} doesn't")
+            raise door.Stop(said) from None
+        show(found, as_json=args.json)
+
+    return door.serve("find", args.user, work)
 
 
-def _print(found: list[dict], total: int, *, as_json: bool) -> None:
+def show(found: Found, *, as_json: bool) -> None:
+    """The children as a JSON array, or one line each."""
     if as_json:
-        sys.stdout.write(json.dumps(found) + "\n")
+        sys.stdout.write(json.dumps(found.to_json()) + "\n")
         return
-    if not found:
+    if not found.hits:
         print("No child matches.")
-    for item in found:
+    for item in found.to_json():
         cases = ", ".join(f"{c['reference']} {c['state']}" for c in item["cases"]) or "no cases"
         names = " / ".join(item["names"]) or "name not known"
         print(f"{item['child_id']}  {names}  born {item['dob'] or '-'}  {item['matched_on']} {item['score']}  {cases}")
-    if total > len(found):
-        print(f"Showing the best {len(found)} of {total}.")
+    if found.total > len(found.hits):
+        print(f"Showing the best {len(found.hits)} of {found.total}.")

@@ -1,40 +1,28 @@
 """`/cme find TEXT`: officers and managers find a child by name, part of a name, UPN, date of birth or postcode.
 
-The router refuses anyone else (staff_only) and records the attempt. Each search is recorded in
-the audit trail by its kind only ("searched by dob"): the words searched for are child data, so
-they stay out of the audit detail and out of every log line.
+The find service (handlers/children/finding.py) refuses anyone else and records each search by its
+kind only ("searched by dob"): the words searched for are child data, so they stay out of the audit
+detail and out of every log line. This module renders what it found.
 """
 
 from __future__ import annotations
 
-from handlers.children.search import Hit, Query, SearchError, find_children, read_query
-from handlers.core import TurnContext
+from handlers.children.finding import KIND_WORDS, find_child
+from handlers.children.search import Hit, Query, SearchError
+from handlers.core import Caller, Refused, TurnContext
 from handlers.messages import ActionId, Button, CommandSpec, Reply, ReplyKind
-from storage.queries import record_audit
 
 FIND_HELP = "officers: find a child by name, part of a name, UPN, date of birth or postcode: /cme find TEXT"
 MAX_BUTTONS = 10
-KIND_WORDS = {"name": "name", "dob": "date of birth", "upn": "UPN", "postcode": "postcode"}
 
 
 def find(turn: TurnContext, args: str) -> list[Reply]:
-    """Search the children known to the service; the search is recorded by its kind, never its words."""
-    today = turn.now.astimezone(turn.profile.tz).date()
+    """Search the children known to the service (the find service decides who may, and records the search)."""
     try:
-        query = read_query(args, today=today)
-    except SearchError as exc:
+        found = find_child(Caller.of(turn), text=args)
+    except (SearchError, Refused) as exc:
         return [Reply(str(exc), kind=ReplyKind.ERROR, title="Find a child")]
-    hits, total = find_children(turn.session, query, viewer=turn.user_key)
-    hidden = sum(hit.restricted for hit in hits)
-    record_audit(
-        turn.session,
-        actor=turn.user_key,
-        action="children.searched",
-        at=turn.now,
-        reason=f"searched by {query.kind}",
-        detail={"by": query.kind, "via": turn.inbound.identity.channel.value, "found": total, "restricted": hidden},
-    )
-    return [results_reply(query, hits, total)]
+    return [results_reply(found.query, list(found.hits), found.total)]
 
 
 def results_reply(query: Query, hits: list[Hit], total: int) -> Reply:

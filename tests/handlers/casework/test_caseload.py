@@ -7,17 +7,11 @@ import datetime as dt
 import pytest
 
 from handlers.core import STAFF_ONLY
-from handlers.messages import Channel, Identity, ReplyKind
-from tests.doors import audit_events
+from handlers.messages import Identity, ReplyKind
+from tests.doors import MANAGER, OFFICER, OTHER_OFFICER, REPORTER, UNKNOWN, audit_events
 from tests.handlers.casework.test_cases import make_case
 from tests.handlers.casework.test_child_intake import AVA, refer
 from tests.support import Person
-
-OFFICER = Identity(Channel.TERMINAL, "cme-officer", "local")
-MANAGER = Identity(Channel.TERMINAL, "cme-manager", "local")
-REPORTER = Identity(Channel.TERMINAL, "alice", "local")
-UNKNOWN = Identity(Channel.TERMINAL, "nobody-we-know", "local")  # not in the profile: a reporter, as in chat
-OTHER_OFFICER = Identity(Channel.TERMINAL, "cme-officer", "elsewhere")  # an officer (terminal:*:cme-officer)
 
 
 def cases_of(replies) -> list[dict]:
