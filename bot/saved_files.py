@@ -1,13 +1,69 @@
-"""Files the bot hands to someone at the terminal (an export, a chart): saved where only they can read them."""
+"""Every file the bot writes for a person (an export, a chart, an audit copy, a subject access pack, a file
+saved by the terminal chat) goes through private_file: readable by its owner only (0600) whatever the umask.
+
+A file is created before the work that fills it, so a folder that does not exist or a file already there
+is said plainly (CannotSave) before anything is exported or recorded, and a failed export leaves no file.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from handlers.messages import Attachment
 
 FOLDER = "cme-files"  # under the current directory: where the person ran `cme-bot chat`
+OWNER_ONLY = 0o600
+
+
+class CannotSave(Exception):
+    """The file can't be written there; the message names the path and what to do instead."""
+
+
+@contextlib.contextmanager
+def private_file(path: Path, *, replace: bool = False) -> Iterator[BinaryIO]:
+    """A new owner-only file at `path`, open for writing; removed again if the block fails.
+
+    Without `replace` a file already at `path` is never touched (CannotSave). With it, the old file is
+    replaced only once the block has finished, by renaming a new file over it (so it is never half written).
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise CannotSave(f"{target} is a folder: give a file name inside it")
+    made = target.with_name(f".{target.name}.{os.getpid()}.part") if replace else target
+    handle = _create(made, shown=target)
+    try:
+        with handle:
+            yield handle
+        if replace:
+            os.replace(made, target)
+    except BaseException:
+        made.unlink(missing_ok=True)
+        raise
+
+
+def _create(path: Path, *, shown: Path) -> BinaryIO:
+    """Create `path` exclusively with mode 0600 (set again after: a umask may have taken bits off)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY)
+    except FileExistsError:
+        raise CannotSave(f"{shown} already exists: choose another file name (nothing was written)") from None
+    except FileNotFoundError:
+        raise CannotSave(f"the folder {shown.parent} does not exist: create it first, or choose another") from None
+    except OSError as exc:  # permission denied, a read-only disk, a name too long
+        raise CannotSave(f"can't write {shown} ({exc.strerror}): choose another place") from None
+    os.fchmod(descriptor, OWNER_ONLY)
+    return os.fdopen(descriptor, "wb")
+
+
+def save_private(path: Path, content: bytes, *, replace: bool = False) -> Path:
+    """Write `content` to `path` through private_file; returns the path."""
+    with private_file(path, replace=replace) as handle:
+        handle.write(content)
+    return Path(path)
 
 
 def save_attachment(attachment: Attachment, folder: Path | None = None) -> Path:
@@ -19,10 +75,8 @@ def save_attachment(attachment: Attachment, folder: Path | None = None) -> Path:
     for number in range(1, 1000):
         path = folder / (name if number == 1 else f"{stem}-{number}{suffix}")
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            continue
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(attachment.content)
-        return path
+            return save_private(path, attachment.content)
+        except CannotSave:
+            if not path.exists():
+                raise  # not because the name is taken: a full disk, no permission
     raise FileExistsError(f"{folder} already holds 999 copies of {name}: move some away")

@@ -98,6 +98,14 @@ def door(request, router, clock, capsys, db_url, monkeypatch) -> Door:
     return Door(request.param, router, clock, capsys)
 
 
+@pytest.fixture
+def both(router, clock, capsys, db_url, monkeypatch) -> tuple[Door, Door]:
+    """The chat door and the CLI door side by side, to compare what each gives for the same ask."""
+    monkeypatch.delenv("CME_PROFILE", raising=False)
+    monkeypatch.setenv("CME_DATABASE_URL", db_url)
+    return Door("chat", router, clock, capsys), Door("cli", router, clock, capsys)
+
+
 def audit_events(engine, action: str) -> list[AuditEvent]:
     """The audit events of one action, oldest first."""
     with Session(engine) as session:

@@ -1,8 +1,8 @@
 """`/cme export ...` and `/cme stats [PERIOD]`: files for the officer (or manager) who asked, and no one else.
 
 Each reply carries its file as Reply.attachment; every channel delivers that to the person only (a DM, a
-personal chat, a file on their own disk). Both commands are staff only: the router refuses a reporter and
-records the attempt. Every export is audited with its rows and the reason given.
+personal chat, a file on their own disk). The services in handlers/reports/service.py decide who may (staff
+only), check the period and the reason, and record each report; this module reads what was typed and renders.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from handlers.core import TurnContext
+from handlers.core import Caller, Refused, TurnContext
 from handlers.forms.fields import Confirm, Invalid, parse_date
 from handlers.messages import Attachment, CommandSpec, Reply, ReplyKind
 from handlers.reports.charts import chart_attachment
-from handlers.reports.dfe_return import ReturnDoesNotAddUp, as_csv, as_json, build_return
-from handlers.reports.exports import FORMATS, export_cases
-from handlers.reports.stats import build_stats, describe, parse_period, period_label
+from handlers.reports.dfe_return import ReturnDoesNotAddUp, as_csv, as_json
+from handlers.reports.exports import FORMATS
+from handlers.reports.service import caseload_stats, cases_export, dfe_return
+from handlers.reports.stats import describe, parse_period, period_label
 from handlers.router import Router
-from storage.queries import record_audit
 
 EXPORT_HELP = (
     "Exports, sent to you only: /cme export cases [FROM] [TO] [csv|xlsx] WHY (one row per case, no names), "
@@ -27,7 +27,6 @@ EXPORT_HELP = (
 CASES_USAGE = "For example: /cme export cases 2026-09-01 2026-11-30 xlsx termly caseload review"
 STATS_HELP = "a chart of new, closed and open cases, reasons and time missing: /cme stats [6 | 2026 | 2025-09 2026-08]"
 DATE_WORD = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|today|yesterday", re.ASCII | re.IGNORECASE)
-MIN_REASON = 5  # a reason is words someone can read back in the audit trail, not "x"
 FILE_COMMANDS = frozenset({"export", "stats"})  # their replies carry a file: channels deliver it privately
 
 
@@ -49,7 +48,7 @@ def _guarded(run):
     def command(turn: TurnContext, args: str) -> list[Reply]:
         try:
             return run(turn, args)
-        except Invalid as exc:
+        except (Invalid, Refused) as exc:
             return [Reply(exc.fix if isinstance(exc, Confirm) else str(exc), kind=ReplyKind.ERROR)]
 
     command.__doc__ = run.__doc__
@@ -66,11 +65,6 @@ def export(turn: TurnContext, args: str) -> list[Reply]:
     return [Reply(EXPORT_HELP, kind=ReplyKind.ERROR if what else ReplyKind.HELP)]
 
 
-def academic_year_start(today: dt.date) -> dt.date:
-    """1 September of the academic year `today` falls in."""
-    return dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-
-
 def split_export_args(args: str, *, today: dt.date, formats: tuple[str, ...]) -> tuple[list[dt.date], str | None, str]:
     """Leading dates (at most two), then a format word, then the reason: what `/cme export` was given."""
     words, dates, fmt = args.split(), [], None
@@ -83,55 +77,33 @@ def split_export_args(args: str, *, today: dt.date, formats: tuple[str, ...]) ->
 
 def export_cases_reply(turn: TurnContext, args: str) -> list[Reply]:
     """One row per case raised in the period, as CSV or xlsx; refused without a reason (the audit records why)."""
-    today = turn.now.astimezone(turn.profile.tz).date()
-    dates, fmt, reason = split_export_args(args, today=today, formats=tuple(FORMATS))
-    start = dates[0] if dates else academic_year_start(today)
-    end = dates[1] if len(dates) > 1 else today
-    if end < start:
-        raise Invalid(f"The period ends ({end:%d %B %Y}) before it starts ({start:%d %B %Y}). {CASES_USAGE}")
-    if len(reason) < MIN_REASON:
-        raise Invalid(
-            f"Say why you need the export after the dates and format: it goes in the audit trail. {CASES_USAGE}"
+    dates, fmt, reason = split_export_args(args, today=_today(turn), formats=tuple(FORMATS))
+    try:
+        file = cases_export(
+            Caller.of(turn),
+            start=dates[0] if dates else None,
+            end=dates[1] if len(dates) > 1 else None,
+            fmt=fmt or "xlsx",
+            reason=reason,
         )
-    file = export_cases(
-        turn.session,
-        user_key=turn.user_key,
-        start=start,
-        end=end,
-        fmt=fmt or "xlsx",
-        reason=reason[:500],
-        now=turn.now,
-        via=turn.inbound.identity.channel.value,
-    )
+    except Invalid as exc:
+        raise Invalid(f"{exc} {CASES_USAGE}") from None
     text = f"{file.alt_text}. The file is for you only: no names, dates of birth or addresses; this export is recorded."
     return [Reply(text, title="Case export", attachment=file)]
 
 
 def dfe_return_reply(turn: TurnContext, args: str) -> list[Reply]:
     """The DfE termly return at a census date (today by default) as CSV or JSON: counts only."""
-    today = turn.now.astimezone(turn.profile.tz).date()
-    dates, fmt, rest = split_export_args(args, today=today, formats=("csv", "json"))
+    dates, fmt, rest = split_export_args(args, today=_today(turn), formats=("csv", "json"))
     if rest or len(dates) > 1:
         raise Invalid("Give one census date and, if you like, csv or json: /cme export dfe-return 2026-10-02 csv")
-    census = dates[0] if dates else today
     try:
-        result = build_return(turn.session, census=census, tz=turn.profile.tz)
+        result = dfe_return(Caller.of(turn), census=dates[0] if dates else None)
     except ReturnDoesNotAddUp as exc:
-        return [
-            Reply(
-                f"The return does not add up ({exc}); do not send it. Tell whoever looks after the bot.",
-                kind=ReplyKind.ERROR,
-            )
-        ]
-    fmt = fmt or "csv"
+        text = f"The return does not add up ({exc}); do not send it. Tell whoever looks after the bot."
+        return [Reply(text, kind=ReplyKind.ERROR)]
+    fmt, census = fmt or "csv", result.census_date
     content = (as_json(result) if fmt == "json" else as_csv(result)).encode("utf-8")
-    record_audit(
-        turn.session,
-        actor=turn.user_key,
-        action="report.dfe_return",
-        at=turn.now,
-        detail={"via": turn.inbound.identity.channel.value, "census_date": census.isoformat(), "total": result.total},
-    )
     summary = f"DfE return at {census:%d %B %Y}: {result.total} children missing education"
     file = Attachment(
         f"cme-dfe-return-{census.isoformat()}.{fmt}", FORMATS.get(fmt, "application/json"), content, summary
@@ -145,18 +117,15 @@ def dfe_return_reply(turn: TurnContext, args: str) -> list[Reply]:
 
 def stats(turn: TurnContext, args: str) -> list[Reply]:
     """The caseload chart for PERIOD (the last 12 months by default) with the same figures as text."""
-    today = turn.now.astimezone(turn.profile.tz).date()
-    first, last = parse_period(args, today=today)
-    figures = build_stats(turn.session, first=first, last=last)
-    record_audit(
-        turn.session,
-        actor=turn.user_key,
-        action="report.stats",
-        at=turn.now,
-        detail={"via": turn.inbound.identity.channel.value, "from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"},
-    )
+    first, last = parse_period(args, today=_today(turn))
+    figures = caseload_stats(Caller.of(turn), first=first, last=last)
     return [
         Reply(
             "\n".join(describe(figures)), title=f"Cases {period_label(figures)}", attachment=chart_attachment(figures)
         )
     ]
+
+
+def _today(turn: TurnContext) -> dt.date:
+    """Today where the council is (how a typed date like 'yesterday' is read)."""
+    return turn.now.astimezone(turn.profile.tz).date()

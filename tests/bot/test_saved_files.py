@@ -6,7 +6,9 @@ import io
 import json
 import stat
 
-from bot.saved_files import save_attachment
+import pytest
+
+from bot.saved_files import CannotSave, private_file, save_attachment, save_private
 from bot.terminal import _Printer
 from handlers.messages import Attachment, Reply
 
@@ -32,3 +34,30 @@ def test_a_name_cannot_climb_out_of_the_folder(tmp_path):
     sneaky = Attachment("../../etc/passwd", "text/plain", b"x")
     path = save_attachment(sneaky, tmp_path / "files")
     assert path == tmp_path / "files" / "passwd" and not (tmp_path / "etc").exists()
+
+
+def test_a_replaced_file_is_owner_only_and_a_failed_write_leaves_the_old_one_whole(tmp_path):
+    old = tmp_path / "chart.png"
+    old.write_bytes(b"old chart")
+    old.chmod(0o644)  # as an earlier version of the bot left it
+    save_private(old, b"new chart", replace=True)
+    assert old.read_bytes() == b"new chart" and stat.S_IMODE(old.stat().st_mode) == 0o600
+    with pytest.raises(RuntimeError), private_file(old, replace=True) as handle:
+        handle.write(b"half a ch")
+        raise RuntimeError("the drawing failed")
+    assert old.read_bytes() == b"new chart" and [p.name for p in tmp_path.iterdir()] == ["chart.png"]
+
+
+def test_an_existing_file_is_never_overwritten_and_a_failed_export_leaves_no_file(tmp_path):
+    kept = tmp_path / "cases.csv"
+    kept.write_bytes(b"yesterday's export")
+    with pytest.raises(CannotSave, match="already exists: choose another file name"):
+        save_private(kept, b"today")
+    assert kept.read_bytes() == b"yesterday's export"
+    fresh = tmp_path / "fresh.csv"
+    with pytest.raises(RuntimeError), private_file(fresh) as handle:
+        handle.write(b"partial")
+        raise RuntimeError("refused half way")
+    assert not fresh.exists()
+    with pytest.raises(CannotSave, match="is a folder"):
+        save_private(tmp_path, b"x", replace=True)

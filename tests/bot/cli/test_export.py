@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 
 import pytest
@@ -58,7 +60,7 @@ def test_a_reporter_is_refused_exit_3_and_nothing_is_written(seeded, engine, tmp
     assert main(["export", "cases", *args]) == 3
     assert main(["chart", "--as", "alice", "--out", str(tmp_path / "c.png")]) == 3
     said = capsys.readouterr()
-    assert said.out == "" and said.err.count("only the CME officer and their manager") == 3
+    assert said.out == "" and said.err.count("CME officer and their manager only") == 3
     assert not out.exists() and not (tmp_path / "c.png").exists()
     assert _actions(engine) == [("terminal:local:alice", "permission.refused")] * 3
 
@@ -107,9 +109,9 @@ def test_bad_usage_is_exit_2(seeded, argv, capsys):
 def test_bad_values_are_exit_2_with_the_next_step(seeded, tmp_path, capsys):
     base = ["export", "cases", "--as", "cme-officer", "--format", "csv", "--out", str(tmp_path / "c.csv")]
     assert main([*base, "--reason", "x"]) == 2
-    assert "--reason says why" in capsys.readouterr().err
+    assert "Say why you need the export" in capsys.readouterr().err
     assert main([*base, "--reason", "termly review", "--from", "2026-10-01", "--to", "2026-09-01"]) == 2
-    assert "is before --from" in capsys.readouterr().err
+    assert "before it starts" in capsys.readouterr().err
     assert main(["chart", "--as", "cme-officer", "--from", "2027-01-01", "--out", str(tmp_path / "c.png")]) == 2
     said = capsys.readouterr().err
     assert "in the future" in said and "--from 2025-09-01" in said and "/cme" not in said
@@ -123,3 +125,30 @@ def test_the_chart_is_a_png_drawn_without_a_display(seeded, engine, tmp_path, ca
     said = capsys.readouterr().err
     assert "Cases January 2026 to October 2026:" in said and "CME-2026" not in said
     assert _actions(engine) == [("terminal:local:cme-officer", "report.stats")]
+
+
+FILE_COMMANDS = {
+    "export cases": ["export", "cases", "--format", "csv", "--reason", "termly caseload review", "--out"],
+    "chart": ["chart", "--from", "2026-01-01", "--to", "2026-10-31", "--out"],
+}
+
+
+@pytest.mark.parametrize("command", FILE_COMMANDS)
+def test_the_file_is_owner_only_whatever_the_umask_and_a_missing_folder_is_said_plainly(
+    seeded, engine, tmp_path, capsys, command
+):
+    argv = FILE_COMMANDS[command]
+    out = tmp_path / "made.file"
+    before = os.umask(0o000)  # a umask that takes nothing away: the file must still be 0600
+    try:
+        assert main([*argv, str(out), "--as", "cme-officer"]) == 0
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    recorded = len(_actions(engine))
+    capsys.readouterr()
+    missing = tmp_path / "no-such-folder" / "made.file"
+    assert main([*argv, str(missing), "--as", "cme-officer"]) == 2
+    said = capsys.readouterr().err
+    assert f"cme-bot {command}: the folder {missing.parent} does not exist" in said and "Traceback" not in said
+    assert len(_actions(engine)) == recorded and not missing.parent.exists()  # nothing recorded, nothing made

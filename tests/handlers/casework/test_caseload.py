@@ -70,12 +70,8 @@ def test_a_restricted_case_shows_only_its_reference_to_a_manager_and_an_officer_
     assert [e.detail["via"] for e in audit_events(engine, "cases.listed")] == [door.via] * 3
 
 
-def test_cme_bot_cases_and_cme_cases_give_the_same_cases_and_fields(router, engine, three, capsys, monkeypatch, db_url):
-    from tests.doors import Door
-
-    monkeypatch.delenv("CME_PROFILE", raising=False)
-    monkeypatch.setenv("CME_DATABASE_URL", db_url)
-    chat, cli = (Door(name, router, router.core.clock, capsys) for name in ("chat", "cli"))
+def test_cme_bot_cases_and_cme_cases_give_the_same_cases_and_fields(both, three):
+    chat, cli = both
     for who in (OFFICER, MANAGER, REPORTER):
         said, ran = ask_cases(chat, who), ask_cases(cli, who)
         assert (said.ok, said.message, said.data) == (ran.ok, ran.message, ran.data), who
