@@ -67,6 +67,22 @@ def surviving_case(session: Session, case: Case | None) -> Case | None:
     return case
 
 
+def merged_group(session: Session, case: Case) -> list[Case]:
+    """The case that stands for `case` and every case merged into it at any depth, standing case first.
+
+    Merged cases are one case: their referrals show on the one that stands, so whoever acts on one acts on all.
+    """
+    standing = surviving_case(session, case) or case
+    group, frontier = {standing.id: standing}, [standing.id]
+    for _ in range(MAX_HOPS):
+        if not frontier:
+            break
+        merged = session.exec(select(Case).where(col(Case.merged_into).in_(frontier)).order_by(col(Case.id))).all()
+        frontier = [c.id for c in merged if c.id not in group]
+        group.update((c.id, c) for c in merged)
+    return list(group.values())
+
+
 def cases_of_child(session: Session, child_id: int) -> list[Case]:
     """A child's cases (episodes), oldest first; merged cases left out (their survivor stands for them)."""
     query = (

@@ -6,7 +6,7 @@ refused attempt is written to the audit trail (handlers/casework/restrict.py set
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session, select
 
@@ -32,21 +32,29 @@ def hidden_from(session: Session, *, cases: Iterable[Case], user_key: str) -> se
     return hidden_case_ids(session, cases=cases, user_key=user_key)
 
 
-def refusal(turn: TurnContext, case: Case, doing: str) -> str | None:
-    """None when the sender may see `case`; else the refusal in words, the attempt audited (no details)."""
-    if may_see(turn.session, case=case, user_key=turn.user_key):
-        return None
-    record_audit(
-        turn.session,
-        actor=turn.user_key,
-        action="case.access_refused",
-        case_id=case.id,
-        at=turn.now,
-        reason="restricted case",
-        detail={"doing": doing, "role": turn.role.value},
-    )
+def refuse(turn: TurnContext, *, typed: Case, hidden: Sequence[Case], doing: str, why: str | None = None) -> str:
+    """Audit the refused attempt on each hidden case (no details) and say, in words, why nothing happened.
+
+    `typed` is the case the sender named; `hidden` the cases behind it that they are not named on (the case
+    itself, or the restricted case it was merged into or that was merged into it); `why` replaces the
+    opening words when the hidden case is one the command would touch without naming it.
+    """
+    for case in hidden:
+        record_audit(
+            turn.session,
+            actor=turn.user_key,
+            action="case.access_refused",
+            case_id=case.id,
+            at=turn.now,
+            reason="restricted case",
+            detail={"doing": doing, "role": turn.role.value, "reference": typed.reference},
+        )
+    done = "Nothing was shown or changed, and this attempt has been recorded."
+    if why is not None:
+        return f"{why} {done} An officer named on that case can do it."
+    merged = typed.id not in {case.id for case in hidden}
+    what = "is part of a restricted case (merged cases are one case)" if merged else "is a restricted case"
     return (
-        f"{case.reference} is a restricted case: only the officers named on it can see or change it. "
-        "Nothing was shown or changed, and this attempt has been recorded. If you need it, ask the officer "
-        "who restricted it to add you (/cme restrict REF REASON @you)."
+        f"{typed.reference} {what}: only the officers named on it can see or change it. {done} If you need it, "
+        f"ask the officer who restricted it to add you (/cme restrict {typed.reference} REASON @you)."
     )

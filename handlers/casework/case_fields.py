@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit, plain, today
 from handlers.casework.cases import field_words, find_reference
+from handlers.casework.resolve import case_for
 from handlers.core import TurnContext
 from handlers.forms.fields import Confirm, Invalid, parse_choice, parse_date
 from handlers.knowledge.registers import current_reasons, find_reason, reason_label
@@ -22,7 +22,6 @@ from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.referral.sections import GENDERS, YEAR_GROUP_SYNONYMS, YEAR_GROUPS
 from handlers.router import Router
 from storage.models import Case
-from storage.queries import case_by_reference
 
 USAGE = "Usage: /cme set REF reason|missing-since|sex|year-group VALUE [because WHY], e.g. /cme set REF sex female"
 HELP = "officers: set a case's DfE return fields: /cme set REF reason|missing-since|sex|year-group VALUE"
@@ -88,12 +87,7 @@ def set_command(turn: TurnContext, args: str) -> list[Reply]:
         if found is None:
             raise Usage(f"Which case? {USAGE}")
         reference, words = found
-        case = case_by_reference(turn.session, reference)
-        if case is None:
-            raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones.")
-        refused = refusal(turn, case, "set")
-        if refused is not None:
-            raise Usage(refused)
+        case = case_for(turn, reference, "set")
         parts = field_words(words, FIELDS, _ALIASES)
         if parts is None:
             raise Usage(f"Say which field and the value. {USAGE.replace('REF', reference)}")

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from sqlmodel import select
 
 from handlers.casework import actions, caseload, enquiries, short_forms, transfers
-from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit
 from handlers.casework.child_views import child_replies, later_referrals
+from handlers.casework.resolve import case_for
 from handlers.casework.short_forms import NeedsForm, OfficerForm
 from handlers.casework.views import case_list_reply, case_replies
 from handlers.children.household import linked_reply
@@ -26,7 +26,7 @@ from handlers.forms.flows import Flow
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.router import Router
 from storage.models import Case, CaseNote
-from storage.queries import audit_trail, case_by_reference, report_for, steps_of
+from storage.queries import audit_trail, report_for, steps_of
 
 # ASCII only, matched on the text as typed: upper-casing first moves offsets ('ß' becomes 'SS') and
 # \d would take any script's digits.
@@ -59,14 +59,8 @@ def _case(turn: TurnContext, args: str, usage: str) -> tuple[Case, list[str]]:
     if found is None:
         raise Usage(usage)
     reference, rest = found
-    case = case_by_reference(turn.session, reference)
-    if case is None:
-        raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones.")
     command = re.search(r"/cme (\w+)", usage)
-    refused = refusal(turn, case, command.group(1) if command else "case")
-    if refused is not None:
-        raise Usage(refused)  # a named officer only; the attempt is audited
-    return case, rest
+    return case_for(turn, reference, command.group(1) if command else "case"), rest  # access checked, audited
 
 
 def step_word(word: str, case: Case, usage: str) -> str:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit, plain, write_note
 from handlers.casework.cases import field_words, find_reference
+from handlers.casework.resolve import case_for
 from handlers.children.household import link_household, survivor
 from handlers.children.record import child_values
 from handlers.core import TurnContext
@@ -28,7 +28,6 @@ from handlers.forms.spec import parse_value
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.referral.form import REFERRAL
 from handlers.router import Router
-from storage.queries import case_by_reference
 
 USAGE = (
     "Usage: /cme correct REF first-names|surname|other-names|dob|upn|address|postcode|school VALUE because WHY "
@@ -81,12 +80,8 @@ def _shown(value: Any) -> str:
 
 def correct(turn: TurnContext, *, reference: str, word: str, typed: str, why: str) -> list[Reply]:
     """Correct one of the child's details on `reference`'s child: old and new value and why in a note, audited."""
-    case = case_by_reference(turn.session, reference)
-    if case is None:
-        raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones. Nothing was changed.")
-    refused = refusal(turn, case, "correct")
-    if refused is not None:
-        raise Usage(refused)
+    missing = "There is no case {reference}. Type /cme cases to list the open ones. Nothing was changed."
+    case = case_for(turn, reference, "correct", missing=missing)
     if case.anonymised_at is not None:  # its details were removed on schedule: a correction must not put them back
         raise Usage(f"{reference} was anonymised under the retention schedule: there is nothing to correct.")
     child = survivor(turn.session, case.child_id)

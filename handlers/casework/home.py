@@ -146,7 +146,7 @@ def open_case(router: Router, inbound: Inbound, reference: str) -> list[Reply]:
         if not is_staff(role):
             return [Reply("Opening a case is for the CME officer and their manager only.", kind=ReplyKind.ERROR)]
         replies = status(TurnContext(core, inbound, session, now, role), reference)
-        case = case_by_reference(session, reference)
-        if case is not None:
+        case = case_by_reference(session, reference) if replies[0].kind is not ReplyKind.ERROR else None
+        if case is not None:  # status refused a case the officer may not see, audited: nothing was viewed
             record_audit(session, actor=inbound.identity.key, action="case.viewed", case_id=case.id, at=now)
         return replies

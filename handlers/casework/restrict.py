@@ -9,20 +9,20 @@ it is always named. Everyone else, managers included, sees only that a restricte
 from __future__ import annotations
 
 from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlmodel import col
 
-from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit, plain, staff_key
 from handlers.casework.cases import find_reference
+from handlers.casework.resolve import case_for
 from handlers.casework.views import who
 from handlers.children.household import survivor
 from handlers.core import TurnContext
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.router import Router
-from storage.child_queries import cases_of_child
+from storage.child_queries import cases_of_child, merged_group
 from storage.models import Case
 from storage.protection import CaseAccess
-from storage.queries import case_by_reference
+from storage.restricted import named_on
 
 RESTRICT = "/cme restrict REF REASON [@officer ...]"
 UNRESTRICT = "/cme unrestrict REF REASON"
@@ -39,12 +39,8 @@ def case_and_reason(turn: TurnContext, args: str, usage: str, doing: str) -> tup
     if found is None:
         raise Usage(f"Which case? Type {usage}")
     reference, rest = found
-    case = case_by_reference(turn.session, reference)
-    if case is None:
-        raise Usage(f"There is no case {reference}. Check the reference and type {usage}")
-    said = refusal(turn, case, doing)
-    if said is not None:
-        raise Usage(said)
+    missing = f"There is no case {{reference}}. Check the reference and type {usage}"
+    case = case_for(turn, reference, doing, missing=missing)
     reason = " ".join(word for word in rest if not _is_person(word))
     if not reason:
         raise Usage(f"Say why, so the audit trail shows it: {usage.replace('REF', reference)}")
@@ -58,8 +54,17 @@ def restrict(turn: TurnContext, args: str) -> list[Reply]:
         raise Usage(f"Name {MAX_NAMED} officers at most. Nothing was changed.")
     hints = {"unknown_hint": " Name officers as @id.", "after": " Nothing was changed."}
     named = list(dict.fromkeys([turn.user_key, *(staff_key(turn, word, **hints) for word in people)]))
-    query = select(CaseAccess.officer).where(CaseAccess.case_id == case.id)
-    already = set(turn.session.exec(query).all()) if case.restricted else set()
+    already = set(named_on(turn.session, case))
+    for member in merged_group(turn.session, case):  # merged cases are one case: each one is restricted alike
+        _restrict_one(turn, member, named, reason)
+    names = ", ".join(who(key) for key in sorted(already | set(named)))
+    said = f"{case.reference} is restricted. Only these officers can see it: {names}."
+    return [Reply(said, kind=ReplyKind.CONFIRMATION), *_open_elsewhere(turn, case)]
+
+
+def _restrict_one(turn: TurnContext, case: Case, named: list[str], reason: str) -> None:
+    """Restrict one case to `named` (added to whoever is named on it already), audited on the case."""
+    already = named_on(turn.session, case)
     added = [key for key in named if key not in already]
     if not case.restricted:
         turn.session.execute(delete(CaseAccess).where(col(CaseAccess.case_id) == case.id))  # stale from before
@@ -68,9 +73,6 @@ def restrict(turn: TurnContext, args: str) -> list[Reply]:
     was, case.restricted = case.restricted, True
     turn.session.add(case)
     audit(turn, case, "case.restricted" if not was else "case.access_granted", reason, officers=added)
-    names = ", ".join(who(key) for key in sorted(already | set(named)))
-    said = f"{case.reference} is restricted. Only these officers can see it: {names}."
-    return [Reply(said, kind=ReplyKind.CONFIRMATION), *_open_elsewhere(turn, case)]
 
 
 def _open_elsewhere(turn: TurnContext, case: Case) -> list[Reply]:
@@ -92,12 +94,14 @@ def _open_elsewhere(turn: TurnContext, case: Case) -> list[Reply]:
 def unrestrict(turn: TurnContext, args: str) -> list[Reply]:
     """Lift a case's restriction (named officers only): every officer and manager can see it again."""
     case, reason, _ = case_and_reason(turn, args, UNRESTRICT, "unrestrict")
-    if not case.restricted:
+    restricted = [member for member in merged_group(turn.session, case) if member.restricted]
+    if not restricted:
         return [Reply(f"{case.reference} is not restricted. Nothing was changed.")]
-    case.restricted = False
-    turn.session.add(case)
-    turn.session.execute(delete(CaseAccess).where(col(CaseAccess.case_id) == case.id))
-    audit(turn, case, "case.unrestricted", reason)
+    for member in restricted:  # merged cases are one case: lifted from each
+        member.restricted = False
+        turn.session.add(member)
+        turn.session.execute(delete(CaseAccess).where(col(CaseAccess.case_id) == member.id))
+        audit(turn, member, "case.unrestricted", reason)
     return [Reply(f"{case.reference} is no longer restricted.", kind=ReplyKind.CONFIRMATION)]
 
 

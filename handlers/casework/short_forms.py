@@ -17,6 +17,7 @@ from typing import Any
 
 from handlers.casework import actions, enquiries
 from handlers.casework.actions import Usage
+from handlers.casework.resolve import case_for
 from handlers.casework.views import outcome_words
 from handlers.core import FormContext, TurnContext, is_staff
 from handlers.forms import flows, whole_form
@@ -26,7 +27,7 @@ from handlers.forms.spec import Field, FormSpec, Section
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Choice, Reply, ReplyKind
 from storage.models import ACTIVE_STEP_STATES, Case
-from storage.queries import case_by_reference, drop_conversation, record_audit
+from storage.queries import drop_conversation, record_audit
 
 CASE_KEY = "_case"  # the case's reference, kept in the draft's answers (no field reads it)
 STEP_KEY = "_step"  # the step's id when a button or the command named it
@@ -163,10 +164,9 @@ def submitter(form: OfficerForm) -> flows.Finish:
         if state.get("replay"):  # the card or modal came again after it was sent: nothing more to do
             return [Reply("That form has been sent already, or it was cancelled. Open the case to carry on.")]
         answers = state["answers"]
-        case = case_by_reference(turn.session, str(answers.get(CASE_KEY, "")))
-        try:
-            if case is None:
-                raise Usage("That case can't be found any more.")
+        try:  # checked again now: the case may have been restricted or merged since the form opened
+            reference = str(answers.get(CASE_KEY, ""))
+            case = case_for(turn, reference, form.value, missing="That case can't be found any more.")
             return act(turn, case, answers)
         except (Usage, enquiries.StepError, Invalid) as exc:
             drop_conversation(turn.session, turn.user_key)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from handlers.casework.access import RESTRICTED, hidden_from, refusal
+from handlers.casework.access import RESTRICTED, hidden_from
+from handlers.casework.actions import Usage
+from handlers.casework.resolve import resolve
 from handlers.core import TurnContext, is_staff
 from handlers.messages import Reply, ReplyKind
 from storage.child_queries import case_as_raised, surviving_case
@@ -60,9 +62,10 @@ def _one(turn: TurnContext, reference: str) -> Reply:
             kind=ReplyKind.ERROR,
         )
     if case.reporter_key != turn.user_key:  # the reporter still sees their own referral's state, as before
-        refused = refusal(turn, case, "status")
-        if refused is not None:
-            return Reply(refused, kind=ReplyKind.ERROR)
+        try:
+            resolve(turn, reference, "status")  # every case merged with it too
+        except Usage as refused:
+            return Reply(str(refused), kind=ReplyKind.ERROR)
     label, value = _line(case, turn)
     facts = [("Reference", label), ("Status", value)]
     standing = surviving_case(turn.session, case) or case

@@ -17,6 +17,7 @@ from typing import Any
 from handlers.casework.actions import Usage, audit, unreadable
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import submit_referral
+from handlers.casework.resolve import case_for
 from handlers.casework.short_forms import CASE_KEY
 from handlers.core import FormContext, TurnContext, is_staff
 from handlers.forms import flows, whole_form
@@ -29,7 +30,7 @@ from handlers.messages import ActionId, Button, Choice, Reply, ReplyKind
 from handlers.referral.form import REFERRAL, answers_signpost
 from storage.children import Transfer, TransferDirection
 from storage.models import Case
-from storage.queries import case_by_reference, case_by_submission, drop_conversation, record_audit
+from storage.queries import case_by_submission, drop_conversation, record_audit
 
 COUNCIL_KEY = "_council"  # the other council's LA code, kept in the draft (no field reads it)
 MOVE_CONTACT, MOVE_METHOD, INCOMING = "transfer_contact", "transfer_method", "incoming_referral"
@@ -141,10 +142,8 @@ def move_submitter(form: str, record: Record, council_of: Callable[[str], Counci
         if state.get("replay"):
             return [Reply("That form has been sent already, or it was cancelled. Open the case to carry on.")]
         answers = state["answers"]
-        case = case_by_reference(turn.session, str(answers.get(CASE_KEY, "")))
-        try:
-            if case is None:
-                raise Usage("That case can't be found any more.")
+        try:  # checked again now: the case may have been restricted or merged since the form opened
+            case = case_for(turn, str(answers.get(CASE_KEY, "")), form, missing="That case can't be found any more.")
             council = council_of(str(answers.get(COUNCIL_KEY, "")))
             contact = answers.get("contact") or _directory(turn, council)
             return record(turn, case=case, council=council, contact=contact, method=answers["method"])

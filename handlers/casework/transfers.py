@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from sqlmodel import select
 
 from handlers.casework import actions, enquiries, transfer_forms
-from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit
+from handlers.casework.resolve import case_for
 from handlers.casework.views import plan_reply
 from handlers.core import TurnContext
 from handlers.forms.fields import Invalid
@@ -27,7 +27,7 @@ from handlers.knowledge.councils import Council, Found, by_code, find
 from handlers.messages import ActionId, Button, CommandSpec, Reply, ReplyKind
 from storage.children import Transfer, TransferDirection
 from storage.models import ACTIVE_STEP_STATES, Case
-from storage.queries import case_by_reference, steps_of
+from storage.queries import steps_of
 
 USAGE = (
     "Usage: /cme transfer REF COUNCIL (its name or DfE LA code, e.g. 383 for Leeds), "
@@ -50,12 +50,7 @@ def _case(turn: TurnContext, words: list[str]) -> Case:
     """The case named by the first word; Usage saying how to name one otherwise."""
     if not words:
         raise Usage(f"Which case? {USAGE}")
-    case = case_by_reference(turn.session, words[0].upper())
-    if case is None:
-        raise Usage(f"There is no case {words[0][:20].upper()}. Type /cme cases to list the open ones.")
-    refused = refusal(turn, case, "transfer")
-    if refused is not None:
-        raise Usage(refused)
+    case = case_for(turn, words[0][:20], "transfer")
     if case.state == "closed":
         raise Usage(f"{case.reference} is closed. Reopen it first with /cme reopen {case.reference} REASON.")
     return case

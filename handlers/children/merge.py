@@ -29,6 +29,7 @@ from storage.child_queries import (
 from storage.children import Child, ChildMatch, MatchState
 from storage.models import ACTIVE_STEP_STATES, Case, StepState
 from storage.queries import record_audit, steps_of
+from storage.restricted import merge_would_show
 
 DECISION_WORDS = {MatchState.SAME.value: "same child", MatchState.DIFFERENT.value: "different child"}
 
@@ -61,9 +62,21 @@ def check_case_merge(source: Case, target: Case) -> None:
         raise MergeError(f"{source.reference} is closed; only an open case can be merged. Nothing was changed.")
 
 
+def check_restriction(session: Session, source: Case, target: Case) -> None:
+    """Raise MergeError when merging `source` into `target` would show a restricted referral to more officers."""
+    if merge_would_show(session, source, target):
+        raise MergeError(
+            f"{source.reference} is restricted and {target.reference} is not restricted to the same officers, so "
+            f"merging would show {source.reference}'s referral to officers not named on it. Nothing was changed. "
+            f"Restrict {target.reference} to the officers named on {source.reference} first "
+            f"(/cme restrict {target.reference} REASON @officer ...), then try again."
+        )
+
+
 def merge_case(session: Session, source: Case, target: Case, *, actor: str, now: dt.datetime, reason: str) -> None:
     """Merge open case `source` into open case `target`: its reports move, its waiting steps stop; audited."""
     check_case_merge(source, target)
+    check_restriction(session, source, target)
     for report in reports_of(session, source.id):
         report.case_id = target.id
         session.add(report)
@@ -140,11 +153,13 @@ def decide_same(session: Session, case: Case, other: Case, *, actor: str, now: d
     match = match_between(session, [first.id, second.id], [child.id, other_child.id])
     if child.id == other_child.id and (match is None or match.state != MatchState.PENDING):
         raise MergeError(f"{first.reference} and {second.reference} are already the same child's. Nothing was changed.")
+    older, newer = sorted((first, second), key=lambda c: (c.created_at, c.id))
+    if older.state == "open" and newer.state == "open":
+        check_restriction(session, newer, older)
     _claim(session, match, MatchState.SAME.value, actor=actor, now=now)
     survivor, duplicate = (child, other_child) if child.id < other_child.id else (other_child, child)
     if survivor.id != duplicate.id:
         merge_children(session, duplicate, survivor, now=now)
-    older, newer = sorted((first, second), key=lambda c: (c.created_at, c.id))
     for mine, theirs in ((first, second), (second, first)):
         record_audit(session, case_id=mine.id, actor=actor, action="child.same", at=now,
                      detail={"other": theirs.reference, "match": match.id if match else None})  # fmt: skip
