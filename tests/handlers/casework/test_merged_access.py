@@ -15,9 +15,9 @@ from sqlmodel import Session, SQLModel, select
 from handlers.messages import ActionId, ReplyKind
 from storage.models import AuditEvent, Case
 from storage.protection import CaseAccess
+from tests.handlers.casework.conftest import SECOND, THIRD
 from tests.handlers.casework.test_cases import press
 from tests.handlers.casework.test_child_intake import AVA, EVA, OFFICER, refer
-from tests.handlers.casework.test_restrict import SECOND, THIRD, team  # noqa: F401 (the fixture)
 from tests.support import CALM_REFERRAL, Person
 
 # What a person not named on the restricted case must never see: the child's names, postcode,

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlmodel import Session, select
 
 from handlers.casework.home import home_for
-from handlers.commands import build_router
-from handlers.core import Core
-from handlers.messages import Channel, Identity, ReplyKind, Role
+from handlers.messages import Channel, Identity, ReplyKind
 from storage.models import AuditEvent
+from tests.handlers.casework.conftest import THIRD
 from tests.handlers.casework.test_child_intake import AVA, OFFICER, close, refer
 from tests.support import Person
-
-SECOND = "terminal:local:officer-two"  # another officer, named on the case
-THIRD = "terminal:local:officer-three"  # an officer not named on it
-
-
-@pytest.fixture
-def team(engine, profile, clock):
-    """A router whose profile has three officers (two by override) and the manager."""
-    overrides = {SECOND: Role.OFFICER, THIRD: Role.OFFICER}
-    return build_router(Core(engine=engine, profile=profile, clock=clock, role_overrides=overrides))
 
 
 def _refusals(engine, actor: str) -> list[AuditEvent]:
