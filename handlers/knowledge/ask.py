@@ -271,6 +271,11 @@ class AskEngine:
             f"To talk about this child, contact the CME officer on {self._officer()}."
         )
 
+    @property
+    def topics(self) -> list[str]:
+        """Every topic an answer may name: the knowledge base's entries, then the glossary's ("glossary:ctf")."""
+        return [*self.knowledge.ids, *self._glossary]
+
     def title_of(self, topic: str) -> str:
         """The entry's title (a glossary entry's term), for buttons and headings."""
         if topic in self._glossary:
