@@ -27,7 +27,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from bench.scratch import PG_URL, scratch_engine  # noqa: E402
-from handlers.knowledge.registers import current_reasons  # noqa: E402
+from handlers.knowledge.dfe_categories import settable_reasons  # noqa: E402
 from handlers.reports.charts import chart_png  # noqa: E402
 from handlers.reports.dfe_return import build_return  # noqa: E402
 from handlers.reports.stats import build_stats  # noqa: E402
@@ -80,7 +80,7 @@ def seed_sql(dialect: str) -> str:
     created = p["created"]
     closed = p["plus_days"].format(created=created, days="g % 200 + 1")
     missing = p["date_minus"].format(created=created, days="g % 120")
-    reasons = [reason.code for reason in current_reasons()]
+    reasons = [reason.code for reason in settable_reasons()]
     years = ["reception", *(f"year-{n}" for n in range(1, 12))]
     values = [
         "'CME-B-' || g",

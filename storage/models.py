@@ -57,7 +57,7 @@ class Case(SQLModel, table=True):
     closed_at: dt.datetime | None = _when(default=None)
     child_id: int | None = Field(default=None, foreign_key="child.id", index=True)  # storage/children.py
     merged_into: int | None = Field(default=None, foreign_key="case.id")  # this reference resolves to that case
-    # The statistics the DfE termly return counts (handlers/knowledge/data/dfe_cme_reasons.yaml): no child
+    # The statistics the DfE termly return counts (handlers/knowledge/data/dfe_cme_categories.yaml): no child
     # identifiers, so they stay in plain columns for grouped queries and are kept when a case is anonymised.
     source: str = Field(default="referral", max_length=16)  # referral | deletion (a school's register notice)
     cme_reason: str | None = Field(default=None, max_length=32, index=True)  # the DfE primary reason code

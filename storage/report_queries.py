@@ -7,6 +7,7 @@ same on SQLite and PostgreSQL; only the month label of a timestamp needs each di
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -14,20 +15,26 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.children import Child
-from storage.models import Case
+from storage.models import AuditEvent, Case
+
+# The audit action of migration 0011, which moved each case's old reason code onto the DfE's categories.
+REASON_MIGRATED = "case.reason_migrated"
 
 # The triage outcomes that make a case a child missing education (handlers/knowledge/triage_model.Outcome).
 CME_OUTCOMES = ("cme", "possible_cme")
-TWELVE_WEEKS = dt.timedelta(weeks=12)  # DfE: "12 weeks or less" / "more than 12 weeks" missing at the census date
+UNKNOWN_BAND = "unknown"
+# A band of time missing: its code and the longest time it holds in days (None: no upper bound). The bands
+# themselves are the DfE's (handlers/knowledge/dfe_categories.py): the caller passes them in, shortest first.
+Band = tuple[str, int | None]
 
 
 @dataclass(frozen=True)
 class ReturnCell:
-    """One group of the return: how many cases share this sex, year group, length missing and reason."""
+    """One group of the return: how many cases share this sex, year group, band of time missing and reason."""
 
     sex: str | None
     year_group: str | None
-    length: str  # "12_weeks_or_less" | "more_than_12_weeks" | "unknown"
+    length: str  # a band's code, or "unknown"
     reason: str | None
     number: int
 
@@ -47,28 +54,64 @@ def _open_between(start: dt.datetime, end: dt.datetime):
     return sa.and_(Case.created_at < end, sa.or_(col(Case.closed_at).is_(None), Case.closed_at >= start))
 
 
-def _length_missing(census: dt.date):
-    """The DfE's length-of-time-missing band at the census date, from missing_since (null: unknown)."""
-    return sa.case(
-        (col(Case.missing_since).is_(None), "unknown"),
-        (Case.missing_since >= census - TWELVE_WEEKS, "12_weeks_or_less"),
-        else_="more_than_12_weeks",
-    )
+def _length_missing(census: dt.date, bands: Sequence[Band]):
+    """The band of time missing at the census date, from missing_since (none, or after the census: unknown)."""
+    whens = [
+        (col(Case.missing_since).is_(None), UNKNOWN_BAND),
+        (Case.missing_since > census, UNKNOWN_BAND),
+        *((Case.missing_since >= census - dt.timedelta(days=days), code) for code, days in bands if days is not None),
+    ]
+    return sa.case(*whens, else_=next(code for code, days in bands if days is None))
 
 
-def census_cells(session: Session, *, census: dt.date, day_end: dt.datetime) -> list[ReturnCell]:
-    """CME at the census date grouped by sex, year group, length missing and reason (one grouped query).
+def census_cells(session: Session, *, census: dt.date, day_end: dt.datetime, bands: Sequence[Band]) -> list[ReturnCell]:
+    """CME at the census date grouped by sex, year group, band of time missing and reason (one grouped query).
 
     `day_end` is the first instant after the census date in the council's time zone: a case counts when it
     was raised before then and not closed by then.
     """
-    length = _length_missing(census).label("length")
+    length = _length_missing(census, bands).label("length")
     query = (
         select(Case.sex, Case.year_group, length, Case.cme_reason, sa.func.count().label("number"))
         .where(_is_cme_case(), _open_between(day_end, day_end))
         .group_by(Case.sex, Case.year_group, length, Case.cme_reason)
     )
     return [ReturnCell(*row) for row in session.exec(query).all()]
+
+
+@dataclass(frozen=True)
+class CountedCase:
+    """A case the return counts at the census date, with the fields an officer may need to complete."""
+
+    id: int
+    reference: str
+    cme_reason: str | None
+    sex: str | None
+    year_group: str | None
+    missing_since: dt.date | None
+
+
+def census_cases(session: Session, *, day_end: dt.datetime) -> list[CountedCase]:
+    """The cases the return counts at the census date (ending at `day_end`), by reference."""
+    query = (
+        select(Case.id, Case.reference, Case.cme_reason, Case.sex, Case.year_group, Case.missing_since)
+        .where(_is_cme_case(), _open_between(day_end, day_end))
+        .order_by(col(Case.reference))
+    )
+    return [CountedCase(*row) for row in session.exec(query).all()]
+
+
+def first_case_raised(session: Session) -> dt.datetime | None:
+    """When the first case was raised (None when there is none)."""
+    return session.exec(select(sa.func.min(Case.created_at))).one()
+
+
+def migrated_reasons(session: Session, case_ids: Sequence[int]) -> dict[int, str]:
+    """The old reason code each of these cases had before the DfE categories migration (0011), by case id."""
+    if not case_ids:
+        return {}
+    query = select(AuditEvent).where(AuditEvent.action == REASON_MIGRATED, col(AuditEvent.case_id).in_(case_ids))
+    return {event.case_id: event.detail.get("was") for event in session.exec(query).all() if event.case_id}
 
 
 def unique_children_cme(session: Session, *, start: dt.datetime, end: dt.datetime) -> int:
@@ -123,14 +166,16 @@ def _label(month: dt.datetime | str | None, since: str) -> str | None:
     return BEFORE if label < since else label
 
 
-def stats_cells(session: Session, *, since: dt.datetime, end: dt.datetime, as_of: dt.date) -> list[StatsCell]:
-    """Standing cases open at some time in [since, end), grouped by month raised and closed, reason, length
-    missing at `as_of` (one grouped query; handlers/reports/stats.py adds them up)."""
+def stats_cells(
+    session: Session, *, since: dt.datetime, end: dt.datetime, as_of: dt.date, bands: Sequence[Band]
+) -> list[StatsCell]:
+    """Standing cases open at some time in [since, end), grouped by month raised and closed, reason, band of
+    time missing at `as_of` (one grouped query; handlers/reports/stats.py adds them up)."""
     raised = _month(session, Case.created_at).label("raised")
     still_open = sa.or_(col(Case.closed_at).is_(None), Case.closed_at >= end)
     closed = sa.case((still_open, None), else_=_month(session, Case.closed_at)).label("closed")
     reason = sa.case((still_open, Case.cme_reason), else_=None).label("reason")
-    length = sa.case((still_open, _length_missing(as_of)), else_=None).label("length")
+    length = sa.case((still_open, _length_missing(as_of, bands)), else_=None).label("length")
     query = (
         select(raised, closed, reason, length, sa.func.count().label("number"))
         .where(col(Case.merged_into).is_(None), _open_between(since, end))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
@@ -17,9 +18,10 @@ from bot.cli import door
 from bot.saved_files import CannotSave, private_file
 from handlers.core import Caller
 from handlers.forms.fields import Invalid
+from handlers.reports.dfe_check import CaseToCheck, census_note
 from handlers.reports.dfe_return import ReturnDoesNotAddUp, as_csv, as_json
 from handlers.reports.exports import FORMATS
-from handlers.reports.service import cases_export, dfe_return
+from handlers.reports.service import cases_export, dfe_return, dfe_return_check
 
 
 def iso_date(text: str) -> dt.date:
@@ -40,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dfe.add_argument("--as", dest="user", required=True, help=door.AS_HELP)
     dfe.add_argument("--census-date", type=iso_date, required=True, help="the census date, YYYY-MM-DD")
     dfe.add_argument("--format", choices=("csv", "json"), default="csv")
+    dfe.add_argument(
+        "--check", action="store_true", help="list the counted cases an officer should complete first, by reference"
+    )
     dfe.set_defaults(func=run_return)
     cases = kinds.add_parser("cases", help="one row per case raised in the period, CSV or xlsx (no names)")
     cases.add_argument("--as", dest="user", required=True, help=door.AS_HELP)
@@ -52,9 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_return(args: argparse.Namespace) -> int:
-    """Print the return's counts at the census date."""
+    """Print the return's counts at the census date, or with --check the cases to complete first."""
 
     def work(caller: Caller) -> int:
+        if args.check:
+            return _print_check(dfe_return_check(caller, census=args.census_date), args.format)
         try:
             result = dfe_return(caller, census=args.census_date)
         except ReturnDoesNotAddUp as exc:
@@ -62,9 +69,25 @@ def run_return(args: argparse.Namespace) -> int:
             return 1
         sys.stdout.write(as_json(result) + "\n" if args.format == "json" else as_csv(result))
         sys.stderr.write(f"{result.total} children on the census date; every breakdown adds up to that total\n")
+        if note := census_note(result.census_date):
+            sys.stderr.write(note + "\n")
         return door.DONE
 
-    return door.serve("export dfe-return", args.user, work)
+    return door.serve("export dfe-return", args.user, work, bad_input=(Invalid,))
+
+
+def _print_check(found: list[CaseToCheck], fmt: str) -> int:
+    """The counted cases to complete before sending, by reference (JSON with --format json)."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps([case.to_dict() for case in found], indent=2) + "\n")
+    else:
+        sys.stdout.write("".join(line + "\n" for case in found for line in case.lines()))
+    sys.stderr.write(
+        f"{len(found)} counted case(s) need an officer's choice before the return is sent\n"
+        if found
+        else "No counted case needs a choice: every reason, year group and date is recorded\n"
+    )
+    return door.DONE
 
 
 def run_cases(args: argparse.Namespace) -> int:

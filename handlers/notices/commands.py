@@ -11,6 +11,7 @@ from typing import Any
 
 from handlers.core import TurnContext
 from handlers.forms import flows, whole_form
+from handlers.knowledge.registers import ground
 from handlers.messages import ActionId, Button, Channel, CommandSpec, Reply, ReplyKind
 from handlers.notices.admissions import record_new_pupil
 from handlers.notices.forms import DELETION_SPEC, NEW_PUPIL_SPEC
@@ -67,6 +68,9 @@ def deletion_confirmation(recorded: Recorded) -> Reply:
         )
     else:
         lines.append("On this ground the council needs nothing more from you now.")
+    chosen = ground(notice.ground)
+    if chosen is not None and chosen.note:
+        lines.append(chosen.note)
     data = {
         "notice": notice.reference,
         "case": case.reference if case else None,

@@ -17,10 +17,10 @@ from typing import Any
 from handlers.core import FormContext
 from handlers.forms.fields import Kind
 from handlers.forms.identifiers import meaningful_text
-from handlers.forms.spec import Answers, Field, FormSpec, Section
+from handlers.forms.spec import Answers, Decision, Field, FormSpec, Interjection, Section
 from handlers.knowledge.councils import find
 from handlers.knowledge.registers import ground, grounds
-from handlers.messages import Choice
+from handlers.messages import Choice, Reply, ReplyKind
 from handlers.referral.form import REFERRAL
 from handlers.referral.sections import GENDERS
 
@@ -86,6 +86,48 @@ def _from_referral(field_id: str, **changes: Any) -> Field:
     return dataclasses.replace(REFERRAL.field(field_id), **changes)
 
 
+def _ground_note(field_id: str, answers: dict[str, Any], ctx: FormContext, meta: dict[str, Any]) -> Interjection | None:
+    """What the school must know before using a ground (a special school placement needs the council's consent)."""
+    chosen = ground(answers.get("reg9_ground")) if field_id == "reg9_ground" else None
+    if chosen is None or not chosen.note:
+        return None
+    return Interjection([Reply(chosen.note, kind=ReplyKind.INFO, title=f"Ground ({chosen.code})")])
+
+
+JUNIOR_CLASS = "junior-class-exempt"
+EXEMPT_TEXT = (
+    "Stopped. Nothing was sent: a pupil who joined your school's most junior class on the first day of the school "
+    "year needs no new pupil return unless the council asks for one (regulation 13(2) of the 2024 Registration "
+    "Regulations)."
+)
+
+
+def _first_day_of_year(day: dt.date, ctx: FormContext) -> bool:
+    """True when `day` is the first day of the school year (the profile's term dates; else early September)."""
+    first = ctx.profile.autumn_term_start(day.year) if day.month >= 8 else None
+    return day == first if first is not None else (day.month == 9 and day.day <= 7)
+
+
+def _junior_class(
+    field_id: str, answers: dict[str, Any], ctx: FormContext, meta: dict[str, Any]
+) -> Interjection | None:
+    """Reg 13(2): no return for a pupil joining the most junior class on the first day of the year; ask, once."""
+    if field_id != "admission_date" or meta.get(JUNIOR_CLASS):
+        return None
+    if not _first_day_of_year(dt.date.fromisoformat(answers["admission_date"]), ctx):
+        return None
+    decision = Decision(
+        JUNIOR_CLASS,
+        "Did the pupil join your school's most junior class (for example Reception, or Year 7 at a secondary "
+        "school) on the first day of the school year? If so, you need not send this return unless the council "
+        "has asked for it.",
+        (Choice("stop", "Yes: no return needed"), Choice("continue", "No, or the council asked: carry on")),
+        stop_on="stop",
+        stop_text=EXEMPT_TEXT,
+    )
+    return Interjection([], decision=decision, meta={JUNIOR_CLASS: True})
+
+
 GROUND_CHOICES = tuple(Choice(g.code, g.label) for g in grounds())
 SCHOOL = Section("school", "Your school", (
     Field("school_name", Kind.TEXT, "Your school's name?", checks=(meaningful_text,), review_label="School"),
@@ -147,13 +189,17 @@ DELETION_SPEC = FormSpec(
         "you check and submit it. If you think the child is at risk of harm, contact MASH now as well."
     ),
     sections=(SCHOOL, PUPIL, PARENTS, DESTINATION, DELETION, YOU),
+    after_answer=_ground_note,
 )
 NEW_PUPIL_SPEC = FormSpec(
     id=NEW_PUPIL_FORM,
     title="New pupil return",
     intro=(
-        "The new pupil return (regulation 13 of the 2024 Registration Regulations): due within five days of "
-        "adding a pupil to your admission register. Nothing is sent until you check and submit it."
+        "The new pupil return (regulation 13 of the 2024 Registration Regulations): due by the end of the fifth "
+        "day after you add a pupil to your admission register. None is needed for a pupil joining your most "
+        "junior class on the first day of the school year, unless the council asks. Nothing is sent until you "
+        "check and submit it."
     ),
     sections=(SCHOOL, PUPIL, PARENTS, ADMISSION, YOU),
+    after_answer=_junior_class,
 )

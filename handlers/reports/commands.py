@@ -12,22 +12,25 @@ import re
 
 from handlers.core import Caller, Refused, TurnContext
 from handlers.forms.fields import Confirm, Invalid, parse_date
-from handlers.messages import Attachment, CommandSpec, Reply, ReplyKind
+from handlers.messages import ActionId, Attachment, Button, CommandSpec, Reply, ReplyKind
 from handlers.reports.charts import chart_attachment
+from handlers.reports.dfe_check import CaseToCheck, census_note
 from handlers.reports.dfe_return import ReturnDoesNotAddUp, as_csv, as_json
 from handlers.reports.exports import FORMATS
-from handlers.reports.service import caseload_stats, cases_export, dfe_return
+from handlers.reports.service import caseload_stats, cases_export, dfe_return, dfe_return_check
 from handlers.reports.stats import describe, parse_period, period_label
 from handlers.router import Router
 
 EXPORT_HELP = (
     "Exports, sent to you only: /cme export cases [FROM] [TO] [csv|xlsx] WHY (one row per case, no names), "
-    "or /cme export dfe-return [CENSUS DATE] [csv|json] (the DfE termly return's counts)."
+    "or /cme export dfe-return [CENSUS DATE] [csv|json] (the DfE termly return's counts; add 'check' for the "
+    "cases to complete before sending)."
 )
 CASES_USAGE = "For example: /cme export cases 2026-09-01 2026-11-30 xlsx termly caseload review"
 STATS_HELP = "a chart of new, closed and open cases, reasons and time missing: /cme stats [6 | 2026 | 2025-09 2026-08]"
 DATE_WORD = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|today|yesterday", re.ASCII | re.IGNORECASE)
 FILE_COMMANDS = frozenset({"export", "stats"})  # their replies carry a file: channels deliver it privately
+CHECK_SHOWN = 20  # cases listed in a chat message; the CLI lists every one
 
 
 def sends_file(text: str) -> bool:
@@ -93,12 +96,18 @@ def export_cases_reply(turn: TurnContext, args: str) -> list[Reply]:
 
 
 def dfe_return_reply(turn: TurnContext, args: str) -> list[Reply]:
-    """The DfE termly return at a census date (today by default) as CSV or JSON: counts only."""
+    """The DfE termly return at a census date (today by default) as CSV or JSON, or `check`: what to complete."""
     dates, fmt, rest = split_export_args(args, today=_today(turn), formats=("csv", "json"))
-    if rest or len(dates) > 1:
-        raise Invalid("Give one census date and, if you like, csv or json: /cme export dfe-return 2026-10-02 csv")
+    checking = rest.lower() == "check"
+    if (rest and not checking) or len(dates) > 1:
+        raise Invalid(
+            "Give one census date and, if you like, csv or json, or 'check': /cme export dfe-return 2026-10-01 csv"
+        )
+    census = dates[0] if dates else None
+    if checking:
+        return [_check_reply(dfe_return_check(Caller.of(turn), census=census), census or _today(turn))]
     try:
-        result = dfe_return(Caller.of(turn), census=dates[0] if dates else None)
+        result = dfe_return(Caller.of(turn), census=census)
     except ReturnDoesNotAddUp as exc:
         text = f"The return does not add up ({exc}); do not send it. Tell whoever looks after the bot."
         return [Reply(text, kind=ReplyKind.ERROR)]
@@ -112,7 +121,24 @@ def dfe_return_reply(turn: TurnContext, args: str) -> list[Reply]:
         ("Total", str(result.total)),
         ("Previous academic year, unique children", str(result.previous_year_children)),
     )
-    return [Reply(f"{summary}. Counts only, no child identifiers.", title="DfE return", facts=facts, attachment=file)]
+    note = census_note(census)
+    text = f"{summary}. Counts only, no child identifiers." + (f" {note}" if note else "")
+    return [Reply(text, title="DfE return", facts=facts, attachment=file)]
+
+
+def _check_reply(found: list[CaseToCheck], census: dt.date) -> Reply:
+    """The counted cases to complete before the return is sent, by reference, with what to type."""
+    if not found:
+        text = f"Every case counted at {census:%-d %B %Y} has its reason, year group and date recorded."
+        return Reply(text, kind=ReplyKind.CONFIRMATION, title="DfE return check")
+    lines = [line for case in found[:CHECK_SHOWN] for line in case.lines()]
+    if len(found) > CHECK_SHOWN:
+        lines.append(f"…and {len(found) - CHECK_SHOWN} more: cme-bot export dfe-return --check lists them all.")
+    text = f"{len(found)} counted case(s) at {census:%-d %B %Y} need an officer's choice:\n" + "\n".join(lines)
+    buttons = tuple(
+        Button(f"Open {case.reference}", f"/cme case {case.reference}", ActionId.OPEN_CASE) for case in found[:5]
+    )
+    return Reply(text, title="DfE return check", buttons=buttons)
 
 
 def stats(turn: TurnContext, args: str) -> list[Reply]:

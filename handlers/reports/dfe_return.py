@@ -1,14 +1,18 @@
 """The DfE termly return of children missing education: counts only, never a child's identifier.
 
-What counts (DfE, "Children missing education" methodology and data guidance, explore education
-statistics; data file cme_census.csv): children who are CME on the census date, by sex, year group, length
-of time missing education at the census date (12 weeks or less, more than 12 weeks, unknown) and primary
-reason, plus the children CME at any time in the previous academic year, each child counted once.
+What counts (DfE, "Children missing education" methodology and data guidance, Explore Education Statistics;
+data file cme_census.csv): children who are CME on the census date, by sex, year group, length of time missing
+education at the census date (8 bands, and the headline grouping 12 weeks or less / more than 12 weeks /
+unknown) and primary reason (20 reasons), plus the children CME at any time in the previous academic year, each
+child counted once. Every category of every breakdown is listed, zeros included, in the DfE's order with the
+DfE's labels (knowledge/data/dfe_cme_categories.yaml), and each breakdown adds up to the total.
 
 Here a child is CME on the census date when a standing case about them (not merged into another) was
 triaged CME or possible CME (or opened by a school's deletion notice), was raised on or before the census
 date and was not closed by its end. The previous academic year runs 1 September to 31 August before the
 one the census date falls in; a child is counted once however many cases they had (merged records followed).
+What an officer should complete before sending (no reason, no year group, no date missing since) is
+handlers/reports/dfe_check.py.
 """
 
 from __future__ import annotations
@@ -23,16 +27,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from handlers.knowledge.registers import reason_label
-from storage.report_queries import census_cells, unique_children_cme
+from handlers.knowledge.dfe_categories import BREAKDOWNS, Category, breakdown, category_of, source
+from storage.report_queries import Band, census_cells, unique_children_cme
 
-BREAKDOWNS = ("sex", "year_group", "length_missing", "primary_reason")
-LENGTH_LABELS = {
-    "12_weeks_or_less": "12 weeks or less",
-    "more_than_12_weeks": "More than 12 weeks",
-    "unknown": "Unknown",
-}
-SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "not-known": "Not known"}
+LENGTH = "length_missing"
+HEADLINE = "length_missing_headline"
 
 
 class ReturnDoesNotAddUp(RuntimeError):
@@ -45,18 +44,21 @@ class DfeReturn:
 
     census_date: dt.date
     total: int
-    breakdowns: dict[str, dict[str, int]] = field(default_factory=dict)
+    breakdowns: dict[str, dict[str, int]] = field(default_factory=dict)  # DfE label -> count, in the DfE's order
     previous_year: tuple[dt.date, dt.date] = (dt.date.min, dt.date.min)
     previous_year_children: int = 0
 
 
-def year_group_label(value: str | None) -> str:
-    """The National Curriculum year as the DfE names it: "Reception", "Year 7"; "Unknown" when not recorded."""
-    if not value:
-        return "Unknown"
-    if value.startswith("year-"):
-        return f"Year {value.removeprefix('year-')}"
-    return value.replace("-", " ").capitalize()
+def length_bands() -> list[Band]:
+    """The DfE's bands of time missing as (code, longest in days), shortest first (Unknown left out)."""
+    return [(c.code, c.up_to_days) for c in breakdown(LENGTH).categories if c.code != "unknown"]
+
+
+def headline_bands() -> list[Band]:
+    """The headline grouping as bands: 12 weeks or less (the longest band that groups there), more than 12."""
+    bands = breakdown(LENGTH).categories
+    short = max(c.up_to_days for c in bands if c.headline == "12-weeks-or-less" and c.up_to_days is not None)
+    return [("12-weeks-or-less", short), ("more-than-12-weeks", None)]
 
 
 def previous_academic_year(census: dt.date) -> tuple[dt.date, dt.date]:
@@ -65,39 +67,56 @@ def previous_academic_year(census: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(start_year - 1, 9, 1), dt.date(start_year, 8, 31)
 
 
-def _instant(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+def instant(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     """Midnight at the start of `day` in the council's time zone, in UTC."""
     return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
 
 
+def _zeros() -> dict[str, Counter]:
+    return {name: Counter({c.label: 0 for c in breakdown(name).categories}) for name in BREAKDOWNS}
+
+
 def build_return(session: Session, *, census: dt.date, tz: ZoneInfo) -> DfeReturn:
     """The return at `census` from two queries (one grouped); raises ReturnDoesNotAddUp if a breakdown is off."""
-    cells = census_cells(session, census=census, day_end=_instant(census + dt.timedelta(days=1), tz))
-    counters = {name: Counter() for name in BREAKDOWNS}
+    cells = census_cells(
+        session, census=census, day_end=instant(census + dt.timedelta(days=1), tz), bands=length_bands()
+    )
+    counts = _zeros()
     for cell in cells:
-        counters["sex"][SEX_LABELS.get(cell.sex or "", cell.sex or "Not recorded")] += cell.number
-        counters["year_group"][year_group_label(cell.year_group)] += cell.number
-        counters["length_missing"][LENGTH_LABELS[cell.length]] += cell.number
-        counters["primary_reason"][reason_label(cell.reason)] += cell.number  # the DfE's words (one list)
+        band = _band(cell.length)
+        counts["sex"][category_of("sex", cell.sex).label] += cell.number
+        counts["year_group"][category_of("year_group", cell.year_group).label] += cell.number
+        counts[LENGTH][band.label] += cell.number
+        counts[HEADLINE][breakdown(HEADLINE).label(band.headline)] += cell.number
+        counts["primary_reason"][category_of("primary_reason", cell.reason).label] += cell.number
     total = sum(cell.number for cell in cells)
     first, last = previous_academic_year(census)
-    children = unique_children_cme(session, start=_instant(first, tz), end=_instant(last + dt.timedelta(days=1), tz))
-    result = DfeReturn(
-        census, total, {k: dict(sorted(v.items())) for k, v in counters.items()}, (first, last), children
-    )
+    children = unique_children_cme(session, start=instant(first, tz), end=instant(last + dt.timedelta(days=1), tz))
+    result = DfeReturn(census, total, {name: dict(counts[name]) for name in BREAKDOWNS}, (first, last), children)
     check(result)
     return result
 
 
+def _band(code: str) -> Category:
+    return next(c for c in breakdown(LENGTH).categories if c.code == code)
+
+
 def check(result: DfeReturn) -> None:
-    """Fail loudly when any breakdown does not sum to the total."""
+    """Fail loudly when any breakdown does not sum to the total or does not list every DfE category."""
     for name, categories in result.breakdowns.items():
+        if list(categories) != [c.label for c in breakdown(name).categories]:
+            raise ReturnDoesNotAddUp(f"{name} does not list the DfE's categories in the DfE's order")
         if sum(categories.values()) != result.total:
             raise ReturnDoesNotAddUp(f"{name} sums to {sum(categories.values())}, not the total {result.total}")
 
 
+def _year_label(result: DfeReturn) -> str:
+    first, last = result.previous_year
+    return f"{first.year}/{str(last.year)[-2:]}"
+
+
 def rows(result: DfeReturn) -> list[dict[str, str | int]]:
-    """One row per breakdown category, as in the DfE's cme_census.csv: the total first, the previous year last."""
+    """One row per category, as in the DfE's cme_census.csv: the total first, the previous year last."""
     census = result.census_date.isoformat()
     out: list[dict[str, str | int]] = [
         {"census_date": census, "breakdown": "total", "category": "Total", "number": result.total}
@@ -105,13 +124,11 @@ def rows(result: DfeReturn) -> list[dict[str, str | int]]:
     for name in BREAKDOWNS:
         for category, number in result.breakdowns[name].items():
             out.append({"census_date": census, "breakdown": name, "category": category, "number": number})
-    first, last = result.previous_year
-    year = f"{first.year}/{str(last.year)[-2:]}"
     out.append(
         {
             "census_date": census,
             "breakdown": "previous_academic_year",
-            "category": year,
+            "category": _year_label(result),
             "number": result.previous_year_children,
         }
     )
@@ -128,7 +145,7 @@ def as_csv(result: DfeReturn) -> str:
 
 
 def as_json(result: DfeReturn) -> str:
-    """The return as JSON: the total, each breakdown, the previous academic year's unique children."""
+    """The return as JSON: the total, each breakdown in the DfE's order, the previous academic year, the source."""
     first, last = result.previous_year
     return json.dumps(
         {
@@ -136,10 +153,12 @@ def as_json(result: DfeReturn) -> str:
             "total": result.total,
             "breakdowns": result.breakdowns,
             "previous_academic_year": {
+                "year": _year_label(result),
                 "from": first.isoformat(),
                 "to": last.isoformat(),
                 "children": result.previous_year_children,
             },
+            "categories_source": source(),
         },
         indent=2,
     )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from handlers.casework.access import may_see
+from handlers.knowledge.dfe_categories import reason_label
 from handlers.messages import Attachment
 from storage.models import Case
 from storage.queries import record_audit
@@ -73,7 +74,7 @@ def _row(case: Case) -> list:
         case.source,
         case.triage_outcome or "",
         case.outcome or "",
-        case.cme_reason or "",
+        reason_label(case.cme_reason),  # the DfE's words (knowledge/data/dfe_cme_categories.yaml)
         case.missing_since.isoformat() if case.missing_since else "",
         case.sex or "",
         case.year_group or "",

@@ -13,6 +13,7 @@ import datetime as dt
 from handlers.core import Caller, refuse_unless_staff, transaction
 from handlers.forms.fields import Invalid
 from handlers.messages import Attachment
+from handlers.reports.dfe_check import CaseToCheck, cases_to_check, census_problem
 from handlers.reports.dfe_return import DfeReturn, build_return
 from handlers.reports.exports import FORMATS, export_cases
 from handlers.reports.stats import Stats, build_stats, checked_months
@@ -51,14 +52,35 @@ def cases_export(caller: Caller, *, start: dt.date | None, end: dt.date | None, 
 
 
 def dfe_return(caller: Caller, *, census: dt.date | None) -> DfeReturn:
-    """The DfE termly return at `census` (today): counts only; ReturnDoesNotAddUp when a breakdown is off."""
+    """The DfE termly return at `census` (today): counts only; ReturnDoesNotAddUp when a breakdown is off.
+
+    Invalid for a census date in the future, on a weekend, or before any case was raised (saying why)."""
     with transaction(caller) as session:
         refuse_unless_staff(session, caller, command="export")
-        census = census or caller.today
+        census = _census(session, caller, census)
         result = build_return(session, census=census, tz=caller.profile.tz)
         detail = {"via": caller.via, "census_date": census.isoformat(), "total": result.total}
         record_audit(session, actor=caller.key, action="report.dfe_return", at=caller.now, detail=detail)
     return result
+
+
+def dfe_return_check(caller: Caller, *, census: dt.date | None) -> list[CaseToCheck]:
+    """The cases the return counts at `census` (today) that an officer should complete first, by reference."""
+    with transaction(caller) as session:
+        refuse_unless_staff(session, caller, command="export")
+        census = _census(session, caller, census)
+        found = cases_to_check(session, census=census, tz=caller.profile.tz)
+        detail = {"via": caller.via, "census_date": census.isoformat(), "cases": len(found)}
+        record_audit(session, actor=caller.key, action="report.dfe_return_check", at=caller.now, detail=detail)
+    return found
+
+
+def _census(session, caller: Caller, census: dt.date | None) -> dt.date:
+    census = census or caller.today
+    problem = census_problem(session, census=census, today=caller.today, tz=caller.profile.tz)
+    if problem is not None:
+        raise Invalid(problem)
+    return census
 
 
 def caseload_stats(caller: Caller, *, first: dt.date, last: dt.date) -> Stats:

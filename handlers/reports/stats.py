@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from handlers.forms.fields import Invalid
-from handlers.knowledge.registers import reason_label
-from handlers.reports.dfe_return import LENGTH_LABELS
+from handlers.knowledge.dfe_categories import breakdown, reason_label
+from handlers.reports.dfe_return import HEADLINE, headline_bands
 from storage.report_queries import BEFORE, StatsCell, stats_cells
 
 MAX_MONTHS = 60
@@ -111,9 +111,8 @@ def _instant(day: dt.date) -> dt.datetime:
 def build_stats(session: Session, *, first: dt.date, last: dt.date) -> Stats:
     """The figures from `first`'s month to `last`'s month (one grouped query, the year before included)."""
     end = add_months(last, 1)
-    cells = stats_cells(
-        session, since=_instant(add_months(first, -12)), end=_instant(end), as_of=end - dt.timedelta(days=1)
-    )
+    since, as_of = _instant(add_months(first, -12)), end - dt.timedelta(days=1)
+    cells = stats_cells(session, since=since, end=_instant(end), as_of=as_of, bands=headline_bands())
     labels = [f"{add_months(first, n):%Y-%m}" for n in range(_months_between(first, end))]
     months = _months(cells, labels)
     still_open = [cell for cell in cells if cell.closed is None]
@@ -122,7 +121,7 @@ def build_stats(session: Session, *, first: dt.date, last: dt.date) -> Stats:
         last=last,
         months=months,
         by_reason=_count(still_open, lambda cell: reason_label(cell.reason)),
-        by_length=_count(still_open, lambda cell: LENGTH_LABELS[cell.length]),
+        by_length=_count(still_open, lambda cell: breakdown(HEADLINE).label(cell.length)),
         new_in_period=sum(m.new for m in months),
         new_year_before=sum(
             cell.number

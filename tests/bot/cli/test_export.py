@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import stat
 import subprocess
@@ -14,6 +16,7 @@ from bot.cli.main import main
 from handlers.reports.exports import OFFICER_ONLY
 from storage.models import AuditEvent
 from tests.bot.chat_process import CME_BOT, ROOT, chat_env
+from tests.handlers.knowledge.test_dfe_categories import DFE_BANDS, DFE_REASONS
 from tests.handlers.reports.test_dfe_return import _seed
 
 
@@ -46,11 +49,65 @@ def test_the_return_printed_by_a_real_process_matches_the_hand_count(seeded, eng
     lines = done.stdout.splitlines()
     assert lines[0] == "census_date,breakdown,category,number"
     assert "2026-10-02,total,Total,4" in lines and "2026-10-02,sex,Female,1" in lines
-    assert "2026-10-02,length_missing,More than 12 weeks,1" in lines
+    assert (
+        "2026-10-02,length_missing,26 to 52 weeks,1" in lines and "2026-10-02,length_missing,Over 52 weeks,0" in lines
+    )
+    assert "2026-10-02,length_missing_headline,More than 12 weeks,1" in lines
     assert lines[-1] == "2026-10-02,previous_academic_year,2025/26,2"
     assert "CME-2026" not in done.stdout + done.stderr
     assert "4 children on the census date" in done.stderr
+    assert "2 October 2026 is not a DfE census day: the nearest is 1 October 2026" in done.stderr
     assert _actions(engine) == [("terminal:local:cme-officer", "report.dfe_return")]
+
+
+def test_the_json_return_lists_every_published_category_with_zeros_and_adds_up(seeded, capsys):
+    argv = ["export", "dfe-return", "--as", "cme-officer", "--census-date", "2026-10-01", "--format", "json"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    breakdowns = data["breakdowns"]
+    assert list(breakdowns["primary_reason"]) == DFE_REASONS
+    assert list(breakdowns["length_missing"]) == DFE_BANDS
+    assert list(breakdowns["sex"]) == ["Female", "Male", "Unknown"]
+    assert list(breakdowns["length_missing_headline"]) == ["12 weeks or less", "More than 12 weeks", "Unknown"]
+    assert list(breakdowns["year_group"]) == ["Reception", *(f"Year {n}" for n in range(1, 12)), "Unknown"]
+    assert all(sum(counts.values()) == data["total"] for counts in breakdowns.values())
+    assert breakdowns["primary_reason"]["Waiting school start"] == 0  # zeros are listed, not left out
+    assert data["previous_academic_year"] == {
+        "year": "2025/26",
+        "from": "2025-09-01",
+        "to": "2026-08-31",
+        "children": 2,
+    }
+
+
+def test_check_lists_the_counted_cases_that_need_a_choice_by_reference(seeded, engine, capsys):
+    base = ["export", "dfe-return", "--as", "cme-officer", "--census-date", "2026-10-02", "--check"]
+    assert main(base) == 0
+    said = capsys.readouterr()
+    # Case 1 has everything; case 2 no reason; cases 3 and 7 (restricted: named by reference only) nothing at all.
+    references = [line for line in said.out.splitlines() if not line.startswith(" ")]
+    assert references == ["CME-2026-0002", "CME-2026-0003", "CME-2026-0007"]
+    assert "/cme set CME-2026-0003 year-group YEAR" in said.out and "3 counted case(s)" in said.err
+    assert main([*base, "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [item["reference"] for item in listed] == references
+    assert [need["field"] for need in listed[1]["needs"]] == ["reason", "year_group", "missing_since"]
+    assert ("terminal:local:cme-officer", "report.dfe_return_check") in _actions(engine)
+
+
+@pytest.mark.parametrize(
+    ("census", "says"),
+    [
+        ((dt.date.today() + dt.timedelta(days=40)).isoformat(), "is in the future"),
+        ("2026-10-03", "is a Saturday: census days are school days"),
+        ("2025-01-16", "No case had been raised by 16 January 2025"),
+    ],
+)
+def test_a_census_date_that_cannot_be_right_is_refused_exit_2_saying_why(seeded, engine, capsys, census, says):
+    assert main(["export", "dfe-return", "--as", "cme-officer", "--census-date", census]) == 2
+    said = capsys.readouterr()
+    assert says in said.err and said.out == ""
+    assert ("terminal:local:cme-officer", "report.dfe_return") not in _actions(engine)
 
 
 def test_a_reporter_is_refused_exit_3_and_nothing_is_written(seeded, engine, tmp_path, capsys):

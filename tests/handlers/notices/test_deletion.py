@@ -78,16 +78,14 @@ def test_a_whereabouts_unknown_deletion_opens_a_case_with_its_plan_and_tells_the
     steps = rows(engine, EnquiryStep)
     assert len(steps) >= 9 and notice.enquiries_due == max(s.due_on for s in steps) == dt.date(2027, 1, 7)
     assert "Thursday 7 January 2027" in done.text and done.data["enquiries_due"] == "2027-01-07"
-    assert (case.source, case.cme_reason, case.missing_since) == (
-        "deletion",
-        "whereabouts-unknown",
-        dt.date(2026, 11, 25),
-    )
+    # Ground (i) says the child's whereabouts are unknown, not why they are missing education: no DfE reason
+    # yet (Not recorded), for the officer to choose.
+    assert (case.source, case.cme_reason, case.missing_since) == ("deletion", None, dt.date(2026, 11, 25))
     assert (case.sex, case.year_group) == ("female", "year-7") and case.triage_outcome in ("cme", "possible_cme")
     (report,) = rows(engine, Report)
     assert report.answers["reason"] == "deleted-reg9" and report.answers["reg9_ground"] == "i"
     assert [e.detail["notice"] for e in events(engine, "notice.deletion")] == ["SN-2026-0001"]
-    assert events(engine, "case.fields_set")[0].detail["cme_reason"] == "whereabouts-unknown"
+    assert events(engine, "case.fields_set")[0].detail["missing_since"] == "2026-11-25"
     alerts = [o for o in rows(engine, Outbox) if o.kind == "case.new"]
     assert alerts and all("Quillfeather" not in o.text for o in alerts)
 
@@ -116,7 +114,13 @@ def test_a_deletion_to_a_school_in_this_council_is_only_recorded(router, engine)
 def test_moved_away_with_no_school_named_opens_a_case(router, engine):
     send(router, {**WHEREABOUTS_UNKNOWN, "reg9_ground": "g"})
     (case,) = rows(engine, Case)
-    assert case.cme_reason == "moved-destination-unknown"
+    assert case.cme_reason is None  # moved where? the officer chooses the DfE reason
+
+
+def test_unpaid_boarding_fees_at_an_academy_open_a_case_under_other(router, engine):
+    done = send(router, {**WHEREABOUTS_UNKNOWN, "reg9_ground": "m"})[-1]
+    (case,) = rows(engine, Case)
+    assert case.cme_reason == "other" and case.reference in done.text
 
 
 def test_a_deletion_dated_in_the_future_is_refused_unless_the_ground_allows_it(router, clock):
@@ -131,13 +135,31 @@ def test_a_deletion_dated_in_the_future_is_refused_unless_the_ground_allows_it(r
     assert dee.say("25/11/2026")[-1].question.field_id == "date_last_attended"
 
 
-def test_a_nursery_leaver_may_be_notified_ahead_but_not_beyond_what_the_ground_allows(router):
+def test_a_nursery_leaver_is_not_dated_ahead_but_a_school_leaver_may_be(router):
+    """Ground (b) is met once the nursery education has been completed (SI 2024/208 reg 9(1)(b)); (l) looks ahead."""
     dee = Person(router, user="dee")
     dee.say("/cme deletion")
     dee.fill({**WHEREABOUTS_UNKNOWN, "reg9_ground": "b"}, until="deletion_date")
-    too_far = dee.say("01/09/2027")[0]
+    ahead = dee.say("18/12/2026")[0]
+    assert ahead.kind is ReplyKind.ERROR and "Ground (b) has to be met already" in ahead.text
+    assert dee.say("25/11/2026")[-1].question.field_id == "date_last_attended"
+    leaver = Person(router, user="lee")
+    leaver.say("/cme deletion")
+    leaver.fill({**WHEREABOUTS_UNKNOWN, "reg9_ground": "l"}, until="deletion_date")
+    too_far = leaver.say("01/09/2027")[0]
     assert too_far.kind is ReplyKind.ERROR and "allows a deletion up to 6 March 2027" in too_far.text
-    assert dee.say("18/12/2026")[-1].question.field_id == "date_last_attended"
+    assert leaver.say("18/12/2026")[-1].question.field_id == "date_last_attended"
+
+
+def test_a_ground_with_a_condition_says_it_before_the_school_goes_on(router, engine):
+    dee = Person(router, user="dee")
+    dee.say("/cme deletion")
+    dee.fill({**WHEREABOUTS_UNKNOWN, "reg9_ground": "f"}, until="reg9_ground")
+    said = dee.say("f")
+    assert any("special school" in r.text and "council's consent" in r.text for r in said)
+    assert said[-1].question.field_id == "deletion_date"
+    excluded = send(router, {**WHEREABOUTS_UNKNOWN, "reg9_ground": "o"}, user="ola")[-1]
+    assert "sixth school day" in excluded.text
 
 
 def test_a_ground_that_needs_a_new_school_without_one_says_what_to_do(router):
@@ -170,7 +192,7 @@ def test_a_deletion_about_a_child_with_an_open_case_joins_it_and_the_school_keep
     standing = [c for c in rows(engine, Case) if c.merged_into is None]
     assert [c.reference for c in standing] == [first] and notice.case_id == standing[0].id
     assert first not in done.text  # the school is told nothing about the other case
-    assert standing[0].cme_reason == "whereabouts-unknown" and standing[0].missing_since == dt.date(2026, 11, 25)
+    assert standing[0].cme_reason is None and standing[0].missing_since == dt.date(2026, 11, 25)
 
 
 def test_submitting_twice_records_one_notice(router, engine):
@@ -209,8 +231,12 @@ def test_the_dfe_return_counts_the_case_a_deletion_opened_under_the_dfe_reason(r
     send(router, WHEREABOUTS_UNKNOWN)
     with Session(engine) as session:
         result = build_return(session, census=dt.date(2026, 11, 26), tz=profile.tz)
-    assert result.total == 1 and result.breakdowns["primary_reason"] == {"Whereabouts unknown": 1}
-    assert result.breakdowns["year_group"] == {"Year 7": 1} and result.breakdowns["sex"] == {"Female": 1}
+    assert result.total == 1 and result.breakdowns["primary_reason"]["Not recorded"] == 1
+    assert result.breakdowns["year_group"]["Year 7"] == 1 and result.breakdowns["sex"] == {
+        "Female": 1,
+        "Male": 0,
+        "Unknown": 0,
+    }
 
 
 def test_a_new_pupil_who_is_the_child_of_an_open_case_is_told_to_the_officers_not_the_school(router, engine):
@@ -248,3 +274,26 @@ def test_no_idea_is_not_taken_as_the_schools_own_name(router):
     assert refused.kind is ReplyKind.ERROR and "don't know" in refused.text
     assert dee.last_question() == "school_name"
     assert dee.say("Elm Street Primary")[-1].question.field_id == "school_urn"
+
+
+def test_a_pupil_joining_on_the_first_day_of_the_school_year_needs_no_new_pupil_return(router, engine):
+    """SI 2024/208 reg 13(2): none for the most junior class on the first day of the year, unless the council asks."""
+    dee = Person(router, user="dee")
+    intro = dee.say("/cme newpupil")
+    assert any("most junior class on the first day of the school year" in r.text for r in intro)
+    dee.fill(WHEREABOUTS_UNKNOWN, until="admission_date")
+    asked = dee.say("02/09/2026")  # Bury's first day of the 2026/27 school year
+    assert "unless the council has asked for it" in asked[-1].text and asked[-1].buttons
+    stopped = dee.say("Yes: no return needed")[-1]
+    assert "no new pupil return" in stopped.text and "regulation 13(2)" in stopped.text
+    assert notices(engine) == []
+    # Another day is not asked about; the council may still ask for one: "carry on" records it.
+    carry = Person(router, user="cara")
+    carry.say("/cme newpupil")
+    carry.fill(WHEREABOUTS_UNKNOWN, until="admission_date")
+    carry.say("02/09/2026")
+    assert carry.say("No, or the council asked: carry on")[-1].question.field_id == "previous_school"
+    later = Person(router, user="lou")
+    later.say("/cme newpupil")
+    later.fill(WHEREABOUTS_UNKNOWN, until="admission_date")
+    assert later.say("03/09/2026")[-1].question.field_id == "previous_school"

@@ -26,7 +26,7 @@ def _at(day: str) -> dt.datetime:
 
 def _seed(engine) -> None:
     cases = [
-        dict(created_at=_at("2026-09-10"), cme_reason="R1", missing_since=dt.date(2026, 9, 1)),  # A: open
+        dict(created_at=_at("2026-09-10"), cme_reason="moved-abroad", missing_since=dt.date(2026, 9, 1)),  # A: open
         dict(created_at=_at("2026-10-05"), closed_at=_at("2026-11-02"), state="closed"),  # B
         dict(created_at=_at("2025-10-20"), closed_at=_at("2025-12-01"), state="closed"),  # C: the year before
         dict(created_at=_at("2025-05-01")),  # D: open since before the year before
@@ -52,7 +52,8 @@ def test_the_figures_are_what_was_counted_by_hand(engine):
         ("2026-11", 0, 1, 2),  # B closed (E was merged away)
     ]
     assert (stats.new_in_period, stats.new_year_before, stats.change) == (2, 1, 1.0)  # C, a year earlier
-    assert stats.by_reason == {"R1": 1, "Unknown": 1}  # an unknown code reads as itself
+    # The DfE's words; D has no reason recorded.
+    assert stats.by_reason == {"Believed to have moved to another country": 1, "Not recorded": 1}
     assert stats.by_length == {"More than 12 weeks": 1, "Unknown": 1}  # A missing since 1 September
 
 
@@ -135,9 +136,14 @@ def test_the_dfe_return_as_a_file(router, engine):
     data = json.loads(reply.attachment.content)
     # A (missing since 1 September) and D (not recorded); B was raised after the census date.
     assert data["total"] == 2
-    assert data["breakdowns"]["length_missing"] == {"12 weeks or less": 1, "Unknown": 1}
+    assert data["breakdowns"]["length_missing_headline"] == {
+        "12 weeks or less": 1,
+        "More than 12 weeks": 0,
+        "Unknown": 1,
+    }
+    assert data["breakdowns"]["length_missing"]["4 to 8 weeks"] == 1  # 31 days at 2 October
     assert reply.attachment.filename == "cme-dfe-return-2026-10-02.json"
     [wrong] = officer.say("/cme export dfe-return next tuesday")
-    assert wrong.kind is ReplyKind.ERROR and "/cme export dfe-return 2026-10-02 csv" in wrong.text
+    assert wrong.kind is ReplyKind.ERROR and "/cme export dfe-return 2026-10-01 csv" in wrong.text
     [what] = officer.say("/cme export everything")
     assert what.kind is ReplyKind.ERROR and "/cme export cases" in what.text
