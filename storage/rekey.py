@@ -46,6 +46,7 @@ def encrypted_columns() -> dict[str, list[str]]:
     """{table: [its encrypted columns]} for every table with child data."""
     import storage.children  # noqa: F401  (registers the tables)
     import storage.notices  # noqa: F401
+    import storage.reporter_links  # noqa: F401
 
     found: dict[str, list[str]] = {}
     for table in SQLModel.metadata.sorted_tables:
