@@ -6,7 +6,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from handlers.casework import case_fields, cases, child_fields, matches, restrict
+from handlers.casework import case_fields, cases, child_fields, follow_ups, matches, reporter_notes, restrict
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
@@ -55,6 +55,8 @@ def build_router(core: Core) -> Router:
         CommandSpec("status", status, "see your concerns, or one by its reference: /cme status CME-2026-0042")
     )
     cases.register(router)
+    reporter_notes.register(router)  # /cme add, and replies to the bot's messages about a concern
+    follow_ups.register(router)  # /cme follow-up: the officer asks the reporter
     matches.register(router)
     holds.register(router)
     restrict.register(router)

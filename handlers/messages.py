@@ -60,6 +60,9 @@ class ActionId(StrEnum):
     CASE_REOPEN = "case_reopen"
     SAME_CHILD = "same_child"  # a possible match is the same child: "/cme same REF OTHERREF"
     DIFFERENT_CHILD = "different_child"  # a possible match is a different child: "/cme different REF OTHERREF"
+    # The reporter's side of a case: each value is the command the press stands for; without text it opens a form.
+    REPORTER_ADD = "reporter_add"  # "Add to this concern" / "Answer": "/cme add REF"
+    ASK_REPORTER = "ask_reporter"  # an officer's "Ask the reporter": "/cme follow-up REF"
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,9 @@ class Inbound:
     event_id: str | None = None  # the platform's id, for de-duplicating retries
     wants_form: bool = False  # the channel can show a whole form (Slack modal, Teams card) for /cme report
     received_at: dt.datetime | None = None
+    # The bot's message this one replies to, on its channel (a Slack thread's ts, a Teams quoted message id):
+    # a reply to a concern's confirmation or to the officer's question adds to that concern.
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ class Router:
         self.flows: dict[str, flows.Flow] = {}
         self.free_text: Command | None = None
         self.is_question: Callable[[str], bool] | None = None  # the answer engine knows an answer to this text
+        # A reply to the bot's message about a concern (Inbound.thread_id): its replies, or None to handle it as
+        # any message (handlers/casework/reporter_notes.py).
+        self.thread_reply: Callable[[TurnContext, str], list[Reply] | None] | None = None
         self.warmers: list[Callable[[], object]] = []  # what warm_up builds ahead of the first turn needing it
         # Told of each failure a turn answers with an apology instead of raising (the server counts them).
         self.on_error: Callable[[BaseException], None] | None = None
@@ -73,7 +76,7 @@ class Router:
         except DBAPIError as exc:
             log.error("database unavailable during a turn (%s)", type(exc.orig).__name__ if exc.orig else "error")
             self._failed(exc)
-            return [_unreachable(inbound)]
+            return [_unreachable(inbound, self.core.profile.contact("cme_officer").phone)]
         except (DataKeyError, StatementError) as exc:
             problem = key_problem(exc)
             if problem is None:
@@ -111,6 +114,10 @@ class Router:
         if word.lower() == PREFIX:
             name, _, args = args.strip().partition(" ")
             return self.remind(turn, self._command(turn, name.lower(), args.strip()))
+        if turn.inbound.thread_id is not None and self.thread_reply is not None:
+            replies = self.thread_reply(turn, text)
+            if replies is not None:  # added to their concern (a form in progress waits, and is mentioned)
+                return self.remind(turn, replies)
         draft = flows.load_draft(turn, self.flows)
         if isinstance(draft, Reply):  # an answer for the old form is not used; a question is still answered
             asked = _looks_like_question(text) or word.lower() in self.commands
@@ -185,8 +192,16 @@ def _looks_like_question(text: str) -> bool:
     return text.rstrip().endswith("?") or (words[0] in QUESTION_WORDS and len(words) >= 3)
 
 
-def _unreachable(inbound: Inbound) -> Reply:
+def _unreachable(inbound: Inbound, officer_phone: str | None) -> Reply:
     """The database failed: nothing of the turn was written, so the same message again will work."""
+    if inbound.thread_id is not None or _text_of(inbound).lower().startswith(f"{PREFIX} add "):
+        # Words for the officer: say plainly they were not kept, never let them look received.
+        text = (
+            "Sorry, the case system can't be reached just now, so what you wrote has NOT been saved or sent to the "
+            "CME officer. Please send it again in a few minutes (copy it first)"
+            + (f"; if it is urgent, phone the CME officer on {officer_phone}." if officer_phone else ".")
+        )
+        return Reply(text, kind=ReplyKind.ERROR)
     if inbound.form_values is not None:  # data "retry": the channel shows the page again, answers and all
         text = (
             "Sorry, the case system can't be reached just now, so this page was not saved. Nothing has been lost: "

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from handlers.casework import harm_drafts
 from handlers.core import TurnContext
 from handlers.knowledge.profile import Profile
 from storage.models import Outbox
@@ -46,22 +47,35 @@ def notify_role(
     return added
 
 
-def new_case_text(reference: str, *, urgent: bool, episode: str | None = None, matches: Sequence[str] = ()) -> str:
-    """The officer's new-case notification: reference, urgency, a repeat episode, possible matches; no child detail."""
+def new_case_text(
+    reference: str,
+    *,
+    urgent: bool,
+    episode: str | None = None,
+    matches: Sequence[str] = (),
+    flagged: str | None = None,
+) -> str:
+    """The officer's new-case notification: reference, urgency, a repeat episode, possible matches; no child detail.
+
+    `flagged`: when harm was flagged while it was being written, the time of that alert ("10:02"), so the
+    officers can tie the two together.
+    """
     repeat = f" Repeat episode ({episode})." if episode else ""
     if matches:  # references only: the case view says what agrees and differs, to officers
         repeat += f" Possible match with {', '.join(matches)}: the case view says why; an officer decides."
+    earlier = f" This is the referral whose harm alert came at {flagged}." if flagged else ""
     if urgent:
         return (
-            f"URGENT: new CME concern {reference}.{repeat} Harm was flagged and the reporter was shown the MASH "
-            f"contacts. Open it now: /cme case {reference}"
+            f"URGENT: new CME concern {reference}.{repeat}{earlier} Harm was flagged and the reporter was shown the "
+            f"MASH contacts. Open it now: /cme case {reference}"
         )
     return f"New CME concern {reference}.{repeat} Open it with /cme case {reference}"
 
 
-def new_information_text(reference: str, *, urgent: bool, joined: str | None = None) -> str:
+def new_information_text(reference: str, *, urgent: bool, joined: str | None = None, flagged: str | None = None) -> str:
     """Officers: a new referral (`joined`) about the child of open case `reference` was added to it automatically."""
     harm = "URGENT: harm was flagged in it. " if urgent else ""
+    harm += f"It is the referral whose harm alert came at {flagged}. " if flagged else ""
     undo = f" If it is another child, undo it with /cme split {joined}." if joined else ""
     added = (
         f"another referral about the same child ({joined}) was added to it"
@@ -71,27 +85,22 @@ def new_information_text(reference: str, *, urgent: bool, joined: str | None = N
     return f"New information on {reference}: {added}. {harm}Open it with /cme case {reference}.{undo}"
 
 
-def harm_in_progress_text(reporter: str) -> str:
-    """The at-once alert when harm is flagged before the referral is submitted."""
-    return (
-        f"URGENT: harm was flagged just now in a CME referral that {reporter} is still completing. "
-        "They were shown the MASH contacts. The case reference follows when they submit."
-    )
-
-
 def alert_if_harm(turn: TurnContext, state: dict[str, Any]) -> None:
-    """Queue the officers' at-once alert the first time harm is flagged in a draft."""
+    """Queue the officers' at-once alert the first time harm is flagged in a draft, naming who to call; follow it."""
     meta = state["meta"]
     if not meta.pop("alert_now", False):
         return
-    reporter = turn.inbound.identity.display_name or "a practitioner"
+    identity = turn.inbound.identity
+    contact = harm_drafts.contact_line(identity, state.get("answers"))
     notify_role(
         turn.session,
         profile=turn.profile,
         role="officers",
         kind="harm.flagged",
         key=f"harm-flagged:{state.get('draft_id')}",
-        text=harm_in_progress_text(reporter),
+        text=harm_drafts.harm_in_progress_text(contact),
         urgent=True,
         now=turn.now,
     )
+    if state.get("draft_id"):  # followed until it is sent, cancelled or expires
+        harm_drafts.follow(turn.session, draft_id=state["draft_id"], identity=identity, contact=contact, now=turn.now)

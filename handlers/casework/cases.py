@@ -16,6 +16,7 @@ from sqlmodel import select
 from handlers.casework import actions, caseload, enquiries, short_forms, transfers
 from handlers.casework.actions import Usage, audit
 from handlers.casework.child_views import child_replies, later_referrals
+from handlers.casework.reporter_view import reporter_reply
 from handlers.casework.resolve import case_for
 from handlers.casework.short_forms import NeedsForm, OfficerForm
 from handlers.casework.views import case_list_reply, case_replies
@@ -115,7 +116,9 @@ def view_case(turn: TurnContext, args: str) -> list[Reply]:
     children = [*child_replies(turn.session, case, typed[0] if typed else None), *([linked] if linked else [])]
     moves = transfers.moves_reply(turn, case)  # to or from other councils
     later = later_referrals(turn.session, case)  # referrals merged into this case, after its own
-    return [replies[0], *children, *([moves] if moves else []), replies[1], *later, *replies[2:]]
+    reporter = reporter_reply(turn.session, case, events, notes, turn.profile)  # questions to them, their notes
+    ordered = [replies[0], *children, *([moves] if moves else []), replies[1], *later, replies[2]]
+    return [*ordered, *([reporter] if reporter else []), *replies[3:]]
 
 
 def _step_command(turn: TurnContext, args: str, *, possible: bool) -> list[Reply]:

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from handlers.casework import harm_drafts
 from handlers.casework.alerts import new_case_text, new_information_text, notify_role
 from handlers.casework.enquiries import create_plan
+from handlers.casework.reporter_notes import thread_data
 from handlers.children.household import link_household
 from handlers.children.link import episode_note, link_case
 from handlers.children.merge import merge_case
@@ -21,7 +23,7 @@ from handlers.children.possible import possible_matches_of
 from handlers.core import FormContext
 from handlers.knowledge.profile import Profile
 from handlers.knowledge.registers import statistics_from_answers
-from handlers.messages import Address, Identity, Reply, ReplyKind
+from handlers.messages import ActionId, Address, Button, Identity, Reply, ReplyKind
 from handlers.referral.form import REFERRAL, harm_flagged
 from handlers.referral.triage_hooks import triage_answers
 from storage.models import Case, Report
@@ -59,20 +61,26 @@ def submit_referral(
         detail={"urgent": case.urgent, "triage": case.triage_outcome, "form": REFERRAL.id, "child": linked.how,
                 "possible_matches": linked.possible, "episode": len(linked.episodes) + 1},
     )  # fmt: skip
+    # Harm flagged while it was written: the officers had an alert then; this one says it is that referral.
+    alerted = harm_drafts.sent(session, submission_key=submission_key, reference=case.reference, now=ctx.now)
+    flagged = f"{alerted.astimezone(ctx.profile.tz):%H:%M}" if alerted else None
     if linked.open_case is not None:
-        _add_to_open_case(session, case, linked.open_case, identity, ctx)
+        _add_to_open_case(session, case, linked.open_case, identity, ctx, flagged)
     else:
         create_plan(session, case, ctx.profile, ctx.now, repeat=bool(linked.episodes))
         matches = possible_matches_of(session, [case.id])[case.id] if linked.possible else []
-        text = new_case_text(case.reference, urgent=case.urgent, episode=episode_note(linked.episodes), matches=matches)
+        episode = episode_note(linked.episodes)
+        text = new_case_text(case.reference, urgent=case.urgent, episode=episode, matches=matches, flagged=flagged)
         _alert(session, case, ctx, "case.new", f"case-new:{case.reference}", text, matches=matches)
     return case, True
 
 
-def _add_to_open_case(session: Session, case: Case, survivor: Case, identity: Identity, ctx: FormContext) -> None:
+def _add_to_open_case(
+    session: Session, case: Case, survivor: Case, identity: Identity, ctx: FormContext, flagged: str | None
+) -> None:
     """A strong match to a child with an open case: the new case merges into it and the officer is told."""
     merge_case(session, case, survivor, actor=identity.key, now=ctx.now, reason="strong match at intake")
-    text = new_information_text(survivor.reference, urgent=case.urgent, joined=case.reference)
+    text = new_information_text(survivor.reference, urgent=case.urgent, joined=case.reference, flagged=flagged)
     _alert(session, survivor, ctx, "case.new_information", f"case-info:{case.reference}", text, urgent=case.urgent)
 
 
@@ -136,15 +144,25 @@ def _report(case: Case, answers: dict[str, Any], meta: dict[str, Any], identity:
     )
 
 
+# How to add to a concern later, by the reporter's channel (a reply to this message adds to it where there is one).
+ADD_LATER = {
+    "slack": "Reply in this message's thread in your chat with the bot, or type /cme add {ref} and what to add.",
+    "teams": "Reply to this message, press 'Add to this concern', or type /cme add {ref} and what to add.",
+    "terminal": "Type /cme add {ref} followed by what you want to add.",
+}
+
+
 def confirmation(case: Case, profile: Profile) -> Reply:
     """What the reporter is told after submitting: the reference and what happens next."""
     officer = profile.contact("cme_officer")
+    channel = case.reporter_key.split(":", 1)[0]
     lines = [
         f"Thank you. Your concern has been sent to the CME officer. Your reference is {case.reference}.",
         "What happens next: the CME officer checks the details and starts reasonable enquiries to find the "
         "child and get them back into education. They may contact you for more information.",
         f"You'll be told the outcome when the case closes. Check on it any time with /cme status {case.reference}.",
-        f"Anything to add? Contact the CME officer: {officer.phone or ''} {officer.email or ''}".strip(),
+        f"Anything to add later? {ADD_LATER.get(channel, ADD_LATER['terminal']).format(ref=case.reference)} Or "
+        f"contact the CME officer: {officer.phone or ''} {officer.email or ''}".strip(),
     ]
     if case.urgent:
         lines.insert(1, "Because you flagged harm, the case is marked urgent and the officer has been alerted.")
@@ -152,5 +170,6 @@ def confirmation(case: Case, profile: Profile) -> Reply:
         "\n\n".join(lines),
         kind=ReplyKind.CONFIRMATION,
         title=f"Concern raised: {case.reference}",
-        data={"reference": case.reference, "urgent": case.urgent},
+        buttons=(Button("Add to this concern", f"/cme add {case.reference}", ActionId.REPORTER_ADD),),
+        data={"reference": case.reference, "urgent": case.urgent, **thread_data(case.reference)},
     )

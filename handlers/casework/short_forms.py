@@ -57,6 +57,8 @@ FORM_ACTIONS = frozenset(
         ActionId.CASE_ASSIGN,
         ActionId.CASE_CLOSE,
         ActionId.CASE_REOPEN,
+        ActionId.REPORTER_ADD,  # the reporter's "Add to this concern" (handlers/casework/reporter_forms.py)
+        ActionId.ASK_REPORTER,  # the officer's "Ask the reporter"
     }
 )
 _WITH_STEP = {OfficerForm.SNOOZE: OfficerForm.SNOOZE_STEP, OfficerForm.NOT_POSSIBLE: OfficerForm.NOT_POSSIBLE_STEP}

@@ -202,9 +202,13 @@ def _actions(case: Case) -> Reply:
             Button("Assign to me", f"/cme assign {ref} me", ActionId.CASE_ASSIGN),
             Button("Assign to…", f"/cme assign {ref}", ActionId.CASE_ASSIGN),
             Button("Add a note", f"/cme note {ref}", ActionId.CASE_NOTE),
+            Button("Ask the reporter", f"/cme follow-up {ref}", ActionId.ASK_REPORTER),
             Button("Close", f"/cme close {ref}", ActionId.CASE_CLOSE, "danger"),
         )
-    text = f"/cme note {ref} TEXT · /cme assign {ref} WHO · /cme close {ref} OUTCOME [reason] · /cme reopen {ref}"
+    text = (
+        f"/cme note {ref} TEXT · /cme assign {ref} WHO · /cme follow-up {ref} QUESTION · "
+        f"/cme close {ref} OUTCOME [reason] · /cme reopen {ref}"
+    )
     return Reply(text, title="Actions", buttons=buttons)
 
 

@@ -104,6 +104,9 @@ class Reminders(_Strict):
     digest_time: dt.time = dt.time(8, 30)
     escalate_after_school_days: int = Field(default=5, ge=0)
     monthly_stats: bool = False  # once a month the officers also get the caseload figures (handlers/reports/monthly.py)
+    # An officer's question to the reporter unanswered this many school days: one reminder to the reporter,
+    # then it is listed in the officer's digest (handlers/casework/follow_ups.py).
+    follow_up_school_days: int = Field(default=3, ge=1, le=20)
 
 
 class NotifyTarget(_Strict):

@@ -81,7 +81,8 @@ def test_a_new_referral_gets_the_plan_and_the_case_view_shows_it_and_records_the
         f"/cme snooze {reference} phone-contacts",
     ]
     assert [f[1].split(" by ")[0] for f in timeline.facts] == ["case.created", "case.viewed"]
-    assert {b.label for b in actions.buttons} == {"Assign to me", "Assign to…", "Add a note", "Close"}
+    labels = {b.label for b in actions.buttons}
+    assert labels == {"Assign to me", "Assign to…", "Add a note", "Ask the reporter", "Close"}
     (viewed,) = events(engine, "case.viewed")
     assert viewed.actor == "terminal:local:cme-officer" and viewed.case_id is not None
 
