@@ -1,4 +1,5 @@
-"""The background jobs: outbox delivery, the reminder sweep and digest (and due SARs), draft expiry; stopped gracefully.
+"""The background jobs: outbox delivery, the reminder sweep and digest (and due SARs, reporters' unanswered
+questions), draft expiry, harm drafts not sent; stopped gracefully.
 
 APScheduler runs them. At shutdown APScheduler cancels a job that is running, which could stop a
 delivery between its send and its "sent" mark (the message would go again once its claim
@@ -18,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.logs import new_request_id, request_scope
 from bot.metrics import Metrics
 from bot.notify import OutboxSender
+from handlers.casework import follow_ups, harm_drafts
 from handlers.casework.reminders import run_sweep
 from handlers.core import Core
 from handlers.forms.flows import expire_idle_drafts
@@ -30,6 +32,7 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 OUTBOX_EVERY_SECONDS = 10
 DRAFTS_EVERY_MINUTES = 15
+HARM_DRAFTS_EVERY_SECONDS = 60  # a referral with harm flagged, cancelled or expired: the officers hear within a minute
 STOP_GRACE_SECONDS = 10.0
 RETENTION_AT = {"hour": 2, "minute": 15}  # daily, council time, when nobody is working cases
 Work = Callable[[], Awaitable[object]]
@@ -64,6 +67,9 @@ class Jobs:
         expire = self._shielded(lambda: asyncio.to_thread(expire_drafts, self.core), "drafts")
         drafts = {"minutes": DRAFTS_EVERY_MINUTES, "next_run_time": utcnow()}
         self.scheduler.add_job(expire, "interval", id="drafts", name="expire idle drafts", **drafts, **once)
+        unsent = self._shielded(lambda: asyncio.to_thread(harm_drafts.run_check, self.core), "harm-drafts")
+        every = {"seconds": HARM_DRAFTS_EVERY_SECONDS}
+        self.scheduler.add_job(unsent, "interval", id="harm-drafts", name="harm drafts not sent", **every, **once)
         self._add_reminder_jobs()
         retain = self._shielded(lambda: asyncio.to_thread(run_retention, self.core), "retention")
         # misfire_grace_time None: a server down at 02:15 runs it when it is back (a second run does nothing).
@@ -84,6 +90,7 @@ class Jobs:
 
     async def _remind(self) -> None:
         await asyncio.to_thread(run_sweep, self.core)
+        await asyncio.to_thread(follow_ups.run_reminders, self.core)  # a reporter's unanswered question: once
         await asyncio.to_thread(remind_due, self.core)  # subject access requests due within days: once a day
         await asyncio.to_thread(queue_monthly_stats, self.core)  # the profile's monthly figures, once a month
         await self.outbox.deliver_pending()

@@ -107,11 +107,26 @@ def alert_blocks(reply: Reply) -> list[dict[str, Any]]:
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
-    """A Reply as JSON for an outbox payload (rendered later by the sender)."""
-    return {"kind": reply.kind.value, "text": reply.text, "title": reply.title, "facts": [list(f) for f in reply.facts]}
+    """A Reply as JSON for an outbox payload (rendered later by the sender): its buttons and data go too."""
+    return {
+        "kind": reply.kind.value,
+        "text": reply.text,
+        "title": reply.title,
+        "facts": [list(f) for f in reply.facts],
+        "buttons": [[b.label, b.value, b.action_id.value, b.style] for b in reply.buttons],
+        "data": reply.data,
+    }
 
 
 def reply_from_json(data: dict[str, Any]) -> Reply:
-    """Inverse of reply_to_json."""
+    """Inverse of reply_to_json (rows queued before buttons were kept have none)."""
     facts = tuple((str(a), str(b)) for a, b in data.get("facts") or ())
-    return Reply(data["text"], kind=ReplyKind(data["kind"]), title=data.get("title"), facts=facts)
+    buttons = tuple(Button(text, value, ActionId(kind), style) for text, value, kind, style in data.get("buttons", ()))
+    return Reply(
+        data["text"],
+        kind=ReplyKind(data["kind"]),
+        title=data.get("title"),
+        facts=facts,
+        buttons=buttons,
+        data=dict(data.get("data") or {}),
+    )

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.notify import remember
 from bot.slack import pages
 from bot.slack.blocks import fallback_text, message_blocks
 from bot.slack.files import send_files
@@ -18,6 +19,7 @@ from bot.slack.modals import message_view
 from bot.slack.opening import open_modal
 from bot.slack.turns import Bridge
 from handlers.casework.home import home_for, open_case
+from handlers.casework.reporter_notes import about_concern
 from handlers.messages import Action as Pressed
 from handlers.messages import ActionId, Address, Channel, Inbound, Reply
 
@@ -103,7 +105,7 @@ class Listeners:
         inbound = Inbound(identity, Address(Channel.SLACK, channel, identity.user_id), action=pressed)
         once = f"action:{identity.user_id}:{action.get('action_ts')}"
         replies = await self.bridge.turn(inbound, once=once)
-        await _post(client, channel, replies)
+        await self._post(client, inbound.address, replies)
         await send_files(client, identity.user_id, replies)
 
     async def form_button(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
@@ -142,10 +144,13 @@ class Listeners:
             return  # edits, joins, other bots: not a person talking to us
         identity = self.bridge.identity(event["user"], body.get("team_id"))
         address = Address(Channel.SLACK, event["channel"], identity.user_id)
-        inbound = Inbound(identity, address, text=event.get("text") or "", event_id=body.get("event_id"))
+        # A reply in a thread names the thread's first message: a concern's confirmation or a question adds to it.
+        thread = event.get("thread_ts") if event.get("thread_ts") != event.get("ts") else None
+        text = event.get("text") or ""
+        inbound = Inbound(identity, address, text=text, event_id=body.get("event_id"), thread_id=thread)
         # Slack's retries (X-Slack-Retry-Num) carry the same event id, whichever replica they reach.
         replies = await self.bridge.turn(inbound, once=f"event:{body.get('event_id')}", durable=True)
-        await _post(client, event["channel"], replies)
+        await self._post(client, address, replies, thread_ts=thread)  # in the thread they wrote in
         await send_files(client, identity.user_id, replies)
 
     async def home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
@@ -155,6 +160,17 @@ class Listeners:
         identity = self.bridge.identity(event["user"], body.get("team_id"))
         home = await asyncio.to_thread(home_for, self.bridge.core, identity)
         await client.views_publish(user_id=identity.user_id, view=home_view(home))
+
+    async def _post(
+        self, client: AsyncWebClient, address: Address, replies: list[Reply] | None, *, thread_ts: str | None = None
+    ) -> None:
+        """Post the replies as one message; one about a reporter's concern is remembered (a reply to it adds)."""
+        if not replies:
+            return
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        response = await client.chat_postMessage(channel=address.conversation_id, **_message(replies), **extra)
+        if about_concern(replies):
+            await self.bridge.in_thread(remember, self.bridge.core, address, thread_ts or response.get("ts"), replies)
 
     async def error(self, error: Exception) -> None:
         """Log failures by type only: payloads can hold a child's details."""
@@ -180,8 +196,3 @@ def _who(bridge: Bridge, body: dict[str, Any], *, look_up: bool = True):
 
 def _message(replies: list[Reply]) -> dict[str, Any]:
     return {"text": fallback_text(replies), "blocks": message_blocks(replies)}
-
-
-async def _post(client: AsyncWebClient, channel: str, replies: list[Reply] | None) -> None:
-    if replies:
-        await client.chat_postMessage(channel=channel, **_message(replies))

@@ -22,6 +22,7 @@ from bot.claims import DeliveryClaims
 from bot.notify import OutboxSender
 from bot.slack.blocks import reply_to_json
 from bot.slack.people import People, SlackPerson
+from handlers.casework.reporter_notes import THREAD
 from handlers.core import Core
 from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind
 from handlers.router import Router
@@ -110,6 +111,10 @@ class Bridge:
             self.background(self.deliver_now())
         return replies
 
+    async def in_thread(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run blocking database work on the server's database threads (never on the event loop)."""
+        return await asyncio.get_running_loop().run_in_executor(self.turns, work, *args)
+
     def _handle(self, inbound: Inbound, after: After | None, claim: str | None) -> list[Reply] | None:
         if claim is not None and not self._claim(claim):
             return None
@@ -177,9 +182,14 @@ class Bridge:
             dedupe_key=f"slack:{key}",
             recipient=address.to_dict(),
             text=replies[0].text if replies else "",
-            payload={"replies": [reply_to_json(r) for r in replies]},
+            # A reply to the posted message adds to the concern it confirms: the outbox sender remembers it.
+            payload={"replies": [reply_to_json(r) for r in replies], **_thread_of(replies)},
             created_at=now,
             not_before=now,
         )
         with unit_of_work(self.core.engine) as session:
             enqueue(session, row)
+
+
+def _thread_of(replies: list[Reply]) -> dict[str, Any]:
+    return next(({THREAD: r.data[THREAD]} for r in replies if r.data.get(THREAD)), {})

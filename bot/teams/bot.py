@@ -16,6 +16,7 @@ from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.claims import DeliveryClaims
+from bot.notify import remember
 from bot.teams.downloads import Downloads
 from bot.teams.inbound import identity_of, is_personal, to_inbound
 from bot.teams.people import Emails
@@ -23,6 +24,7 @@ from bot.teams.proactive import Proactive
 from bot.teams.refs import ReferenceStore
 from bot.teams.render import SpecLookup, to_activities
 from bot.threads import DatabaseThreads
+from handlers.casework.reporter_notes import about_concern
 from handlers.messages import Address, Channel, Inbound, Reply, ReplyKind
 from handlers.reports.commands import sends_file
 from handlers.router import Router
@@ -76,7 +78,8 @@ class TeamsBot(ActivityHandler):
         if is_personal(activity):
             replies = await self._handle(await self.emails.with_email(turn_context, inbound), claim)
             if replies is not None:
-                await turn_context.send_activities(await self._activities(replies, inbound.identity.key))
+                sent = await turn_context.send_activities(await self._activities(replies, inbound.identity.key))
+                await self._remember(inbound.address, replies, [getattr(r, "id", None) for r in sent or []])
             return
         public = _public(inbound)
         if public is not None:
@@ -128,12 +131,21 @@ class TeamsBot(ActivityHandler):
         if replies is None:
             return
         try:
-            await self.proactive.to_personal_chat(identity, turn_context.activity, replies)
+            sent = await self.proactive.to_personal_chat(identity, turn_context.activity, replies)
         except Exception as exc:  # the channel must still not see the replies
             log.warning("could not reach a personal chat (%s)", type(exc).__name__)
             await turn_context.send_activity(NOT_MOVED)
             return
         await turn_context.send_activity(MOVED_NOTE)
+        await self._remember(where, replies, sent)
+
+    async def _remember(self, address: Address, replies: list[Reply], ids: list[str | None]) -> None:
+        """A card about a reporter's concern (its confirmation): a reply quoting it adds to that concern."""
+        if not about_concern(replies) or len(ids) != len(replies):
+            return
+        for reply, message_id in zip(replies, ids, strict=True):
+            if about_concern([reply]):
+                await self.threads.run(remember, self.router.core, address, message_id, [reply])
 
     async def _handle(self, inbound: Inbound, claim: str | None = None) -> list[Reply] | None:
         """The core's replies; None when `claim` shows another delivery of the activity got there first."""

@@ -19,6 +19,10 @@ from handlers.messages import Action, ActionId, Address, Channel, Identity, Inbo
 PERSONAL = "personal"
 CHAT_WORDS = frozenset({"chat", "questions", "step", "text"})  # "report chat": one question at a time
 _MENTION = re.compile(r"<at>.*?</at>", re.DOTALL)
+# A quoted reply: Teams puts <quoted messageId="..."/> in the text and a quotedReply entity beside it; older
+# clients send the quote as an HTML attachment, <blockquote itemtype="http://schema.skype.com/Reply" itemid="...">.
+_QUOTED = re.compile(r'<quoted\s+messageId="[^"]*"\s*/>', re.IGNORECASE)
+_REPLY_ITEM = re.compile(r'itemtype="http://schema\.skype\.com/Reply"[^>]*?itemid="([^"]+)"', re.IGNORECASE)
 
 
 def tenant_of(activity: Activity) -> str:
@@ -57,9 +61,25 @@ def address_of(activity: Activity) -> Address:
 
 
 def clean_text(activity: Activity) -> str:
-    """The typed text without the bot's @mention and surrounding space."""
-    text = _MENTION.sub(" ", activity.text or "")
+    """The typed text without the bot's @mention, a quoted message's placeholder and surrounding space."""
+    text = _QUOTED.sub(" ", _MENTION.sub(" ", activity.text or ""))
     return " ".join(text.replace("&nbsp;", " ").split())
+
+
+def quoted_message(activity: Activity) -> str | None:
+    """The id of the message this one replies to (a quoted reply in a chat, a reply in a channel thread)."""
+    for entity in activity.entities or []:
+        data = entity.serialize() if hasattr(entity, "serialize") else dict(entity or {})
+        properties = {**data, **(getattr(entity, "additional_properties", None) or {})}
+        quoted = properties.get("quotedReply") if properties.get("type") == "quotedReply" else None
+        if isinstance(quoted, dict) and quoted.get("messageId"):
+            return str(quoted["messageId"])
+    for attachment in activity.attachments or []:
+        if attachment.content_type == "text/html" and isinstance(attachment.content, str):
+            found = _REPLY_ITEM.search(attachment.content)
+            if found:
+                return found.group(1)
+    return activity.reply_to_id or None
 
 
 def to_inbound(activity: Activity, *, address: Address | None = None) -> Inbound:
@@ -77,7 +97,7 @@ def to_inbound(activity: Activity, *, address: Address | None = None) -> Inbound
         wants_form = action.action_id in FORM_ACTIONS | {ActionId.OPEN_FORM}
         return Inbound(identity, where, action=action, wants_form=wants_form, **common)
     text, wants_form = command_text(clean_text(activity))
-    return Inbound(identity, where, text=text, wants_form=wants_form, **common)
+    return Inbound(identity, where, text=text, wants_form=wants_form, thread_id=quoted_message(activity), **common)
 
 
 def command_text(text: str) -> tuple[str, bool]:

@@ -115,8 +115,8 @@ class SlackUser:
         }
         return await self.slack.form(fields, **kwargs)
 
-    async def dm(self, text: str, **kwargs: Any):
-        """Write in the app's Messages tab."""
+    async def dm(self, text: str, *, thread_ts: str | None = None, **kwargs: Any):
+        """Write in the app's Messages tab (in the thread of the message `thread_ts`, when given)."""
         event = {
             "type": "message",
             "channel": f"D{self.id}",
@@ -126,6 +126,8 @@ class SlackUser:
             "ts": f"{time.time():.6f}",
             "event_ts": f"{time.time():.6f}",
         }
+        if thread_ts:
+            event["thread_ts"] = thread_ts
         return await self.slack.event(event, **kwargs)
 
     async def open_home(self):

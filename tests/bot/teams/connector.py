@@ -25,6 +25,7 @@ class Sent:
     conversation_id: str
     activity: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
+    id: str = ""  # what the connector answered: the message's id, which a quoted reply names
 
     @property
     def text(self) -> str:
@@ -50,6 +51,7 @@ class Connector:
         self.roster_reads: list[str] = []  # member ids asked for (TeamsInfo.get_member)
         self.roster_fails = False
         self.refuse_all = False
+        self.blocked: set[str] = set()  # conversations whose user blocked the bot or left: 403 to every send
         self._ids = itertools.count(1)
         self._arrived = asyncio.Event()
         app = web.Application()
@@ -97,10 +99,14 @@ class Connector:
             return web.json_response({"error": {"code": "ServiceError", "message": "stand-in failure"}}, status=503)
         if self.refuse_all:  # a 400 is not retried: the bot hears at once that its reply was refused
             return web.json_response({"error": {"code": "BadArgument", "message": "stand-in refusal"}}, status=400)
+        if request.match_info["conversation"] in self.blocked:
+            error = {"code": "ConversationBlockedByUser", "message": "User blocked the conversation with the bot."}
+            return web.json_response({"error": error}, status=403)
         body = await request.json()
-        self.sent.append(Sent(request.match_info["conversation"], body))
+        sent = Sent(request.match_info["conversation"], body, id=f"{1_700_000_000_000 + next(self._ids)}")
+        self.sent.append(sent)
         self._arrived.set()
-        return web.json_response({"id": f"activity-{next(self._ids)}"})
+        return web.json_response({"id": sent.id})
 
     async def _member(self, request: web.Request) -> web.Response:
         """One roster entry, as the Bot Connector answers it (a person's name, Entra id, email and UPN)."""

@@ -1,0 +1,190 @@
+"""Slack, over signed requests: a reporter adds to a concern in its confirmation's DM thread, answers the officer's
+question in its thread or with its Answer button, and a reporter Slack can't reach is named to the officer."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+from sqlmodel import Session, select
+
+from bot.app import CONTEXT_KEY
+from bot.slack.ids import Callback
+from storage.db import make_engine
+from storage.models import CaseNote
+from storage.reporter_links import ReporterThread
+from tests.bot.slack.slack_driver import fill, inputs, running, text_of
+from tests.bot.slack.test_home_and_alerts import CALM, raise_case
+
+SEEN = "Seen at the park on Saturday"
+QUESTION = "Has the family been seen?"
+ANSWERS = {key: value for page in CALM.values() for key, value in page.items()}  # every page's answers, calm
+
+
+async def raise_in_modal(slack, user) -> str:
+    """/cme report, then every page of the modal answered from ANSWERS; returns the reference."""
+    opened = len(slack.fake.of("views.open"))
+    await user.command("report")
+    view = await slack.fake.modal(opened + 1)
+    for _ in range(20):
+        status, ack = await user.submit(fill(view, {k: v for k, v in ANSWERS.items() if k in inputs(view)}))
+        assert status == 200 and ack["response_action"] == "update", ack
+        shown = ack["view"]
+        if shown["callback_id"] not in (Callback.PAGE, Callback.SIGNPOST):
+            return re.search(r"CME-\d{4}-\d{4}", text_of(shown["blocks"])).group(0)
+        view = {**shown, "id": view["id"], "hash": "next"}
+    raise AssertionError("the modal did not finish")
+
+
+async def posted_to(slack, channel: str, count: int = 1, timeout: float = 15.0):
+    """The chat.postMessage calls to one channel, delivering the outbox (its job's work) until there are `count`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [c for c in slack.fake.of("chat.postMessage") if c.args.get("channel") == channel]
+        if len(found) >= count or time.monotonic() > deadline:
+            assert len(found) >= count, f"{len(found)} messages to {channel}, expected {count}"
+            return found
+        await deliver(slack)
+        await asyncio.sleep(0.02)
+
+
+async def deliver(slack) -> None:
+    """What the outbox job does every 10 s, now."""
+    await slack.client.server.app[CONTEXT_KEY].outbox.deliver_pending()
+
+
+async def remembered(db_url: str, count: int = 1, timeout: float = 5.0) -> None:
+    """Wait until the bot has noted `count` posted messages as about a concern (just after Slack answers the post)."""
+    engine = make_engine(db_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with Session(engine) as session:
+                if len(session.exec(select(ReporterThread)).all()) >= count:
+                    return
+            assert time.monotonic() < deadline, "the posted message was not remembered"
+            await asyncio.sleep(0.02)
+    finally:
+        engine.dispose()
+
+
+def notes(db_url) -> list[str]:
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        found = [note.text for note in session.exec(select(CaseNote)).all()]
+    engine.dispose()
+    return found
+
+
+async def officer_sees(slack, reference: str) -> str:
+    """The officer's /cme case REF, as the ephemeral answer Slack shows them."""
+    before = len(slack.fake.responses)
+    await slack.user("U0OFFICER").command(f"case {reference}")
+    responses = await slack.fake.wait_for_responses(before + 1)
+    return text_of(responses[-1].args["blocks"])
+
+
+def test_a_reply_in_the_confirmations_thread_adds_to_the_concern_and_other_threads_are_any_message(db_url):
+    async def scenario():
+        async with running(db_url) as slack:
+            sam = slack.user("U0REPORTER", "sam.nurse")
+            reference = await raise_in_modal(slack, sam)
+            [confirmation] = await posted_to(slack, "U0REPORTER")
+            assert reference in text_of(confirmation.args["blocks"])
+            button = confirmation.args["blocks"][-1]["elements"][0]
+            assert (button["text"]["text"], button["value"]) == ("Add to this concern", f"/cme add {reference}")
+            ts = confirmation.result["ts"]
+            await remembered(db_url)
+            await sam.dm(SEEN, thread_ts=ts)
+            [added] = await posted_to(slack, "DU0REPORTER")
+            assert added.args["thread_ts"] == ts, "answered in the thread they wrote in"
+            assert f"Added to your concern {reference}" in added.args["text"]
+            assert notes(db_url) == [SEEN]
+            assert SEEN in await officer_sees(slack, reference)
+            await deliver(slack)
+            told = [c.args["text"] for c in await posted_to(slack, "C0OFFICERS", 2)]
+            assert any(t.endswith(f"The reporter added to {reference}. Open it: /cme case {reference}") for t in told)
+            assert not any("park" in t for t in told)
+            await sam.dm("thanks", thread_ts=ts)  # a thank-you is not news for the officer
+            await posted_to(slack, "DU0REPORTER", 2)
+            await sam.dm("what counts as children missing education?", thread_ts="1700000000.000100")
+            [*_, answer] = await posted_to(slack, "DU0REPORTER", 3)
+            assert answer.args["thread_ts"] == "1700000000.000100" and "Added" not in answer.args["text"]
+            assert notes(db_url) == [SEEN], "a thread that is not about a concern is any message"
+            await sam.dm("submit")  # the confirmation again, posted in the DM as the answer to a message
+            [*_, again] = await posted_to(slack, "DU0REPORTER", 4)
+            assert reference in again.args["text"] and "thread_ts" not in again.args
+            await remembered(db_url, 2)
+            await sam.dm("The family car has gone", thread_ts=again.result["ts"])
+            [*_, added] = await posted_to(slack, "DU0REPORTER", 5)
+            assert f"Added to your concern {reference}" in added.args["text"]
+            assert notes(db_url) == [SEEN, "The family car has gone"]
+
+    asyncio.run(scenario())
+
+
+def test_the_officers_question_reaches_the_reporter_and_an_answer_in_its_thread_lands_on_the_case(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            reference = raise_case(slack, "U0REPORTER", CALM)
+            await slack.user("U0OFFICER").command(f"follow-up {reference} {QUESTION}")
+            [sent] = await slack.fake.wait_for_responses(1)
+            assert "Your question has been sent" in text_of(sent.args["blocks"])
+            [question] = await posted_to(slack, "U0REPORTER")
+            assert question.args["text"] == f"A question about your concern {reference}", "no question on a lock screen"
+            assert QUESTION in text_of(question.args["blocks"]) and "Reply in this thread" in text_of(
+                question.args["blocks"]
+            )
+            await remembered(slack_db)
+            await slack.user("U0REPORTER").dm("Yes, at the park on Saturday", thread_ts=question.result["ts"])
+            [answered] = await posted_to(slack, "DU0REPORTER")
+            assert "Your answer has been added" in answered.args["text"]
+            await deliver(slack)
+            [told] = await posted_to(slack, "U0OFFICER")
+            assert told.args["text"].endswith(
+                f"The reporter answered your question on {reference}. Open it: /cme case {reference}"
+            )
+            shown = await officer_sees(slack, reference)
+            assert "Yes, at the park on Saturday" in shown and f"{QUESTION} [answered]" in shown
+
+    asyncio.run(scenario())
+
+
+def test_the_answer_button_opens_a_modal_and_its_text_lands_on_the_case(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            reference = raise_case(slack, "U0REPORTER", CALM)
+            await slack.user("U0OFFICER").command(f"follow-up {reference} {QUESTION}")
+            [question] = await posted_to(slack, "U0REPORTER")
+            button = next(
+                b for block in question.args["blocks"] if block["type"] == "actions" for b in block["elements"]
+            )
+            sam = slack.user("U0REPORTER")
+            await sam.click(button["action_id"], button["value"])
+            modal = await slack.fake.modal()
+            assert inputs(modal) == ["text"]
+            status, ack = await sam.submit(fill(modal, {"text": SEEN}))
+            assert status == 200 and "Your answer has been added" in text_of(ack["view"]["blocks"])
+            assert notes(slack_db)[-1] == SEEN
+
+    asyncio.run(scenario())
+
+
+def test_a_reporter_slack_cannot_reach_is_named_to_the_officer_who_asked(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            reference = raise_case(slack, "U0REPORTER", CALM)
+            await deliver(slack)  # the new-case alert has gone
+            slack.fake.fail("chat.postMessage", error="is_archived")  # the reporter's account was deactivated
+            await slack.user("U0OFFICER").command(f"follow-up {reference} {QUESTION}")
+            await slack.fake.wait_for_responses(1)
+            await posted_to(slack, "U0REPORTER")
+            await deliver(slack)
+            [told] = await posted_to(slack, "U0OFFICER")
+            assert f"Your question on {reference} could not reach the person who raised it: Slack" in told.args["text"]
+            assert "Sam Nurse" in text_of(told.args["blocks"]), "the referral's contact details, for the officer"
+            await deliver(slack)
+            assert len(await posted_to(slack, "U0REPORTER")) == 1, "given up, not retried"
+
+    asyncio.run(scenario())
