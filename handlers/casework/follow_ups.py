@@ -21,10 +21,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from handlers.casework import reporter_forms
-from handlers.casework.access import refusal
 from handlers.casework.actions import Usage, audit, plain, private_reporter_address, today, write_note
 from handlers.casework.reminders import address_for_key
 from handlers.casework.reporter_notes import REFERENCE, Refused, checked_text, thread_data
+from handlers.casework.resolve import resolve
 from handlers.casework.views import day
 from handlers.core import Core, TurnContext, is_staff
 from handlers.forms.flows import Flow
@@ -32,7 +32,7 @@ from handlers.knowledge.calendar import add_school_days, is_school_day
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, CommandSpec, Reply, ReplyKind
 from handlers.router import Router
-from storage.child_queries import case_as_raised, reports_of, surviving_case
+from storage.child_queries import reports_of, surviving_case
 from storage.db import unit_of_work
 from storage.models import Case, CaseNote, Outbox
 from storage.queries import enqueue, record_audit
@@ -79,16 +79,10 @@ def follow_up_command(turn: TurnContext, args: str, registry: Mapping[str, Flow]
 
 def _asked_about(turn: TurnContext, reference: str) -> tuple[Case, Case]:
     """The case whose reporter is asked (a merged reference asks its own reporter) and the case that stands."""
-    case = case_as_raised(turn.session, reference)
-    if case is None:
-        raise Usage(f"There is no case {reference}. Type /cme cases to list the open ones.")
-    standing = surviving_case(turn.session, case) or case
-    refused = refusal(turn, standing, "follow-up")  # a restricted case: its named officers only, audited
-    if refused is not None:
-        raise Usage(refused)
-    if standing.state != "open":
-        raise Usage(f"{reference} is closed. Reopen it first with /cme reopen {standing.reference} REASON.")
-    return case, standing
+    found = resolve(turn, reference, "follow-up")  # every case behind it visible to the sender, or refused (audited)
+    if found.case.state != "open":
+        raise Usage(f"{reference} is closed. Reopen it first with /cme reopen {found.case.reference} REASON.")
+    return found.typed, found.case
 
 
 def ask_reporter(turn: TurnContext, *, case: Case, standing: Case, question: str) -> list[Reply]:
