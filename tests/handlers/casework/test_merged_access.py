@@ -47,6 +47,7 @@ WALK = {
     "set": ["/cme set M sex female because the school says so"],
     "transfer": ["/cme transfer M Leeds", "/cme transfer M ack confirmed by email"],
     "status": ["/cme status M"],
+    "follow-up": ["/cme follow-up M Has the family been seen?", "/cme follow-up M", "/cme follow-up M withdraw"],
 }
 
 
