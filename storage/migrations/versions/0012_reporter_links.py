@@ -4,8 +4,8 @@ follow_up (an officer's question to the reporter: its words are a case note), re
 bot sent a reporter about their concern, so a reply to it adds to that concern), harm_draft (a referral in
 which harm was flagged before it was sent, followed until it is sent, abandoned or expires).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 09:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
