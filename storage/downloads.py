@@ -2,7 +2,9 @@
 
 A link works once, within its expiry: the row is claimed with one conditional UPDATE (used_at is null, not
 expired), so two clicks at the same moment, even on two replicas, serve the file once. The bytes are
-blanked when served and expired rows are deleted: an export doesn't linger in the database.
+blanked when served and expired rows are deleted: an export doesn't linger in the database. A look that
+takes nothing (HEAD: link previews, safe-link scanners) reads the row without claiming it, and a claim whose
+answer could not be sent is given back.
 """
 
 from __future__ import annotations
@@ -54,12 +56,24 @@ def purge_expired(session: Session, *, now: dt.datetime) -> None:
     session.execute(sa.delete(Download).where(col(Download.expires_at) <= now))
 
 
+def _waiting(session: Session, token: str, now: dt.datetime) -> Download | None:
+    row = session.exec(select(Download).where(Download.token_hash == token_hash(token))).first()
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return None
+    return row
+
+
+def peek_download(session: Session, *, token: str, now: dt.datetime) -> Download | None:
+    """The link's row when it would still serve its file, without using it (None when unknown, used or expired)."""
+    return _waiting(session, token, now)
+
+
 def take_download(session: Session, *, token: str, now: dt.datetime) -> Download | None:
     """The file behind `token`, claimed for this request; None when unknown, used or expired."""
     purge_expired(session, now=now)
     key = token_hash(token)
-    row = session.exec(select(Download).where(Download.token_hash == key)).first()
-    if row is None or row.used_at is not None or row.expires_at <= now:
+    row = _waiting(session, token, now)
+    if row is None:
         return None
     served = Download(
         id=row.id,
@@ -79,3 +93,16 @@ def take_download(session: Session, *, token: str, now: dt.datetime) -> Download
     )
     session.expire(row)
     return served if claimed.rowcount == 1 else None
+
+
+def release_download(session: Session, *, served: Download) -> bool:
+    """Give back a claim whose file never reached the client (it went away): the link works again until it expires.
+
+    Only the claim made by that request is undone (same id, same used_at); True when it was.
+    """
+    released = session.execute(
+        sa.update(Download)
+        .where(Download.id == served.id, Download.used_at == served.used_at)
+        .values(used_at=None, content=served.content)
+    )
+    return released.rowcount == 1

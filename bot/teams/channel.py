@@ -57,7 +57,9 @@ def mount(app: web.Application, context: Any) -> bool:
     bot = TeamsBot(context.router, refs, proactive, specs, context.outbox.deliver_pending, threads)
     bot.claims = DeliveryClaims(context.core)
     bot.downloads = Downloads(context.core, threads, context.settings.public_url)
-    app.router.add_get(DOWNLOADS, bot.downloads.serve)
+    # HEAD has its own handler: aiohttp would run GET's for it, and that uses the one-off link up.
+    app.router.add_get(DOWNLOADS, bot.downloads.serve, allow_head=False)
+    app.router.add_route("HEAD", DOWNLOADS, bot.downloads.head)
     # With an app id every token is checked off the event loop; without one only loopback requests are served.
     checker = TokenChecker(adapter.bot_framework_authentication) if config.APP_ID else None
     if checker is not None:

@@ -2,12 +2,15 @@
 
 The bot can't attach a file to a message in a personal chat without OneDrive permissions, so the file waits
 in the database (storage/downloads.py: the token's hash only) and GET /downloads/{token} serves it once, then
-410 Gone. Commands that answer with a file are refused in a channel or group chat (anyone there could see
-the link) and when CME_PUBLIC_URL, the address the link starts with, is not set.
+410 Gone. HEAD answers as GET would without using the link (link previews and safe-link scanners send HEAD),
+and a GET whose client went away before the file was sent gives the link back. Commands that answer with a
+file are refused in a channel or group chat (anyone there could see the link) and when CME_PUBLIC_URL, the
+address the link starts with, is not set.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -20,7 +23,8 @@ from bot.threads import DatabaseThreads
 from handlers.core import Core
 from handlers.messages import Reply
 from storage.db import unit_of_work
-from storage.downloads import offer_download, take_download
+from storage.downloads import offer_download, peek_download, release_download, take_download
+from storage.notices import Download
 from storage.queries import record_audit
 
 log = logging.getLogger(__name__)
@@ -75,21 +79,38 @@ class Downloads:
                 lifetime=LIFETIME,
             )
 
-    async def serve(self, request: web.Request) -> web.Response:
+    async def serve(self, request: web.Request) -> web.StreamResponse:
         """GET /downloads/{token}: the file, once; 410 Gone afterwards or once expired."""
         token = request.match_info["token"]
-        found = await self.threads.run(self._take, token) if TOKEN.fullmatch(token) else None
-        if found is None:
-            return web.Response(status=410, text=GONE, headers={"Cache-Control": "no-store"})
-        filename, content_type, content = found
-        headers = {
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        }
-        return web.Response(body=content, content_type=content_type, headers=headers)
+        served = await self.threads.run(self._take, token) if TOKEN.fullmatch(token) else None
+        if served is None:
+            return _gone()
+        response = web.Response(body=served.content, content_type=served.content_type, headers=_headers(served))
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except (ConnectionError, asyncio.CancelledError) as gone:  # cancelled: a server set to cancel on disconnect
+            # The client went away mid-file: the officer never got it, so the link works again.
+            await asyncio.shield(self.threads.run(self._release, served))
+            log.info("download not delivered (the client went away); the link still works until it expires")
+            if isinstance(gone, asyncio.CancelledError):
+                raise
+        return response
 
-    def _take(self, token: str) -> tuple[str, str, bytes] | None:
+    async def head(self, request: web.Request) -> web.Response:
+        """HEAD /downloads/{token}: what GET would answer, headers only, and the link still unused."""
+        token = request.match_info["token"]
+        waiting = await self.threads.run(self._peek, token) if TOKEN.fullmatch(token) else None
+        if waiting is None:
+            return _gone()
+        headers = {**_headers(waiting), "Content-Length": str(len(waiting.content))}
+        return web.Response(content_type=waiting.content_type, headers=headers)
+
+    def _peek(self, token: str) -> Download | None:
+        with unit_of_work(self.engine) as session:
+            return peek_download(session, token=token, now=self.core.clock())
+
+    def _take(self, token: str) -> Download | None:
         now = self.core.clock()  # read each time: tests (and nothing else) move the clock
         with unit_of_work(self.engine) as session:
             row = take_download(session, token=token, now=now)
@@ -97,7 +118,26 @@ class Downloads:
                 return None
             detail = {"via": "teams", "filename": row.filename, "bytes": len(row.content)}
             record_audit(session, actor=row.owner, action="download.served", at=now, detail=detail)
-            return row.filename, row.content_type, row.content
+            return row
+
+    def _release(self, served: Download) -> None:
+        now = self.core.clock()
+        with unit_of_work(self.engine) as session:
+            if release_download(session, served=served):
+                detail = {"via": "teams", "filename": served.filename}
+                record_audit(session, actor=served.owner, action="download.not_delivered", at=now, detail=detail)
+
+
+def _gone() -> web.Response:
+    return web.Response(status=410, text=GONE, headers={"Cache-Control": "no-store"})
+
+
+def _headers(row: Download) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{row.filename}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 def link_card(reply: Reply, url: str) -> dict:

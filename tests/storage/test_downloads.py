@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from storage.downloads import offer_download, take_download, token_hash
+from storage.downloads import offer_download, peek_download, release_download, take_download, token_hash
 from storage.notices import Download
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
@@ -60,3 +60,32 @@ def test_two_sessions_claiming_the_same_link_get_it_once(engine):
         second = take_download(two, token=token, now=NOW)
         two.commit()
     assert (first is not None, second) == (True, None)
+
+
+def test_a_look_at_a_link_does_not_use_it(engine):
+    with Session(engine) as session:
+        token = _offer(session)
+        session.commit()
+        for _ in range(3):  # a link preview, a safe-link scanner, the browser's HEAD
+            seen = peek_download(session, token=token, now=NOW + dt.timedelta(minutes=1))
+            assert (seen.filename, bytes(seen.content)) == ("a.csv", b"x,y\n")
+        assert take_download(session, token=token, now=NOW + dt.timedelta(minutes=2)) is not None
+        session.commit()
+        assert peek_download(session, token=token, now=NOW + dt.timedelta(minutes=3)) is None
+        assert peek_download(session, token="unknown", now=NOW) is None
+
+
+def test_a_claim_whose_file_was_never_sent_is_given_back_once(engine):
+    with Session(engine) as session:
+        token = _offer(session)
+        session.commit()
+        served = take_download(session, token=token, now=NOW + dt.timedelta(minutes=1))
+        session.commit()
+        assert release_download(session, served=served)
+        session.commit()
+        again = take_download(session, token=token, now=NOW + dt.timedelta(minutes=2))
+        session.commit()
+        assert again.content == b"x,y\n"  # the bytes came back with the claim
+        assert not release_download(session, served=served)  # an old claim can't undo the new one
+        session.commit()
+        assert take_download(session, token=token, now=NOW + dt.timedelta(minutes=3)) is None

@@ -3,13 +3,18 @@ refused in a channel or group chat; the download is audited."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+import socket
+import struct
 
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from bot.teams.downloads import GONE, IN_CHANNEL, NO_ADDRESS
+from bot.teams.downloads import GONE, IN_CHANNEL, LIFETIME, NO_ADDRESS
+from storage.db import unit_of_work
+from storage.downloads import offer_download
 from storage.models import AuditEvent, Case
 from storage.notices import Download
 from tests.bot.teams.harness import OFFICER, OFFICERS_CHANNEL, SAM, run, running
@@ -115,3 +120,61 @@ async def no_public_address(db_url, profile) -> None:
 
 def test_without_a_public_address_files_are_refused_with_what_to_set(sqlite_url, teams_profile):
     run(no_public_address(sqlite_url, teams_profile))
+
+
+async def _head(h, url: str):
+    async with h.http.head(h.server.make_url(url.removeprefix(PUBLIC))) as response:
+        return response.status, await response.read(), dict(response.headers)
+
+
+async def _get_and_vanish(h, url: str) -> bytes:
+    """A client that asks for the file, reads the start of the answer and resets the connection (a tab closed)."""
+    reader, writer = await asyncio.open_connection(h.server.host, h.server.port)
+    writer.write(f"GET {url.removeprefix(PUBLIC)} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    start = await reader.read(1024)
+    writer.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()  # RST at once: the rest of the file never arrives
+    for _ in range(100):  # until the server has noticed and given the link back
+        if "download.not_delivered" in _actions(h.engine):
+            break
+        await asyncio.sleep(0.05)
+    return start
+
+
+def _actions(engine) -> list[str]:
+    with Session(engine) as session:
+        return [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
+
+
+def _big_download(h) -> str:
+    """A file bigger than the sockets' buffers, so the server is still sending it when the client leaves."""
+    with unit_of_work(h.engine) as session:
+        token = offer_download(
+            session,
+            owner=f"teams:tenant-1:{OFFICER.aad}",
+            filename="cme-cases.csv",
+            content_type="text/csv",
+            content=b"reference\n" + b"CME-2026-0001\n" * 2_000_000,
+            now=h.context.core.clock(),
+            lifetime=LIFETIME,
+        )
+    return f"{PUBLIC}/downloads/{token}"
+
+
+async def looks_do_not_use_the_link(db_url, profile) -> None:
+    async with running(db_url, profile, public_url=PUBLIC) as h:
+        url = _big_download(h)
+        for _ in range(3):  # a link preview, a safe-link scanner, the browser's own HEAD
+            status, body, headers = await _head(h, url)
+            assert (status, body) == (200, b"") and headers["Cache-Control"] == "no-store"
+            assert 'filename="cme-cases.csv"' in headers["Content-Disposition"]
+            assert int(headers["Content-Length"]) == 28_000_010
+        assert (await _get_and_vanish(h, url)).startswith(b"HTTP/1.1 200")  # the file started, never finished
+        status, body, _ = await _get(h, url)
+        assert status == 200 and len(body) == 28_000_010  # the officer's own click still works
+        assert (await _get(h, url))[0] == 410 and (await _head(h, url))[0] == 410
+        assert _actions(h.engine) == ["download.served", "download.not_delivered", "download.served"]
+
+
+def test_head_and_an_abandoned_get_leave_the_one_off_link_working(db_url, teams_profile):
+    run(looks_do_not_use_the_link(db_url, teams_profile))
