@@ -1,11 +1,12 @@
 """The edge: what every channel endpoint does with a request before any SDK sees it.
 
-Bodies are read with a size limit, and every refusal is a short JSON 4xx that names the problem
-and never quotes the request (it may carry a child's details) nor carries a traceback.
+Bodies are read with a size limit and a deadline, and every refusal is a short JSON 4xx that names the
+problem and never quotes the request (it may carry a child's details) nor carries a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 
@@ -17,6 +18,12 @@ log = logging.getLogger(__name__)
 SLACK_MAX_BODY = 512 * 1024
 TEAMS_MAX_BODY = 256 * 1024
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP", "Via")
+# The whole body within this many seconds (nginx's client_body_timeout is 10 s between two reads; this is
+# for all of it). Slack's and Teams' bodies arrive in one or two packets; a client that trickles a byte at a
+# time holds a connection and a task until it is cut off here.
+BODY_SECONDS = 10.0
+# Refusals after which the rest of the request is not worth reading: the connection is closed.
+CLOSE_AFTER = frozenset({408, 413})
 
 
 class Refused(Exception):
@@ -27,21 +34,47 @@ class Refused(Exception):
         self.status, self.reason = status, reason
 
 
+def said(where: str, error: str, platform: str) -> str:
+    """A payload's problem in words: 'actions.0.action_id is missing', '... is not as Slack sends it (string_type)'.
+
+    Never 'field: ...': the log's redaction drops whatever follows a 'value:' or 'data:'.
+    """
+    if error == "missing":
+        return f"{where} is missing"
+    return f"{where} is not as {platform} sends it ({error})"
+
+
 def refusal(status: int, reason: str, *, channel: str) -> web.Response:
     """The 4xx answer, logged as one line with the reason only."""
     log.warning("%s request refused (%d): %s", channel, status, reason)
-    return web.json_response({"error": reason}, status=status)
+    response = web.json_response({"error": reason}, status=status)
+    if status in CLOSE_AFTER:
+        response.force_close()
+    return response
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The raw body, at most `limit` bytes; Refused(413) when it says or turns out to be larger."""
+async def read_body(request: web.Request, limit: int, *, seconds: float | None = None) -> bytes:
+    """The raw body, at most `limit` bytes, all of it within `seconds` (BODY_SECONDS); Refused otherwise.
+
+    413 when it says or turns out to be larger, 408 when it is too slow, 400 when its encoding is broken
+    (a bad chunk, a gzip body that isn't) or the client went away before sending it all.
+    """
     if request.content_length is not None and request.content_length > limit:
         raise Refused(413, f"body larger than {limit} bytes")
+    seconds = BODY_SECONDS if seconds is None else seconds
     body = bytearray()
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        body += chunk
-        if len(body) > limit:
-            raise Refused(413, f"body larger than {limit} bytes")
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                body += chunk
+                if len(body) > limit:
+                    raise Refused(413, f"body larger than {limit} bytes")
+    except TimeoutError:
+        raise Refused(408, f"the body did not arrive within {seconds:g} s") from None
+    except web.RequestPayloadError:
+        raise Refused(400, "the body's transfer or content encoding is broken") from None
+    except ConnectionError:  # the client closed the connection mid-body: nobody will read the answer
+        raise Refused(400, "the connection closed before the whole body arrived") from None
     return bytes(body)
 
 
