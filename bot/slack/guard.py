@@ -2,13 +2,15 @@
 
 Slack signs `v0:{timestamp}:{body}` with the signing secret (HMAC-SHA256, api.slack.com/authentication/
 verifying-requests-from-slack); a timestamp more than five minutes from now is a replay and refused.
-Only a request that passes reaches bolt's parser, and a body bolt cannot read is a 400, not a 500.
+Only a request that passes reaches bolt's parser, and a body bolt cannot read, or of a shape the app
+does not read (bot/slack/shapes.py), is a 400, not a 500.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from collections.abc import Callable
 
@@ -18,8 +20,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.edge import SLACK_MAX_BODY, Refused, media_type, read_body, refusal
+from bot.slack.shapes import Verdict, verdict
 
+log = logging.getLogger(__name__)
 MAX_SKEW_SECONDS = 5 * 60
+STAMP_DIGITS = 12  # seconds since 1970 have 10 digits until the year 2286; a longer "number" is not a time
 MEDIA_TYPES = frozenset({"application/x-www-form-urlencoded", "application/json"})
 
 
@@ -29,15 +34,20 @@ def verify(secret: bytes, headers, body: bytes, *, now: float) -> None:
     signature = headers.get("X-Slack-Signature", "")
     if not stamp or not signature:
         raise Refused(401, "missing Slack signature")
-    if not stamp.isascii() or not stamp.isdigit() or abs(now - int(stamp)) > MAX_SKEW_SECONDS:
+    if (
+        not (stamp.isascii() and stamp.isdigit() and len(stamp) <= STAMP_DIGITS)
+        or abs(now - int(stamp)) > MAX_SKEW_SECONDS
+    ):
         raise Refused(401, "stale or invalid Slack timestamp")
     expected = "v0=" + hmac.new(secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         raise Refused(401, "invalid Slack signature")
 
 
-async def checked_request(request: web.Request, secret: bytes, *, clock: Callable[[], float]) -> AsyncBoltRequest:
-    """The bolt request for a size-, type- and signature-checked body; Refused otherwise."""
+async def checked_request(
+    request: web.Request, secret: bytes, *, clock: Callable[[], float]
+) -> tuple[AsyncBoltRequest, Verdict]:
+    """The bolt request for a size-, type- and signature-checked body and what to do with it; Refused otherwise."""
     if media_type(request) not in MEDIA_TYPES:
         raise Refused(415, "expected application/x-www-form-urlencoded or application/json")
     body = await read_body(request, SLACK_MAX_BODY)
@@ -52,38 +62,10 @@ async def checked_request(request: web.Request, secret: bytes, *, clock: Callabl
         raise Refused(400, f"unreadable Slack payload ({type(exc).__name__})") from None
     if not isinstance(bolt_request.body, dict) or not bolt_request.body:
         raise Refused(400, "empty or non-object Slack payload")
-    problem = shape_problem(bolt_request.body)
-    if problem:
-        raise Refused(400, f"malformed Slack payload ({problem})")
-    return bolt_request
-
-
-# The parts bolt reads without checking their type: each must be what Slack sends, or bolt raises inside
-# its dispatch and answers 500 (api.slack.com/interactivity/handling#payloads, /apis/events-api#callback-field).
-SHAPES: dict[str, type | tuple[type, ...]] = {
-    "type": str,
-    "event": dict,
-    "actions": list,
-    "user": dict,
-    "team": (dict, type(None)),
-    "view": dict,
-    "container": dict,
-    "channel": (dict, type(None)),
-    "command": str,
-    "user_id": str,
-}
-
-
-def shape_problem(body: dict) -> str | None:
-    """The first field whose type is not what Slack sends ('event is str'), or None."""
-    for key, expected in SHAPES.items():
-        if key in body and not isinstance(body[key], expected):
-            return f"{key} is {type(body[key]).__name__}"
-    if isinstance(body.get("event"), dict) and not isinstance(body["event"].get("type"), str):
-        return "event has no type"
-    if isinstance(body.get("actions"), list) and not all(isinstance(a, dict) for a in body["actions"]):
-        return "an action is not an object"
-    return None
+    said = verdict(bolt_request.body)
+    if said.problem:
+        raise Refused(400, f"malformed Slack payload ({said.problem})")
+    return bolt_request, said
 
 
 def events_handler(bolt: AsyncApp, secret: str, *, clock: Callable[[], float] = time.time):
@@ -92,9 +74,12 @@ def events_handler(bolt: AsyncApp, secret: str, *, clock: Callable[[], float] = 
 
     async def events(request: web.Request) -> web.Response:
         try:
-            bolt_request = await checked_request(request, key, clock=clock)
+            bolt_request, said = await checked_request(request, key, clock=clock)
         except Refused as refused:
             return refusal(refused.status, refused.reason, channel="Slack")
+        if said.drop:  # well formed, but nothing the app acts on: a 2xx keeps Slack from retrying or disabling events
+            log.info("Slack request acknowledged and dropped: %s", said.drop)
+            return web.Response(status=200)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return events

@@ -12,6 +12,7 @@ import functools
 import json
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
@@ -237,13 +238,25 @@ def encode_form(form: FormView) -> str:
     return text
 
 
+class PageMetadata(BaseModel):
+    """A form page's private_metadata as encode_form writes it (f, s, d, p, v), checked before it is used."""
+
+    model_config = ConfigDict(strict=True)
+
+    f: str
+    s: str
+    d: str
+    p: tuple[int, int]
+    v: dict[str, Any] = {}
+
+
 def decode_form(metadata: str) -> FormView | None:
     """Inverse of encode_form (None for metadata that isn't a form page)."""
     try:
-        data = json.loads(metadata or "{}")
-        return FormView(data["f"], data["s"], data["d"], values=dict(data.get("v") or {}), step=tuple(data["p"]))
-    except (ValueError, KeyError, TypeError):
+        data = PageMetadata.model_validate_json(metadata or "{}")
+    except ValidationError:
         return None
+    return FormView(data.f, data.s, data.d, values=dict(data.v), step=data.p)
 
 
 def signpost_view(signposts: list[Reply], notes: list[Reply], following: FormView) -> dict[str, Any]:

@@ -127,7 +127,7 @@ def first_view(bridge: Bridge, replies: list[Reply], title: str = REFERRAL_TITLE
 async def submit_page(bridge: Bridge, client: AsyncWebClient, ack, body: dict[str, Any]) -> None:
     """Answer one page's submission on the ack when the core is quick enough, else after it."""
     view = body["view"]
-    form = decode_form(view.get("private_metadata", ""))
+    form = _form_of(bridge, view)
     if form is None:
         await ack(response_action="update", view=message_view([_stale()], title="CME concern"))
         return
@@ -208,7 +208,7 @@ def _errors(bridge: Bridge, form: FormView, notes: list[Reply], shown: set[str])
 
 async def continue_after_signpost(bridge: Bridge, ack, body: dict[str, Any]) -> None:
     """The person has read the signpost: show the page it was holding."""
-    form = decode_form(body["view"].get("private_metadata", ""))
+    form = _form_of(bridge, body["view"])
     if form is None:
         await ack(response_action="update", view=message_view([_stale()], title="CME concern"))
         return
@@ -218,7 +218,7 @@ async def continue_after_signpost(bridge: Bridge, ack, body: dict[str, Any]) -> 
 async def rerender(bridge: Bridge, client: AsyncWebClient, body: dict[str, Any]) -> None:
     """Show or hide the fields that depend on the answer just changed."""
     view = body["view"]
-    form = decode_form(view.get("private_metadata", ""))
+    form = _form_of(bridge, view)
     if form is None:
         return
     current = page_view(_spec(bridge, form), replace(form, values=form_values(view)))
@@ -226,6 +226,15 @@ async def rerender(bridge: Bridge, client: AsyncWebClient, body: dict[str, Any])
         await client.views_update(view_id=view["id"], hash=view.get("hash"), view=current)
     except SlackApiError as exc:  # hash_conflict: a newer update won; that one shows the right fields
         log.info("views.update skipped (%s)", exc.response.get("error"))
+
+
+def _form_of(bridge: Bridge, view: dict[str, Any]) -> FormView | None:
+    """The form page a view carries; None when it isn't one, or names a form or page this app doesn't have."""
+    form = decode_form(view.get("private_metadata", ""))
+    flow = bridge.router.flows.get(form.form_id) if form is not None else None
+    if flow is None or not any(section.id == form.section_id for section in flow.spec.sections):
+        return None
+    return form
 
 
 def _spec(bridge: Bridge, form: FormView) -> FormSpec:
