@@ -12,7 +12,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.claims import DeliveryClaims
@@ -38,6 +38,13 @@ NOT_MOVED = (
 )
 # Replies after which officers may have an alert waiting: deliver at once rather than within 10 s.
 ALERTING = frozenset({ReplyKind.SIGNPOST, ReplyKind.CONFIRMATION, ReplyKind.ALERT})
+UNIVERSAL_ACTION = "adaptiveCard/action"
+# The Universal Actions error reply (learn.microsoft.com: "Adaptive Card invoke response", error response).
+NOT_SUPPORTED = {
+    "statusCode": 400,
+    "type": "application/vnd.microsoft.error",
+    "value": {"code": "NotSupported", "message": "This bot's cards submit with Action.Submit, not Action.Execute."},
+}
 
 
 class TeamsBot(ActivityHandler):
@@ -89,6 +96,16 @@ class TeamsBot(ActivityHandler):
             return
         inbound = await self.emails.with_email(turn_context, inbound)
         await self._move_to_personal_chat(turn_context, inbound, claim)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Invokes: the cards here submit as messages (Action.Submit), so none is handled.
+
+        An Action.Execute (adaptiveCard/action) gets the documented error reply; botbuilder's own put an
+        Exception in the body, which could not be serialised (500). Any other invoke: 501, as botbuilder answers.
+        """
+        if turn_context.activity.name == UNIVERSAL_ACTION:
+            return InvokeResponse(status=400, body=NOT_SUPPORTED)
+        return InvokeResponse(status=501)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         """Say what the bot does when it is added (help only: safe in a channel)."""

@@ -22,6 +22,7 @@ from msrest.exceptions import DeserializationError
 from bot.config import Settings
 from bot.edge import TEAMS_MAX_BODY, Refused, from_loopback_only, media_type, read_body, refusal
 from bot.teams.auth import AuthUnavailable, TokenChecker
+from bot.teams.shapes import activity_problem
 
 log = logging.getLogger(__name__)
 PRODUCTION = "production"
@@ -55,24 +56,11 @@ class AuthConfig:
 
 
 def auth_config(settings: Settings) -> AuthConfig:
-    """The SDK's configuration from our settings, checked; raises TeamsConfigError when unusable."""
-    config = AuthConfig(
-        APP_ID=settings.microsoft_app_id.strip(),
-        APP_PASSWORD=settings.microsoft_app_password,
-        APP_TYPE=settings.microsoft_app_type or AppType.MULTI_TENANT.value,
-        APP_TENANTID=settings.microsoft_app_tenant_id.strip(),
-    )
-    if config.APP_TYPE not in {t.value for t in AppType}:
-        raise TeamsConfigError(f"MicrosoftAppType must be one of {', '.join(t.value for t in AppType)}")
-    if config.APP_TYPE == AppType.SINGLE_TENANT and not config.APP_TENANTID:
-        raise TeamsConfigError("MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId")
-    if config.APP_ID and not config.APP_PASSWORD and config.APP_TYPE != AppType.USER_ASSIGNED_MSI:
-        raise TeamsConfigError("MicrosoftAppId is set but MicrosoftAppPassword is empty")
-    if not config.APP_ID and settings.env.lower() == PRODUCTION:
-        raise TeamsConfigError(
-            "MicrosoftAppId is not set and CME_ENV=production: refusing to run the Teams endpoint without "
-            "authentication. Set MicrosoftAppId and MicrosoftAppPassword from the Azure Bot registration."
-        )
+    """The SDK's configuration from our settings, checked; raises TeamsConfigError naming every problem."""
+    config = _config(settings)
+    problems = registration_problems(settings)
+    if problems:
+        raise TeamsConfigError("; ".join(problems))
     if not config.APP_ID:
         log.warning(
             "TEAMS AUTHENTICATION IS OFF: MicrosoftAppId is not set, so /api/messages accepts requests from "
@@ -80,6 +68,32 @@ def auth_config(settings: Settings) -> AuthConfig:
             "local testing (Agents Playground): serve on 127.0.0.1, or set MicrosoftAppId."
         )
     return config
+
+
+def _config(settings: Settings) -> AuthConfig:
+    return AuthConfig(
+        APP_ID=settings.microsoft_app_id.strip(),
+        APP_PASSWORD=settings.microsoft_app_password,
+        APP_TYPE=settings.microsoft_app_type or AppType.MULTI_TENANT.value,
+        APP_TENANTID=settings.microsoft_app_tenant_id.strip(),
+    )
+
+
+def registration_problems(settings: Settings) -> list[str]:
+    """Every reason the Teams settings can't be used (each says what to set); empty when they can."""
+    config, problems = _config(settings), []
+    if config.APP_TYPE not in {t.value for t in AppType}:
+        problems.append(f"MicrosoftAppType must be one of {', '.join(t.value for t in AppType)}")
+    if config.APP_TYPE == AppType.SINGLE_TENANT and not config.APP_TENANTID:
+        problems.append("MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId")
+    if config.APP_ID and not config.APP_PASSWORD and config.APP_TYPE != AppType.USER_ASSIGNED_MSI:
+        problems.append("MicrosoftAppId is set but MicrosoftAppPassword is empty")
+    if not config.APP_ID and settings.env.strip().lower() == PRODUCTION:
+        problems.append(
+            "MicrosoftAppId is not set and CME_ENV=production: refusing to run the Teams endpoint without "
+            "authentication. Set MicrosoftAppId and MicrosoftAppPassword from the Azure Bot registration."
+        )
+    return problems
 
 
 def build_adapter(config: AuthConfig) -> CloudAdapter:
@@ -115,9 +129,19 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, checker: TokenChecker | No
             return refusal(400, f"not a usable activity ({type(exc).__name__})", channel="Teams")
         if invoke is None:
             return web.Response(status=201)
-        return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+        return invoke_answer(invoke)
 
     return messages
+
+
+def invoke_answer(invoke) -> web.Response:
+    """An invoke's answer: its status and its body as JSON (an empty body when botbuilder's can't be serialised)."""
+    try:  # our own answers are plain JSON already; botbuilder's are its models
+        body = invoke.body if isinstance(invoke.body, dict | list | None) else serializer_helper(invoke.body)
+    except Exception as exc:  # msrest raises its own SerializationError for a body it can't read
+        log.error("Teams invoke answer could not be serialised (%s)", type(exc).__name__)
+        body = None
+    return web.Response(status=invoke.status) if body is None else web.json_response(body, status=invoke.status)
 
 
 async def checked_activity(request: web.Request, checker: TokenChecker | None) -> tuple[Activity, object]:
@@ -128,6 +152,9 @@ async def checked_activity(request: web.Request, checker: TokenChecker | None) -
         # No app id means no token to check: only this machine may talk to the endpoint (the Agents Playground).
         raise Refused(403, "Teams authentication is off (no MicrosoftAppId): only loopback requests are served")
     header = request.headers.get("Authorization", "")
+    if checker is None and header:
+        # botbuilder would try to validate it anyway (and a token it can't decode raised through to a 500).
+        raise Refused(401, "Teams authentication is off (no MicrosoftAppId): send no Authorization header")
     if checker is not None and not BEARER.fullmatch(header):
         raise Refused(401, "missing or malformed bearer token")
     body = await read_body(request, TEAMS_MAX_BODY)
@@ -139,9 +166,10 @@ async def checked_activity(request: web.Request, checker: TokenChecker | None) -
         raise Refused(400, "body is not an activity object")
     if not isinstance(data.get("type"), str) or data["type"] not in ACTIVITY_TYPES:
         raise Refused(400, "unknown or missing activity type")
-    channel_id, service_url = data.get("channelId"), data.get("serviceUrl")
-    if not isinstance(channel_id, str) or not isinstance(service_url, str) or not service_url.startswith("http"):
-        raise Refused(400, "channelId and serviceUrl must be strings")
+    problem = activity_problem(data)
+    if problem is not None:
+        raise Refused(400, f"malformed activity ({problem})")
+    channel_id, service_url = data["channelId"], data["serviceUrl"]
     auth: object = header
     if checker is not None:
         try:
