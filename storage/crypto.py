@@ -32,6 +32,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.exc import StatementError
 
+from storage.private_files import create_owner_only
+
 PREFIX = "enc:v1:"
 INDEX_KEY_ID = "index"
 KEY_BYTES = 32  # AES-256; the index key is an HMAC-SHA256 key of the same length
@@ -185,9 +187,7 @@ def write_key_file(path: Path) -> None:
     """A new key file at `path` (mode 0600): one data key and the index key. Refuses to overwrite."""
     text = "# cme-bot data keys, newest first; back this file up apart from the database\n"
     text += new_key_line(new_key_id()) + "\n" + new_key_line(INDEX_KEY_ID) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    create_owner_only(path, text.encode("utf-8"))
 
 
 def read_key_file(path: Path) -> Keyring:

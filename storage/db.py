@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
+
+from storage.private_files import prepare_sqlite_file
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # PostgreSQL refuses NUL in text, and a lone surrogate can't be encoded as UTF-8 by either driver.
@@ -36,9 +39,15 @@ def normalise_url(url: str) -> str:
 PG_CONNECT_TIMEOUT_SECONDS = 10
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
-    """An engine for `url`, with SQLite set up for concurrent writers (WAL, BEGIN IMMEDIATE)."""
+def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, prepare_file: bool = True) -> Engine:
+    """An engine for `url`, with SQLite set up for concurrent writers (WAL, BEGIN IMMEDIATE).
+
+    A SQLite database file is made owner-only first (created so when missing), and with it its WAL;
+    `prepare_file=False` leaves the file as it is (doctor, which changes nothing).
+    """
     url = normalise_url(url)
+    if url.startswith("sqlite") and prepare_file and (path := sqlite_file(url)) is not None:
+        prepare_sqlite_file(path)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
@@ -101,6 +110,17 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL, an in-memory database or a file: URI)."""
+    parsed = make_url(normalise_url(url))
+    database = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not database or database == ":memory:":
+        return None
+    if database.startswith("file:") or parsed.query.get("uri"):
+        return None
+    return Path(database)
 
 
 def is_postgres(engine: Engine) -> bool:

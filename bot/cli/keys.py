@@ -10,7 +10,6 @@ rotated: every blind index would have to be rebuilt.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from bot.datakeys import load_keyring
 from storage import crypto
 from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.private_files import create_owner_only
 from storage.rekey import BATCH, Progress, rotate, status
 
 
@@ -61,11 +61,7 @@ def _prepend(path: Path, line: str) -> None:
     """Put `line` first in the key file, replacing the file whole (a crash leaves the old one)."""
     crypto.read_key_file(path)  # refuse to add to a file that is not a key file
     text = path.read_text(encoding="utf-8")
-    temporary = path.with_name(path.name + ".new")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(line + "\n" + text)
-    os.replace(temporary, path)
+    create_owner_only(path, (line + "\n" + text).encode("utf-8"), replace=True)
 
 
 def _engine(settings: Settings):
