@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import importlib
-from dataclasses import asdict, dataclass
-from enum import StrEnum
+import textwrap
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
@@ -20,51 +19,17 @@ from alembic.script import ScriptDirectory
 from bot.channel_settings import KNOWN_CHANNELS, is_production, requested_channels, unknown_channels, why_not
 from bot.config import Settings
 from bot.datakeys import dev_key_path, load_keyring
+from bot.findings import Finding, Status, error, ok, warning
+from bot.reachability import check_reach
 from handlers.knowledge.calendar import missing_term_years
 from handlers.knowledge.profile import Profile, ProfileError
 from storage import rekey
 from storage.crypto import DataKeyError
-from storage.db import make_engine
+from storage.db import make_engine, sqlite_file
 from storage.migrate import alembic_config
+from storage.private_files import is_owner_only
 
 CHANNEL_CHECKS = {"slack": "bot.slack.preflight", "teams": "bot.teams.preflight"}
-
-
-class Status(StrEnum):
-    """How a check came out."""
-
-    OK = "ok"
-    WARNING = "warning"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One line of the doctor's table: what was checked, how it came out, what it found and how to fix it."""
-
-    check: str
-    status: Status
-    detail: str
-    fix: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        """For --json."""
-        return {**asdict(self), "status": self.status.value}
-
-
-def ok(check: str, detail: str) -> Finding:
-    """A check that passed."""
-    return Finding(check, Status.OK, detail)
-
-
-def warning(check: str, detail: str, fix: str) -> Finding:
-    """Something to look at before go-live that does not stop the bot."""
-    return Finding(check, Status.WARNING, detail, fix)
-
-
-def error(check: str, detail: str, fix: str) -> Finding:
-    """Something that stops the bot (or part of it) from working."""
-    return Finding(check, Status.ERROR, detail, fix)
 
 
 def check_profile(settings: Settings) -> tuple[list[Finding], Profile | None]:
@@ -194,33 +159,62 @@ def _environment(settings: Settings) -> Finding:
 
 
 def run_checks(settings: Settings, *, today: dt.date | None = None) -> list[Finding]:
-    """Every check, in the order the table shows them."""
+    """Every check, in the order the table shows them; each runs whatever the others found."""
     found = check_channels(settings)
     profile_found, profile = check_profile(settings)
     found += profile_found
-    engine = make_engine(settings.database_url)
+    if profile is not None:
+        found += check_reach(settings, profile)
+    database, engine = open_database(settings)
+    found += database
     try:
-        database = check_database(engine)
-        found += database
+        if engine is not None:
+            database = check_database(engine)
+            found += database
         if profile is not None:
             found += check_term_dates(profile, today or dt.datetime.now(profile.tz).date())
         found += check_data_keys(settings)
-        if all(f.status is Status.OK for f in database):
+        if engine is not None and all(f.status is Status.OK for f in database):
             found.append(check_keys_in_use(settings, engine))
         for channel in (c for c in requested_channels(settings) if c in CHANNEL_CHECKS):
             module = importlib.import_module(CHANNEL_CHECKS[channel])
             found += asyncio.run(module.check(settings, profile, engine))
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     return found
 
 
+def open_database(settings: Settings) -> tuple[list[Finding], sa.Engine | None]:
+    """An engine that changes nothing: a SQLite file that is not there is reported, not made, nor tightened."""
+    path = sqlite_file(settings.database_url)
+    if path is None:
+        return [], make_engine(settings.database_url)
+    if not path.exists():
+        fix = "start `cme-bot serve` once (it makes and migrates the database), or correct CME_DATABASE_URL"
+        return [error("database reachable", f"no database file at {path.resolve()}", fix)], None
+    found = []
+    if not is_owner_only(path):
+        fix = f"chmod 600 {path} (`cme-bot serve` does it at start): it holds every case"
+        found.append(warning("database file", "other accounts on this machine can read it", fix))
+    return found, make_engine(settings.database_url, prepare_file=False)
+
+
+WIDTH = 100  # columns: a terminal, a ticket, an email
+STATUS_WIDTH = len("warning")
+
+
 def table(findings: list[Finding]) -> str:
-    """The findings as aligned plain text: status, check, what was found, the fix."""
-    rows = [("STATUS", "CHECK", "FOUND", "FIX")] + [(f.status.value, f.check, f.detail, f.fix) for f in findings]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = (
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
-        for row in rows
-    )
+    """The findings as plain text within WIDTH columns: status, check, what was found, then the fix below it."""
+    check_width = min(max(len(f.check) for f in [*findings, Finding("CHECK", Status.OK, "")]), 26)
+    indent = " " * (STATUS_WIDTH + check_width + 4)
+    lines = [f"{'STATUS':<{STATUS_WIDTH}}  {'CHECK':<{check_width}}  FOUND (and the fix)"]
+    for finding in findings:
+        head = f"{finding.status.value:<{STATUS_WIDTH}}  {finding.check:<{check_width}}  "
+        if len(head) > len(indent):  # a long check name: its finding starts on the next line
+            lines.append(head.rstrip())
+            head = indent
+        lines += textwrap.wrap(finding.detail, WIDTH, initial_indent=head, subsequent_indent=indent) or [head]
+        if finding.fix:
+            lines += textwrap.wrap(f"fix: {finding.fix}", WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
     return "\n".join(line.rstrip() for line in lines)

@@ -38,11 +38,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def checks(today: dt.date | None) -> list[Finding]:
-    """The findings; settings that don't validate are one error naming the variable."""
+    """The findings; settings that don't validate are an error each, naming the variable (the rest can't run)."""
     try:
         settings = Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]) if first.get("loc") else "a setting"
-        return [error("settings", f"{name}: {first['msg']}", f"correct {name} in the server's environment")]
+        return [_setting(problem) for problem in exc.errors()]
     return run_checks(settings, today=today)
+
+
+def _setting(problem) -> Finding:
+    name = str(problem["loc"][0]) if problem.get("loc") else "a setting"
+    return error("settings", f"{name}: {problem['msg']}", f"correct {name} in the server's environment")

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.preflight import Finding, error, ok, warning
+from bot.findings import Finding, error, ok, warning
 from bot.slack.app import web_client
 from bot.slack.manifest import render
 from handlers.knowledge.profile import Profile

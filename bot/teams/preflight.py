@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from bot.channel_settings import is_production
 from bot.config import Settings
-from bot.preflight import Finding, error, ok, warning
-from bot.teams.endpoint import AppType, TeamsConfigError, auth_config
+from bot.findings import Finding, error, ok, warning
+from bot.teams.endpoint import AppType, registration_problems
 from handlers.knowledge.profile import Profile
 from storage.teams_refs import personal_ref_for, ref_for_conversation
 
@@ -31,25 +31,30 @@ async def check(settings: Settings, profile: Profile | None, engine: sa.Engine) 
 
 
 def registration(settings: Settings) -> list[Finding]:
-    """MicrosoftAppId, type and tenant are consistent, and authentication is on (required in production)."""
-    try:
-        config = auth_config(settings)
-    except TeamsConfigError as exc:
-        return [error("teams registration", str(exc.code).removeprefix("cme-bot: Teams: "), f"see {AZURE}")]
-    if not config.APP_ID:
-        # Production never gets here: auth_config refuses it. In development it is the Agents Playground case.
-        return [warning("teams auth", "off (no MicrosoftAppId): loopback requests only", f"before go-live set {AZURE}")]
-    found = [ok("teams auth", "on: every request's token is checked" + (" (production)" * is_production(settings)))]
-    if not GUID.match(config.APP_ID):
+    """MicrosoftAppId, type and tenant are consistent, and authentication is on (required in production).
+
+    Every problem is its own finding: a missing password does not hide an app id that is not a GUID.
+    """
+    found = [error("teams registration", problem, f"see {AZURE}") for problem in registration_problems(settings)]
+    app_id, tenant = settings.microsoft_app_id.strip(), settings.microsoft_app_tenant_id.strip()
+    if app_id and not GUID.match(app_id):
         found.append(error("teams registration", "MicrosoftAppId is not a GUID", f"copy it from {AZURE}"))
-    tenant = config.APP_TENANTID
     if tenant and not GUID.match(tenant):
         found.append(error("teams registration", "MicrosoftAppTenantId is not a GUID", "the Directory (tenant) ID"))
-    elif tenant and config.APP_TYPE == AppType.MULTI_TENANT:
+    elif tenant and settings.microsoft_app_type == AppType.MULTI_TENANT:
         fix = "set MicrosoftAppType=SingleTenant if the registration is single-tenant, else remove the tenant id"
         found.append(warning("teams registration", "MicrosoftAppTenantId is set but MultiTenant ignores it", fix))
-    else:
-        found.append(ok("teams registration", f"{config.APP_TYPE}" + (f", tenant {tenant}" if tenant else "")))
+    if not app_id and not is_production(settings):  # production: an error above; here the Agents Playground case
+        found.append(
+            warning("teams auth", "off (no MicrosoftAppId): loopback requests only", f"before go-live set {AZURE}")
+        )
+    elif app_id:
+        found.append(
+            ok("teams auth", "on: every request's token is checked" + (" (production)" * is_production(settings)))
+        )
+    if not any(f.check == "teams registration" for f in found):
+        kind = settings.microsoft_app_type or AppType.MULTI_TENANT.value
+        found.append(ok("teams registration", kind + (f", tenant {tenant}" if tenant else "")))
     return found
 
 

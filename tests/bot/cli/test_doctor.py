@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -106,8 +109,9 @@ def test_the_table_names_each_check_and_its_fix(env, capsys):
     out = capsys.readouterr().out
     header, *rows = out.splitlines()
     assert header.split()[:3] == ["STATUS", "CHECK", "FOUND"]
-    line = next(r for r in rows if "slack settings" in r)
-    assert line.startswith("error") and "SLACK_SIGNING_SECRET" in line and "set them" in line
+    at = next(i for i, r in enumerate(rows) if "slack settings" in r)
+    block = " ".join([rows[at], *[r.strip() for r in rows[at + 1 : at + 4] if r.startswith(" ")]])
+    assert rows[at].startswith("error") and "SLACK_SIGNING_SECRET" in block and "fix: set them" in block
     assert "1 error(s)" in out
 
 
@@ -133,6 +137,9 @@ def test_a_token_slack_refuses(env, slack):
 def test_unmigrated_database(env, tmp_path):
     empty = f"sqlite:///{tmp_path}/empty.db"
     env.setenv("CME_DATABASE_URL", empty)
+    assert "no database file at" in errors()["database reachable"]
+    assert not (tmp_path / "empty.db").exists()  # doctor makes nothing
+    make_engine(empty).dispose()
     assert "no schema" in errors()["database migrated"]
     engine = make_engine(empty)
     upgrade(engine, "0008")
@@ -291,3 +298,100 @@ def test_a_teams_officer_who_never_talked_to_the_bot_is_a_warning_until_they_do(
         save_ref(session, chat)
     engine.dispose()
     assert findings()["teams officer"][:2] == (Status.OK, f"{officer}: found, alerts reach them directly")
+
+
+def test_every_registration_problem_at_once(env):
+    env.setenv("MicrosoftAppId", "not-a-guid")
+    env.delenv("MicrosoftAppPassword")
+    env.setenv("MicrosoftAppType", "SingleTenant")
+    found = [(f.status, f.detail) for f in run_checks(Settings(), today=TODAY) if f.check == "teams registration"]
+    details = " | ".join(detail for _, detail in found)
+    assert all(status is Status.ERROR for status, _ in found) and len(found) == 3, details
+    assert (
+        "MicrosoftAppPassword is empty" in details
+        and "not a GUID" in details
+        and "needs MicrosoftAppTenantId" in details
+    )
+
+
+def test_every_settings_error_at_once(env, capsys):
+    env.setenv("CME_LOG_LEVEL", "chatty")
+    env.setenv("CME_LOG_FORMAT", "xml")
+    assert main(["doctor", "--json"]) == 1
+    details = [c["detail"] for c in json.loads(capsys.readouterr().out)["checks"]]
+    assert any("CME_LOG_LEVEL" in d for d in details) and any("CME_LOG_FORMAT" in d for d in details)
+
+
+def test_production_with_the_terminal_as_officers_and_alert_destination(env, tmp_path):
+    env.setenv("CME_ENV", "production")
+    env.setenv("CME_CHANNELS", "teams")
+    env.delenv("CME_PROFILE")  # the bundled Bury profile: terminal officers, alerts to the terminal
+    found = [f for f in run_checks(Settings(), today=TODAY) if f.status is Status.ERROR]
+    by_check = {f.check: f for f in found}
+    assert "terminal" in by_check["alerts to officers"].detail and "notify" in by_check["alerts to officers"].fix
+    assert "terminal" in by_check["alerts to managers"].detail
+    assert "terminal:*:cme-officer" in by_check["officers"].detail and "teams:TENANT:USER" in by_check["officers"].fix
+    assert "terminal:*:cme-manager" in by_check["managers"].detail
+
+
+def test_officers_and_alerts_in_a_channel_the_server_does_not_run(env):
+    env.setenv("CME_CHANNELS", "teams")  # the Slack test profile: Slack officers, alerts to a Slack channel
+    found = findings()
+    assert (
+        found["alerts to officers"][0] is Status.WARNING and "CME_CHANNELS is 'teams'" in found["alerts to officers"][1]
+    )
+    env.setenv("CME_ENV", "production")
+    found = errors()
+    assert "slack:T0COUNCIL:U0OFFICER" in found["officers"] and "C0OFFICERS" in found["alerts to officers"]
+
+
+def test_a_deployment_s_own_channels_reach_everyone(env):
+    found = findings()
+    assert found["alerts to officers"] == (Status.OK, "Slack C0OFFICERS", "")
+    assert found["officers"][0] is Status.OK  # terminal officers are fine in development
+
+
+def test_a_database_file_others_can_read_is_reported_not_changed(env, db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL keeps no file of ours")
+    path = Path(db_url.removeprefix("sqlite:///"))
+    path.chmod(0o644)
+    status, detail, fix = findings()["database file"]
+    assert status is Status.WARNING and "other accounts" in detail and "chmod 600" in fix
+    assert path.stat().st_mode & 0o777 == 0o644  # doctor changes nothing
+
+
+def test_the_table_fits_in_100_columns(env, capsys):
+    env.setenv("CME_ENV", "production")
+    env.setenv("MicrosoftAppId", "not-a-guid")
+    assert main(["doctor", "--today", "2026-12-02"]) == 1
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert "fix: " in out and "not a GUID" in out
+
+
+def test_doctor_in_a_real_process_reports_terminal_alerts_in_production_and_leaves_the_folder_alone(tmp_path):
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("the council's go-live checklist\n")
+    environment = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV and k != "CME_DATABASE_URL"}
+    environment.update(
+        CME_ENV="production", CME_CHANNELS="teams", MicrosoftAppId=APP_ID, MicrosoftAppPassword="pw",
+        **_data_keys(),
+    )  # fmt: skip
+    before = _listing(folder)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "doctor"], cwd=folder, env=environment, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert _listing(folder) == before  # no cme-bot.db, no key file, nothing
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    alerts = next(i for i, line in enumerate(lines) if line.startswith("error") and "alerts to officers" in line)
+    assert "terminal" in " ".join(lines[alerts : alerts + 3])
+    assert "ready as far as doctor can tell" not in done.stdout
+
+
+def _listing(folder: Path) -> list[tuple[str, int, float]]:
+    return sorted((p.name, p.stat().st_size, p.stat().st_mtime) for p in folder.iterdir())
