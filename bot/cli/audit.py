@@ -1,9 +1,10 @@
 """`cme-bot audit verify [--json] [--against FILE]` and `cme-bot audit export --from D --to D --out FILE --as USER`.
 
-verify walks the hash chain (storage/audit_chain.py) and names the first broken link: exit 0 sound, 1 broken,
-2 bad input. It shows ids, actions and hashes only, never a reason or detail (they can name a child).
-export writes the chain's links (JSON lines, no reasons or details) for keeping off site; verify --against
-that copy then catches rows deleted from the newest end, which the database alone cannot prove.
+The services are in handlers/records/audit.py. verify walks the hash chain and names the first broken link:
+exit 0 sound, 1 broken, 2 bad input, 4 the database can't be reached. It shows ids, actions and hashes only,
+never a reason or detail (they can name a child). export (officers and managers: exit 3 for anyone else)
+writes the chain's links (JSON lines, no reasons or details, owner-only) for keeping off site; verify
+--against that copy then catches rows deleted from the newest end, which the database alone cannot prove.
 Events written before the chain began (hash NULL) are counted as legacy and are not covered.
 """
 
@@ -15,12 +16,10 @@ import json
 import sys
 from pathlib import Path
 
-from bot.cli import staff
-from storage import audit_chain
-from storage.db import unit_of_work
-from storage.models import AuditEvent
-from storage.queries import record_audit
-from storage.types import utcnow
+from bot.cli import door
+from bot.saved_files import CannotSave, private_file
+from handlers.core import Caller
+from handlers.records.audit import Verdict, export_chain, verify_chain
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,13 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = sub.add_parser("verify", help="walk the hash chain and name the first broken link")
     check.add_argument("--json", action="store_true", help="print the result as one JSON object")
     check.add_argument("--against", type=Path, help="an off-site copy from `cme-bot audit export` to compare")
-    check.add_argument("--as", dest="user", default="operator", help="who is checking (recorded)")
+    check.add_argument("--as", dest="user", default="operator", help="who is checking (anyone: nothing is shown)")
     check.set_defaults(func=verify)
     copy = sub.add_parser("export", help="write the chain's links (no reasons or details) for off-site keeping")
     copy.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
     copy.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
     copy.add_argument("--out", type=Path, required=True, help="the file to write (JSON lines)")
-    copy.add_argument("--as", dest="user", required=True, help="who you are: an officer or manager")
+    copy.add_argument("--as", dest="user", required=True, help=door.AS_HELP)
     copy.set_defaults(func=export)
 
 
@@ -65,25 +64,21 @@ def _read_copy(path: Path) -> list[dict]:
 
 def verify(args: argparse.Namespace) -> int:
     """Check the chain: 0 sound, 1 broken (the first break named), 2 bad configuration or copy."""
-    started = staff.start("audit verify", args.user)
-    if started is None:
-        return 2
-    core, _ = started
     try:
         copy = _read_copy(args.against) if args.against else None
     except (OSError, ValueError) as exc:
-        sys.stderr.write(f"cme-bot audit verify: {exc}. Give the file `cme-bot audit export --out` wrote.\n")
-        return 2
-    with unit_of_work(core.engine) as session:
-        verdict = audit_chain.verify(session, audit_chain.events(session), progress=_progress)
-        if verdict.broken is None and copy is not None:
-            verdict.broken = audit_chain.against_copy(session, copy)
-    core.engine.dispose()
-    _say(verdict, as_json=args.json)
-    return 0 if verdict.broken is None else 1
+        door.say("audit verify", f"{exc}. Give the file `cme-bot audit export --out` wrote.")
+        return door.BAD_INPUT
+
+    def work(caller: Caller) -> int:
+        verdict = verify_chain(caller, copy=copy, progress=_progress)
+        _say(verdict, as_json=args.json)
+        return door.DONE if verdict.broken is None else 1
+
+    return door.serve("audit verify", args.user, work)
 
 
-def _say(verdict: audit_chain.Verdict, *, as_json: bool) -> None:
+def _say(verdict: Verdict, *, as_json: bool) -> None:
     if as_json:
         out = verdict.as_dict()
         if verdict.broken is not None:
@@ -99,41 +94,21 @@ def _say(verdict: audit_chain.Verdict, *, as_json: bool) -> None:
 
 
 def export(args: argparse.Namespace) -> int:
-    """Write the links from --from to --to: 0 written, 2 bad input, 3 not an officer or manager."""
+    """Write the links from --from to --to (JSON lines, owner-only; an old copy is replaced once complete)."""
     if args.start and args.end and args.start > args.end:
-        sys.stderr.write("cme-bot audit export: --from is after --to; give the earlier day first\n")
-        return 2
-    started = staff.start("audit export", args.user)
-    if started is None:
-        return 2
-    core, identity = started
-    now = utcnow()
-    written = 0
-    with unit_of_work(core.engine) as session:
-        if staff.refused(session, core, identity, command="audit export", doing="export the audit chain", now=now):
-            return 3
+        door.say("audit export", "--from is after --to; give the earlier day first")
+        return door.BAD_INPUT
+
+    def work(caller: Caller) -> None:
         try:
-            with args.out.open("w", encoding="utf-8") as out:
-                for row in audit_chain.events(session):
-                    if _within(row, args, core.profile.tz):
-                        out.write(json.dumps(audit_chain.exported(row)) + "\n")
-                        written += 1
-        except OSError as exc:
-            sys.stderr.write(f"cme-bot audit export: can't write {args.out} ({exc.strerror}); choose another file\n")
-            return 2
-        detail = {"via": "cli", "rows": written, "from": _day(args.start), "to": _day(args.end)}
-        record_audit(
-            session, actor=identity.key, action="audit.exported", at=now, reason="off-site copy", detail=detail
-        )
-    core.engine.dispose()
-    sys.stderr.write(f"wrote {written} events to {args.out}\n")
-    return 0
+            with private_file(args.out, replace=True) as out:
+                written = export_chain(caller, start=args.start, end=args.end, write=lambda link: _line(out, link))
+        except CannotSave as exc:
+            raise door.Stop(str(exc)) from None
+        sys.stderr.write(f"wrote {written} events to {args.out}\n")
+
+    return door.serve("audit export", args.user, work)
 
 
-def _within(row: AuditEvent, args: argparse.Namespace, tz) -> bool:
-    day = row.at.astimezone(tz).date()
-    return (args.start is None or day >= args.start) and (args.end is None or day <= args.end)
-
-
-def _day(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
+def _line(out, link: dict) -> None:
+    out.write((json.dumps(link) + "\n").encode("utf-8"))

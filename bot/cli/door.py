@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.wiring import build_core
-from handlers.core import Caller, Refused
+from handlers.core import Caller, Core, Refused
 from handlers.knowledge.profile import ProfileError
 from handlers.messages import Channel, Identity
 from handlers.router import UNREACHABLE
@@ -60,13 +60,22 @@ def serve(
     bad_input: tuple[type[Exception], ...] = (),
 ) -> int:
     """Build the caller `--as` names, run `work` (which calls one service and prints), and map how it ended."""
-    core = None
     try:
         identity = identity_of(user)
+    except Stop as stop:
+        say(command, str(stop))
+        return stop.code
+    return serve_core(command, lambda core: work(Caller.at(core, identity, via=CLI)), bad_input=bad_input)
+
+
+def serve_core(command: str, work: Callable[[Core], int | None], *, bad_input: tuple[type[Exception], ...] = ()) -> int:
+    """Build the core from the settings, run `work`, map how it ended to an exit status, close the database."""
+    core = None
+    try:
         settings = Settings()
         configure_logging(settings, level="WARNING")  # cleaned like serve's: warnings and errors only, on stderr
         core = build_core(settings)
-        return int(work(Caller.at(core, identity, via=CLI)) or DONE)
+        return int(work(core) or DONE)
     except Stop as stop:
         say(command, str(stop))
         return stop.code

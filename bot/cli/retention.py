@@ -1,7 +1,9 @@
 """`cme-bot retention [--dry-run] [--today YYYY-MM-DD] [--json]`: anonymise closed cases past their retention date.
 
-The same run as the scheduler's daily job in `cme-bot serve`; a second run the same day finds nothing more.
-Lists reference, class, due date and why (held cases are listed as kept), never a child's details.
+The same service as the scheduler's daily job in `cme-bot serve` (handlers/records/retention.py, which
+records each disposal); a second run the same day finds nothing more. It is the council's schedule, not a
+person's request, so it takes no `--as`. Lists reference, class, due date and why (held cases are listed
+as kept), never a child's details. Exit statuses (bot/cli/door.py): 0 done, 2 bad configuration, 4 database down.
 """
 
 from __future__ import annotations
@@ -11,12 +13,9 @@ import datetime as dt
 import json
 import sys
 
-from bot.config import Settings
-from bot.logs import configure_logging
-from bot.wiring import build_core
-from handlers.knowledge.profile import ProfileError
+from bot.cli import door
+from handlers.core import Core
 from handlers.records import retention
-from storage.types import utcnow
 
 
 def _date(text: str) -> dt.date:
@@ -41,26 +40,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run (or list) once: 0 done, 2 bad configuration."""
-    try:
-        settings = Settings()
-        configure_logging(settings, level="WARNING")  # a scheduled run's lines cleaned like serve's
-        core = build_core(settings)
-    except (ProfileError, ValueError) as exc:
-        sys.stderr.write(f"cme-bot retention: {exc}\n")
-        return 2
-    today = args.today or utcnow().astimezone(core.profile.tz).date()
-    try:
+    """Run (or list) once."""
+
+    def work(core: Core) -> None:
+        today = args.today or core.clock().astimezone(core.profile.tz).date()
         due = retention.run(engine=core.engine, profile=core.profile, today=today, dry_run=args.dry_run)
-    finally:
-        core.engine.dispose()
-    rows = retention.listing(due)
-    if args.json:
+        show(retention.listing(due), today, dry_run=args.dry_run, as_json=args.json)
+
+    return door.serve_core("retention", work)
+
+
+def show(rows: list[dict], today: dt.date, *, dry_run: bool, as_json: bool) -> None:
+    """The cases as a JSON array, or one line each and a count."""
+    if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
-        return 0
-    gone = sum(not d.held for d in due)
-    verb = "would be anonymised" if args.dry_run else "anonymised"
+        return
+    gone = sum(not row["held"] for row in rows)
+    verb = "would be anonymised" if dry_run else "anonymised"
     for row in rows:
         print(f"{row['reference']}  {'KEPT' if row['held'] else verb.upper()}  {row['why']}")
-    print(f"{today.isoformat()}: {gone} case(s) {verb}, {len(due) - gone} kept on legal hold.")
-    return 0
+    print(f"{today.isoformat()}: {gone} case(s) {verb}, {len(rows) - gone} kept on legal hold.")

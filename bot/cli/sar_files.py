@@ -5,7 +5,6 @@ The folder and files are made readable by their owner only: they hold a child's 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -13,6 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from bot.saved_files import save_private
 from handlers.records.sar import REVIEW, count_items
 
 STYLE = """
@@ -26,8 +26,8 @@ mark.review { background: #ffe08a; outline: 2px dashed #b8860b; }
 
 def write_pack(folder: Path, pack: dict[str, Any], about: dict[str, Any]) -> dict[str, Any]:
     """Write the three files into `folder` (made if missing); returns the manifest."""
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)  # a folder that was there already, or a umask that took bits off
     data = json.dumps(pack, indent=2, ensure_ascii=False, sort_keys=True)
     files = {"data.json": data, "index.html": render_html(pack, about)}
     listed = [_write(folder / name, text) for name, text in files.items()]
@@ -38,10 +38,7 @@ def write_pack(folder: Path, pack: dict[str, Any], about: dict[str, Any]) -> dic
 
 def _write(path: Path, text: str) -> dict[str, Any]:
     raw = text.encode("utf-8")
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(raw)
-    os.chmod(path, 0o600)  # an existing file keeps its old mode through os.open
+    save_private(path, raw, replace=True)  # a pack written again for the same request replaces the old files
     return {"name": path.name, "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
 
 
@@ -84,8 +81,3 @@ def _node(value: Any) -> str:
     if value is None or value == "":
         return '<span class="none">not recorded</span>'
     return escape(str(value))
-
-
-def stamp(now: dt.datetime) -> str:
-    """A time for the manifest, in UTC, to the second."""
-    return now.astimezone(dt.UTC).replace(microsecond=0).isoformat()

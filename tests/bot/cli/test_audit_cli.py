@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 
 from sqlalchemy import text
@@ -79,7 +81,7 @@ def test_export_then_verify_against_the_copy_catches_the_newest_rows_deleted(rou
 
 def test_a_reporter_may_not_export_and_bad_input_is_exit_2(engine, db_url, tmp_path):
     refused = audit(db_url, "export", "--out", str(tmp_path / "x.jsonl"), "--as", "alice")
-    assert refused.returncode == 3 and "only the CME officer and their manager" in refused.stderr
+    assert refused.returncode == 3 and "CME officer and their manager only" in refused.stderr
     assert not (tmp_path / "x.jsonl").exists()
     bad_day = audit(db_url, "export", "--from", "next tuesday", "--out", str(tmp_path / "y"), "--as", "cme-officer")
     assert bad_day.returncode == 2 and "use YYYY-MM-DD" in bad_day.stderr
@@ -93,3 +95,29 @@ def test_a_reporter_may_not_export_and_bad_input_is_exit_2(engine, db_url, tmp_p
     assert bad_copy.returncode == 2 and "line 1 is not a line" in bad_copy.stderr
     missing = audit(db_url, "verify", "--against", str(tmp_path / "missing.jsonl"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_the_copy_is_owner_only_whatever_the_umask_and_a_missing_folder_is_said(
+    router, engine, db_url, tmp_path, monkeypatch, capsys
+):
+    from bot.cli.main import main
+
+    _busy_day(router)
+    monkeypatch.delenv("CME_PROFILE", raising=False)
+    monkeypatch.setenv("CME_DATABASE_URL", db_url)
+    copy = tmp_path / "chain.jsonl"
+    copy.write_text("an older copy\n")
+    copy.chmod(0o644)
+    before = os.umask(0)
+    try:
+        assert main(["audit", "export", "--out", str(copy), "--as", "cme-manager"]) == 0
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600 and "an older copy" not in copy.read_text()
+    missing = tmp_path / "offsite" / "chain.jsonl"
+    assert main(["audit", "export", "--out", str(missing), "--as", "cme-manager"]) == 2
+    said = capsys.readouterr().err
+    assert f"the folder {missing.parent} does not exist" in said and "Traceback" not in said
+    with Session(engine) as session:
+        exported = session.exec(select(AuditEvent).where(AuditEvent.action == "audit.exported")).all()
+    assert [e.detail["via"] for e in exported] == ["cli"]  # the failed one recorded nothing

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.cli.main import main
+from handlers.messages import ReplyKind
 from storage.models import AuditEvent, Case
 from storage.protection import SubjectAccessRequest
 from storage.types import utcnow
@@ -45,10 +46,8 @@ def merged(router, db_url, monkeypatch):
     monkeypatch.setenv("CME_DATABASE_URL", db_url)
     monkeypatch.delenv("CME_PROFILE", raising=False)
     first, second = referral(router, "alice", FIRST), referral(router, "bob", SECOND)
-    officer = Person(router, user="cme-officer")
-    view = {reply.title: reply for reply in officer.say(f"/cme case {second}")}
-    same = next(b for b in view["Possible matches"].buttons if b.label.startswith("Same child"))
-    officer.say(same.value)
+    decided = Person(router, user="cme-officer").say(f"/cme same {second} {first}")  # whatever the matcher thought
+    assert decided[-1].kind is not ReplyKind.ERROR, decided[-1].text
     return first, second
 
 
@@ -180,11 +179,11 @@ def test_out_is_required_for_a_pack(merged, capsys):
 
 def test_a_reporter_is_refused_with_exit_3_and_the_attempt_recorded(merged, engine, tmp_path, capsys):
     code, out, err = sar(capsys, "--as", "alice", "--child", merged[0], "--out", str(tmp_path / "p"))
-    assert (code, out) == (3, "") and "only the CME officer and their manager" in err
+    assert (code, out) == (3, "") and "CME officer and their manager only" in err
     assert not (tmp_path / "p").exists()
     with Session(engine) as session:
         refused = session.exec(select(AuditEvent).where(AuditEvent.action == "permission.refused")).all()
-    assert [e.detail["command"] for e in refused] == ["cli sar"]
+    assert [(e.detail["command"], e.detail["via"]) for e in refused] == [("sar", "cli")]
 
 
 def test_a_restricted_case_is_packed_only_by_an_officer_named_on_it(merged, router, tmp_path, capsys):
