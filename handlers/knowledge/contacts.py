@@ -41,6 +41,10 @@ def _call_now_text(profile: Profile, in_hours: bool) -> str:
     )
 
 
+# The CME officer's details are the briefing's; MASH's and the out-of-hours team's the Partnership's page.
+DIRECTORY_SOURCES = ("bury-briefing", "bury-safeguarding-partnership", "local-profile")
+
+
 def contacts_reply(profile: Profile, now: dt.datetime) -> Reply:
     """The contact directory as facts, saying whether MASH or the out-of-hours team answers now."""
     in_hours = is_office_hours(now, profile)
@@ -52,7 +56,7 @@ def contacts_reply(profile: Profile, now: dt.datetime) -> Reply:
         "call_now": call_now,
         "office_hours": in_hours,
         "contacts": {key: profile.contact(key).model_dump(exclude_none=True) for key in keys},
-        "sources": [source("bury-briefing").to_dict(), source("local-profile").to_dict()],
+        "sources": [source(key).to_dict() for key in DIRECTORY_SOURCES],
     }
     return Reply(
         text=_call_now_text(profile, in_hours),

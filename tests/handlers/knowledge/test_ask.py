@@ -49,6 +49,9 @@ MUST_HIT = [
     ("how soon must we tell the LA about a pupil we have just admitted", "school-returns"),
     ("what figures do councils report to the DfE each term about CME", "dfe-cme-return"),
     ("is the register of children not in school law yet", "children-not-in-school"),
+    ("a pupil has been expelled for good and has no provision yet", "permanent-exclusion"),
+    ("our pupil is on a long holiday overseas but we have not taken her off roll", "trip-abroad-on-roll"),
+    ("child attends a tuition centre every day instead of school", "unregistered-settings"),
 ]
 # More of our own wording, chattier and with typos; the engine may miss a few but must not guess wildly.
 BROAD = [

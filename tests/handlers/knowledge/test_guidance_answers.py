@@ -1,0 +1,106 @@
+"""The answers staff get on what issue 23 found wrong, asked in words other than the issue's: the right entry, what
+it must say, and a source it rests on (the 8 September 2025 guidance or the regulation), with links that work."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from handlers.knowledge.ask import ask_replies, build_engine
+from handlers.knowledge.faq import load_knowledge
+from handlers.knowledge.profile import bundled_profile
+
+NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
+GUIDANCE = "DfE statutory guidance: Children missing education (8 September 2025)"
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return build_engine(bundled_profile())
+
+
+def titles(result) -> set[str]:
+    return {source.title for source in result.sources}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "pupil permanently excluded last week, the council hasn't placed him anywhere yet - do I refer as CME?",
+        "what education does a child get after being expelled",
+    ],
+)
+def test_permanent_exclusion_without_a_place_yet(engine, question):
+    result = engine.ask(question, now=NOW)
+    assert result.topic == "permanent-exclusion"
+    assert "sixth school day" in result.answer and "not missing education" in result.answer
+    assert any("exclusion" in title.lower() for title in titles(result)) and GUIDANCE in titles(result)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "student still registered with us is away visiting relatives abroad for three weeks",
+        "is a child on a long overseas trip but still on our roll missing education?",
+    ],
+)
+def test_a_trip_abroad_while_on_roll_is_attendance_first(engine, question):
+    result = engine.ask(question, now=NOW)
+    assert result.topic == "trip-abroad-on-roll"
+    assert "attendance matter for the school" in result.answer and "deletion return" in result.answer
+    assert any("School Attendance (Pupil Registration)" in title for title in titles(result))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "a girl goes to a madrasa all day and isn't registered at any school",
+        "parents use a private tutoring centre five days a week and no school",
+    ],
+)
+def test_an_unregistered_setting_full_time_may_be_cme_and_the_council_is_told(engine, question):
+    result = engine.ask(question, now=NOW)
+    assert result.topic == "unregistered-settings"
+    assert "may be missing education" in result.answer and "CME officer" in result.answer
+    assert GUIDANCE in titles(result)
+
+
+@pytest.mark.parametrize("question", ["what's a CTF", "CTF - meaning?", "common transfer file?"])
+def test_what_a_ctf_is(engine, question):
+    [answer, *_] = ask_replies(engine, question, now=NOW)
+    assert answer.title.startswith("CTF") and "Lost Pupil Database" in answer.text
+    assert any("https://www.legislation.gov.uk/uksi/2005/1437" in value for _, value in answer.facts)
+
+
+def test_home_education_from_a_special_school_needs_the_councils_consent(engine):
+    result = engine.ask(
+        "can a special school delete a pupil the LA placed there when mum opts to home educate", now=NOW
+    )
+    assert result.topic == "elective-home-education" and "council's consent" in result.answer
+
+
+def test_the_figures_use_the_published_base_and_no_unsourced_number(engine):
+    result = engine.ask("roughly what share of children are missing education in England?", now=NOW)
+    assert result.topic == "scale-of-problem"
+    assert "aged 5 to 16" in result.answer and "149,900" not in result.answer and "of pupils" not in result.answer
+    assert [s.url for s in result.sources][0].endswith("/find-statistics/children-missing-education")
+
+
+def test_every_answer_cites_the_2025_guidance_or_a_regulation_or_the_law():
+    """Each entry rests on the current guidance, legislation or a DfE publication, never on the briefing alone."""
+    for entry in load_knowledge().entries:
+        cited = entry.cited()
+        assert cited and all(source.url.startswith("https://") for source in cited)
+        official = [s for s in cited if "legislation.gov.uk" in s.url or "gov.uk" in s.url or "parliament" in s.url]
+        assert official, f"{entry.id} cites no statutory or DfE source"
+        assert not any(
+            "2016" in s.title or "19 August 2024" in s.title and "missing education" in s.title for s in cited
+        )
+
+
+def test_mash_and_out_of_hours_numbers_are_not_cited_to_the_briefing():
+    """The briefing gives only the CME officer: an answer showing MASH's number cites the Partnership's page."""
+    for entry in load_knowledge().entries:
+        if "{mash." in entry.answer or "{out_of_hours." in entry.answer:
+            assert any("Safeguarding Partnership: What to do" in s.title for s in entry.cited()), entry.id
