@@ -92,6 +92,16 @@ def waiting_follow_ups(session: Session, case_ids: Iterable[int]) -> list[Follow
     return list(session.exec(query.order_by(col(FollowUp.id))).all())
 
 
+def cases_with_waiting_question(session: Session, case_ids: Iterable[int]) -> set[int]:
+    """Which of these cases, as they stand, have a question waiting for a reporter (theirs, or a merged case's)."""
+    ids = set(case_ids)
+    if not ids:
+        return set()
+    merged = session.exec(select(Case.id, Case.merged_into).where(col(Case.merged_into).in_(ids))).all()
+    standing = {case_id: case_id for case_id in ids} | {case_id: into for case_id, into in merged}
+    return {standing[follow_up.case_id] for follow_up in waiting_follow_ups(session, standing)}
+
+
 def follow_ups_of(session: Session, case_ids: Iterable[int]) -> list[FollowUp]:
     """Every question asked on these cases, oldest first."""
     ids = list(case_ids)

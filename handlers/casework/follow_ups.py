@@ -14,11 +14,10 @@ with the reporter's contact details from the referral.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from handlers.casework import reporter_forms
 from handlers.casework.actions import Usage, audit, plain, private_reporter_address, today, write_note
@@ -41,7 +40,6 @@ from storage.reporter_links import (
     FollowUpState,
     claim_reminder,
     due_reminders,
-    reminded_and_waiting,
     settle_follow_up,
     waiting_follow_ups,
 )
@@ -189,60 +187,6 @@ def remind(session: Session, profile: Profile, now: dt.datetime) -> int:
                      detail={"follow_up": follow_up.id, "via": case.reference})  # fmt: skip
         sent += 1
     return sent
-
-
-@dataclass(frozen=True)
-class WaitingQuestion:
-    """A question still unanswered after its reminder: what the officer's digest lists (no child detail)."""
-
-    reference: str  # the case that stands
-    case_id: int
-    via: str  # the reporter's own reference
-    asked_by: str
-    assigned_to: str | None
-    asked_on: dt.date
-    reminded_on: dt.date
-    urgent: bool
-
-    def line(self) -> str:
-        """One digest line."""
-        via = f" (raised as {self.via})" if self.via != self.reference else ""
-        return (
-            f"{self.reference}{via}: your question to the reporter of {day(self.asked_on)} is unanswered "
-            f"(reminded {day(self.reminded_on)}). Ask again or contact them: /cme case {self.reference}"
-        )
-
-
-def follow_ups_waiting(session: Session, *, profile: Profile, officer: str | None = None) -> list[WaitingQuestion]:
-    """Questions reminded and still unanswered on open cases (one officer's, when `officer` is given)."""
-    found = []
-    for follow_up, case in reminded_and_waiting(session):
-        standing = surviving_case(session, case) or case
-        if standing.state != "open" or (officer is not None and follow_up.asked_by != officer):
-            continue
-        found.append(
-            WaitingQuestion(
-                reference=standing.reference,
-                case_id=standing.id,
-                via=case.reference,
-                asked_by=follow_up.asked_by,
-                assigned_to=standing.assigned_to,
-                asked_on=follow_up.asked_at.astimezone(profile.tz).date(),
-                reminded_on=follow_up.reminded_at.astimezone(profile.tz).date(),
-                urgent=standing.urgent,
-            )
-        )
-    return found
-
-
-def cases_waiting_for_reporter(session: Session, case_ids: Iterable[int]) -> set[int]:
-    """Which of these cases (as they stand) have a question waiting for a reporter: the caseload's flag."""
-    ids = set(case_ids)
-    if not ids:
-        return set()
-    merged = session.exec(select(Case.id, Case.merged_into).where(col(Case.merged_into).in_(ids))).all()
-    standing = {case_id: case_id for case_id in ids} | {case_id: into for case_id, into in merged}
-    return {standing[f.case_id] for f in waiting_follow_ups(session, standing)}
 
 
 def undeliverable(session: Session, *, row: Outbox, reason: str, profile: Profile, now: dt.datetime) -> bool:

@@ -12,6 +12,7 @@ from handlers.messages import Reply, ReplyKind
 from storage.child_queries import case_as_raised, surviving_case
 from storage.models import Case
 from storage.queries import cases_reported_by, recent_cases
+from storage.reporter_links import waiting_follow_ups
 
 REFERENCE_RE = re.compile(r"^[A-Z]{2,8}-\d{4}-\d{4,}$")
 STATE_WORDS = {"open": "Open: the CME officer is making enquiries", "closed": "Closed"}
@@ -71,6 +72,16 @@ def _one(turn: TurnContext, reference: str) -> Reply:
     standing = surviving_case(turn.session, case) or case
     if standing.state == "closed" and standing.outcome:
         facts.append(("Outcome", turn.profile.closure_messages.get(standing.outcome, "Closed")))
+    elif case.reporter_key == turn.user_key:  # the question itself stays in their chat with the bot, not here
+        for waiting in waiting_follow_ups(turn.session, [case.id]):
+            asked = waiting.asked_at.astimezone(turn.profile.tz)
+            facts.append(
+                (
+                    "Question for you",
+                    f"the CME officer asked you something on {asked:%-d %b}: it is in your messages from the bot. "
+                    f"Answer with /cme add {case.reference} and your answer.",
+                )
+            )
     return Reply(
         f"Case {case.reference}",
         title=f"Status of {case.reference}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from handlers.casework import follow_ups
+from handlers.casework import follow_ups, waiting_questions
 from handlers.messages import ReplyKind
 from storage.db import unit_of_work
 from storage.models import AuditEvent, Case, Outbox, Report
@@ -41,6 +41,8 @@ def test_the_question_reaches_the_reporter_and_their_answer_appears_on_the_case(
     assert f"/cme add {reference}" in question.text
     assert question.payload["preview"] == f"A question about your concern {reference}"  # no question on a lock screen
     assert question.payload["thread"]["reference"] == reference and question.payload["buttons"][0]["label"] == "Answer"
+    status = dict(Person(router, user="alice").say(f"/cme status {reference}")[-1].facts)
+    assert "in your messages from the bot" in status["Question for you"] and QUESTION not in str(status)
     answered = Person(router, user="alice").say(f"/cme add {reference} Yes, seen at the park on Saturday")[-1]
     assert answered.kind is ReplyKind.CONFIRMATION and "officer who asked has been told" in answered.text
     facts = dict(view(router, reference)["The reporter"].facts)
@@ -49,6 +51,7 @@ def test_the_question_reaches_the_reporter_and_their_answer_appears_on_the_case(
     [told] = to(engine, f"dm:{OFFICER}", "reporter.answer")
     assert told.text == f"The reporter answered your question on {reference}. Open it: /cme case {reference}"
     assert {"reporter.asked", "reporter.answered"} <= set(actions(engine))
+    assert "Question for you" not in dict(Person(router, user="alice").say(f"/cme status {reference}")[-1].facts)
 
 
 def test_only_staff_may_ask_and_a_restricted_case_only_its_named_officers(router, engine, profile):
@@ -84,7 +87,7 @@ def test_unanswered_after_its_school_days_one_reminder_then_the_digest_and_the_f
         case_id = session.exec(select(Case.id).where(Case.reference == reference)).one()
     assert follow_ups.run_reminders(core) == 0  # Thursday: not due yet
     with Session(engine) as session:
-        assert follow_ups.cases_waiting_for_reporter(session, [case_id]) == {case_id}
+        assert waiting_questions.cases_waiting_for_reporter(session, [case_id]) == {case_id}
     clock.advance(days=4)  # Monday 30 Nov: the second school day after
     assert follow_ups.run_reminders(core) == 0
     clock.advance(days=1)  # Tuesday 1 Dec: the third
@@ -94,15 +97,16 @@ def test_unanswered_after_its_school_days_one_reminder_then_the_digest_and_the_f
     lead = f"Reminder: the CME officer is still waiting about the concern you raised ({reference})"
     assert reminder.text.startswith(lead)
     with Session(engine) as session:
-        [waiting] = follow_ups.follow_ups_waiting(session, profile=core.profile)
-        assert follow_ups.follow_ups_waiting(session, profile=core.profile, officer="terminal:local:someone") == []
+        [waiting] = waiting_questions.follow_ups_waiting(session, profile=core.profile)
+        someone = "terminal:local:someone"
+        assert waiting_questions.follow_ups_waiting(session, profile=core.profile, officer=someone) == []
     assert waiting.reference == reference and waiting.asked_by == f"terminal:local:{OFFICER}"
     assert waiting.line().startswith(f"{reference}: your question to the reporter of Thu 26 Nov 2026 is unanswered")
     assert "reminded Tue 1 Dec 2026" in waiting.line()
     Person(router, user="alice").say(f"/cme add {reference} Not seen since")
     with Session(engine) as session:
-        assert follow_ups.follow_ups_waiting(session, profile=core.profile) == []
-        assert follow_ups.cases_waiting_for_reporter(session, [case_id]) == set()
+        assert waiting_questions.follow_ups_waiting(session, profile=core.profile) == []
+        assert waiting_questions.cases_waiting_for_reporter(session, [case_id]) == set()
 
 
 def test_a_withdrawn_question_is_not_reminded(router, engine, core, clock):
