@@ -124,14 +124,20 @@ def test_a_reply_in_the_confirmations_thread_adds_to_the_concern_and_other_threa
     asyncio.run(scenario())
 
 
+async def asked(slack):
+    """A concern raised by U0REPORTER, and the officer's question about it as posted to them: (reference, post)."""
+    reference = raise_case(slack, "U0REPORTER", CALM)
+    await slack.user("U0OFFICER").command(f"follow-up {reference} {QUESTION}")
+    [sent] = await slack.fake.wait_for_responses(1)
+    assert "Your question has been sent" in text_of(sent.args["blocks"])
+    [question] = await posted_to(slack, "U0REPORTER")
+    return reference, question
+
+
 def test_the_officers_question_reaches_the_reporter_and_an_answer_in_its_thread_lands_on_the_case(slack_db):
     async def scenario():
         async with running(slack_db) as slack:
-            reference = raise_case(slack, "U0REPORTER", CALM)
-            await slack.user("U0OFFICER").command(f"follow-up {reference} {QUESTION}")
-            [sent] = await slack.fake.wait_for_responses(1)
-            assert "Your question has been sent" in text_of(sent.args["blocks"])
-            [question] = await posted_to(slack, "U0REPORTER")
+            reference, question = await asked(slack)
             assert question.args["text"] == f"A question about your concern {reference}", "no question on a lock screen"
             assert QUESTION in text_of(question.args["blocks"]) and "Reply in this thread" in text_of(
                 question.args["blocks"]
@@ -154,9 +160,7 @@ def test_the_officers_question_reaches_the_reporter_and_an_answer_in_its_thread_
 def test_the_answer_button_opens_a_modal_and_its_text_lands_on_the_case(slack_db):
     async def scenario():
         async with running(slack_db) as slack:
-            reference = raise_case(slack, "U0REPORTER", CALM)
-            await slack.user("U0OFFICER").command(f"follow-up {reference} {QUESTION}")
-            [question] = await posted_to(slack, "U0REPORTER")
+            _, question = await asked(slack)
             button = next(
                 b for block in question.args["blocks"] if block["type"] == "actions" for b in block["elements"]
             )
