@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.app import CONTEXT_KEY
 from bot.slack.ids import Callback
+from handlers.casework import harm_drafts
 from storage.db import make_engine
 from storage.models import CaseNote
 from storage.reporter_links import ReporterThread
@@ -190,5 +191,32 @@ def test_a_reporter_slack_cannot_reach_is_named_to_the_officer_who_asked(slack_d
             assert "Sam Nurse" in text_of(told.args["blocks"]), "the referral's contact details, for the officer"
             await deliver(slack)
             assert len(await posted_to(slack, "U0REPORTER")) == 1, "given up, not retried"
+
+    asyncio.run(scenario())
+
+
+def test_a_harm_alert_names_the_slack_reporter_and_a_cancelled_draft_is_told(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER", "sam.nurse")
+            opened = len(slack.fake.of("views.open"))
+            await sam.command("report")
+            view = await slack.fake.modal(opened + 1)
+            harm = {**ANSWERS, "harm_indicators": ["abuse-neglect"]}
+            for _ in range(5):  # to the signpost that follows the harm page
+                status, ack = await sam.submit(fill(view, {k: v for k, v in harm.items() if k in inputs(view)}))
+                if ack["view"]["callback_id"] == Callback.SIGNPOST:
+                    break
+                view = {**ack["view"], "id": view["id"], "hash": "next"}
+            [alert] = await posted_to(slack, "C0OFFICERS")
+            assert alert.args["text"].startswith("Urgent alert: URGENT: harm was flagged just now")
+            assert "Slack user U0REPORTER" in alert.args["text"] and "Zephyrine" not in alert.args["text"]
+            await sam.dm("cancel")  # the reporter abandons the referral
+            await posted_to(slack, "DU0REPORTER")
+            core = slack.client.server.app[CONTEXT_KEY].core
+            assert await asyncio.to_thread(harm_drafts.run_check, core) == 1
+            [_, unsent] = await posted_to(slack, "C0OFFICERS", 2)
+            assert "was not sent: they cancelled it" in unsent.args["text"]
+            assert "Slack user U0REPORTER" in unsent.args["text"]
 
     asyncio.run(scenario())

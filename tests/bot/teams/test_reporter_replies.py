@@ -7,7 +7,8 @@ import asyncio
 
 from sqlmodel import Session, select
 
-from storage.models import CaseNote
+from storage.models import CaseNote, Outbox
+from storage.teams_refs import TeamsConversationRef
 from tests.bot.teams.harness import OFFICER, SAM, form_card, inputs_of, run, running, submission
 from tests.bot.teams.test_referral_card import PAGES, section_of
 
@@ -129,3 +130,25 @@ async def unreachable(db_url: str, profile) -> None:
 
 def test_a_reporter_teams_cannot_reach_is_named_to_the_officer(sqlite_url, teams_profile):
     run(unreachable(sqlite_url, teams_profile))
+
+
+async def no_chat(db_url: str, profile) -> None:
+    async with running(db_url, profile) as h:
+        reference, _ = await raise_by_card(h)
+        await h.say("hello", who=OFFICER)
+        with Session(h.engine) as session:  # the bot no longer has Sam's chat (the app was removed for them)
+            query = select(TeamsConversationRef).where(TeamsConversationRef.user_key == f"teams:tenant-1:{SAM.aad}")
+            for row in session.exec(query):
+                session.delete(row)
+            session.commit()
+        before = len(h.connector.to(OFFICER.personal_chat))
+        await h.say(f"/cme follow-up {reference} {QUESTION}", who=OFFICER)
+        told = await delivered(h, OFFICER.personal_chat, before + 2)
+        assert any("could not reach the person who raised it: Teams" in s.text for s in told)
+        with Session(h.engine) as session:
+            [row] = session.exec(select(Outbox).where(Outbox.kind == "reporter.question")).all()
+        assert row.last_error == "gave up: no_conversation" and row.sent_at is not None
+
+
+def test_a_reporter_with_no_chat_left_is_named_to_the_officer(sqlite_url, teams_profile):
+    run(no_chat(sqlite_url, teams_profile))
