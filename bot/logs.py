@@ -38,6 +38,8 @@ _LABELLED = re.compile(
 )
 _JSON = re.compile(r"(?s)\{.*")  # a JSON object or a dict's repr, to the end (it may be cut short)
 _FORM = re.compile(r"[\w.%+-]+=[^&\s]*(?:&[\w.%+-]+=[^&\s]*)+")  # token=...&text=... (a slash command)
+# A one-off download link's token (the access log's request line): whoever reads the log could use it first.
+_DOWNLOAD = re.compile(r"(/downloads/)[A-Za-z0-9_-]{20,}")
 _SAFE_ARGS = (int, float, bool, str, enum.Enum, type(None), PurePath)  # not dates: a date of birth is one
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id"}
 
@@ -61,6 +63,7 @@ def redact_text(text: str) -> str:
     """The text with bodies, JSON and form-encoded data replaced, cut to a sane length."""
     text = _LABELLED.sub(lambda m: f"{m.group(1)}{m.group(2)} {REDACTED}", text)
     text = _FORM.sub(REDACTED, _JSON.sub(REDACTED, text))
+    text = _DOWNLOAD.sub(rf"\1{REDACTED}", text)
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " [cut]"
 
 

@@ -244,6 +244,12 @@ def test_bodies_in_any_shape_are_replaced(text):
     assert NAME not in redact_text(text)
 
 
+def test_a_download_link_s_token_never_reaches_the_log():
+    token = "KQBpsYL2L6xVWkJsao33Bzbc4eieRJDA-T2BC0ObfCU"
+    line = f'127.0.0.1 [26/Nov/2026:10:00:00 +0000] "HEAD /downloads/{token} HTTP/1.1" 200 259 "-" "Teams"'
+    assert token not in redact_text(line) and "HEAD /downloads/[redacted] HTTP/1.1" in redact_text(line)
+
+
 def test_containers_in_arguments_are_not_formatted():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "got %s and %s", ({"child": NAME}, [SURNAME]), None)
     cleaned = clean(record)
