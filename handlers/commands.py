@@ -6,7 +6,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from handlers.casework import case_fields, cases, child_fields, follow_ups, matches, reporter_notes, restrict
+from handlers.casework import case_fields, cases, child_fields, follow_ups, matches, reporter_notes, restrict, split
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
@@ -58,6 +58,7 @@ def build_router(core: Core) -> Router:
     reporter_notes.register(router)  # /cme add, and replies to the bot's messages about a concern
     follow_ups.register(router)  # /cme follow-up: the officer asks the reporter
     matches.register(router)
+    split.register(router)
     holds.register(router)
     restrict.register(router)
     router.command(FIND)

@@ -63,6 +63,7 @@ class ActionId(StrEnum):
     # The reporter's side of a case: each value is the command the press stands for; without text it opens a form.
     REPORTER_ADD = "reporter_add"  # "Add to this concern" / "Answer": "/cme add REF"
     ASK_REPORTER = "ask_reporter"  # an officer's "Ask the reporter": "/cme follow-up REF"
+    SPLIT_CASE = "split_case"  # undo a wrong merge: "/cme split REF"
 
 
 @dataclass(frozen=True)

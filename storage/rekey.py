@@ -45,6 +45,7 @@ class Progress:
 def encrypted_columns() -> dict[str, list[str]]:
     """{table: [its encrypted columns]} for every table with child data."""
     import storage.children  # noqa: F401  (registers the tables)
+    import storage.merges  # noqa: F401
     import storage.notices  # noqa: F401
     import storage.reporter_links  # noqa: F401
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from handlers.casework.views import details_reply, outcome_words, who
 from handlers.children.link import episode_note, ordinal
-from handlers.children.possible import explain, plain_words
+from handlers.children.possible import SCORE_MEANING, explain, plain_words
 from handlers.messages import ActionId, Button, Reply
 from storage.child_queries import (
     case_as_raised,
@@ -19,12 +19,14 @@ from storage.child_queries import (
     closed_episodes,
     matches_against,
     matches_of,
+    merged_group,
     merged_into_case,
     reports_of,
     surviving_case,
     surviving_child,
 )
 from storage.children import Child, ChildMatch
+from storage.merges import MergeKind, merges_into, merges_of
 from storage.models import Case
 
 MAX_MATCH_BUTTONS = 3  # matches with buttons (two each); the rest are listed with the commands to type
@@ -48,7 +50,32 @@ def child_replies(session: Session, case: Case, typed: str | None) -> list[Reply
     matches = _matches(session, case)
     if matches:
         replies.append(matches)
+    joined = _merges(session, case)
+    if joined:
+        replies.append(joined)
     return replies
+
+
+def _merges(session: Session, case: Case) -> Reply | None:
+    """How cases came to be one (automatic joins with their score and reasons), each with a Split button."""
+    group = [c.id for c in merged_group(session, case)]
+    facts, buttons = [], []
+    for merge in [*merges_of(session, case.id), *merges_into(session, group)]:
+        mine = session.get(Case, merge.case_id)
+        other = session.get(Case, merge.into_case_id) if merge.into_case_id else None
+        how = "its referral was added here" if merge.case_merged else "a case of its own; the child's records joined"
+        if merge.kind == MergeKind.INTAKE:
+            said = f"joined automatically as it arrived ({how}): {', '.join(merge.reasons)}"
+            said += f". Match score {merge.score:.2f} ({SCORE_MEANING})." if merge.score is not None else "."
+        else:
+            said = f"recorded as the same child by {who(merge.merged_by)} on {merge.merged_at:%-d %b %Y} ({how})."
+        facts.append((f"{mine.reference} with {other.reference}" if other else mine.reference, said))
+        buttons.append(Button(f"Split {mine.reference}", f"/cme split {mine.reference}", ActionId.SPLIT_CASE))
+    if not facts:
+        return None
+    text = "Cases joined as one child. If they are two children, split them: both go back as they were."
+    data = {"merges": [{"case": ref.split(" ")[0], "how": said} for ref, said in facts]}
+    return Reply(text, title="Joined cases", facts=tuple(facts), buttons=tuple(buttons[:MAX_MATCH_BUTTONS]), data=data)
 
 
 def later_referrals(session: Session, case: Case) -> list[Reply]:

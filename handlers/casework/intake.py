@@ -17,8 +17,8 @@ from handlers.casework.alerts import new_case_text, new_information_text, notify
 from handlers.casework.enquiries import create_plan
 from handlers.casework.reporter_notes import thread_data
 from handlers.children.household import link_household
-from handlers.children.link import episode_note, link_case
-from handlers.children.merge import merge_case
+from handlers.children.link import Linked, episode_note, link_case
+from handlers.children.merge import merge_case, record_merge, stored_changes
 from handlers.children.possible import possible_matches_of
 from handlers.core import FormContext
 from handlers.knowledge.profile import Profile
@@ -26,6 +26,7 @@ from handlers.knowledge.registers import statistics_from_answers
 from handlers.messages import ActionId, Address, Button, Identity, Reply, ReplyKind
 from handlers.referral.form import REFERRAL, harm_flagged
 from handlers.referral.triage_hooks import triage_answers
+from storage.merges import MergeKind
 from storage.models import Case, Report
 from storage.queries import allocate_reference, case_by_submission, record_audit
 
@@ -65,23 +66,41 @@ def submit_referral(
     alerted = harm_drafts.sent(session, submission_key=submission_key, reference=case.reference, now=ctx.now)
     flagged = f"{alerted.astimezone(ctx.profile.tz):%H:%M}" if alerted else None
     if linked.open_case is not None:
-        _add_to_open_case(session, case, linked.open_case, identity, ctx, flagged)
+        _add_to_open_case(session, case, linked, identity, ctx, flagged)
     else:
-        create_plan(session, case, ctx.profile, ctx.now, repeat=bool(linked.episodes))
+        steps = create_plan(session, case, ctx.profile, ctx.now, repeat=bool(linked.episodes))
         matches = possible_matches_of(session, [case.id])[case.id] if linked.possible else []
         episode = episode_note(linked.episodes)
         text = new_case_text(case.reference, urgent=case.urgent, episode=episode, matches=matches, flagged=flagged)
         _alert(session, case, ctx, "case.new", f"case-new:{case.reference}", text, matches=matches)
+        if linked.joined is not None:  # a known child whose cases are closed: a split undoes the join
+            repeat = {step.id for step in ctx.profile.enquiry_plan if step.repeat_only}
+            session.flush()
+            undo = {"repeat_steps": [step.id for step in steps if step.step_id in repeat]}
+            into = linked.episodes[-1] if linked.episodes else None
+            _record_join(session, case, linked, identity, ctx, into=into, undo=undo)
     return case, True
 
 
 def _add_to_open_case(
-    session: Session, case: Case, survivor: Case, identity: Identity, ctx: FormContext, flagged: str | None
+    session: Session, case: Case, linked: Linked, identity: Identity, ctx: FormContext, flagged: str | None
 ) -> None:
     """A strong match to a child with an open case: the new case merges into it and the officer is told."""
-    merge_case(session, case, survivor, actor=identity.key, now=ctx.now, reason="strong match at intake")
+    survivor = linked.open_case
+    undo = merge_case(session, case, survivor, actor=identity.key, now=ctx.now, reason="strong match at intake")
+    _record_join(session, case, linked, identity, ctx, into=survivor, undo=undo)
     text = new_information_text(survivor.reference, urgent=case.urgent, joined=case.reference, flagged=flagged)
     _alert(session, survivor, ctx, "case.new_information", f"case-info:{case.reference}", text, urgent=case.urgent)
+
+
+def _record_join(
+    session: Session, case: Case, linked: Linked, identity: Identity, ctx: FormContext, *, into: Case | None, undo: dict
+) -> None:
+    """Keep what joining a known child changed, with the score and plain reasons, for the case view and a split."""
+    record_merge(session, case=case, into=into, kind=MergeKind.INTAKE, actor=identity.key, now=ctx.now,
+                 case_merged=into is not None and into is linked.open_case, into_child_id=linked.child.id,
+                 score=linked.joined.score, reasons=list(linked.joined.reasons),
+                 undo={**undo, "child": stored_changes(linked.changes)})  # fmt: skip
 
 
 def _alert(session: Session, case: Case, ctx: FormContext, kind: str, key: str, text: str, **extra: Any) -> None:

@@ -17,6 +17,7 @@ from handlers.core import TurnContext
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.router import Router
 from storage.child_queries import surviving_case, surviving_child
+from storage.merges import lock_cases
 from storage.models import Case
 
 SAME_USAGE = "/cme same REF OTHERREF (for example /cme same CME-2026-0043 CME-2026-0012)"
@@ -43,6 +44,17 @@ def _children_cases(turn: TurnContext, case: Case, other: Case) -> list[Case]:
     return list(turn.session.exec(select(Case).where(col(Case.child_id).in_(children))).all()) if children else []
 
 
+def _lock(turn: TurnContext, case: Case, other: Case) -> None:
+    """Lock both cases and those they stand for; MergeError when another officer merged or split one meanwhile."""
+    standing = [surviving_case(turn.session, c) for c in (case, other)]
+    changed = lock_cases(turn.session, [case, other, *filter(None, standing)])
+    if changed:
+        raise MergeError(
+            f"{', '.join(changed)} changed just now: another officer merged or split it. Nothing was changed. "
+            f"Look again with /cme case {case.reference}."
+        )
+
+
 def _decide(turn: TurnContext, args: str, *, same: bool) -> list[Reply]:
     usage, doing = (SAME_USAGE, "same") if same else (DIFFERENT_USAGE, "different")
     try:
@@ -53,6 +65,7 @@ def _decide(turn: TurnContext, args: str, *, same: bool) -> list[Reply]:
                 "restricted case you are not named on, and joining the children's records would change it."
             )
             require(turn, _children_cases(turn, case, other), doing, typed=case, why=why)
+        _lock(turn, case, other)
         decide = decide_same if same else decide_different
         text = decide(turn.session, case, other, actor=turn.user_key, now=turn.now)
     except (MergeError, Usage) as error:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from handlers.children.matching import find_matches
+from handlers.children.matching import Candidate, find_matches
 from handlers.children.record import child_values, new_child, update_child
 from handlers.knowledge.profile import Matching
 from storage.child_queries import cases_of_child, closed_episodes, surviving_child
@@ -30,6 +30,8 @@ class Linked:
     open_case: Case | None = None
     episodes: list[Case] = field(default_factory=list)
     possible: int = 0
+    joined: Candidate | None = None  # the known child it joined automatically: score and plain reasons
+    changes: dict = field(default_factory=dict)  # what joining wrote onto that child's record, before and after
 
 
 def link_case(session: Session, case: Case, answers: dict[str, Any], matching: Matching, now: dt.datetime) -> Linked:
@@ -37,8 +39,9 @@ def link_case(session: Session, case: Case, answers: dict[str, Any], matching: M
     values = child_values(answers)
     found = find_matches(session, values, matching)
     child = surviving_child(session, found.strong.child_id) if found.strong else None
+    changes = {}
     if child is not None:
-        update_child(child, values, now)
+        changes = update_child(child, values, now)
         session.add(child)
         how = "upn" if found.strong and "same UPN" in found.strong.reasons else "strong"
     else:
@@ -59,7 +62,8 @@ def link_case(session: Session, case: Case, answers: dict[str, Any], matching: M
     others = [c for c in cases_of_child(session, child.id) if c.id != case.id]
     open_case = next((c for c in others if c.state == "open"), None)
     episodes = [] if open_case else closed_episodes(session, child.id, before=case)
-    return Linked(child, how, open_case, episodes, len(found.possible))
+    joined = found.strong if how in ("upn", "strong") else None
+    return Linked(child, how, open_case, episodes, len(found.possible), joined, changes)
 
 
 def ordinal(number: int) -> str:

@@ -11,6 +11,7 @@ refused merge leaves the database as it was. Messages name references, never chi
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlmodel import Session
 
@@ -27,6 +28,7 @@ from storage.child_queries import (
     surviving_child,
 )
 from storage.children import Child, ChildMatch, MatchState
+from storage.merges import CaseMerge, MergeKind
 from storage.models import ACTIVE_STEP_STATES, Case, StepState
 from storage.queries import record_audit, steps_of
 from storage.restricted import merge_would_show
@@ -73,15 +75,22 @@ def check_restriction(session: Session, source: Case, target: Case) -> None:
         )
 
 
-def merge_case(session: Session, source: Case, target: Case, *, actor: str, now: dt.datetime, reason: str) -> None:
-    """Merge open case `source` into open case `target`: its reports move, its waiting steps stop; audited."""
+def merge_case(session: Session, source: Case, target: Case, *, actor: str, now: dt.datetime, reason: str) -> dict:
+    """Merge open case `source` into open case `target`: its reports move, its waiting steps stop; audited.
+
+    Returns what a split needs to undo it (storage/merges.py): the reports moved, the steps stopped and their
+    states, the target's urgency and the source's state before.
+    """
     check_case_merge(source, target)
     check_restriction(session, source, target)
+    undo: dict = {"reports": [], "steps": {}, "urgent": target.urgent, "state": source.state}
     for report in reports_of(session, source.id):
         report.case_id = target.id
         session.add(report)
+        undo["reports"].append(report.id)
     for step in steps_of(session, source.id):
         if step.state in ACTIVE_STEP_STATES:
+            undo["steps"][str(step.id)] = step.state
             step.state = StepState.CLOSED
             session.add(step)
     source.merged_into, source.state, source.updated_at = target.id, MERGED, now
@@ -93,21 +102,41 @@ def merge_case(session: Session, source: Case, target: Case, *, actor: str, now:
                  detail={"into": target.reference})  # fmt: skip
     record_audit(session, case_id=target.id, actor=actor, action="case.merged_in", at=now, reason=reason,
                  detail={"from": source.reference})  # fmt: skip
+    return undo
 
 
-def merge_children(session: Session, duplicate: Child, survivor: Child, *, now: dt.datetime) -> int:
-    """Point the duplicate record and its cases at the survivor; returns how many cases moved."""
-    moved = 0
+def merge_children(session: Session, duplicate: Child, survivor: Child, *, now: dt.datetime) -> dict:
+    """Point the duplicate record and its cases at the survivor; returns what a split needs to undo it."""
+    moved = []
     for case in [*cases_of_child(session, duplicate.id), *_merged_cases_of(session, duplicate.id)]:
         case.child_id = survivor.id
         session.add(case)
-        moved += 1
-    absorb(survivor, duplicate, now)
+        moved.append(case.id)
+    filled = absorb(survivor, duplicate, now)
     duplicate.merged_into, duplicate.updated_at = survivor.id, now
     session.add_all([survivor, duplicate])
     session.flush()
-    link_household(session, child=survivor, at=now)  # the survivor's search keys and links take what it absorbed
-    return moved
+    made = link_household(session, child=survivor, at=now)  # the survivor's search keys and links take what it absorbed
+    return {"cases": moved, "child": stored_changes(filled), "links": [link.id for link in made]}
+
+
+def stored_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, list]:
+    """A child record's changed columns, before and after, as JSON keeps them (dates as ISO text)."""
+    return {column: [_json(before), _json(after)] for column, (before, after) in changes.items()}
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def record_merge(session: Session, *, case: Case, into: Case | None, kind: str, actor: str, now: dt.datetime,
+                 **details: Any) -> CaseMerge:  # fmt: skip
+    """Keep what a merge changed (details: case_merged, child_id, into_child_id, score, reasons, undo)."""
+    merge = CaseMerge(case_id=case.id, into_case_id=into.id if into else None, kind=kind, merged_by=actor,
+                      merged_at=now, **details)  # fmt: skip
+    session.add(merge)
+    session.flush()
+    return merge
 
 
 def _merged_cases_of(session: Session, child_id: int) -> list[Case]:
@@ -158,13 +187,21 @@ def decide_same(session: Session, case: Case, other: Case, *, actor: str, now: d
         check_restriction(session, newer, older)
     _claim(session, match, MatchState.SAME.value, actor=actor, now=now)
     survivor, duplicate = (child, other_child) if child.id < other_child.id else (other_child, child)
-    if survivor.id != duplicate.id:
-        merge_children(session, duplicate, survivor, now=now)
+    undo = merge_children(session, duplicate, survivor, now=now) if survivor.id != duplicate.id else {}
     for mine, theirs in ((first, second), (second, first)):
         record_audit(session, case_id=mine.id, actor=actor, action="child.same", at=now,
                      detail={"other": theirs.reference, "match": match.id if match else None})  # fmt: skip
-    if older.state == "open" and newer.state == "open":
-        merge_case(session, newer, older, actor=actor, now=now, reason="same child, both cases open")
+    both_open = older.state == "open" and newer.state == "open"
+    if both_open:
+        undo |= merge_case(session, newer, older, actor=actor, now=now, reason="same child, both cases open")
+    if both_open or survivor.id != duplicate.id:
+        # A split names the case merged, or else the case whose child record was folded into the other.
+        moved, into = (newer, older) if both_open else (first, second) if child.id == duplicate.id else (second, first)
+        folded = duplicate.id if survivor.id != duplicate.id else None
+        record_merge(session, case=moved, into=into, kind=MergeKind.OFFICER, actor=actor, now=now,
+                     case_merged=both_open, child_id=folded, into_child_id=survivor.id, undo=undo,
+                     score=match.score if match else None, reasons=list(match.reasons) if match else [])  # fmt: skip
+    if both_open:
         return (
             f"Recorded: {first.reference} and {second.reference} are the same child. Both cases were open, so "
             f"{newer.reference} was merged into {older.reference} (its reference now opens {older.reference})."

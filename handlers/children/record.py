@@ -82,28 +82,28 @@ def new_child(session: Session, values: dict[str, Any], now: dt.datetime) -> Chi
     return child
 
 
-def update_child(child: Child, values: dict[str, Any], now: dt.datetime) -> list[str]:
-    """Fill the child's gaps and take the newest address and school; returns the columns changed (no values)."""
-    changed = []
+def update_child(child: Child, values: dict[str, Any], now: dt.datetime) -> dict[str, tuple[Any, Any]]:
+    """Fill the child's gaps and take the newest address and school; returns each column changed, before and after."""
+    changed = {}
     for column in IDENTIFYING:
         if getattr(child, column) in (None, "") and values.get(column) not in (None, ""):
-            setattr(child, column, values[column])
-            changed.append(column)
+            changed[column] = (getattr(child, column), values[column])
     for column in CURRENT:
         if values.get(column) not in (None, "") and getattr(child, column) != values[column]:
-            setattr(child, column, values[column])
-            changed.append(column)
+            changed[column] = (getattr(child, column), values[column])
+    for column, (_, after) in changed.items():
+        setattr(child, column, after)
     if changed:
         child.updated_at = now
     return changed
 
 
-def absorb(survivor: Child, duplicate: Child, now: dt.datetime) -> list[str]:
-    """Fill the survivor's gaps from a duplicate record being merged into it; returns the columns filled."""
-    changed = []
+def absorb(survivor: Child, duplicate: Child, now: dt.datetime) -> dict[str, tuple[Any, Any]]:
+    """Fill the survivor's gaps from a duplicate record merged into it; returns each column filled, before and after."""
+    changed = {}
     for column in (*IDENTIFYING, *CURRENT):
         if getattr(survivor, column) in (None, "") and getattr(duplicate, column) not in (None, ""):
+            changed[column] = (getattr(survivor, column), getattr(duplicate, column))
             setattr(survivor, column, getattr(duplicate, column))
-            changed.append(column)
     survivor.updated_at = now
     return changed

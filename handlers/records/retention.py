@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from handlers.knowledge.profile import Profile
 from storage.children import Child, ChildKey, ChildLink, Transfer
 from storage.db import unit_of_work
+from storage.merges import CaseMerge
 from storage.models import Case, CaseNote, EnquiryStep, Report
 from storage.notices import SchoolNotice
 from storage.queries import record_audit
@@ -125,6 +126,8 @@ def anonymise(session: Session, *, case_id: int, why: Due, now: dt.datetime) -> 
     session.execute(update(CaseNote).where(col(CaseNote.case_id) == case_id).values(text=REMOVED))
     session.execute(update(EnquiryStep).where(col(EnquiryStep.case_id) == case_id).values(note=None))
     session.execute(update(Transfer).where(col(Transfer.case_id) == case_id).values(evidence=None, contact=None))
+    merged = or_(col(CaseMerge.case_id) == case_id, col(CaseMerge.into_case_id) == case_id)
+    session.execute(update(CaseMerge).where(merged).values(undo={}))  # the records' details before and after a merge
     for notice in session.exec(select(SchoolNotice).where(SchoolNotice.case_id == case_id)).all():
         notice.details = {}
         session.add(notice)

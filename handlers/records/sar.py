@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from storage.child_queries import surviving_child
 from storage.children import Child, ChildKey, ChildLink, ChildMatch, Transfer
+from storage.merges import CaseMerge
 from storage.models import AuditEvent, Case, CaseNote, Conversation, EnquiryStep, Outbox, Report
 from storage.notices import SchoolNotice
 from storage.protection import CaseAccess
@@ -132,6 +133,15 @@ CASE_PARTS: tuple[tuple[str, Any, dict[str, str]], ...] = (
     ("transfers", Transfer, {"contact": "another council's officer", "created_by": STAFF, "evidence": OFFICERS_WORDS}),
     ("school_notices", SchoolNotice, {"submitted_by": STAFF, "details": "a school's notice: may name family"}),
     ("possible_matches", ChildMatch, {"decided_by": STAFF}),
+    (
+        "merges",
+        CaseMerge,
+        {
+            "merged_by": STAFF,
+            "split_by": STAFF,
+            "undo": "the records' details before and after a merge: may be another child's",
+        },
+    ),  # fmt: skip
     ("messages", Outbox, {"recipient": "who was told"}),
     ("named_officers", CaseAccess, {"officer": STAFF, "granted_by": STAFF}),
 )

@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import storage.children  # noqa: F401
+import storage.merges  # noqa: F401
 import storage.models  # noqa: F401
 from storage.migrate import MIGRATIONS_DIR, upgrade
 

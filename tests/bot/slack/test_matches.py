@@ -8,11 +8,12 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from bot.app import CONTEXT_KEY
+from handlers.children.merge import decide_same
 from storage.children import Child, ChildMatch
 from storage.db import unit_of_work
 from storage.models import Case
 from tests.bot.slack.slack_driver import running, text_of
-from tests.handlers.children.kin import add_case, add_child
+from tests.handlers.children.kin import RAISED, add_case, add_child
 
 
 def possible_match(engine, profile) -> tuple[str, str]:
@@ -47,5 +48,42 @@ def test_an_officer_sees_the_possible_match_and_presses_same_child(slack_db):
             with Session(core.engine) as session:
                 assert session.exec(select(ChildMatch)).one().state == "same"
                 assert len(session.exec(select(Child).where(Child.merged_into == None)).all()) == 1  # noqa: E711
+
+    asyncio.run(scenario())
+
+
+def merged_twins(engine, profile) -> tuple[str, str]:
+    """Jon's case, and Joan's wrongly merged into it by an officer (same surname, birthday, postcode)."""
+    details = {"surname": "Ashcroft", "dob": dt.date(2014, 3, 12), "postcode": "BL9 0EJ"}
+    jon, joan = add_child(engine, forenames="Jon", **details), add_child(engine, forenames="Joan", **details)
+    first, second = add_case(engine, profile, jon, 1), add_case(engine, profile, joan, 2)
+    with unit_of_work(engine) as session:
+        cases = {c.reference: c for c in session.exec(select(Case)).all()}
+        decide_same(session, cases[second], cases[first], actor="slack:T0COUNCIL:U0OFFICER", now=RAISED)
+    return first, second
+
+
+def test_an_officer_splits_a_wrong_merge_from_the_case_view_and_by_slash_command(db_url):
+    async def scenario():
+        async with running(db_url) as slack:
+            core = slack.client.server.app[CONTEXT_KEY].core
+            first, second = merged_twins(core.engine, core.profile)
+            officer = slack.user("U0OFFICER", "cme.officer")
+            assert await officer.command(f"case {first}") == (200, "")
+            [view] = [call.args for call in await slack.fake.wait_for_responses(1)]
+            assert "Joined cases" in text_of(view["blocks"])
+            buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+            [split] = [b for b in buttons if b["value"] == f"/cme split {second}"]
+            await officer.click(split["action_id"], split["value"])
+            [told] = await slack.fake.wait_for("chat.postMessage")
+            assert told.args["channel"] == "U0OFFICER"
+            said = told.args["text"]
+            assert said.startswith(f"Merge undone: {second}: {second} is its own case again") and "Jo" not in said
+            assert await officer.command(f"split {second}") == (200, "")
+            again = (await slack.fake.wait_for_responses(2))[-1].args
+            assert f"{second} was already split from {first}" in text_of(again["blocks"])
+            with Session(core.engine) as session:
+                cases = {c.reference: c for c in session.exec(select(Case)).all()}
+            assert cases[second].merged_into is None and cases[second].child_id != cases[first].child_id
 
     asyncio.run(scenario())

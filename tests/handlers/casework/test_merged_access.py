@@ -39,6 +39,7 @@ WALK = {
     "reopen": ["/cme reopen M more news"],
     "same": ["/cme same M O", "/cme same O M"],
     "different": ["/cme different M O", "/cme different O M"],
+    "split": ["/cme split M", "/cme split M twins"],
     "restrict": ["/cme restrict M me too @officer-three"],
     "unrestrict": ["/cme unrestrict M open it up"],
     "hold": ["/cme hold M county court claim"],

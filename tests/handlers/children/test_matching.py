@@ -85,6 +85,7 @@ def test_one_letter_names_never_agree_and_two_initials_that_differ_rule_a_match_
         ({"dob": dt.date(2014, 2, 5)}, "dates of birth differ: day and month swapped"),
         ({"dob": dt.date(2015, 5, 2)}, "dates of birth a year apart"),
         ({"surname": "Testchidl"}, "surnames differ: Testchidl / Testchild, two letters swapped"),
+        ({"forenames": "Avalon"}, "first name may be a short form of the other (Avalon / Ava)"),
     ],
 )  # fmt: skip
 def test_each_slip_is_offered_never_joined_and_says_what_differs(change, reason):

@@ -10,6 +10,7 @@ from handlers.messages import ReplyKind
 from handlers.records import retention
 from storage import audit_chain
 from storage.children import Child, ChildKey
+from storage.merges import CaseMerge
 from storage.models import AuditEvent, Case, CaseNote, Report
 from tests.handlers.casework.test_child_intake import AVA, OFFICER, close, refer
 from tests.support import CALM_REFERRAL, Person
@@ -136,3 +137,16 @@ def test_an_anonymised_case_cannot_have_its_child_corrected_back_into_existence(
     assert said.kind is ReplyKind.ERROR and "anonymised" in said.text
     with Session(engine) as session:
         assert session.get(Child, _case(engine, reference).child_id).surname is None
+
+
+def test_what_a_merge_kept_to_undo_it_goes_with_the_case_and_a_split_is_then_refused(router, engine, core):
+    first = refer(router, "alice", AVA)
+    second = refer(router, "bob", {**AVA, "child_address": "4 Mill Lane"})  # the same child: joined at intake
+    close(router, first)
+    with Session(engine) as session:
+        assert session.exec(select(CaseMerge)).one().undo["child"] == {"address": [None, "4 Mill Lane"]}
+    retention.run(engine=engine, profile=core.profile, today=FAR)
+    with Session(engine) as session:
+        assert session.exec(select(CaseMerge)).one().undo == {}
+    refused = Person(router, user=OFFICER).say(f"/cme split {second}")[-1]
+    assert refused.kind is ReplyKind.ERROR and "removed under the retention schedule" in refused.text
