@@ -24,6 +24,8 @@ from handlers.messages import Action as Pressed
 from handlers.messages import ActionId, Address, Channel, Inbound, Reply
 
 log = logging.getLogger(__name__)
+# A person writing: a plain message, or a thread reply also sent to the DM ("Also send to direct message").
+PERSON_SUBTYPES = (None, "thread_broadcast")
 
 
 def register(app: AsyncApp, bridge: Bridge) -> None:
@@ -140,7 +142,7 @@ class Listeners:
 
     async def message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """A message in the app's DM: the conversational path, the same as the terminal chat."""
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        if event.get("channel_type") != "im" or event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
             return  # edits, joins, other bots: not a person talking to us
         identity = self.bridge.identity(event["user"], body.get("team_id"))
         address = Address(Channel.SLACK, event["channel"], identity.user_id)

@@ -115,7 +115,7 @@ class SlackUser:
         }
         return await self.slack.form(fields, **kwargs)
 
-    async def dm(self, text: str, *, thread_ts: str | None = None, **kwargs: Any):
+    async def dm(self, text: str, *, thread_ts: str | None = None, subtype: str | None = None, **kwargs: Any):
         """Write in the app's Messages tab (in the thread of the message `thread_ts`, when given)."""
         event = {
             "type": "message",
@@ -128,6 +128,8 @@ class SlackUser:
         }
         if thread_ts:
             event["thread_ts"] = thread_ts
+        if subtype:
+            event["subtype"] = subtype
         return await self.slack.event(event, **kwargs)
 
     async def open_home(self):

@@ -107,20 +107,24 @@ def test_a_reply_in_the_confirmations_thread_adds_to_the_concern_and_other_threa
             told = [c.args["text"] for c in await posted_to(slack, "C0OFFICERS", 2)]
             assert any(t.endswith(f"The reporter added to {reference}. Open it: /cme case {reference}") for t in told)
             assert not any("park" in t for t in told)
+            await sam.dm("Her bike is at the house", thread_ts=ts, subtype="thread_broadcast")  # sent to the DM too
+            [*_, broadcast] = await posted_to(slack, "DU0REPORTER", 2)
+            assert f"Added to your concern {reference}" in broadcast.args["text"]
+            assert notes(db_url) == [SEEN, "Her bike is at the house"]
             await sam.dm("thanks", thread_ts=ts)  # a thank-you is not news for the officer
-            await posted_to(slack, "DU0REPORTER", 2)
+            await posted_to(slack, "DU0REPORTER", 3)
             await sam.dm("what counts as children missing education?", thread_ts="1700000000.000100")
-            [*_, answer] = await posted_to(slack, "DU0REPORTER", 3)
+            [*_, answer] = await posted_to(slack, "DU0REPORTER", 4)
             assert answer.args["thread_ts"] == "1700000000.000100" and "Added" not in answer.args["text"]
-            assert notes(db_url) == [SEEN], "a thread that is not about a concern is any message"
+            assert len(notes(db_url)) == 2, "a thread that is not about a concern is any message"
             await sam.dm("submit")  # the confirmation again, posted in the DM as the answer to a message
-            [*_, again] = await posted_to(slack, "DU0REPORTER", 4)
+            [*_, again] = await posted_to(slack, "DU0REPORTER", 5)
             assert reference in again.args["text"] and "thread_ts" not in again.args
             await remembered(db_url, 2)
             await sam.dm("The family car has gone", thread_ts=again.result["ts"])
-            [*_, added] = await posted_to(slack, "DU0REPORTER", 5)
+            [*_, added] = await posted_to(slack, "DU0REPORTER", 6)
             assert f"Added to your concern {reference}" in added.args["text"]
-            assert notes(db_url) == [SEEN, "The family car has gone"]
+            assert notes(db_url)[-1] == "The family car has gone"
 
     asyncio.run(scenario())
 
