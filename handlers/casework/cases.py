@@ -116,7 +116,7 @@ def view_case(turn: TurnContext, args: str) -> list[Reply]:
     children = [*child_replies(turn.session, case, typed[0] if typed else None), *([linked] if linked else [])]
     moves = transfers.moves_reply(turn, case)  # to or from other councils
     later = later_referrals(turn.session, case)  # referrals merged into this case, after its own
-    reporter = reporter_reply(turn.session, case, events, notes, turn.profile)  # questions to them, their notes
+    reporter = reporter_reply(turn.session, case, events, turn.profile)  # questions to them, their notes
     ordered = [replies[0], *children, *([moves] if moves else []), replies[1], *later, replies[2]]
     return [*ordered, *([reporter] if reporter else []), *replies[3:]]
 

@@ -145,3 +145,17 @@ def test_a_reporter_the_channel_cannot_reach_is_named_to_the_officer_with_their_
     assert follow_up.state == "unreachable" and follow_up.unreachable_reason == "is_archived"
     assert "reporter.unreachable" in actions(engine)
     assert "could not reach them" in str(view(router, reference)["The reporter"].facts)
+
+
+def test_a_merged_reference_asks_its_own_reporter_and_a_split_keeps_the_question_with_it(router, engine):
+    first = refer(router, "alice", AVA)
+    second = refer(router, "bob", AVA)  # the same child: merged into Alice's case at intake
+    assert ask(router, second).kind is ReplyKind.CONFIRMATION
+    assert to(engine, "dm:alice", "reporter.question") == [] and len(to(engine, "dm:bob", "reporter.question")) == 1
+    Person(router, user="bob").say(f"/cme add {second} Not seen since Monday")
+    facts = dict(view(router, first)["The reporter"].facts)  # the case that stands shows Bob's side too
+    assert f"{QUESTION} [answered]" in facts.values() and "Not seen since Monday" in facts.values()
+    split = Person(router, user=OFFICER).say(f"/cme split {second} twins, not the same child")[-1]
+    assert split.kind is ReplyKind.CONFIRMATION, split.text
+    assert f"{QUESTION} [answered]" in dict(view(router, second)["The reporter"].facts).values()
+    assert QUESTION not in str(view(router, first).get("The reporter"))
