@@ -24,7 +24,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench.scratch import scratch_engine  # noqa: E402
 from bot.cli.backup import backup  # noqa: E402
-from bot.metrics import read_counts  # noqa: E402
+from handlers.casework.gauges import read_counts  # noqa: E402
 from storage.models import Case, Conversation, Outbox  # noqa: E402
 from storage.types import utcnow  # noqa: E402
 

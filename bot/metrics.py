@@ -12,19 +12,16 @@ import hmac
 import logging
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlmodel import Session, col, func, select
 
 from bot.edge import from_loopback_only
+from handlers.casework.gauges import DatabaseCounts, read_counts
 from handlers.messages import Inbound, Reply
 from handlers.router import Router
-from storage.models import Case, CaseState, Conversation, Outbox
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 CHANNELS = ("slack", "teams", "terminal")
@@ -42,35 +39,6 @@ def _type_label(error: type[BaseException] | BaseException | str) -> str:
     """An exception's class name (a bounded set); anything else is 'other'."""
     name = error if isinstance(error, str) else (error if isinstance(error, type) else type(error)).__name__
     return name if _TYPE_NAME.match(name) else "other"
-
-
-@dataclass
-class DatabaseCounts:
-    """What the database-backed gauges show at one scrape."""
-
-    outbox_backlog: int
-    outbox_oldest_age: float
-    drafts_open: int
-    cases_open: dict[str, int]
-
-
-def read_counts(engine: sa.Engine) -> DatabaseCounts:
-    """The outbox backlog and its oldest row's age, open drafts and open cases by urgency (one read)."""
-    now = utcnow()
-    with Session(engine) as session:
-        pending = col(Outbox.sent_at).is_(None)
-        backlog, oldest = session.exec(select(func.count(), func.min(Outbox.created_at)).where(pending)).one()
-        drafts = session.exec(select(func.count()).select_from(Conversation)).one()
-        rows = session.exec(
-            select(Case.urgent, func.count()).where(Case.state == CaseState.OPEN).group_by(Case.urgent)
-        ).all()
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=now.tzinfo)
-    cases = {"urgent": 0, "routine": 0}
-    for urgent, count in rows:
-        cases["urgent" if urgent else "routine"] += count
-    age = (now - oldest).total_seconds() if oldest is not None else 0.0
-    return DatabaseCounts(int(backlog), max(age, 0.0), int(drafts), cases)
 
 
 class Metrics:

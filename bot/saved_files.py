@@ -1,5 +1,6 @@
 """Every file the bot writes for a person (an export, a chart, an audit copy, a subject access pack, a file
-saved by the terminal chat) goes through private_file: readable by its owner only (0600) whatever the umask.
+saved by the terminal chat) goes through private_file: readable by its owner only (0600) whatever the umask,
+by the same writer as the database and key files (storage/private_files.py), with messages a person can act on.
 
 A file is created before the work that fills it, so a folder that does not exist or a file already there
 is said plainly (CannotSave) before anything is exported or recorded, and a failed export leaves no file.
@@ -8,15 +9,14 @@ is said plainly (CannotSave) before anything is exported or recorded, and a fail
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from handlers.messages import Attachment
+from storage.private_files import owner_only_file
 
 FOLDER = "cme-files"  # under the current directory: where the person ran `cme-bot chat`
-OWNER_ONLY = 0o600
 
 
 class CannotSave(Exception):
@@ -25,38 +25,24 @@ class CannotSave(Exception):
 
 @contextlib.contextmanager
 def private_file(path: Path, *, replace: bool = False) -> Iterator[BinaryIO]:
-    """A new owner-only file at `path`, open for writing; removed again if the block fails.
+    """A new owner-only file at `path`, open for writing; removed again if the block fails (CannotSave: why not).
 
-    Without `replace` a file already at `path` is never touched (CannotSave). With it, the old file is
-    replaced only once the block has finished, by renaming a new file over it (so it is never half written).
+    Without `replace` a file already at `path` is never touched. With it, the old file is replaced only once
+    the block has finished, by renaming the new one over it (so it is never half written).
     """
     target = Path(path)
     if target.is_dir():
         raise CannotSave(f"{target} is a folder: give a file name inside it")
-    made = target.with_name(f".{target.name}.{os.getpid()}.part") if replace else target
-    handle = _create(made, shown=target)
-    try:
-        with handle:
-            yield handle
-        if replace:
-            os.replace(made, target)
-    except BaseException:
-        made.unlink(missing_ok=True)
-        raise
-
-
-def _create(path: Path, *, shown: Path) -> BinaryIO:
-    """Create `path` exclusively with mode 0600 (set again after: a umask may have taken bits off)."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY)
-    except FileExistsError:
-        raise CannotSave(f"{shown} already exists: choose another file name (nothing was written)") from None
-    except FileNotFoundError:
-        raise CannotSave(f"the folder {shown.parent} does not exist: create it first, or choose another") from None
-    except OSError as exc:  # permission denied, a read-only disk, a name too long
-        raise CannotSave(f"can't write {shown} ({exc.strerror}): choose another place") from None
-    os.fchmod(descriptor, OWNER_ONLY)
-    return os.fdopen(descriptor, "wb")
+    with contextlib.ExitStack() as stack:
+        try:
+            handle = stack.enter_context(owner_only_file(target, replace=replace))
+        except FileExistsError:
+            raise CannotSave(f"{target} already exists: choose another file name (nothing was written)") from None
+        except FileNotFoundError:
+            raise CannotSave(f"the folder {target.parent} does not exist: create it first, or choose another") from None
+        except OSError as exc:  # permission denied, a read-only disk, a name too long
+            raise CannotSave(f"can't write {target} ({exc.strerror}): choose another place") from None
+        yield handle
 
 
 def save_private(path: Path, content: bytes, *, replace: bool = False) -> Path:

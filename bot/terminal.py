@@ -26,9 +26,9 @@ from bot.config import Settings
 from bot.logs import configure_logging, request_scope
 from bot.saved_files import save_attachment
 from bot.wiring import build_core
-from handlers.casework.digest import reply_of
+from handlers.casework import outbox
 from handlers.commands import build_router, shared_engine
-from handlers.core import Core, TurnContext, is_staff, role_of
+from handlers.core import Core, TurnContext, role_of
 from handlers.knowledge.ask import ask_replies
 from handlers.knowledge.contacts import contacts_reply
 from handlers.knowledge.profile import ProfileError
@@ -36,7 +36,6 @@ from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyK
 from handlers.router import Router
 from storage.db import unit_of_work
 from storage.migrate import upgrade
-from storage.queries import take_outbox_for
 
 log = logging.getLogger(__name__)
 WIDTH = 88
@@ -241,17 +240,7 @@ def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
 
 def _alerts(core: Core, identity: Identity) -> list[Reply]:
     """Messages waiting for this person, delivered once: their own (outcomes, reminders), and officer alerts."""
-    role = role_of(identity, core.profile, core.role_overrides)
-    inboxes = [f"dm:{identity.user_id}"]
-    if is_staff(role):
-        inboxes.append("managers" if role is Role.MANAGER else "officers")
-    with unit_of_work(core.engine) as session:
-        rows = [
-            row
-            for inbox in inboxes
-            for row in take_outbox_for(session, channel="terminal", conversation_id=inbox, now=core.clock())
-        ]
-        return [reply_of(r) for r in rows]
+    return outbox.take_waiting(core, identity)
 
 
 class _Printer:

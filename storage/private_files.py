@@ -14,35 +14,50 @@ import logging
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 OWNER_ONLY = 0o600
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
-def create_owner_only(path: Path, content: bytes = b"", *, replace: bool = False) -> None:
-    """Write `content` to a new file at `path` that only its owner can read.
+@contextlib.contextmanager
+def owner_only_file(path: Path, *, replace: bool = False) -> Iterator[BinaryIO]:
+    """A new file at `path` that only its owner can read, open for writing; removed again if the block fails.
 
     FileExistsError when `path` exists, unless `replace`: then the new file takes the old one's place whole
-    (written beside it and renamed, so a crash leaves the old one).
+    once the block has finished (written beside it and renamed, so a crash leaves the old one). Every file
+    the bot writes for someone goes through here (the CLI's exports: bot/saved_files.py; keys; the database).
     """
     target = path.with_name(f".{path.name}.{secrets.token_hex(4)}.new") if replace else path
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY)
     try:
         os.fchmod(descriptor, OWNER_ONLY)
-        with os.fdopen(descriptor, "wb", closefd=False) as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
+        handle = os.fdopen(descriptor, "wb")
     except BaseException:
         os.close(descriptor)
         with contextlib.suppress(OSError):
             target.unlink()
         raise
-    os.close(descriptor)
-    if replace:
-        os.replace(target, path)
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(target, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            target.unlink()
+        raise
+
+
+def create_owner_only(path: Path, content: bytes = b"", *, replace: bool = False) -> None:
+    """Write `content` to a new file at `path` that only its owner can read (owner_only_file)."""
+    with owner_only_file(path, replace=replace) as handle:
+        handle.write(content)
 
 
 def is_owner_only(path: Path) -> bool:

@@ -22,13 +22,11 @@ from bot.claims import DeliveryClaims
 from bot.notify import OutboxSender
 from bot.slack.blocks import reply_to_json
 from bot.slack.people import People, SlackPerson
+from handlers.casework import outbox
 from handlers.casework.reporter_notes import THREAD
 from handlers.core import Core
 from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind
 from handlers.router import Router
-from storage.db import unit_of_work
-from storage.models import Outbox
-from storage.queries import enqueue
 
 log = logging.getLogger(__name__)
 After = Callable[[list[Reply]], None]
@@ -176,19 +174,15 @@ class Bridge:
 
         Synchronous: call it from a turn's `after`; the turn's deliver_now sends it.
         """
-        now = self.core.clock()
-        row = Outbox(
+        outbox.queue_once(
+            self.core,
             kind="slack.message",
-            dedupe_key=f"slack:{key}",
-            recipient=address.to_dict(),
+            key=f"slack:{key}",
+            address=address,
             text=replies[0].text if replies else "",
             # A reply to the posted message adds to the concern it confirms: the outbox sender remembers it.
             payload={"replies": [reply_to_json(r) for r in replies], **_thread_of(replies)},
-            created_at=now,
-            not_before=now,
         )
-        with unit_of_work(self.core.engine) as session:
-            enqueue(session, row)
 
 
 def _thread_of(replies: list[Reply]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Files in Teams: a one-off download link (15 minutes, works once) in a card, in the person's personal chat only.
 
 The bot can't attach a file to a message in a personal chat without OneDrive permissions, so the file waits
-in the database (storage/downloads.py: the token's hash only) and GET /downloads/{token} serves it once, then
+in the database (handlers/reports/downloads.py: the token's hash only) and GET /downloads/{token} serves it once, then
 410 Gone. HEAD answers as GET would without using the link (link previews and safe-link scanners send HEAD),
 and a GET whose client went away before the file was sent gives the link back. Commands that answer with a
 file are refused in a channel or group chat (anyone there could see the link) and when CME_PUBLIC_URL, the
@@ -22,10 +22,8 @@ from bot.teams.render import SpecLookup, card_activity, reply_card, to_activity
 from bot.threads import DatabaseThreads
 from handlers.core import Core
 from handlers.messages import Reply
-from storage.db import unit_of_work
-from storage.downloads import offer_download, peek_download, release_download, take_download
-from storage.notices import Download
-from storage.queries import record_audit
+from handlers.reports import downloads
+from handlers.reports.downloads import Waiting
 
 log = logging.getLogger(__name__)
 ROUTE = "/downloads/{token}"
@@ -67,17 +65,7 @@ class Downloads:
         return out
 
     def _offer(self, reply: Reply, owner: str) -> str:
-        file = reply.attachment
-        with unit_of_work(self.engine) as session:
-            return offer_download(
-                session,
-                owner=owner,
-                filename=file.filename,
-                content_type=file.content_type,
-                content=file.content,
-                now=self.core.clock(),
-                lifetime=LIFETIME,
-            )
+        return downloads.offer(self.core, owner=owner, file=reply.attachment, lifetime=LIFETIME)
 
     async def serve(self, request: web.Request) -> web.StreamResponse:
         """GET /downloads/{token}: the file, once; 410 Gone afterwards or once expired."""
@@ -106,33 +94,21 @@ class Downloads:
         headers = {**_headers(waiting), "Content-Length": str(len(waiting.content))}
         return web.Response(content_type=waiting.content_type, headers=headers)
 
-    def _peek(self, token: str) -> Download | None:
-        with unit_of_work(self.engine) as session:
-            return peek_download(session, token=token, now=self.core.clock())
+    def _peek(self, token: str) -> Waiting | None:
+        return downloads.peek(self.core, token)
 
-    def _take(self, token: str) -> Download | None:
-        now = self.core.clock()  # read each time: tests (and nothing else) move the clock
-        with unit_of_work(self.engine) as session:
-            row = take_download(session, token=token, now=now)
-            if row is None:
-                return None
-            detail = {"via": "teams", "filename": row.filename, "bytes": len(row.content)}
-            record_audit(session, actor=row.owner, action="download.served", at=now, detail=detail)
-            return row
+    def _take(self, token: str) -> Waiting | None:
+        return downloads.take(self.core, token, via="teams")
 
-    def _release(self, served: Download) -> None:
-        now = self.core.clock()
-        with unit_of_work(self.engine) as session:
-            if release_download(session, served=served):
-                detail = {"via": "teams", "filename": served.filename}
-                record_audit(session, actor=served.owner, action="download.not_delivered", at=now, detail=detail)
+    def _release(self, served: Waiting) -> None:
+        downloads.give_back(self.core, served, via="teams")
 
 
 def _gone() -> web.Response:
     return web.Response(status=410, text=GONE, headers={"Cache-Control": "no-store"})
 
 
-def _headers(row: Download) -> dict[str, str]:
+def _headers(row: Waiting) -> dict[str, str]:
     return {
         "Content-Disposition": f'attachment; filename="{row.filename}"',
         "Cache-Control": "no-store",
