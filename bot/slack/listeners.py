@@ -24,6 +24,9 @@ from handlers.messages import Action as Pressed
 from handlers.messages import ActionId, Address, Channel, Inbound, Reply
 
 log = logging.getLogger(__name__)
+# `/cme add REF` and `/cme follow-up REF` typed without their text: a form asks for it (a modal here), so that
+# the answer is never typed into the channel the command was typed in.
+FORM_COMMANDS = frozenset({"add", "follow-up"})
 # A person writing: a plain message, or a thread reply also sent to the DM ("Also send to direct message").
 PERSON_SUBTYPES = (None, "thread_broadcast")
 
@@ -73,6 +76,11 @@ class Listeners:
         text = " ".join(str(body.get("text") or "").split())
         if text.split(" ", 1)[0].lower() == "report":
             await pages.open_report(self.bridge, client, body["trigger_id"], identity, once=once)
+            return
+        words = text.lower().split()
+        if len(words) == 2 and words[0] in FORM_COMMANDS:  # the text is missing: a modal asks for it, not the channel
+            inbound = Inbound(identity, pages.dm(identity), text=f"{COMMAND} {text}", wants_form=True)
+            await pages.open_command_form(self.bridge, client, body["trigger_id"], inbound, once=once)
             return
         address = Address(Channel.SLACK, body.get("channel_id") or identity.user_id, identity.user_id)
         replies = await self.bridge.turn(Inbound(identity, address, text=f"{COMMAND} {text}".strip()), once=once)

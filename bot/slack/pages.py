@@ -62,6 +62,15 @@ async def open_report(
     await open_modal(client, trigger_id, work, lambda replies: first_view(bridge, replies), failed=failed)
 
 
+async def open_command_form(
+    bridge: Bridge, client: AsyncWebClient, trigger_id: str, inbound: Inbound, *, once: str | None = None
+) -> None:
+    """A slash command that opens a form (`/cme add REF`): its modal, or what the core said instead, in a modal."""
+    work = bridge.background(bridge.turn(inbound, once=once))
+    failed = functools.partial(_not_opened, bridge, client, inbound.identity)
+    await open_modal(client, trigger_id, work, functools.partial(first_view, bridge, title=CASE_TITLE), failed=failed)
+
+
 async def open_button(
     bridge: Bridge, client: AsyncWebClient, body: dict[str, Any], inbound: Inbound, once: str
 ) -> None:

@@ -224,3 +224,21 @@ def test_a_harm_alert_names_the_slack_reporter_and_a_cancelled_draft_is_told(sla
             assert "Slack user U0REPORTER" in unsent.args["text"]
 
     asyncio.run(scenario())
+
+
+def test_add_typed_without_text_as_a_slash_command_asks_in_a_modal_never_in_the_channel(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            reference = raise_case(slack, "U0REPORTER", CALM)
+            sam = slack.user("U0REPORTER")
+            await sam.command(f"add {reference}")
+            modal = await slack.fake.modal()
+            assert inputs(modal) == ["text"] and reference in text_of(modal["blocks"])
+            status, ack = await sam.submit(fill(modal, {"text": SEEN}))
+            assert status == 200 and f"Added to your concern {reference}" in text_of(ack["view"]["blocks"])
+            assert notes(slack_db) == [SEEN] and slack.fake.responses == []  # nothing posted in the channel
+            await slack.user("U0SOMEONE").command(f"add {reference}")  # not theirs: the refusal, in a modal too
+            refused = await slack.fake.modal(2)
+            assert "I can't find a concern" in text_of(refused["blocks"])
+
+    asyncio.run(scenario())
