@@ -186,3 +186,13 @@ def stats_cells(
         StatsCell(_label(r, first), _label(c, first), reason, length, number)
         for r, c, reason, length, number in session.exec(query).all()
     ]
+
+
+def open_cases_without_reason(session: Session) -> list[tuple[str, str | None]]:
+    """(reference, assigned officer) of the open cases the return would count that have no reason recorded."""
+    query = (
+        select(Case.reference, Case.assigned_to)
+        .where(_is_cme_case(), col(Case.closed_at).is_(None), col(Case.cme_reason).is_(None))
+        .order_by(col(Case.reference))
+    )
+    return [(reference, assigned) for reference, assigned in session.exec(query).all()]
