@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from handlers.casework.census import ReasonsDue
 from handlers.casework.views import day, when_due, who
 from handlers.children.link import episode_note
 from handlers.messages import ActionId, Button, Reply, ReplyKind
@@ -59,11 +60,18 @@ def episode_notes(session: Session, case_ids: Sequence[int]) -> dict[int, str]:
 
 
 def digest_message(
-    rows: Sequence[Any], *, today: dt.date, episodes: dict[int, str] | None = None
+    rows: Sequence[Any],
+    *,
+    today: dt.date,
+    episodes: dict[int, str] | None = None,
+    reasons: ReasonsDue | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The digest's text and payload (title, buttons, machine-readable cases) for one officer's due steps."""
+    """The digest's text and payload (title, buttons, machine-readable cases) for one officer's due steps, and
+    before a DfE census day the cases that need a reason for the return."""
     cases = group_by_case(rows)
     lines = [f"Enquiries due today and overdue, {day(today)}: {len(rows)} step(s) on {len(cases)} case(s)."]
+    if not rows:
+        lines = [f"No enquiries are due today, {day(today)}."]
     buttons: list[Button] = []
     for item in cases[:MAX_DIGEST_CASES]:
         repeat = (episodes or {}).get(item.steps[0].case_id)
@@ -76,6 +84,7 @@ def digest_message(
             lines.append(f"  • and {len(item.steps) - MAX_STEPS_PER_CASE} more: /cme case {item.reference}")
     if len(cases) > MAX_DIGEST_CASES:
         lines.append(f"…and {len(cases) - MAX_DIGEST_CASES} more case(s): type /cme cases.")
+    lines += reasons.lines() if reasons else []
     lines.append("Open a case with /cme case REFERENCE.")
     payload = {
         "title": f"Your enquiries for {day(today)}",
@@ -90,6 +99,8 @@ def digest_message(
             for item in cases[:MAX_DIGEST_CASES]
         ],
     }
+    if reasons:
+        payload["census"] = {"date": reasons.census.isoformat(), "need_reason": list(reasons.references)}
     return "\n".join(lines), payload
 
 

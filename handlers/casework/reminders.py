@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from handlers.casework.census import ReasonsDue, reasons_due
 from handlers.casework.digest import digest_message, episode_notes, escalation_message, outbox_row, overdue_message
 from handlers.casework.enquiries import escalation_cutoff
 from handlers.core import Core
@@ -90,7 +91,7 @@ def sweep(session: Session, profile: Profile, now: dt.datetime) -> SweepResult:
     result.queued += _escalations(session, profile, rows, today, now)
     if digest_due(profile, local, run.last_digest_on):
         episodes = episode_notes(session, sorted({row.case_id for row in rows}))
-        result.queued += digests(profile, rows, today, now, episodes)
+        result.queued += digests(profile, rows, today, now, episodes, reasons_due(session, today=today))
         run.last_digest_on = today
     run.last_run_at = now
     session.add(run)
@@ -142,15 +143,23 @@ def _escalations(
 
 
 def digests(
-    profile: Profile, rows: Sequence[Any], today: dt.date, now: dt.datetime, episodes: dict[int, str] | None = None
+    profile: Profile,
+    rows: Sequence[Any],
+    today: dt.date,
+    now: dt.datetime,
+    episodes: dict[int, str] | None = None,
+    reasons: dict[str | None, ReasonsDue] | None = None,
 ) -> list[Outbox]:
-    """Today's digest for each officer with steps due (unassigned cases go to the officers' targets)."""
+    """Today's digest for each officer with steps due or, before a census day, cases that need a reason
+    (unassigned cases go to the officers' targets)."""
     by_officer: dict[str | None, list[Any]] = defaultdict(list)
     for row in rows:
         by_officer[row.assigned_to].append(row)
+    for officer in reasons or {}:
+        by_officer.setdefault(officer, [])
     queued = []
     for officer, mine in sorted(by_officer.items(), key=lambda item: item[0] or ""):
-        text, payload = digest_message(mine, today=today, episodes=episodes)
+        text, payload = digest_message(mine, today=today, episodes=episodes, reasons=(reasons or {}).get(officer))
         for recipient in officer_recipients(profile, officer):
             key = f"digest:{officer or 'team'}:{_label(recipient)}:{today.isoformat()}"
             queued.append(outbox_row("reminder.digest", key, recipient, text, payload, now=now))

@@ -1,15 +1,18 @@
-"""Before a DfE census day: the counted cases with no reason for the return, by officer (for the digest)."""
+"""Before a DfE census day the officer's digest lists the counted cases with no reason for the return."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import time_machine
 from sqlmodel import Session, select
 
 from handlers.casework.census import reasons_due
+from handlers.casework.reminders import run_sweep
+from handlers.core import Core
 from storage.models import Case
 from tests.handlers.casework.test_cases import make_case
-from tests.handlers.casework.test_reminders import at
+from tests.handlers.casework.test_reminders import at, outbox
 
 OFFICER = "terminal:local:cme-officer"
 CENSUS = dt.date(2027, 1, 21)  # the spring census day: the third Thursday of January
@@ -47,3 +50,23 @@ def test_the_cases_counted_with_no_reason_are_listed_only_in_the_days_before_a_c
         assert {item.census for item in due.values()} == {CENSUS}
         assert reasons_due(session, today=dt.date(2026, 12, 1)) == {}  # seven weeks before: not yet
         assert reasons_due(session, today=CENSUS) != {}  # the day itself still asks
+
+
+def test_the_digest_asks_for_the_reasons_before_the_census_day(engine, profile):
+    cases = _seed(engine, profile)
+    with time_machine.travel(at(2027, 1, 6, 8, 31), tick=False):
+        run_sweep(Core(engine=engine, profile=profile))
+    digests = {row.recipient["conversation_id"]: row for row in outbox(engine, "reminder.digest")}
+    team, mine = digests["officers"], digests["dm:cme-officer"]
+    assert "Before the DfE census day (Thu 21 Jan 2027), 1 case(s) need a reason" in team.text
+    assert cases["no reason"] in team.text and cases["has a reason"] not in team.text.split("need a reason")[1]
+    assert cases["officer's, no reason"] in mine.text.split("need a reason")[1]
+    assert mine.payload["census"] == {"date": "2027-01-21", "need_reason": [cases["officer's, no reason"]]}
+    assert "Zephyrine" not in team.text + mine.text  # references only
+
+
+def test_no_census_prompt_weeks_before(engine, profile):
+    _seed(engine, profile)
+    with time_machine.travel(at(2026, 12, 15, 8, 31), tick=False):
+        run_sweep(Core(engine=engine, profile=profile))
+    assert all("census day" not in row.text for row in outbox(engine, "reminder.digest"))
