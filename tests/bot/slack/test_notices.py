@@ -77,7 +77,7 @@ def test_a_whereabouts_unknown_deletion_in_slack_opens_a_case_with_its_plan(db_u
             notices, cases, steps = stored(db_url)
             (notice,), (case,) = notices, cases
             assert notice.reference in shown and case.reference in shown and "7 January 2027" in shown
-            assert (case.source, case.cme_reason, case.reporter_key) == ("deletion", "whereabouts-unknown",
+            assert (case.source, case.cme_reason, case.reporter_key) == ("deletion", None,
                                                                          "slack:T0COUNCIL:U0DSL")  # fmt: skip
             assert len(steps) >= 9 and notice.case_id == case.id
 
