@@ -13,9 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -58,6 +59,10 @@ def known_sources(value: list[str | InlineSource]) -> list[str | InlineSource]:
     return value
 
 
+# A list of citations: canonical source keys (knowledge/sources.py) or written-out ones, at least one.
+Sources = Annotated[list[str | InlineSource], Field(min_length=1), AfterValidator(known_sources)]
+
+
 def cite(value: list[str | InlineSource]) -> list[Source]:
     """Source keys and written-out citations as Source objects, in the order given."""
     return [SOURCES[s] if isinstance(s, str) else Source(s.title, s.url) for s in value]
@@ -70,7 +75,7 @@ class FaqEntry(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
     title: str = Field(min_length=3)
     answer: str = Field(min_length=20)
-    sources: list[str | InlineSource] = Field(min_length=1)
+    sources: Sources
     reviewed: dt.date
     phrasings: list[str] = Field(min_length=3)
     keywords: list[str] = Field(default_factory=list)
@@ -80,11 +85,6 @@ class FaqEntry(BaseModel):
     def _numbers_as_words(cls, value: object) -> object:
         # YAML reads a bare 999 or 437 as a number; in retrieval material it is a word.
         return [str(item) for item in value] if isinstance(value, list) else value
-
-    @field_validator("sources")
-    @classmethod
-    def _known_sources(cls, value: list[str | InlineSource]) -> list[str | InlineSource]:
-        return known_sources(value)
 
     @field_validator("answer")
     @classmethod

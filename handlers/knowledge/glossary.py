@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from handlers.knowledge.faq import FaqError, InlineSource, cite, known_sources, literal_contact
+from handlers.knowledge.faq import FaqError, Sources, cite, literal_contact
 from handlers.knowledge.sources import Source
 
 GLOSSARY_FILE = Path(__file__).parent / "data" / "glossary.yaml"
@@ -48,14 +48,9 @@ class _Entry(BaseModel):
     aliases: list[str] = Field(min_length=1)
     exact: list[str] = Field(default_factory=list)
     text: str = Field(min_length=20)
-    sources: list[str | InlineSource] = Field(min_length=1)
+    sources: Sources
     answered_by: str | None = None
     related: list[str] = Field(default_factory=list)
-
-    @field_validator("sources")
-    @classmethod
-    def _known_sources(cls, value: list[str | InlineSource]) -> list[str | InlineSource]:
-        return known_sources(value)
 
     @field_validator("text")
     @classmethod
