@@ -11,6 +11,7 @@ import ipaddress
 import logging
 
 from aiohttp import web
+from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 # Slack's largest payloads (a modal's view_submission) are tens of KB; a Teams activity is at most
@@ -34,14 +35,17 @@ class Refused(Exception):
         self.status, self.reason = status, reason
 
 
-def said(where: str, error: str, platform: str) -> str:
-    """A payload's problem in words: 'actions.0.action_id is missing', '... is not as Slack sends it (string_type)'.
+def shape_problem(exc: ValidationError, names: frozenset[str], *, what: str, platform: str) -> str:
+    """A payload's first problem in words: 'actions.0.action_id is missing', '... is not as Slack sends it (...)'.
 
-    Never 'field: ...': the log's redaction drops whatever follows a 'value:' or 'data:'.
+    Only the models' own field names and positions are named; any other key (a block id, whatever a
+    forged payload holds) is '*'. Never 'field: ...': the log's redaction drops whatever follows 'value:'.
     """
-    if error == "missing":
+    first = exc.errors(include_url=False, include_input=False, include_context=False)[0]
+    where = ".".join(str(part) if isinstance(part, int) or part in names else "*" for part in first["loc"]) or what
+    if first["type"] == "missing":
         return f"{where} is missing"
-    return f"{where} is not as {platform} sends it ({error})"
+    return f"{where} is not as {platform} sends it ({first['type']})"
 
 
 def refusal(status: int, reason: str, *, channel: str) -> web.Response:

@@ -11,13 +11,14 @@ events when too many get an error), and interaction types it never asks for are 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.edge import said
+from bot.edge import shape_problem
 
 # Slack's ids (U0123, T0123, V0123, trigger ids "123.456.abc", timestamps "1548426417.840180") and ours
 # (action ids "step_snooze:1"). Never empty, never a character the database can't store.
@@ -248,7 +249,7 @@ def verdict(body: dict[str, Any]) -> Verdict:
                 return Verdict(drop=f"event {_name(event['type'])} is not one the app subscribes to")
             EVENTS[event["type"]].model_validate(event)
     except ValidationError as exc:
-        return Verdict(problem=_describe(exc))
+        return Verdict(problem=shape_problem(exc, _field_names(), what="the payload", platform="Slack"))
     if model is Notice:
         return Verdict(drop=f"Slack notice {_name(body['type'])}")
     return Verdict()
@@ -270,17 +271,7 @@ def _name(value: Any) -> str:
     return "(none)" if value is None else f"(a {type(value).__name__})"
 
 
-def _describe(exc: ValidationError) -> str:
-    """'actions.0.action_id is missing' for the first error: our field names, positions and pydantic's error type.
-
-    A dictionary key of the payload (a block id) is shown as '*': only what the models name is safe to log.
-    """
-    first = exc.errors(include_url=False, include_input=False, include_context=False)[0]
-    names = _field_names()
-    where = ".".join(str(part) if isinstance(part, int) or part in names else "*" for part in first["loc"])
-    return said(where or "the payload", first["type"], "Slack")
-
-
+@functools.cache
 def _field_names() -> frozenset[str]:
     models = {*TYPES.values(), *EVENTS.values(), Command, SslCheck, Event, Action, View, Entry, Block, State, Option}
     names = {name for model in models for name in model.model_fields}

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from bot.edge import said
+from bot.edge import shape_problem
 from storage.db import unstorable
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -93,7 +93,5 @@ def activity_problem(data: dict[str, Any]) -> str | None:
     try:
         Activity.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False, include_context=False)[0]
-        where = ".".join(str(p) if isinstance(p, int) or p in NAMES else "*" for p in first["loc"])
-        return said(where or "the activity", first["type"], "Teams")
+        return shape_problem(exc, NAMES, what="the activity", platform="Teams")
     return None
