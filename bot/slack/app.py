@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -16,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.logs import NO_REQUEST, REQUEST_ID, request_scope
 from bot.slack import listeners
+from bot.slack.shapes import verdict
 from bot.slack.turns import Bridge
 
 log = logging.getLogger(__name__)
@@ -71,8 +73,26 @@ def build_bolt_app(settings: Settings, bridge: Bridge) -> AsyncApp:
         process_before_response=True,
     )
     app.middleware(_request_id)
+    app.middleware(_socket_mode_shape)
     listeners.register(app, bridge)
     return app
+
+
+async def _socket_mode_shape(req, next_):
+    """Socket Mode payloads never pass the HTTP guard: the same shape check, so a malformed one is dropped, not a crash.
+
+    It is still acknowledged (an envelope without an ack is sent again), and logged naming the field.
+    """
+    if req.mode != "socket_mode":  # HTTP requests were checked before bolt parsed them (bot/slack/guard.py)
+        return await next_()
+    said = verdict(req.body)
+    if said.problem:
+        log.warning("Slack Socket Mode request dropped: malformed Slack payload (%s)", said.problem)
+    elif said.drop:
+        log.info("Slack request acknowledged and dropped: %s", said.drop)
+    else:
+        return await next_()
+    return BoltResponse(status=200, body="")
 
 
 async def _request_id(next_):

@@ -60,3 +60,32 @@ def test_socket_mode_serves_the_slash_command_without_the_http_endpoint(slack_db
             await fake.close()
 
     asyncio.run(scenario())
+
+
+def test_a_malformed_socket_mode_payload_is_refused_and_the_link_keeps_working(slack_db, caplog):
+    async def scenario():
+        fake = FakeSlack()
+        await fake.start()
+        settings = settings_for(slack_db, fake.url, slack_signing_secret=None, slack_app_token="xapp-1-test")
+        app = create_app(settings)
+        try:
+            async with TestClient(TestServer(app)):
+                await wait_until(lambda: fake.sockets)
+                broken = {"type": "block_actions", "user": {"id": "U0REPORTER"}, "actions": [{}], "trigger_id": "1.2"}
+                envelope = {"envelope_id": "env-bad", "type": "interactive", "accepts_response_payload": True}
+                await fake.sockets[0].send_json({**envelope, "payload": broken})
+                await wait_until(lambda: fake.socket_acks)
+                assert fake.socket_acks[0]["envelope_id"] == "env-bad"
+                help_command = {
+                    "team_id": TEAM_ID, "channel_id": "C0GENERAL", "user_id": "U0REPORTER", "command": "/cme",
+                    "text": "help", "response_url": f"{fake.url}/respond/2", "trigger_id": "43.trigger",
+                }  # fmt: skip
+                envelope = {**envelope, "envelope_id": "env-ok", "type": "slash_commands"}
+                await fake.sockets[0].send_json({**envelope, "payload": help_command})
+                await fake.wait_for_responses(1)
+        finally:
+            await fake.close()
+
+    asyncio.run(scenario())
+    assert "malformed Slack payload (actions.0.action_id is missing)" in caplog.text
+    assert "Slack listener failed" not in caplog.text
