@@ -45,7 +45,7 @@ def mount(app: web.Application, context) -> bool:
     app.on_startup.append(_open_session(bolt))
     app.on_cleanup.append(_close_session(bolt, bridge))
     if http_mode:
-        app.router.add_post(EVENTS_PATH, events_handler(bolt, settings.slack_signing_secret))
+        app.router.add_post(EVENTS_PATH, events_handler(bolt, settings.slack_signing_secret, acks=bridge.acks))
     if socket_mode:
         add_socket_mode(app, bolt, settings.slack_app_token)
     return True

@@ -20,6 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.edge import SLACK_MAX_BODY, Refused, media_type, read_body, refusal
+from bot.slack.priority import AcksFirst
 from bot.slack.shapes import Verdict, verdict
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,12 @@ async def checked_request(
     return bolt_request, said
 
 
-def events_handler(bolt: AsyncApp, secret: str, *, clock: Callable[[], float] = time.time):
-    """The aiohttp handler for POST /slack/events."""
+def events_handler(
+    bolt: AsyncApp, secret: str, *, clock: Callable[[], float] = time.time, acks: AcksFirst | None = None
+):
+    """The aiohttp handler for POST /slack/events; `acks` counts the requests being answered."""
     key = secret.encode()
+    acks = acks or AcksFirst()
 
     async def events(request: web.Request) -> web.Response:
         try:
@@ -80,6 +84,7 @@ def events_handler(bolt: AsyncApp, secret: str, *, clock: Callable[[], float] = 
         if said.drop:  # well formed, but nothing the app acts on: a 2xx keeps Slack from retrying or disabling events
             log.info("Slack request acknowledged and dropped: %s", said.drop)
             return web.Response(status=200)
-        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+        with acks.acking_one():  # counted once signed: a slow or forged request holds back no one's work
+            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return events

@@ -60,11 +60,12 @@ class Listeners:
         app.error(self.error)
 
     def _after_ack(self, work):
-        """A bolt listener that acks, then runs `work` as a task (bolt answers Slack as soon as this returns)."""
+        """A bolt listener that acks, then runs `work` as a task once no other request is waiting for its ack."""
 
         async def listener(ack, body: dict[str, Any], client: AsyncWebClient, respond, event) -> None:
             await ack()
-            self.bridge.background(work(body=body, client=client, respond=respond, event=event))
+            later = work(body=body, client=client, respond=respond, event=event)
+            self.bridge.background(self.bridge.acks.after_acks(later))  # after the other requests' acks
 
         listener.__name__ = work.__name__  # bolt names listeners in its logs
         return listener

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.modals import working_view
+from bot.slack.priority import yield_to_acks
 from handlers.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ async def open_modal(
 
 
 async def _show(client: AsyncWebClient, trigger_id: str, view: dict[str, Any], push: bool) -> dict[str, Any] | None:
+    await yield_to_acks()  # views.open is the costliest step on the loop: acks in progress go first
     try:
         if push:
             return await client.views_push(trigger_id=trigger_id, view=view)

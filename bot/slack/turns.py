@@ -22,6 +22,7 @@ from bot.claims import DeliveryClaims
 from bot.notify import OutboxSender
 from bot.slack.blocks import reply_to_json
 from bot.slack.people import People, SlackPerson
+from bot.slack.priority import AcksFirst
 from handlers.casework import outbox
 from handlers.casework.reporter_notes import THREAD
 from handlers.core import Core
@@ -68,6 +69,7 @@ class Bridge:
         self.claims = DeliveryClaims(core)
         self.people: People | None = None  # set by mount, once the Web API client exists
         self.on_error: Callable[[BaseException], None] | None = None  # counts failures for /metrics (set by mount)
+        self.acks = AcksFirst()  # the HTTP endpoint counts the requests it is acking; work after an ack waits for them
 
     def identity(self, user_id: str, team_id: str | None, *, look_up: bool = True) -> Identity:
         """The Slack user as the core knows them (slack:TEAM:USER), with their profile once it is looked up.
