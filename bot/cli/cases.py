@@ -38,6 +38,8 @@ def show(listing: CaseList, *, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps([row.to_json() for row in listing.rows]) + "\n")
         return
+    if not listing.rows:
+        print("There are no open cases.")  # as /cme cases says it
     for row in listing.rows:
         if row.restricted:
             print(f"{row.reference}  restricted case")

@@ -100,6 +100,8 @@ def run_cases(args: argparse.Namespace) -> int:
                 handle.write(file.content)
         except CannotSave as exc:
             raise door.Stop(str(exc)) from None
+        except Invalid as exc:  # the service's words, pointing at the option that carries it
+            raise door.Stop(str(exc).replace("Say why", "Say with --reason why")) from None
         sys.stderr.write(f"{file.alt_text}: written to {args.out}\n")
 
-    return door.serve("export cases", args.user, work, bad_input=(Invalid,))
+    return door.serve("export cases", args.user, work)

@@ -166,7 +166,7 @@ def test_bad_usage_is_exit_2(seeded, argv, capsys):
 def test_bad_values_are_exit_2_with_the_next_step(seeded, tmp_path, capsys):
     base = ["export", "cases", "--as", "cme-officer", "--format", "csv", "--out", str(tmp_path / "c.csv")]
     assert main([*base, "--reason", "x"]) == 2
-    assert "Say why you need the export" in capsys.readouterr().err
+    assert "Say with --reason why you need the export" in capsys.readouterr().err
     assert main([*base, "--reason", "termly review", "--from", "2026-10-01", "--to", "2026-09-01"]) == 2
     assert "before it starts" in capsys.readouterr().err
     assert main(["chart", "--as", "cme-officer", "--from", "2027-01-01", "--out", str(tmp_path / "c.png")]) == 2

@@ -103,3 +103,11 @@ def test_the_database_down_is_the_same_plain_message_in_both_doors(backend, prof
     assert not said.ok and not ran.ok and ran.status == 4
     assert said.message.startswith(UNREACHABLE) and ran.message.startswith(UNREACHABLE)
     assert "run the same command again" in ran.message.lower() and "127.0.0.1" not in ran.message
+
+
+def test_no_open_cases_is_said_in_the_same_words_through_either_door(both):
+    chat, cli = both
+    said = chat.ask(OFFICER, "/cme cases", [], data_of=lambda replies: replies[0].text)
+    ran = cli.ask(OFFICER, "", ["cases"])
+    assert said.data == ran.data.strip() == "There are no open cases."
+    assert cli.ask(OFFICER, "", ["cases", "--json"]).data == []
