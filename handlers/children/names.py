@@ -93,6 +93,7 @@ def is_placeholder(text: str | None) -> bool:
     return is_placeholder_name(text)
 
 
+@lru_cache(maxsize=65536)
 def meaningful(text: str | None) -> str:
     """The folded name, or '' when it is a placeholder or initials only ('J.', 'J. R.'): no name to compare."""
     folded = "" if is_placeholder(text) else fold(text)
@@ -105,6 +106,7 @@ def initial(text: str | None) -> str:
     return folded if len(folded) == 1 else ""
 
 
+@lru_cache(maxsize=65536)
 def surname_key(text: str | None) -> str:
     """A meaningful surname joined, 'Mac' written 'Mc' (one prefix: 'MacDonald' and 'McDonald' agree)."""
     plain = meaningful(text).replace(" ", "")

@@ -29,17 +29,20 @@ def possible_match(engine, profile) -> tuple[str, str]:
     return first, second
 
 
+async def case_view(slack, reference: str) -> tuple[str, list[dict]]:
+    """The officer's /cme case view in Slack (answered on the command's response_url): its text and buttons."""
+    assert await slack.user("U0OFFICER", "cme.officer").command(f"case {reference}") == (200, "")
+    view = (await slack.fake.wait_for_responses(1))[-1].args
+    return text_of(view["blocks"]), [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
 def test_an_officer_sees_the_possible_match_and_presses_same_child(slack_db):
     async def scenario():
         async with running(slack_db) as slack:
             core = slack.client.server.app[CONTEXT_KEY].core
             first, second = possible_match(core.engine, core.profile)
-            officer = slack.user("U0OFFICER", "cme.officer")
-            assert await officer.command(f"case {second}") == (200, "")
-            [view] = [call.args for call in await slack.fake.wait_for_responses(1)]
-            shown = text_of(view["blocks"])
+            officer, (shown, buttons) = slack.user("U0OFFICER", "cme.officer"), await case_view(slack, second)
             assert "Possible matches" in shown and "same date of birth" in shown and first in shown
-            buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
             [same] = [b for b in buttons if b["value"] == f"/cme same {second} {first}"]
             await officer.click(same["action_id"], same["value"])
             [told] = await slack.fake.wait_for("chat.postMessage")
@@ -68,11 +71,8 @@ def test_an_officer_splits_a_wrong_merge_from_the_case_view_and_by_slash_command
         async with running(db_url) as slack:
             core = slack.client.server.app[CONTEXT_KEY].core
             first, second = merged_twins(core.engine, core.profile)
-            officer = slack.user("U0OFFICER", "cme.officer")
-            assert await officer.command(f"case {first}") == (200, "")
-            [view] = [call.args for call in await slack.fake.wait_for_responses(1)]
-            assert "Joined cases" in text_of(view["blocks"])
-            buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+            officer, (shown, buttons) = slack.user("U0OFFICER", "cme.officer"), await case_view(slack, first)
+            assert "Joined cases" in shown
             [split] = [b for b in buttons if b["value"] == f"/cme split {second}"]
             await officer.click(split["action_id"], split["value"])
             [told] = await slack.fake.wait_for("chat.postMessage")
