@@ -68,18 +68,25 @@ def submit_referral(
     if linked.open_case is not None:
         _add_to_open_case(session, case, linked, identity, ctx, flagged)
     else:
-        steps = create_plan(session, case, ctx.profile, ctx.now, repeat=bool(linked.episodes))
-        matches = possible_matches_of(session, [case.id])[case.id] if linked.possible else []
-        episode = episode_note(linked.episodes)
-        text = new_case_text(case.reference, urgent=case.urgent, episode=episode, matches=matches, flagged=flagged)
-        _alert(session, case, ctx, "case.new", f"case-new:{case.reference}", text, matches=matches)
-        if linked.joined is not None:  # a known child whose cases are closed: a split undoes the join
-            repeat = {step.id for step in ctx.profile.enquiry_plan if step.repeat_only}
-            session.flush()
-            undo = {"repeat_steps": [step.id for step in steps if step.step_id in repeat]}
-            into = linked.episodes[-1] if linked.episodes else None
-            _record_join(session, case, linked, identity, ctx, into=into, undo=undo)
+        _start_case(session, case, linked, identity, ctx, flagged)
     return case, True
+
+
+def _start_case(
+    session: Session, case: Case, linked: Linked, identity: Identity, ctx: FormContext, flagged: str | None
+) -> None:
+    """A case of its own: its enquiry plan, the officers' alert (with any possible matches), a join kept."""
+    steps = create_plan(session, case, ctx.profile, ctx.now, repeat=bool(linked.episodes))
+    matches = possible_matches_of(session, [case.id])[case.id] if linked.possible else []
+    episode = episode_note(linked.episodes)
+    text = new_case_text(case.reference, urgent=case.urgent, episode=episode, matches=matches, flagged=flagged)
+    _alert(session, case, ctx, "case.new", f"case-new:{case.reference}", text, matches=matches)
+    if linked.joined is not None:  # a known child whose cases are closed: a split undoes the join
+        repeat = {step.id for step in ctx.profile.enquiry_plan if step.repeat_only}
+        session.flush()
+        undo = {"repeat_steps": [step.id for step in steps if step.step_id in repeat]}
+        into = linked.episodes[-1] if linked.episodes else None
+        _record_join(session, case, linked, identity, ctx, into=into, undo=undo)
 
 
 def _add_to_open_case(
