@@ -129,7 +129,7 @@ def dfe_return_reply(turn: TurnContext, args: str) -> list[Reply]:
 def _check_reply(found: list[CaseToCheck], census: dt.date) -> Reply:
     """The counted cases to complete before the return is sent, by reference, with what to type."""
     if not found:
-        text = f"Every case counted at {census:%-d %B %Y} has its reason, year group and date recorded."
+        text = f"No case counted at {census:%-d %B %Y} needs a choice: every reason, year group and date is recorded."
         return Reply(text, kind=ReplyKind.CONFIRMATION, title="DfE return check")
     lines = [line for case in found[:CHECK_SHOWN] for line in case.lines()]
     if len(found) > CHECK_SHOWN:
