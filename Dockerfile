@@ -1,5 +1,5 @@
 # cme-bot: `cme-bot serve` (Slack, Teams, /healthz and the scheduler) in one container.
-# Build: docker build -t cme-bot .    Run: see compose.yaml and the README's "Deployment" section.
+# Build: docker build -t cme-bot .    Run: see compose.yaml and docs/deploying.md.
 ARG PYTHON_VERSION=3.11
 
 # Stage 1: install the locked dependencies and the app into a virtual environment (wheels only, no compiler).

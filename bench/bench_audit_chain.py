@@ -2,7 +2,7 @@
 
 Writes --events audit events one transaction each through record_audit (the head row locked per event),
 then with --writers threads at once, then times audit_chain.verify over everything written.
-Prints events per second for each; the figures go in the README.
+Prints events per second for each; the figures go in docs/benchmarks.md.
 
     .venv/bin/python bench/bench_audit_chain.py [--events 2000] [--writers 8] [--backend sqlite|postgres|both]
 """
