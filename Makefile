@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test install lint bench serve docs clean
+.PHONY: chat test install lint bench serve docs card-pictures clean
 
 chat: $(STAMP)  ## install everything and talk to the bot in this terminal (SQLite file, Bury profile)
 	$(BIN)/cme-bot chat
@@ -32,6 +32,15 @@ serve: $(STAMP)  ## Slack and Teams endpoints, /healthz and the scheduler on 127
 
 docs: $(STAMP)  ## the documentation site into site/ (offline; fails on a broken link or a page out of step with the code)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+CARDS_NPM := tools/cards/node_modules/.installed
+
+card-pictures: $(STAMP) $(CARDS_NPM)  ## redraw the Teams card pictures in docs/img/cards from the bot's own cards (node, chromium)
+	$(BIN)/python -m tools.cards.pictures
+
+$(CARDS_NPM): tools/cards/package.json tools/cards/package-lock.json
+	npm ci --prefix tools/cards --no-audit --no-fund
+	touch $@
 
 bench: $(STAMP)  ## every benchmark under bench/
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
