@@ -47,25 +47,27 @@ NEXT_MORNING = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)  # the Friday: the
 TIME = {"digest": "09:00"}  # the time shown beside a picture, local (others: 10:00, when the concern is raised)
 DRAFT = "(draft id)"  # the draft id is random and never shown: replaced so the card hashes the same
 
-# What Sam types on each page of the referral card: a made-up child, harm flagged (abuse or neglect).
-PAGES: dict[str, dict[str, str]] = {
-    "child": {
-        "child_forenames": "Zephyrine",
-        "child_surname": "Quillfeather",
-        "child_dob": "2014-05-02",
-        "missing_from_home": "no",
-        "on_roll": "no",
-        "home_educated": "no",
-        "awaiting_place": "no",
-        "other_provision": "no",
-    },
-    "harm": {"immediate_danger": "no", "harm_indicators": "abuse-neglect"},
-    "mash": {"mash_contacted": "yes"},
-    "parents": {"parent_names": "Orla Quillfeather", "parent_phone": "0161 496 0000"},
-    "school": {},
-    "reason": {"reason": "contact-failed", "destination_known": "no"},
-    "referrer": {"referrer_role": "School nurse", "referrer_agency": "Elm Street Primary"},
+# What Sam types on the referral card's pages, by field: a made-up child, harm flagged (abuse or neglect).
+ANSWERS: dict[str, str] = {
+    "child_forenames": "Zephyrine",
+    "child_surname": "Quillfeather",
+    "child_dob": "2014-05-02",
+    "missing_from_home": "no",
+    "on_roll": "no",
+    "home_educated": "no",
+    "awaiting_place": "no",
+    "other_provision": "no",
+    "immediate_danger": "no",
+    "harm_indicators": "abuse-neglect",
+    "mash_contacted": "yes",
+    "parent_names": "Orla Quillfeather",
+    "parent_phone": "0161 496 0000",
+    "reason": "contact-failed",
+    "destination_known": "no",
+    "referrer_role": "School nurse",
+    "referrer_agency": "Elm Street Primary",
 }
+MOST_PAGES = 20  # more card pages than any referral has: the scene is out of step with the form
 
 
 @dataclasses.dataclass
@@ -140,6 +142,10 @@ def _card(cards: list[dict], words: str) -> dict:
     raise LookupError(f"no card says {words!r}: the scene in tools/cards/scenes.py is out of step with the bot")
 
 
+def _says(cards: list[dict], words: str) -> bool:
+    return any(text.startswith(words) for text in _texts(cards))
+
+
 def _texts(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         if node.get("type") == "TextBlock":
@@ -155,7 +161,7 @@ def _submission(card: dict, answers: dict[str, str]) -> dict:
     """What Teams sends when the card is submitted: every input, then the submit's data."""
     action = next(a for a in card["actions"] if a["type"] == "Action.Submit")
     values = {b["id"]: b.get("value", "") for b in card["body"] if str(b.get("type", "")).startswith("Input.")}
-    return {**values, **answers, **action["data"]}
+    return {**values, **{k: v for k, v in answers.items() if k in values}, **action["data"]}
 
 
 def teams_profile(profile: Profile) -> Profile:
@@ -172,17 +178,19 @@ def teams_profile(profile: Profile) -> Profile:
 
 def referral(chat: Chat) -> dict[str, dict]:
     """Sam raises the concern page by page: the first page, the harm signpost, the confirmation."""
-    pictures: dict[str, dict] = {}
-    card = _form_card(chat.send(SAM, text="report"))
-    pictures["referral-first-page"] = card
-    while card is not None:
-        section = card["actions"][0]["data"]["_section"]
-        answer = chat.send(SAM, value=_submission(card, PAGES[section]))
-        if section == "harm":
+    answer = chat.send(SAM, text="report")
+    pictures: dict[str, dict] = {"referral-first-page": _form_card(answer)}
+    for _ in range(MOST_PAGES):
+        if "harm-signpost" not in pictures and _says(answer, "Child at risk of harm"):
             pictures["harm-signpost"] = _card(answer, "Child at risk of harm")
+        if _says(answer, "Concern raised"):
+            pictures["concern-raised"] = _card(answer, "Concern raised")
+            return pictures
         card = _form_card(answer)
-    pictures["concern-raised"] = _card(answer, "Concern raised")
-    return pictures
+        if card is None:
+            raise LookupError(f"the referral stopped before it was sent: {list(_texts(answer))[:3]}")
+        answer = chat.send(SAM, value=_submission(card, ANSWERS))
+    raise LookupError(f"the referral was not sent after {MOST_PAGES} pages: tools/cards/scenes.py ANSWERS")
 
 
 def officer_day(chat: Chat, reference: str) -> dict[str, dict]:
@@ -194,7 +202,8 @@ def officer_day(chat: Chat, reference: str) -> dict[str, dict]:
     pictures["caseload"] = _card(chat.send(OLU, text="/cme cases"), "Open cases")
     chat.clock[0] = NEXT_MORNING
     run_sweep(chat.router.core)
-    pictures["digest"] = _card(chat.sent_to_officers(), "Your enquiries for")
+    digests = chat.sent_to_officers()
+    pictures["digest"] = _card(digests, "Your day") if _says(digests, "Your day") else _card(digests, "Your enq")
     return pictures
 
 
