@@ -9,10 +9,12 @@ STAMP := $(VENV)/.installed
 chat: $(STAMP)  ## install everything and talk to the bot in this terminal (SQLite file, Bury profile)
 	$(BIN)/cme-bot chat
 
+# Bytecode is written even when the shell sets PYTHONDONTWRITEBYTECODE: without it every `cme-bot` process a
+# test starts compiles the whole bot again (7.5 s of CPU instead of 2.6 s) and pytest re-rewrites every test.
 test: $(STAMP)  ## install everything, check the import contracts, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest -n 2 -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 2 -q
 
 install: $(STAMP)
 
