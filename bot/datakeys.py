@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from storage import key_checks
 from storage.crypto import (
     INDEX_KEY_ID,
     DataKeyError,
@@ -22,6 +23,7 @@ from storage.crypto import (
     read_key_file,
     write_key_file,
 )
+from storage.db import make_engine
 
 log = logging.getLogger(__name__)
 KEY_FILE_SUFFIX = ".keys"
@@ -44,9 +46,31 @@ def load_keyring(settings: Settings) -> Keyring:
             return Keyring.parse(f"{new_key_line(new_key_id())},{new_key_line(INDEX_KEY_ID)}")
         raise DataKeyError("no data key for this database: set CME_DATA_KEYS or CME_DATA_KEY_FILE (cme-bot keys new)")
     if not path.exists():
+        _refuse_when_keyed(Path(make_url(settings.database_url).database), path)
         write_key_file(path)
         log.warning("made a data key at %s: back it up apart from the database (without it nothing can be read)", path)
     return read_key_file(path)
+
+
+def _refuse_when_keyed(database: Path, path: Path) -> None:
+    """A database already written with keys gets no new key file: a new key would open none of its data."""
+    if not database.exists():
+        return
+    needed = keyed_by(f"sqlite:///{database}")
+    if needed:
+        raise DataKeyError(
+            f"{database} was written with data key(s) {', '.join(needed)} and no key is set: put its key file back "
+            f"at {path} (from where it was backed up) or set CME_DATA_KEYS; a new key would open none of its data"
+        )
+
+
+def keyed_by(database_url: str) -> list[str]:
+    """The key ids a database's key checks and stored values name (read only; [] when it has none)."""
+    engine = make_engine(database_url, prepare_file=False)
+    try:
+        return key_checks.ids_needed(engine)
+    finally:
+        engine.dispose()
 
 
 def dev_key_path(database_url: str) -> Path | None:

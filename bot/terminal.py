@@ -25,7 +25,7 @@ from bot import line_input
 from bot.config import Settings
 from bot.logs import configure_logging, request_scope
 from bot.saved_files import save_attachment
-from bot.wiring import build_core
+from bot.wiring import build_core, prove_keys
 from handlers.casework import outbox
 from handlers.commands import build_router, shared_engine
 from handlers.core import Core, TurnContext, role_of
@@ -34,6 +34,7 @@ from handlers.knowledge.contacts import contacts_reply
 from handlers.knowledge.profile import ProfileError
 from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind, Role
 from handlers.router import Router
+from storage import crypto
 from storage.db import unit_of_work
 from storage.migrate import upgrade
 
@@ -152,6 +153,7 @@ class Chat:
         try:
             if not self.migrated:
                 upgrade(self.core.engine)
+                prove_keys(self.core.engine, crypto.current())  # a wrong key stops the chat before it writes
                 self.migrated = True
             else:
                 with self.core.engine.connect() as connection:

@@ -13,7 +13,7 @@ from handlers.core import Core
 from handlers.knowledge.calendar import missing_term_years
 from handlers.messages import Role
 from handlers.router import Router
-from storage import crypto
+from storage import crypto, key_checks
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.name_repair import forget_placeholder_names
@@ -26,10 +26,12 @@ log = logging.getLogger(__name__)
 def build_core(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None, migrate: bool = True) -> Core:
     """Load the profile, open the database (migrated to the newest schema) and bundle them."""
     profile = settings.load_profile()
-    crypto.install(load_keyring(settings))  # before any row is read or written: the column types use it
+    keyring = load_keyring(settings)
+    crypto.install(keyring)  # before any row is read or written: the column types use it
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
+        prove_keys(engine, keyring)
         _index_old_children(engine)
         _forget_placeholder_names(engine)
     today = utcnow().astimezone(profile.tz).date()
@@ -41,6 +43,19 @@ def build_core(settings: Settings, *, role_overrides: Mapping[str, Role] | None 
             ", ".join(missing),
         )
     return Core(engine=engine, profile=profile, role_overrides=dict(role_overrides or {}))
+
+
+def prove_keys(engine, keyring: crypto.Keyring) -> None:
+    """Refuse to go on (DataKeyError naming the key id) unless every key opens its check; write new keys' checks."""
+    try:
+        proven = key_checks.ensure(engine, keyring)
+    except crypto.DataKeyError:
+        engine.dispose()  # the caller stops here: leave no connection (or SQLite lock) behind
+        raise
+    if proven.to_write:
+        log.info("data key checks written for %s", ", ".join(proven.to_write))
+    if proven.to_retire:
+        log.warning("key id(s) %s no longer listed and no value uses them: checks retired", ", ".join(proven.to_retire))
 
 
 def _index_old_children(engine) -> None:

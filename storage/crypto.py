@@ -87,9 +87,15 @@ class Keyring:
         kid, _, raw = blob[len(PREFIX) :].partition(b":")
         return self._open(kid.decode("ascii", "replace"), raw)
 
-    def _seal(self, data: bytes) -> bytes:
+    def encrypt_with(self, kid: str, text: str) -> str:
+        """`text` encrypted with the data key `kid` (a key check, storage/key_checks.py), as "enc:v1:ID:TOKEN"."""
+        sealed = base64.urlsafe_b64encode(self._seal(text.encode("utf-8"), kid)).decode("ascii")
+        return f"{PREFIX}{kid}:{sealed}"
+
+    def _seal(self, data: bytes, kid: str | None = None) -> bytes:
+        kid = kid or self.newest_id
         nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._ciphers[self.newest_id].encrypt(nonce, data, _aad(self.newest_id))
+        return nonce + self._ciphers[kid].encrypt(nonce, data, _aad(kid))
 
     def _open(self, kid: str, raw: bytes) -> bytes:
         cipher = self._ciphers.get(kid)

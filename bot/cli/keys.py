@@ -15,7 +15,8 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.datakeys import load_keyring
-from storage import crypto
+from bot.wiring import prove_keys
+from storage import crypto, key_checks
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.private_files import create_owner_only
@@ -64,10 +65,13 @@ def _prepend(path: Path, line: str) -> None:
     create_owner_only(path, (line + "\n" + text).encode("utf-8"), replace=True)
 
 
-def _engine(settings: Settings):
-    crypto.install(load_keyring(settings))
+def _engine(settings: Settings, *, prove: bool = True):
+    keyring = load_keyring(settings)
+    crypto.install(keyring)
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    if prove:  # rotate: no value is written with a key that is not proven
+        prove_keys(engine, keyring)
     return engine
 
 
@@ -91,10 +95,11 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    """Values per key id per table; exit 1 when a value's key is not listed (it can't be read)."""
-    engine = _engine(Settings())
+    """Values per key id per table; exit 1 when a key is wrong or a value's key is not listed (it can't be read)."""
+    engine = _engine(Settings(), prove=False)  # it says what is wrong rather than refusing
     known = set(crypto.current().key_ids)
     counts = status(engine)
+    checked = key_checks.assess(engine, crypto.current())
     engine.dispose()
     missing: set[str] = set()
     for table, counter in counts.items():
@@ -102,7 +107,13 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"{table}: {', '.join(parts) or 'empty'}")
         missing |= {kid for kid in counter if kid is not None and kid not in known}
     print(f"newest key: {crypto.current().newest_id}")
+    for line in checked.messages():
+        print(f"cme-bot: {line}", file=sys.stderr)
     if missing:
         print(f"cme-bot: values on keys not listed (unreadable): {', '.join(sorted(missing))}", file=sys.stderr)
+    if missing or not checked.sound:
         return 1
+    print(f"key checks: every listed key opens its check or a value stored with it ({', '.join(checked.proven)})")
+    if checked.to_write:
+        print(f"key checks to write at the next start: {', '.join(checked.to_write)}")
     return 0

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import storage.children  # noqa: F401
 import storage.deliveries  # noqa: F401
+import storage.key_checks  # noqa: F401
 import storage.merges  # noqa: F401
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import storage.notices  # noqa: F401
