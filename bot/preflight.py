@@ -23,7 +23,7 @@ from bot.findings import Finding, Status, error, ok, warning
 from bot.reachability import check_reach
 from handlers.knowledge.calendar import missing_term_years
 from handlers.knowledge.profile import Profile, ProfileError
-from storage import rekey
+from storage import key_checks, rekey
 from storage.crypto import DataKeyError
 from storage.db import make_engine, sqlite_file
 from storage.migrate import alembic_config
@@ -116,19 +116,27 @@ def check_data_keys(settings: Settings) -> list[Finding]:
 
 
 def check_keys_in_use(settings: Settings, engine: sa.Engine) -> Finding:
-    """Every key id the stored values name is in the keyring; values not yet encrypted are a warning."""
+    """Every key id the stored values and key checks name is set and opens its check; plain values are a warning."""
     try:
         dev_file = dev_key_path(settings.database_url)
         # load_keyring would make a development key file when there is none: doctor changes nothing.
         keys_set = settings.data_keys or settings.data_key_file or (dev_file is not None and dev_file.exists())
         keyring = load_keyring(settings) if keys_set else None
         used = rekey.status(engine)
+        checked = key_checks.assess(engine, keyring)
     except Exception as exc:  # no keys (said above) or an unreadable table (the database checks say)
         return warning("data keys in use", f"not checked ({type(exc).__name__})", "fix the checks above first")
-    ids = {kid for counts in used.values() for kid in counts if kid is not None}
-    missing = sorted(ids - set(keyring.key_ids)) if keyring is not None else []
+    ids = {kid for counts in used.values() for kid in counts if kid is not None} | set(checked.missing)
+    missing = sorted(ids - set(keyring.key_ids if keyring is not None else []))
     plain = sum(counts[None] for counts in used.values())
+    if checked.wrong:
+        detail = f"key(s) {', '.join(checked.wrong)} do not open the values written with those ids: the key is wrong"
+        return error("data keys in use", detail, "put the right key back under that id in CME_DATA_KEYS")
     if missing:
+        if keyring is None:
+            detail = f"values encrypted with key(s) {', '.join(missing)}, and no data key is set here"
+            fix = "set CME_DATA_KEYS or CME_DATA_KEY_FILE to the keys it was written with (a backup holds none)"
+            return error("data keys in use", detail, fix)
         fix = "put those keys back in CME_DATA_KEYS (a key is removed only after `cme-bot keys rotate`)"
         return error("data keys in use", f"values encrypted with key(s) {', '.join(missing)}, which are not set", fix)
     if plain:

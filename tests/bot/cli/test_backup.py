@@ -15,7 +15,9 @@ from sqlalchemy.engine import make_url
 
 from bot.cli import pg_backup
 from bot.cli.main import main
+from bot.config import Settings
 from bot.preflight import Status, check_database
+from bot.wiring import build_core
 from storage import crypto
 from storage.db import make_engine, unit_of_work
 from storage.migrate import upgrade
@@ -273,3 +275,49 @@ def test_a_pg_dump_older_than_the_server_is_refused_naming_the_version_needed(pg
     err = capsys.readouterr().err
     assert f"pg_dump is version 9 and the server {server}" in err and f"postgresql-client-{server}" in err
     assert not (tmp_path / "b").exists()
+
+
+# Restore where no key, or the wrong key, is set (issue 20, finding 6): named, non-zero, and no new key file.
+
+WRONG_TEST1 = f"{crypto.new_key_line('test1')},{crypto.new_key_line(crypto.INDEX_KEY_ID)}"  # the id, not the key
+
+
+def _started_with_a_note(url: str) -> None:
+    """A database as the bot leaves it: its key checks written at start, and one audited note."""
+    build_core(Settings(database_url=url)).engine.dispose()
+    _note(url)
+
+
+def test_restore_with_no_key_set_names_the_key_and_the_next_command_refuses_without_a_new_key(
+    live, tmp_path, monkeypatch, capsys
+):
+    _started_with_a_note(f"sqlite:///{live}")
+    assert main(["backup", "--out", str(tmp_path / "b")]) == 0
+    elsewhere = tmp_path / "elsewhere.db"
+    monkeypatch.setenv("CME_DATABASE_URL", f"sqlite:///{elsewhere}")
+    monkeypatch.delenv("CME_DATA_KEYS")
+    capsys.readouterr()
+    assert main(["restore", "--from", str(tmp_path / "b")]) == 1
+    err = capsys.readouterr().err
+    assert "test1" in err and "no data key is set" in err
+    assert main(["audit", "verify"]) == 3  # refused plainly: no key file is made that would open nothing
+    assert "written with data key(s) test1" in capsys.readouterr().err
+    assert not (tmp_path / "elsewhere.db.keys").exists()
+    monkeypatch.setenv("CME_DATA_KEYS", WRONG_TEST1)
+    assert main(["audit", "verify"]) == 3
+    assert "data key 'test1' is wrong" in capsys.readouterr().err
+
+
+def test_postgresql_restore_with_no_key_or_a_wrong_key_names_it(pg_pair, tmp_path, monkeypatch, capsys):
+    source, target = pg_pair
+    _started_with_a_note(source)
+    assert main(["backup", "--out", str(tmp_path / "b")]) == 0
+    monkeypatch.setenv("CME_DATABASE_URL", target)
+    monkeypatch.delenv("CME_DATA_KEYS")
+    capsys.readouterr()
+    assert main(["restore", "--from", str(tmp_path / "b")]) == 1
+    assert "key(s) test1, and no data key is set" in capsys.readouterr().err
+    monkeypatch.setenv("CME_DATA_KEYS", WRONG_TEST1)
+    assert main(["restore", "--from", str(tmp_path / "b"), "--force"]) == 1
+    assert "key(s) test1, index do not open" in capsys.readouterr().err  # the index key is new too
+    assert main(["find", "--as", "cme-officer", "--name", "Quackenbush"]) == 3
