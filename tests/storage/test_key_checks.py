@@ -8,6 +8,7 @@ taken away while values still need it is named; one no value uses any more has i
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import sqlalchemy as sa
@@ -88,3 +89,22 @@ def test_keys_status_exits_non_zero_naming_the_wrong_key(db_url, monkeypatch, ca
     assert "data key 'real' is wrong" in capsys.readouterr().err
     assert main(["keys", "rotate"]) == 3  # nothing is re-encrypted with a key that is not proven
     assert "data key 'real' is wrong" in capsys.readouterr().err
+
+
+def test_chat_and_a_cli_command_refuse_a_wrong_key_before_they_write(db_url, monkeypatch, capsys):
+    monkeypatch.setenv("CME_DATABASE_URL", db_url)
+    monkeypatch.setenv("CME_DATA_KEYS", RIGHT)
+    assert main(["keys", "rotate"]) == 0  # a start with the right keys writes their checks
+    monkeypatch.setenv("CME_DATA_KEYS", WRONG_DATA)
+    monkeypatch.setattr("sys.stdin", io.StringIO("/cme report\nZephyrine\n"))
+    capsys.readouterr()
+    assert main(["chat", "--json", "--as", "alice"]) == 3
+    out, err = capsys.readouterr()
+    assert out == "" and "data key 'real' is wrong" in err
+    assert main(["cases", "--as", "cme-officer"]) == 3
+    assert "data key 'real' is wrong" in capsys.readouterr().err
+    from storage.db import make_engine
+
+    engine = make_engine(db_url)
+    assert snapshot(engine)["conversation"] == [] and snapshot(engine)["auditevent"] == []
+    engine.dispose()
