@@ -25,7 +25,12 @@ def test_serve_with_a_wrong_key_under_a_real_id_exits_naming_it_and_writes_nothi
     env = {**os.environ, "CME_DATABASE_URL": db_url, "CME_DATA_KEYS": WRONG_DATA, "CME_CHANNELS": "slack"}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "serve", "--port", "0"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode != 0
     assert "data key 'real' is wrong" in done.stderr and "Traceback" not in done.stderr
