@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from handlers.casework.access import RESTRICTED
 from handlers.casework.caseload import CaseList
-from handlers.forms.spec import display
+from handlers.forms.spec import shown
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Button, Reply
 from handlers.referral.form import REFERRAL
@@ -133,7 +133,7 @@ def details_reply(report: Report, title: str) -> Reply:
     """One referral's answers as the reporter gave them (officers only: it holds the child's details)."""
     answers = report.answers
     facts = tuple(
-        (field.record_label or field.review_label or field.label, display(field, answers.get(field.id)))
+        (field.record_label or field.review_label or field.label, shown(field, answers))
         for field in REFERRAL.visible_fields(answers)
         if answers.get(field.id) not in (None, "", [])
     )

@@ -16,7 +16,7 @@ from handlers.forms import review
 from handlers.forms.asking import question_reply
 from handlers.forms.choices import is_not_known, means_dont_know
 from handlers.forms.fields import Confirm, Invalid, Kind, parse_choice
-from handlers.forms.spec import Decision, Field, FormSpec, display, parse_value
+from handlers.forms.spec import Decision, Field, FormSpec, Read, parse_value, read_answer, shown
 from handlers.messages import Button, Choice, Reply, ReplyKind
 
 CANCEL_WORDS = {"cancel", "quit", "stop", "exit", "abandon"}
@@ -104,7 +104,9 @@ def takes(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) ->
         if stage == "decide":
             parse_choice(text, Decision.from_state(state["decision"]).choices)
         elif stage == "ask":
-            parse_value(spec.field(state["field"]), text, ctx)
+            parse_value(spec.field(state["field"]), text, ctx, state.get("answers"))
+    except Confirm:
+        return True  # an answer the form asks about before taking it
     except Invalid:
         return False
     return True
@@ -146,25 +148,28 @@ def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: Fo
             return Turn(state, [question_reply(spec, spec_field, answers, note=note)])
         if nothing and answers.get(spec_field.id) not in (None, "", []):  # "no" must not erase a prefilled answer
             ask = (
-                f"This already has an answer: {display(spec_field, answers[spec_field.id])}. Clear it and leave the "
+                f"This already has an answer: {shown(spec_field, answers)}. Clear it and leave the "
                 "question empty? Type 'yes' to clear it, 'no' to keep it, or type a new answer."
             )
             return _ask_to_confirm(state, spec_field, None, ask, clear=True)
         return _store(spec, state, spec_field, None, ctx)
     try:
-        value = parse_value(spec_field, text, ctx, answers)
+        read = read_answer(spec_field, text, ctx, answers)
     except Confirm as exc:
-        return _ask_to_confirm(state, spec_field, exc.value, str(exc))
+        return _ask_to_confirm(state, spec_field, exc.value, str(exc), options=exc.options)
     except Invalid as exc:
         return Turn(state, [_error(str(exc), exc.options), question_reply(spec, spec_field, answers)])
-    return _store(spec, state, spec_field, value, ctx)
+    return _store(spec, state, spec_field, read, ctx)
 
 
-def _store(spec: FormSpec, state: dict[str, Any], spec_field: Field, value: Any, ctx: FormContext) -> Turn:
-    state["answers"][spec_field.id] = value
+def _store(spec: FormSpec, state: dict[str, Any], spec_field: Field, answer: Any, ctx: FormContext) -> Turn:
+    read = answer if isinstance(answer, Read) else Read(answer)
+    state["answers"][spec_field.id] = read.value
+    state["answers"].update(read.extra)
     if spec_field.id not in state["history"]:
         state["history"].append(spec_field.id)
-    turn = Turn(state)
+    # A date is said back in words, never taken silently: "3 weeks ago" is Monday 16 November 2026.
+    turn = Turn(state, [Reply(f"Taken as {read.said}.", kind=ReplyKind.INFO)] if read.said else [])
     if spec.after_answer is not None:
         interjection = spec.after_answer(spec_field.id, state["answers"], ctx, state["meta"])
         if interjection is not None:
@@ -177,10 +182,20 @@ def _store(spec: FormSpec, state: dict[str, Any], spec_field: Field, value: Any,
     return _advance(spec, turn, ctx)
 
 
-def _ask_to_confirm(state: dict[str, Any], spec_field: Field, value: Any, text: str, *, clear: bool = False) -> Turn:
+def _ask_to_confirm(
+    state: dict[str, Any],
+    spec_field: Field,
+    value: Any,
+    text: str,
+    *,
+    clear: bool = False,
+    options: Iterable[Choice] = (),
+) -> Turn:
     """Stage "confirm": the field and the value wait in the draft (JSON) until the person says yes."""
     state["stage"] = "confirm"
     state["confirm"] = {"field": spec_field.id, "value": value, "text": text, "clear": clear}
+    if options:
+        state["confirm"]["options"] = [[c.label, c.value] for c in options]
     return Turn(state, [_confirm_reply(state["confirm"])])
 
 
@@ -201,7 +216,9 @@ def _confirmed(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx:
 
 def _confirm_reply(waiting: dict[str, Any], note: str | None = None) -> Reply:
     text = f"{note}\n{waiting['text']}" if note else waiting["text"]
-    return Reply(text, kind=ReplyKind.QUESTION, buttons=(Button("Yes", "yes"), Button("No", "no")))
+    # A button sends words the confirmation reads: "yes", or a fresh answer ("Year 2", "not known").
+    buttons = tuple(Button(label, sends) for label, sends in waiting.get("options") or [("Yes", "yes"), ("No", "no")])
+    return Reply(text, kind=ReplyKind.QUESTION, buttons=buttons)
 
 
 def _advance(spec: FormSpec, turn: Turn, ctx: FormContext) -> Turn:
@@ -235,7 +252,7 @@ def _back(spec: FormSpec, state: dict[str, Any]) -> Turn:
     state["stage"], state["field"] = "ask", target
     state.pop("decision", None)
     spec_field = spec.field(target)
-    note = f"Going back. Your answer was: {display(spec_field, state['answers'].get(target))}"
+    note = f"Going back. Your answer was: {shown(spec_field, state['answers'])}"
     return Turn(state, [question_reply(spec, spec_field, state["answers"], note=note)])
 
 

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 import phonenumbers
-from dateutil import parser as date_parser
 from email_validator import EmailNotValidError, validate_email
 
 from handlers.forms.choices import NO_WORDS, YES_WORDS, Unclear, is_not_known, match_choice, means_dont_know, normalise
+from handlers.forms.dates import DateProblem, read_date
 from handlers.messages import Choice
 
 MAX_TEXT = 200
@@ -65,8 +65,8 @@ class Confirm(Invalid):
     whole-form page (modal, card) it is shown as an error, so the person corrects the field.
     """
 
-    def __init__(self, message: str, *, value: object, fix: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, value: object, fix: str | None = None, options: Sequence[Choice] = ()) -> None:
+        super().__init__(message, options=options)  # options: buttons (label, the words they send)
         self.value = value  # what the form stores on yes (JSON-safe)
         self.fix = fix or message  # what to type instead, where a page can't ask yes or no
 
@@ -85,40 +85,16 @@ def clean_text(raw: str, *, multiline: bool = False, limit: int = MAX_TEXT) -> s
 
 
 def parse_date(raw: str, *, today: dt.date) -> dt.date:
-    """A full date (day, month and year) in ISO or UK day-first form, or today/yesterday.
+    """A whole date as people type it ("02/05/2014", "2 May 2014", "16/11/26", "3 weeks ago", "last Tuesday").
 
-    A two-digit year is never taken silently: Confirm asks "Did you mean 1 February 2003?".
+    dateparser reads it, day first as in the UK (see forms/dates.py); a two-digit year is the one in the
+    past or the coming year ("16/11/26" is 2026, "1/2/60" is 1960). Part of a date ("May 2014") is refused here:
+    only a question about when something happened takes a rough date (Field.tense).
     """
-    text = clean_text(raw).lower()
-    if text in ("today", "yesterday"):
-        return today - dt.timedelta(days=1 if text == "yesterday" else 0)
-    hint = "Please type the day, month and year, for example 02/05/2014 or 2 May 2014."
     try:
-        dayfirst = not re.match(r"^\d{4}-", text)
-        # Two different defaults: if the results differ, part of the date was missing.
-        first = date_parser.parse(text, dayfirst=dayfirst, default=dt.datetime(2000, 1, 1))
-        second = date_parser.parse(text, dayfirst=dayfirst, default=dt.datetime(2001, 2, 2))
-    except (ValueError, OverflowError) as exc:
-        raise Invalid(f"I couldn't read that as a date. {hint}") from exc
-    if first != second:
-        raise Invalid(f"That date is missing a part. {hint}")
-    if not any(len(number) >= 3 for number in re.findall(r"\d+", text)):
-        raise _two_digit_year(first.date(), today)
-    if first.year < 1900:
-        raise Invalid(f"That year looks wrong. {hint}")
-    return first.date()
-
-
-def _two_digit_year(day: dt.date, today: dt.date) -> Confirm:
-    # Dates on a referral are in the past or the coming year: "60" is 1960, "03" is 2003.
-    year = 2000 + day.year % 100
-    meant = day.replace(year=year if year <= today.year + 1 else year - 100)
-    spoken, typed = f"{meant.day} {meant:%B %Y}", f"{meant:%d/%m/%Y}"
-    return Confirm(
-        f"Did you mean {spoken}? Type 'yes' if so, or type the date with the year in full, for example {typed}.",
-        value=meant.isoformat(),
-        fix=f"Please type the year in full (four digits), for example {typed}.",
-    )
+        return read_date(clean_text(raw), today=today).day
+    except DateProblem as exc:
+        raise Invalid(str(exc), options=exc.options) from None
 
 
 def parse_yes_no(raw: str, *, not_known: bool = False) -> bool | str:

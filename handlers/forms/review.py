@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.forms.asking import question_reply
-from handlers.forms.spec import FormSpec, display
+from handlers.forms.spec import FormSpec, shown
 from handlers.messages import Button, Reply, ReplyKind
 
 SUBMIT_WORDS = {"submit"}  # only the word the review asks for: a stray "yes" must not send a referral
@@ -26,7 +26,7 @@ def take(spec: FormSpec, state: dict[str, Any], word: str) -> tuple[list[Reply],
     if number is not None:
         spec_field = visible[number - 1]
         state["stage"], state["field"] = "ask", spec_field.id
-        note = f"Changing your answer. It was: {display(spec_field, state['answers'].get(spec_field.id))}"
+        note = f"Changing your answer. It was: {shown(spec_field, state['answers'])}"
         return [question_reply(spec, spec_field, state["answers"], note=note)], None
     problem = (
         f"Type '{spec.submit_word}' to send it, 'change' and a number from 1 to {len(visible)} to change that "
@@ -48,7 +48,7 @@ def review_reply(spec: FormSpec, answers: dict[str, Any]) -> Reply:
     facts = []
     for number, spec_field in enumerate(spec.visible_fields(answers), 1):
         label = spec_field.review_label or spec_field.label
-        facts.append((f"{number}. {label}", display(spec_field, answers.get(spec_field.id))))
+        facts.append((f"{number}. {label}", shown(spec_field, answers)))
     text = (
         f"Please check your answers. Type '{spec.submit_word}' to send, a number (for example 'change 3') "
         "to change that answer, or 'cancel'."

@@ -15,6 +15,16 @@ from typing import Any
 
 from handlers.core import FormContext
 from handlers.forms import fields as parse
+from handlers.forms.dates import (
+    PRECISION_KEY,
+    DateProblem,
+    Precision,
+    Tense,
+    birth_problem,
+    in_words,
+    past_problem,
+    read_date,
+)
 from handlers.forms.fields import NOT_KNOWN, Confirm, Invalid, Kind
 from handlers.forms.identifiers import parse_name, parse_upn
 from handlers.messages import Choice, Identity, Reply
@@ -48,6 +58,7 @@ class Field:
     synonyms: Mapping[str, str] | None = None  # a choice's extra spellings -> value ("y7" -> "year-7")
     numbered: bool = True  # False: a choice is not picked by its position (a year group's "7" is Year 7)
     prefill: Callable[[Identity], Any] | None = None
+    tense: Tense | None = None  # a date question about the past (a rough date allowed) or a date of birth
     review_label: str | None = None  # short label in the person's own review ("Your name")
     record_label: str | None = None  # label where others read the answer ("Referrer's name")
 
@@ -144,9 +155,18 @@ class FormSpec:
         return [f for f in self.fields if f.visible(answers)]
 
     def clean(self, answers: Answers) -> dict[str, Any]:
-        """Answers of visible fields only (a changed answer can hide fields answered before)."""
+        """Answers of visible fields only (a changed answer can hide fields answered before), and their precision."""
         visible = {f.id for f in self.visible_fields(answers)}
-        return {k: v for k, v in answers.items() if k in visible}
+        return {k: v for k, v in answers.items() if k.removesuffix(PRECISION_KEY) in visible}
+
+
+@dataclass(frozen=True)
+class Read:
+    """A typed answer as read: the value to store, what is stored beside it, and the words it is said back in."""
+
+    value: Any
+    extra: dict[str, Any] = field(default_factory=dict)  # a date's precision ("date_last_seen.precision")
+    said: str | None = None  # a date in words ("Monday 16 November 2026"), shown with the answer
 
 
 def parse_value(spec_field: Field, raw: str, ctx: FormContext, answers: Answers | None = None) -> Any:
@@ -155,19 +175,42 @@ def parse_value(spec_field: Field, raw: str, ctx: FormContext, answers: Answers 
     `answers` are the other answers so far, for checks between fields (a date not before the birth).
     A Confirm's value has passed the same checks, so a yes can store it as it is.
     """
+    return read_answer(spec_field, raw, ctx, answers).value
+
+
+def read_answer(spec_field: Field, raw: str, ctx: FormContext, answers: Answers | None = None) -> Read:
+    """parse_value, with what is stored beside the value (a date's precision) and the date said back in words."""
     try:
-        value = _parse_kind(spec_field, raw, ctx)
+        read = (
+            _read_date(spec_field, raw, ctx)
+            if spec_field.kind is Kind.DATE
+            else Read(_parse_kind(spec_field, raw, ctx))
+        )
     except Confirm as confirm:
         _check(spec_field, confirm.value, ctx, answers or {})
         raise
-    _check(spec_field, value, ctx, answers or {})
-    return value
+    _check(spec_field, read.value, ctx, answers or {})
+    return read
+
+
+def _read_date(spec_field: Field, raw: str, ctx: FormContext) -> Read:
+    tense = spec_field.tense
+    try:
+        said = read_date(
+            parse.clean_text(raw), today=ctx.today, tense=tense, profile=ctx.profile, rough=tense is Tense.PAST
+        )
+    except DateProblem as exc:
+        raise Invalid(str(exc), options=exc.options) from None
+    problem = birth_problem(said.day, ctx.today) if tense is Tense.BIRTH else None
+    problem = problem or (past_problem(said, ctx.today) if tense else None)
+    if problem:
+        raise Invalid(problem)
+    precision = None if said.precision is Precision.DAY else said.precision.value
+    return Read(said.day.isoformat(), {spec_field.id + PRECISION_KEY: precision}, said.echo)
 
 
 def _parse_kind(spec_field: Field, raw: str, ctx: FormContext) -> Any:
     kind = spec_field.kind
-    if kind is Kind.DATE:
-        return parse.parse_date(raw, today=ctx.today).isoformat()
     if kind is Kind.CHOICE:
         return parse.parse_choice(
             raw,
@@ -207,12 +250,19 @@ def _check(spec_field: Field, value: Any, ctx: FormContext, answers: Answers) ->
             raise Invalid(problem)
 
 
-def display(spec_field: Field, value: Any) -> str:
+def shown(spec_field: Field, answers: Answers) -> str:
+    """display() of the field's answer, a rough date as rough as it was said ("early October 2026")."""
+    return display(spec_field, answers.get(spec_field.id), answers.get(spec_field.id + PRECISION_KEY))
+
+
+def display(spec_field: Field, value: Any, precision: str | None = None) -> str:
     """How an answer reads in a review or a case view (older drafts and reports hold booleans for yes/no)."""
     if value is None or value == []:
         return "(skipped)"
     if spec_field.kind is Kind.YES_NO:
         return {True: "Yes", False: "No", NOT_KNOWN: "Not known"}.get(value, str(value))
+    if spec_field.kind is Kind.DATE and precision:
+        return in_words(dt.date.fromisoformat(value), precision)
     if spec_field.kind is Kind.DATE:
         return dt.date.fromisoformat(value).strftime("%-d %B %Y")
     labels = {c.value: c.label for c in spec_field.choices}
@@ -245,7 +295,9 @@ def validate_all(
                 answers[spec_field.id] = None
             continue
         try:
-            answers[spec_field.id] = parse_value(spec_field, str(given), ctx, answers)
+            read = read_answer(spec_field, str(given), ctx, answers)
+            answers[spec_field.id] = read.value
+            answers.update(read.extra)
         except Confirm as exc:  # a page can't ask yes or no: say exactly what to type instead
             errors[spec_field.id] = exc.fix
         except Invalid as exc:

@@ -11,6 +11,7 @@ from typing import Any
 
 from handlers.core import TurnContext
 from handlers.forms import conversation
+from handlers.forms.dates import PRECISION_KEY
 from handlers.forms.flows import Flow, finish
 from handlers.forms.spec import FormSpec, Section, validate_all
 from handlers.messages import ActionId, Button, FormView, Reply, ReplyKind
@@ -121,7 +122,8 @@ def _validate_section(
     merged = {**state["answers"], **_raw(values)}
     ids = {f.id for f in section.fields}
     answers, errors = validate_all(_only(spec, section), merged, turn.form_context(), known=state["answers"])
-    return {k: v for k, v in answers.items() if k in ids}, {k: v for k, v in errors.items() if k in ids}
+    kept = {k: v for k, v in answers.items() if k.removesuffix(PRECISION_KEY) in ids}  # a date's precision too
+    return kept, {k: v for k, v in errors.items() if k in ids}
 
 
 def _only(spec: FormSpec, section: Section) -> FormSpec:
@@ -132,6 +134,8 @@ def _apply(spec: FormSpec, state: dict[str, Any], answers: dict[str, Any], turn:
     replies: list[Reply] = []
     state["answers"].update(answers)
     for field_id in answers:
+        if field_id.endswith(PRECISION_KEY):
+            continue  # stored beside a date, not an answer of its own
         if spec.after_answer is None:
             break
         note = spec.after_answer(field_id, state["answers"], turn.form_context(), state["meta"])

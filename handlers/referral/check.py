@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from handlers.core import FormContext, TurnContext
+from handlers.forms.dates import Tense
 from handlers.forms.fields import Kind
 from handlers.forms.spec import Field, FormSpec, Interjection, Section
 from handlers.knowledge.harm import signpost
@@ -47,6 +48,7 @@ QUESTIONS = Section(
             "What is the child's date of birth?",
             required=False,
             help="If you don't know it, type 'skip'.",
+            tense=Tense.BIRTH,
             review_label="Date of birth",
         ),
         Field(

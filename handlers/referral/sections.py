@@ -11,8 +11,10 @@ from functools import partial
 from typing import Any
 
 from handlers.core import FormContext
+from handlers.forms.dates import Tense
 from handlers.forms.fields import NOT_KNOWN, Kind
 from handlers.forms.identifiers import meaningful_text
+from handlers.forms.school_year import dob_against, year_group_against
 from handlers.forms.spec import Answers, Field, Section
 from handlers.knowledge.harm import HARM_INDICATORS
 from handlers.messages import Choice
@@ -148,7 +150,7 @@ CHILD = Section("child", "The child", (
     ask("child_forenames", Kind.NAME, "What is the child's first name (or names)?", review_label="First name(s)"),
     ask("child_surname", Kind.NAME, "What is the child's surname?", review_label="Surname"),
     opt("child_dob", Kind.DATE, "What is the child's date of birth?", checks=(_plausible_dob,),
-        against=(_before_life_dates,),
+        against=(_before_life_dates,), tense=Tense.BIRTH, rules=(dob_against("child_year_group"),),
         help="It tells whether the child is of compulsory school age.", review_label="Date of birth"),
     unsure("missing_from_home", label="Is the child missing from home or care right now (whereabouts unknown, "
         "out of character)?", review_label="Missing from home or care"),
@@ -164,7 +166,8 @@ CHILD = Section("child", "The child", (
     opt("child_gender", Kind.CHOICE, "The child's gender?", choices=GENDERS, review_label="Gender"),
     opt("child_upn", Kind.UPN, "The child's UPN (unique pupil number), if you have it?", review_label="UPN"),
     opt("child_year_group", Kind.CHOICE, "Which year group is (or was) the child in?", choices=YEAR_GROUPS,
-        synonyms=YEAR_GROUP_SYNONYMS, numbered=False, review_label="Year group"),
+        synonyms=YEAR_GROUP_SYNONYMS, numbered=False, rules=(year_group_against("child_dob"),),
+        review_label="Year group"),
     opt("child_address", Kind.LONG_TEXT, "The child's current address, as far as you know?", review_label="Address"),
     opt("child_postcode", Kind.POSTCODE, "The postcode of that address?", review_label="Postcode"),
     opt("child_previous_addresses", Kind.LONG_TEXT, "Any previous or other addresses?",
@@ -198,10 +201,11 @@ PARENTS = Section("parents", "Parents and carers", (
 SCHOOL = Section("school", "School", (
     opt("school_name", Kind.TEXT, "The child's current or last school?", checks=(meaningful_text,),
         review_label="Current or last school"),
-    opt("date_last_attended", Kind.DATE, "When did the child last attend school?", checks=(_past,),
+    opt("date_last_attended", Kind.DATE, "When did the child last attend school?", checks=(_past,), tense=Tense.PAST,
         against=(_after_birth("date_last_attended"),),
         review_label="Last attended"),
     opt("date_last_seen", Kind.DATE, "When was the child last seen by anyone you know of?", checks=(_past,),
+        tense=Tense.PAST,
         against=(_after_birth("date_last_seen"),),
         review_label="Last seen"),
     opt("s2s_status", Kind.CHOICE, "Has the child been put on School2School (S2S) or sent a CTF?", choices=S2S,

@@ -107,6 +107,7 @@ def test_kill_mid_form_and_resume_at_the_same_question(db_url):
     assert "in progress" in resumed[0]["text"]
     assert resumed[-1]["question"]["field"] == "child_dob"
     after = again.say("02/05/2014")
+    assert after[0]["text"] == "Taken as Friday 2 May 2014."  # a date is said back in words, never taken silently
     assert after[-1]["question"]["field"] == "missing_from_home"
     again.kill()
 

@@ -208,3 +208,16 @@ def test_app_home_offers_the_form_in_progress_and_its_button_opens_it(slack_db):
             assert inputs(await slack.fake.modal(2)) == inputs(reached)
 
     asyncio.run(scenario())
+
+
+def test_a_date_typed_in_the_dm_is_said_back_in_words_and_a_year_in_two_digits_is_taken(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            for count, typed in enumerate(("report", "Zephyrine", "Quillfeather", "02/05/14"), 1):
+                await sam.dm(typed)
+                posted = await _dm_reply(slack, count)
+            said = text_of(posted["blocks"])
+            assert "Taken as Friday 2 May 2014." in said and "Did you mean" not in said
+
+    asyncio.run(scenario())

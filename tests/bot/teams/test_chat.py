@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from handlers.referral.form import REFERRAL
 from tests.bot.teams.harness import SAM, run, running
 from tests.support import CALM_REFERRAL
@@ -22,9 +24,13 @@ def mention(text: str) -> str:
     return f"<at>CME bot</at> {text}"
 
 
+ANSWERS = {**CALM_REFERRAL, "date_last_attended": "3 weeks ago"}  # a date as people say it
+
+
 async def answer_questions(h) -> str:
     """Answer each question as a person would, from its text, until the confirmation; return it."""
     sent = await h.say("report chat")
+    h.said = []
     for _ in range(80):
         text = [s for s in sent if s.conversation_id == SAM.personal_chat][-1].text
         if "Concern raised" in text:
@@ -33,8 +39,9 @@ async def answer_questions(h) -> str:
             reply = "submit"
         else:
             field = next((fid for label, fid in LABELS.items() if label in text), None)
-            reply = CALM_REFERRAL.get(field, "skip") if field else "1"  # "1": carry on at a decision
+            reply = ANSWERS.get(field, "skip") if field else "1"  # "1": carry on at a decision
         sent = await h.say(reply)
+        h.said += [s.text for s in sent]
     raise AssertionError("the conversation did not finish")
 
 
@@ -46,6 +53,8 @@ async def conversation(db_url, profile) -> None:
         confirmation = await answer_questions(h)
         reference = h.cases()[0].reference
         assert reference in confirmation
+        meant = dt.date.today() - dt.timedelta(days=21)  # the harness runs on the real clock
+        assert any(f"Taken as {meant:%A} {meant.day} {meant:%B %Y}." in text for text in h.said)
         assert h.cases()[0].reporter_key == "teams:tenant-1:aad-sam"
 
 

@@ -10,11 +10,18 @@ from hypothesis import strategies as st
 
 from handlers.core import FormContext
 from handlers.forms import conversation
-from handlers.forms.fields import Kind
+from handlers.forms.fields import Confirm, Kind
 from handlers.forms.spec import Field, FormSpec, Section
 from handlers.knowledge.profile import bundled_profile
 from handlers.messages import Choice, ReplyKind
 from handlers.referral.sections import GENDERS
+
+
+def _long_ago(value, answers, ctx):
+    """A check that asks first (as the year group against the date of birth does): a date before 2000."""
+    if value < "2000":
+        raise Confirm(f"Did you mean {dt.date.fromisoformat(value):%-d %B %Y}, before 2000?", value=value)
+
 
 CTX = FormContext(now=dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC), profile=bundled_profile())
 SPEC = FormSpec(
@@ -41,7 +48,7 @@ SPEC = FormSpec(
             "two",
             "Two",
             (
-                Field("born", Kind.DATE, "Born?", required=False),
+                Field("born", Kind.DATE, "Born?", required=False, rules=(_long_ago,)),
                 Field("mail", Kind.EMAIL, "Email?", required=False),
                 Field("code", Kind.POSTCODE, "Postcode?", required=False),
                 Field("phone", Kind.PHONE, "Phone?", required=False),
@@ -162,29 +169,35 @@ def test_no_to_an_optional_open_question_means_nothing_to_add():
     assert turn.state["answers"]["born"] is None and _asked(turn) == "mail"
 
 
-def test_a_two_digit_year_is_asked_about_and_yes_stores_the_full_date():
-    turn = _run("Kim", "no", "01/02/03")
+def test_a_two_digit_year_is_taken_without_asking_and_said_back_in_words():
+    turn = _run("Kim", "no", "16/11/26")
+    assert turn.state["answers"]["born"] == "2026-11-16" and _asked(turn) == "mail"
+    assert any(r.kind is ReplyKind.INFO and "Taken as Monday 16 November 2026." in r.text for r in turn.replies)
+
+
+def test_a_check_that_asks_first_stores_on_yes():
+    turn = _run("Kim", "no", "01/02/1990")
     ask = turn.replies[-1]
-    assert ask.kind is ReplyKind.QUESTION and "Did you mean 1 February 2003?" in ask.text
+    assert ask.kind is ReplyKind.QUESTION and "Did you mean 1 February 1990, before 2000?" in ask.text
     assert [b.value for b in ask.buttons] == ["yes", "no"]
     assert "born" not in turn.state["answers"]
     turn = conversation.step(SPEC, turn.state, "yes", CTX)
-    assert turn.state["answers"]["born"] == "2003-02-01" and _asked(turn) == "mail"
+    assert turn.state["answers"]["born"] == "1990-02-01" and _asked(turn) == "mail"
 
 
 def test_no_at_a_confirmation_asks_again_and_a_fresh_answer_is_taken_as_the_answer():
-    turn = _run("Kim", "no", "01/02/03", "no")
+    turn = _run("Kim", "no", "01/02/1990", "no")
     assert _asked(turn) == "born" and "Not saved" in turn.replies[-1].text and "born" not in turn.state["answers"]
-    turn = _run("Kim", "no", "01/02/03", "02/05/2014")
+    turn = _run("Kim", "no", "01/02/1990", "02/05/2014")
     assert turn.state["answers"]["born"] == "2014-05-02" and _asked(turn) == "mail"
 
 
 def test_a_draft_waiting_for_a_confirmation_asks_it_again_when_resumed():
-    turn = _run("Kim", "no", "01/02/03")
+    turn = _run("Kim", "no", "01/02/1990")
     saved = json.loads(json.dumps(turn.state))  # the draft as the database keeps it
     replies = conversation.resume(SPEC, saved)
-    assert "Carrying on" in replies[0].text and "Did you mean 1 February 2003?" in replies[0].text
-    assert conversation.step(SPEC, saved, "yes", CTX).state["answers"]["born"] == "2003-02-01"
+    assert "Carrying on" in replies[0].text and "Did you mean 1 February 1990" in replies[0].text
+    assert conversation.step(SPEC, saved, "yes", CTX).state["answers"]["born"] == "1990-02-01"
 
 
 def test_did_you_mean_offers_the_candidates_as_buttons_that_answer_exactly():

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.core import FormContext
+from handlers.forms.dates import Tense
 from handlers.forms.fields import (
-    Confirm,
     Invalid,
     Kind,
     parse_choice,
@@ -171,12 +171,10 @@ def test_yes_no_with_not_known_offers_the_three_answers():
     assert [c.label for c in refused.value.options] == ["Yes", "No", "Not known"]
 
 
-def test_a_two_digit_year_is_confirmed_first_with_the_full_date():
-    with pytest.raises(Confirm, match="Did you mean 1 February 2003") as asked:
-        parse_date("01/02/03", today=TODAY)
-    assert asked.value.value == "2003-02-01" and "01/02/2003" in asked.value.fix
-    with pytest.raises(Confirm, match="1 February 1960"):
-        parse_date("1/2/60", today=TODAY)
+def test_a_two_digit_year_is_taken_in_the_past_or_the_coming_year_without_asking():
+    assert parse_date("16/11/26", today=TODAY) == dt.date(2026, 11, 16)
+    assert parse_date("01/02/03", today=TODAY) == dt.date(2003, 2, 1)
+    assert parse_date("1/2/60", today=TODAY) == dt.date(1960, 2, 1)
     assert parse_date("01/02/2003", today=TODAY) == dt.date(2003, 2, 1)
 
 
@@ -191,7 +189,7 @@ def test_on_a_whole_form_page_a_confirmation_is_an_error_saying_exactly_what_to_
                 "S",
                 (
                     Field("name", Kind.NAME, "Name?"),
-                    Field("born", Kind.DATE, "Born?"),
+                    Field("born", Kind.DATE, "Born?", tense=Tense.BIRTH),
                     Field("unsure", Kind.YES_NO, "Known?", not_known=True),
                 ),
             ),
@@ -202,7 +200,8 @@ def test_on_a_whole_form_page_a_confirmation_is_an_error_saying_exactly_what_to_
     answers, errors = validate_all(page, raw, ctx)
     assert errors == {
         "name": "That reads like a sentence rather than a name. Please type just the name.",
-        "born": "Please type the year in full (four digits), for example 01/02/2003.",
+        "born": "A child's date of birth gives an age of 0 to 18, and that year doesn't. Please type the year in "
+        "full (four digits), for example 01/02/2003.",
     }
     assert answers["unsure"] == "unknown" and "name" not in answers and "born" not in answers
 

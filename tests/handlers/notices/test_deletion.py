@@ -261,7 +261,7 @@ def test_a_new_pupil_who_only_looks_like_a_known_child_is_not_linked(router, eng
     alice.say("submit")
     send(
         router,
-        {**WHEREABOUTS_UNKNOWN, "child_dob": "03/06/2013", "admission_date": "24/11/2026"},
+        {**WHEREABOUTS_UNKNOWN, "child_dob": "03/06/2013", "child_year_group": "Y9", "admission_date": "24/11/2026"},
         command="/cme newpupil",
     )
     assert [o for o in rows(engine, Outbox) if o.kind == "notice.admitted"] == []

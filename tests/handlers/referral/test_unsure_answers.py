@@ -134,16 +134,29 @@ def test_older_drafts_and_reports_holding_booleans_still_read_and_triage_as_befo
     assert REFERRAL.field("new_address").visible(older)  # destination known: the new address is asked
 
 
-def test_a_two_digit_year_is_asked_about_and_the_question_survives_a_restart(router, core, engine):
+def test_a_year_group_that_does_not_fit_the_date_of_birth_is_asked_about_and_survives_a_restart(
+    router, core, engine
+):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.fill({**CALM_REFERRAL, "child_dob": "12/12/2019"}, until="child_year_group")
+    asked = alice.say("Y6")[-1]
+    assert "born Thursday 12 December 2019 is in Year 2" in asked.text and "not Year 6" in asked.text
+    assert [b.value for b in asked.buttons] == ["Year 2", "yes", "not known"]
+    assert "child_year_group" not in _draft_answers(engine)
+    restarted = Person(build_router(core))  # a new process: only the database remembers
+    restarted.say("Year 2")
+    assert _draft_answers(engine)["child_year_group"] == "year-2"
+
+
+def test_a_two_digit_year_of_birth_is_taken_when_it_gives_a_school_age_and_asked_in_full_when_not(router, engine):
     alice = Person(router)
     alice.say("/cme report")
     alice.fill(CALM_REFERRAL, until="child_dob")
-    asked = alice.say("02/05/14")
-    assert "Did you mean 2 May 2014?" in asked[-1].text and "child_dob" not in _draft_answers(engine)
-    restarted = Person(build_router(core))  # a new process: only the database remembers
-    restarted.say("yes")
-    assert _draft_answers(engine)["child_dob"] == "2014-05-02"
-    assert restarted.last_question() == "missing_from_home"
+    refused = alice.say("1/2/03")
+    assert "year in full" in refused[0].text and "child_dob" not in _draft_answers(engine)
+    taken = alice.say("02/05/14")
+    assert "Taken as Friday 2 May 2014." in taken[0].text and _draft_answers(engine)["child_dob"] == "2014-05-02"
 
 
 def test_no_at_a_work_email_filled_in_from_the_channel_asks_before_clearing_it(router):
