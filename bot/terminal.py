@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     out.show(chat.start(interactive))
     for line in _lines(sys.stdin, interactive):
         if line.strip().lower() in EXIT_WORDS:  # typed or piped: the README says `exit` leaves
+            out.show(chat.leave())  # a form in progress: its answers are kept, for how long, how to carry on
             break
         with request_scope():  # each turn's log lines share one request id
             out.show(chat.say(line))
@@ -137,6 +138,13 @@ class Chat:
                 self.in_form = True
                 return [*back, Reply(NOT_USED), *waiting]
         return [*back, *self._turn(line), *self._alerts()]
+
+    def leave(self) -> list[Reply]:
+        """What leaving the chat says: with a form open, that its answers are kept, for how long, how to carry on."""
+        if self.down or not self.in_form:
+            return []
+        with request_scope():
+            return self._turn("exit")  # the form engine's own words for leaving a form, as in Slack and Teams
 
     def _turn(self, text: str) -> list[Reply]:
         replies = self.router.handle(Inbound(self.identity, self.address, text=text))

@@ -152,7 +152,7 @@ def show(turn: TurnContext, flow: flows.Flow, state: dict[str, Any]) -> list[Rep
     if turn.inbound.wants_form and whole_form.is_whole(state):
         return whole_form.reopen(turn, flow, state)
     if whole_form.is_whole(state):
-        return [whole_form.still_open(flow, state)]
+        return [whole_form.still_open(turn, flow, state)]
     if turn.inbound.wants_form and turn.inbound.action is None:  # `/cme report` asked for the modal or card
         return whole_form.reopen(turn, flow, state)
     return conversation.pending(flow.spec, state, "Carrying on where you left off.")

@@ -135,6 +135,8 @@ class Router:
     def _aside(self, turn: TurnContext, flow: flows.Flow, state: dict, text: str) -> bool:
         """True when text sent while a chat form is open is a question or a command rather than an answer."""
         question = _looks_like_question(text)
+        if conversation.asks_for_help(flow.spec, state, text):
+            return False  # the form explains its own words ("what is a CTF?"), then asks its question again
         if conversation.takes(flow.spec, state, text, turn.form_context()):
             # A free-text question takes almost anything: only a short question the answer engine knows is
             # asked rather than given (a longer answer may quote one: "Mum asked where he would go?").
@@ -151,7 +153,7 @@ class Router:
             return replies
         flow, state = draft
         if whole_form.is_whole(state):
-            return [*replies, whole_form.still_open(flow, state)]
+            return [*replies, whole_form.still_open(turn, flow, state)]
         if state.get("stage") == "review":  # a short prompt: the answers are shown again only when asked for
             word = flow.spec.submit_word
             text = f"Your form is waiting at its review: type '{word}' to send it, or /cme resume to see the answers."

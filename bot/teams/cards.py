@@ -38,7 +38,7 @@ def text_block(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def form_card(spec: FormSpec, view: FormView, intro: str | None = None) -> dict[str, Any]:
+def form_card(spec: FormSpec, view: FormView, intro: str | None = None, footer: str | None = None) -> dict[str, Any]:
     """The card for one section of `spec`, with the view's values and errors."""
     section = next(s for s in spec.sections if s.id == view.section_id)
     page, pages = view.step
@@ -52,6 +52,8 @@ def form_card(spec: FormSpec, view: FormView, intro: str | None = None) -> dict[
         body.append(text_block("Please correct the answers marked below.", color="Attention", weight="Bolder"))
     for spec_field in section.fields:
         body.extend(_field_blocks(spec_field, view))
+    if footer:
+        body.append(text_block(footer, isSubtle=True, size="Small", spacing="Medium"))
     data = {FORM_KEY: spec.id, "_draft": view.draft_id, "_section": view.section_id}
     label = SUBMIT_LABELS.get(spec.id, "Save") if _is_last(spec, section) else "Next"
     return card(body, [{"type": "Action.Submit", "title": label, "style": "positive", "data": data}])

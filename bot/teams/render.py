@@ -33,7 +33,8 @@ def to_activity(reply: Reply, specs: SpecLookup) -> Activity:
     """A text message, or a card when the reply has a form, facts, buttons or must stand out."""
     spec = specs(reply.form.form_id) if reply.form is not None else None
     if spec is not None:
-        return card_activity(form_card(spec, reply.form), summary=reply.title or spec.title)
+        kept = reply.data.get("kept")  # what leaving the card means: the answers are kept, for how long
+        return card_activity(form_card(spec, reply.form, footer=kept), summary=reply.title or spec.title)
     buttons = _buttons(reply)
     if not (reply.facts or buttons or reply.title or reply.kind in _STRONG):
         return Activity(type=ActivityTypes.message, text=reply.text, text_format="markdown")

@@ -19,7 +19,7 @@ def question_reply(spec: FormSpec, spec_field: Field, answers: Answers, note: st
     if spec_field.help:
         lines.append(spec_field.help)
     lines.extend(_choice_lines(spec_field))
-    hint = _kind_hint(spec_field)
+    hint = kind_hint(spec_field)
     if hint:
         lines.append(hint)
     if note:
@@ -48,7 +48,8 @@ def _choice_lines(spec_field: Field) -> list[str]:
     return [f"  {i}. {c.label}" for i, c in enumerate(spec_field.choices, 1)]
 
 
-def _kind_hint(spec_field: Field) -> str:
+def kind_hint(spec_field: Field) -> str:
+    """What to type at a question of this kind ("Type a date, for example 02/05/2014.")."""
     hints = {
         Kind.DATE: "Type a date, for example 02/05/2014.",
         Kind.MULTI_CHOICE: "Type the numbers that apply, separated by commas"

@@ -7,19 +7,22 @@ ending in "submit", "cancel" or "stop". Each step returns the new state and the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.core import FormContext
-from handlers.forms import review
+from handlers.forms import help, review
 from handlers.forms.asking import question_reply
-from handlers.forms.choices import is_not_known, means_dont_know
+from handlers.forms.choices import means_dont_know
 from handlers.forms.fields import Confirm, Invalid, Kind, parse_choice
 from handlers.forms.spec import Decision, Field, FormSpec, Read, parse_value, read_answer, shown
 from handlers.messages import Button, Choice, Reply, ReplyKind
 
-CANCEL_WORDS = {"cancel", "quit", "stop", "exit", "abandon"}
+CANCEL_WORDS = {"cancel", "stop", "abandon"}
+# Leaving is not cancelling: the answers are kept (for the profile's draft limit) and the person is told so.
+LEAVE_WORDS = {"exit", "quit", "leave", "leave it", "later", "pause", "come back later"}
 BACK_WORDS = {"back", "go back", "previous", "undo"}
 SKIP_WORDS = {"skip", "pass", "skip it", "skip this"}
 # For an optional question without options these mean "nothing to give": "Any other names?" "No".
@@ -95,7 +98,8 @@ def pending(spec: FormSpec, state: dict[str, Any], note: str) -> list[Reply]:
 def takes(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> bool:
     """True when `text` means something to the draft as it stands: a form word, or an answer its question accepts."""
     word = " ".join(text.lower().split()).strip(" .!")
-    if word in CANCEL_WORDS | BACK_WORDS | SKIP_WORDS | UNKNOWN_WORDS | {"help", "?"}:
+    known = CANCEL_WORDS | LEAVE_WORDS | BACK_WORDS | SKIP_WORDS | UNKNOWN_WORDS
+    if word in known or asks_for_help(spec, state, text):
         return True
     stage = state.get("stage")
     if stage == "review":
@@ -115,14 +119,17 @@ def takes(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) ->
 def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> Turn:
     """Take one message from the person and move the form on."""
     word = " ".join(text.lower().split()).strip(" .!")
-    if state["stage"] == "decide" and word not in BACK_WORDS | {"cancel", "help", "?"}:
+    helped = asks_for_help(spec, state, text)
+    if state["stage"] == "decide" and word not in BACK_WORDS | {"cancel"} and not helped:
         return _decide(spec, state, text, ctx)
-    if state["stage"] == "confirm" and word not in BACK_WORDS | CANCEL_WORDS | {"help", "?"}:
+    if state["stage"] == "confirm" and word not in BACK_WORDS | CANCEL_WORDS and not helped:
         return _confirmed(spec, state, text, word, ctx)
     if word in CANCEL_WORDS:
         return Turn(state, [Reply("Cancelled. Nothing was sent, and your answers have been deleted.")], "cancel")
-    if word == "help" or (word == "?" and not _takes_not_known(spec, state)):
-        return Turn(state, [Reply(FORM_HELP, kind=ReplyKind.HELP), *_prompt(spec, state)])
+    if word in LEAVE_WORDS:
+        return Turn(state, [Reply(left_words(ctx), kind=ReplyKind.INFO)])
+    if helped:  # the same question again after the help: nothing is stored, no answer is guessed
+        return Turn(state, [*help.help_replies(_asked_field(spec, state), text, FORM_HELP), *_prompt(spec, state)])
     if word in BACK_WORDS:
         return _back(spec, state)
     if state["stage"] == "review":
@@ -130,11 +137,30 @@ def step(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) -> 
     return _answer(spec, state, text, word, ctx)
 
 
-def _takes_not_known(spec: FormSpec, state: dict[str, Any]) -> bool:
-    # "?" is "I don't know" where the question offers Not known, and a call for help elsewhere.
-    if state.get("stage") != "ask" or not state.get("field"):
-        return False
-    return any(is_not_known(option) for option in spec.field(state["field"]).options)
+def kept_for(ctx: FormContext) -> str:
+    """How long an unfinished form's answers are kept: the profile's draft limit, from now."""
+    hours = ctx.profile.drafts.idle_limit_hours
+    until = (ctx.now + dt.timedelta(hours=hours)).astimezone(ctx.profile.tz)
+    return f"Your answers are kept for {hours:g} hours (until {until:%A %-d %B at %H:%M}), then deleted."
+
+
+def left_words(ctx: FormContext) -> str:
+    """What leaving a form in a chat says: nothing sent, the answers kept and for how long, how to carry on."""
+    return (
+        f"You've left the form; nothing has been sent. {kept_for(ctx)} To carry on, type /cme resume; to delete "
+        "them now, type /cme cancel."
+    )
+
+
+def asks_for_help(spec: FormSpec, state: dict[str, Any], text: str) -> bool:
+    """True when the text asks about the question ('help', '?', 'what is a CTF?') rather than answering it."""
+    return help.asks_about(_asked_field(spec, state), text)
+
+
+def _asked_field(spec: FormSpec, state: dict[str, Any]) -> Field | None:
+    # The question waiting for an answer, also while its answer waits for a yes ("Did you mean ...?").
+    waiting = state.get("confirm", {}).get("field") if state.get("stage") == "confirm" else state.get("field")
+    return spec.field(waiting) if state.get("stage") in ("ask", "confirm") and waiting else None
 
 
 def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: FormContext) -> Turn:

@@ -26,7 +26,7 @@ def open_form(turn: TurnContext, flow: Flow, prefill: dict[str, Any] | None = No
     first = _next_section(flow.spec, state, None)
     state["section"] = first.id
     save_conversation(turn.session, user_key=turn.user_key, flow=flow.spec.id, state=state, now=turn.now)
-    return [_page(flow.spec, state, first)]
+    return [_page(turn, flow.spec, state, first)]
 
 
 def is_whole(state: dict[str, Any]) -> bool:
@@ -42,7 +42,7 @@ def reopen(turn: TurnContext, flow: Flow, state: dict[str, Any]) -> list[Reply]:
     state.pop("decision", None)  # a page can't stop half-way: its triage notes say how to stop
     conversation.fill_from_identity(section.fields, state["answers"], turn.form_context())
     save_conversation(turn.session, user_key=turn.user_key, flow=spec.id, state=state, now=turn.now)
-    return [_page(spec, state, section)]
+    return [_page(turn, spec, state, section)]
 
 
 def to_chat(turn: TurnContext, flow: Flow, state: dict[str, Any]) -> list[Reply]:
@@ -66,13 +66,14 @@ def _reached(spec: FormSpec, state: dict[str, Any]) -> Section:
     return holding or _next_section(spec, state, None) or spec.sections[-1]
 
 
-def still_open(flow: Flow, state: dict[str, Any]) -> Reply:
-    """One line saying a whole form is still open, with buttons to show it again or discard it."""
+def still_open(turn: TurnContext, flow: Flow, state: dict[str, Any]) -> Reply:
+    """One line saying a whole form is still open, for how long, with buttons to show it again or discard it."""
     page = _reached(flow.spec, state)
     number, pages = _step(flow.spec, state, page)
     text = (
-        f"Your form '{flow.spec.title}' is still open at page {number} of {pages}; nothing has been sent and your "
-        "answers are kept. Press 'Open the form' to carry on, or type /cme cancel to discard it."
+        f"Your form '{flow.spec.title}' is still open at page {number} of {pages}; nothing has been sent. "
+        f"{conversation.kept_for(turn.form_context())} Press 'Open the form' to carry on, or type /cme cancel to "
+        "discard it."
     )
     buttons = (
         Button("Open the form", "/cme resume", ActionId.OPEN_FORM, style="primary"),
@@ -105,7 +106,7 @@ def submit_section(turn: TurnContext, flow: Flow, values: dict[str, Any]) -> lis
     conversation.fill_from_identity(following.fields, state["answers"], turn.form_context())
     state["section"] = following.id
     save_conversation(turn.session, user_key=turn.user_key, flow=spec.id, state=state, now=turn.now)
-    return [*replies, _page(spec, state, following)]
+    return [*replies, _page(turn, spec, state, following)]
 
 
 def _state_for(turn: TurnContext, spec: FormSpec, draft_id: str) -> dict[str, Any] | None:
@@ -163,10 +164,12 @@ def _step(spec: FormSpec, state: dict[str, Any], section: Section) -> tuple[int,
     return number, len(shown)
 
 
-def _page(spec: FormSpec, state: dict[str, Any], section: Section) -> Reply:
+def _page(turn: TurnContext, spec: FormSpec, state: dict[str, Any], section: Section) -> Reply:
     values = {k: v for k, v in state["answers"].items() if any(f.id == k for f in section.fields)}
     view = FormView(spec.id, section.id, state["draft_id"], values=values, step=_step(spec, state, section))
-    return Reply(section.title, kind=ReplyKind.FORM, title=spec.title, form=view)
+    # A card can sit unanswered in a chat: it says what leaving it means ("kept" goes under a Teams card).
+    kept = f"If you leave this form, nothing is sent. {conversation.kept_for(turn.form_context())}"
+    return Reply(section.title, kind=ReplyKind.FORM, title=spec.title, form=view, data={"kept": kept})
 
 
 def _raw(values: dict[str, Any]) -> dict[str, Any]:

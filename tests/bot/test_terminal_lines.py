@@ -48,3 +48,16 @@ def test_random_lines_always_get_replies_each_one_json_line(core, lines, in_form
         for reply in replies:
             assert "\n" not in json.dumps(reply.to_dict(), ensure_ascii=False)  # --json: one object per line
     assert not chat.down
+
+
+def test_exit_with_a_form_open_says_the_answers_are_kept_for_how_long_and_how_to_carry_on(core):
+    chat = _chat(core)
+    chat.start(interactive=False)
+    assert chat.leave() == []  # nothing open: exit just leaves
+    chat.say("/cme report")
+    chat.say("Zephyrine")
+    (left,) = chat.leave()
+    hours = core.profile.drafts.idle_limit_hours
+    assert f"kept for {hours:g} hours" in left.text and "/cme resume" in left.text and "nothing has been sent" in left.text
+    again = chat.say("/cme resume")  # the next chat carries on at the same question
+    assert again[-1].question.field_id == "child_surname"

@@ -70,6 +70,7 @@ def test_closing_the_modal_keeps_the_draft_and_the_dm_says_how_to_carry_on_or_di
             posted = await _dm_reply(slack, 1)
             said = text_of(posted["blocks"])
             assert "You closed the form" in said and "/cme cancel" in said
+            assert "nothing has been sent" in said and "Your answers are kept for 72 hours (until" in said
             button = _button(posted["blocks"], "Open the form")
             await sam.click(button["action_id"], button["value"], channel=DM_CHANNEL)
             again = await slack.fake.modal(2)

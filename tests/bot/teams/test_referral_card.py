@@ -52,6 +52,8 @@ async def referral(db_url: str, profile) -> None:
         card = form_card(sent)
         assert inputs_of(card)["child_forenames"]["isRequired"] is True
         assert inputs_of(card)["child_dob"]["type"] == "Input.Date"
+        footer = card["body"][-1]["text"]  # a card left idle: what happens to its answers
+        assert footer.startswith("If you leave this form, nothing is sent. Your answers are kept for 72 hours")
         while True:
             section = section_of(card)
             seen.append(section)

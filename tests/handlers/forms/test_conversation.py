@@ -244,11 +244,28 @@ NOT_KNOWN_SPEC = FormSpec(
 )
 
 
-def test_a_question_mark_is_not_known_where_the_question_has_it_and_help_elsewhere():
+def test_a_question_mark_shows_the_questions_help_and_dont_know_stays_not_known():
     turn = conversation.start(NOT_KNOWN_SPEC, CTX)
     at_name = conversation.step(NOT_KNOWN_SPEC, turn.state, "?", CTX)
     assert at_name.replies[0].kind is ReplyKind.HELP and "name" not in at_name.state["answers"]
     turn = conversation.step(NOT_KNOWN_SPEC, at_name.state, "Alice", CTX)
-    turn = conversation.step(NOT_KNOWN_SPEC, turn.state, "?", CTX)
-    assert turn.state["stage"] == "review"
-    assert dict(turn.replies[-1].facts)["2. Missing from home?"] == "Not known"
+    helped = conversation.step(NOT_KNOWN_SPEC, turn.state, "?", CTX)
+    assert (
+        helped.replies[0].kind is ReplyKind.HELP
+        and "There is no more to say about this question" in helped.replies[0].text
+    )
+    assert helped.replies[-1].question.field_id == "away" and "away" not in helped.state["answers"]
+    for unsure in ("not sure", "no idea", "don't know"):
+        turn = conversation.step(NOT_KNOWN_SPEC, helped.state, unsure, CTX)
+        assert dict(turn.replies[-1].facts)["2. Missing from home?"] == "Not known"
+
+
+def test_exit_leaves_the_form_keeping_its_answers_and_says_for_how_long_and_how_to_carry_on():
+    turn = _run("Kim", "exit")
+    (left,) = turn.replies
+    assert turn.ended is None and turn.state["answers"]["name"] == "Kim"  # kept, not cancelled
+    assert left.text.startswith("You've left the form; nothing has been sent.")
+    hours = CTX.profile.drafts.idle_limit_hours
+    until = (CTX.now + dt.timedelta(hours=hours)).astimezone(CTX.profile.tz)
+    assert f"kept for {hours:g} hours (until {until:%A %-d %B at %H:%M})" in left.text and "/cme resume" in left.text
+    assert _run("Kim", "cancel").ended == "cancel"  # cancel still deletes
