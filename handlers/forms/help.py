@@ -48,7 +48,8 @@ _WHAT_IS = re.compile(r"^(?:what(?:'s|s)?|what is|what are|who is|who are)\b.*\?
 MAX_ASKING_WORDS = 10  # a question about a word is short; a longer text is an answer that happens to ask
 _WORD = re.compile(r"[a-z0-9]{4,}")
 _COMMON = frozenset(
-    {"what", "does", "mean", "means", "meaning", "this", "that", "with", "have", "been", "your", "their"}
+    {"what", "does", "mean", "means", "meaning", "this", "that", "with", "have", "been", "your", "their", "know"}
+    | {"should", "would", "could", "child", "children", "about", "there", "which", "when", "where", "anything"}
 )
 
 
@@ -69,7 +70,11 @@ def asks_about(spec_field: Field | None, text: str) -> bool:
     said = _normal(text)
     if len(said.split()) > MAX_ASKING_WORDS or not (_MEANING.search(said) or _WHAT_IS.match(said)):
         return False
-    return asked_about(text) is not None or (spec_field is not None and _about_its_words(spec_field, text))
+    if asked_about(text) is not None:
+        return True
+    # Only a question is about the form's own words: "Mum doesn't know what it means" is an answer.
+    asking = said.endswith("?") or said.startswith(("what", "explain", "define", "meaning"))
+    return asking and spec_field is not None and _about_its_words(spec_field, text)
 
 
 def _words_of(spec_field: Field) -> str:
