@@ -134,9 +134,7 @@ def test_older_drafts_and_reports_holding_booleans_still_read_and_triage_as_befo
     assert REFERRAL.field("new_address").visible(older)  # destination known: the new address is asked
 
 
-def test_a_year_group_that_does_not_fit_the_date_of_birth_is_asked_about_and_survives_a_restart(
-    router, core, engine
-):
+def test_a_year_group_that_does_not_fit_the_date_of_birth_is_asked_about_and_survives_a_restart(router, core, engine):
     alice = Person(router)
     alice.say("/cme report")
     alice.fill({**CALM_REFERRAL, "child_dob": "12/12/2019"}, until="child_year_group")
