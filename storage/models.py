@@ -62,6 +62,8 @@ class Case(SQLModel, table=True):
     source: str = Field(default="referral", max_length=16)  # referral | deletion (a school's register notice)
     cme_reason: str | None = Field(default=None, max_length=32, index=True)  # the DfE primary reason code
     missing_since: dt.date | None = None  # the date the child started missing education
+    # How rough missing_since is when the referral said it roughly ("early", "month", "week"; None: the day).
+    missing_since_precision: str | None = Field(default=None, max_length=8)
     sex: str | None = Field(default=None, max_length=16)  # female | male | other | not-known
     year_group: str | None = Field(default=None, max_length=16)  # nursery | reception | year-1 .. year-13
     # Data protection (storage/protection.py): who may see it, whether it may be destroyed, and when it was.

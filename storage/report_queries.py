@@ -89,12 +89,21 @@ class CountedCase:
     sex: str | None
     year_group: str | None
     missing_since: dt.date | None
+    missing_since_precision: str | None = None  # a rough date from the referral ("early"): the day is to be set
 
 
 def census_cases(session: Session, *, day_end: dt.datetime) -> list[CountedCase]:
     """The cases the return counts at the census date (ending at `day_end`), by reference."""
     query = (
-        select(Case.id, Case.reference, Case.cme_reason, Case.sex, Case.year_group, Case.missing_since)
+        select(
+            Case.id,
+            Case.reference,
+            Case.cme_reason,
+            Case.sex,
+            Case.year_group,
+            Case.missing_since,
+            Case.missing_since_precision,
+        )
         .where(_is_cme_case(), _open_between(day_end, day_end))
         .order_by(col(Case.reference))
     )

@@ -116,6 +116,8 @@ def set_field(turn: TurnContext, *, case: Case, word: str, value: str, why: str 
     new = read(value, turn)
     old = getattr(case, column)
     setattr(case, column, new)
+    if column == "missing_since":
+        case.missing_since_precision = None  # the officer typed the day: no longer rough
     stored = new.isoformat() if isinstance(new, dt.date) else new
     was = old.isoformat() if isinstance(old, dt.date) else old
     audit(turn, case, "case.field_set", why, field=column, was=was, now=stored)

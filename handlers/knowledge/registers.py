@@ -78,6 +78,8 @@ def statistics_from_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "cme_reason": reason,
         "missing_since": dt.date.fromisoformat(since) if since else None,
+        # A rough date ("early October") keeps its precision beside it (forms/dates.py PRECISION_KEY).
+        "missing_since_precision": answers.get("date_last_attended.precision") if since else None,
         "sex": gender if gender and gender != "not-known" else None,
         "year_group": year if year and year != "not-known" else None,
     }

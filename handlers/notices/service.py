@@ -99,6 +99,7 @@ def _statistics(case: Case, answers: dict[str, Any], *, own: bool) -> dict[str, 
     """Set the case's return fields from the notice (its own case) or fill the gaps (an open case it joined)."""
     known = statistics_from_answers(_referral_answers(answers))
     known["missing_since"] = dt.date.fromisoformat(answers["deletion_date"])  # off roll: missing from that day
+    known.pop("missing_since_precision", None)  # the deletion date is a day
     changed = {k: v for k, v in known.items() if v is not None and (own or getattr(case, k) is None)}
     for name, value in changed.items():
         setattr(case, name, value)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from handlers.forms.dates import in_words
 from handlers.knowledge.dfe_categories import (
     UNKNOWN,
     breakdown,
@@ -96,6 +97,9 @@ def _missing_since(case: CountedCase, census: dt.date) -> Need | None:
         )
     if case.missing_since > census:
         return Need("missing_since", f"missing since {case.missing_since:%-d %B %Y}, after the census date", command)
+    if case.missing_since_precision:  # counted from the first day it can mean; the officer may know the day
+        rough = in_words(case.missing_since, case.missing_since_precision)
+        return Need("missing_since", f"missing since {rough}, a rough date from the referral: set the day", command)
     return None
 
 
