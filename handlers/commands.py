@@ -12,7 +12,7 @@ from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
 from handlers.children.commands import FIND
 from handlers.core import Core, TurnContext, is_staff
-from handlers.forms import conversation, flows, whole_form
+from handlers.forms import conversation, dates, flows, whole_form
 from handlers.knowledge.ask import AskEngine, ask_replies, build_engine
 from handlers.knowledge.contacts import contacts_reply
 from handlers.knowledge.profile import Profile
@@ -31,6 +31,7 @@ def build_router(core: Core) -> Router:
     router = Router(core)
     answers = _LazyAsk(core)
     router.warmers.append(answers.engine)
+    router.warmers.append(dates.warm)  # dateparser loads its English data on first use (about a second)
     router.flow(flows.Flow(REFERRAL, finish_referral, after_step=alert_if_harm))
     router.flow(flows.Flow(CHECK, finish_check))
     router.command(

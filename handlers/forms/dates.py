@@ -115,6 +115,11 @@ def _parser(prefer: str, today: dt.date) -> DateDataParser:
     return DateDataParser(languages=["en"], settings=settings)
 
 
+def warm() -> None:
+    """Load dateparser's English data now, so the first date someone types is not slow."""
+    _parser("past", dt.date(2026, 1, 1)).get_date_data("3 weeks ago")
+
+
 def read_date(
     raw: str, *, today: dt.date, tense: str | None = None, profile: Profile | None = None, rough: bool = False
 ) -> SaidDate:
