@@ -123,6 +123,9 @@ async def errors(db_url: str, profile) -> None:
             assert after, f"no error shown under {field_id}"
         assert any("future" in b.get("text", "") for b in body if b.get("color") == "Attention")
         assert inputs_of(again)["child_forenames"]["value"] == "Zephyrine"  # what was typed is kept
+        mismatch = dict(PAGES["child"], child_dob="2019-12-12", child_year_group="year-6")
+        body = form_card(await h.say(value=submission(again, mismatch)))["body"]
+        assert any("doesn't fit the date of birth" in b.get("text", "") for b in body if b.get("color") == "Attention")
         assert h.cases() == []
 
 
