@@ -132,3 +132,18 @@ def test_any_date_said_back_reads_back_as_itself(day, precision):
         day = day.replace(day={Precision.EARLY: 1, Precision.MID: 11, Precision.LATE: 21}.get(precision, 1))
     said = SaidDate(day, precision)
     assert read_date(said.words, today=TODAY, rough=True) == said
+
+
+@given(st.text(max_size=40))
+def test_any_text_is_a_date_or_a_plain_reason_never_a_crash(text):
+    try:
+        said = _read(text, tense=Tense.PAST, rough=True)
+    except DateProblem as problem:
+        assert str(problem)
+    else:
+        assert said.day.year >= 1900 and said.words  # a date it can say back
+
+
+@given(st.dates(min_value=dt.date(2008, 12, 8), max_value=TODAY))
+def test_a_date_of_birth_of_a_child_typed_with_a_two_digit_year_is_taken_as_that_day(born):
+    assert _read(f"{born:%d/%m/%y}", tense=Tense.BIRTH).day == born
