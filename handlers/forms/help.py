@@ -68,13 +68,16 @@ def asks_about(spec_field: Field | None, text: str) -> bool:
     if wants_help(text):
         return True
     said = _normal(text)
-    if len(said.split()) > MAX_ASKING_WORDS or not (_MEANING.search(said) or _WHAT_IS.match(said)):
+    if len(said.split()) > MAX_ASKING_WORDS:
         return False
-    if asked_about(text) is not None:
+    # A glossary term and only asking words ("CTF?", "what is a CTF", "UPN meaning"): asked_about is strict.
+    questioning = said.endswith("?") or said.startswith(("what", "who")) or _MEANING.search(said)
+    if questioning and asked_about(text) is not None:
         return True
-    # Only a question is about the form's own words: "Mum doesn't know what it means" is an answer.
+    # Only a meaning question is about the form's own words: "Mum doesn't know what it means" is an answer.
+    meaning = _MEANING.search(said) or _WHAT_IS.match(said)
     asking = said.endswith("?") or said.startswith(("what", "explain", "define", "meaning"))
-    return asking and spec_field is not None and _about_its_words(spec_field, text)
+    return bool(meaning and asking and spec_field is not None and _about_its_words(spec_field, text))
 
 
 def _words_of(spec_field: Field) -> str:

@@ -11,7 +11,7 @@ import pytest
 from handlers.commands import build_router
 from handlers.core import Core, FormContext
 from handlers.forms import conversation
-from handlers.forms.help import NOTHING_MORE
+from handlers.forms.help import NOTHING_MORE, asks_about
 from handlers.knowledge.glossary import terms_in
 from handlers.knowledge.profile import bundled_profile
 from handlers.messages import ReplyKind
@@ -67,3 +67,19 @@ def test_what_is_a_ctf_at_the_transfer_question_explains_the_common_transfer_fil
     assert explained.kind is ReplyKind.HELP and "common transfer file" in explained.text.lower()
     assert "Source:" in explained.text and again.question.field_id == "s2s_status"
     assert alice.say("what does 'on roll' mean?")[-1].question.field_id == "s2s_status"  # a term from elsewhere
+
+
+@pytest.mark.parametrize(
+    ("field_id", "typed", "asks"),
+    [
+        ("s2s_status", "CTF?", True),
+        ("details", "what is a CTF", True),
+        ("reg9_ground", "what does regulation 9 ground mean?", True),
+        ("details", "Mum said she doesn't know what home education means", False),  # an answer
+        ("details", "Is the officer aware of the brother?", False),
+        ("details", "Moved to Spain, what a mess", False),
+        ("s2s_status", "CTF", False),
+    ],
+)
+def test_a_question_about_words_is_told_from_an_answer(field_id, typed, asks):
+    assert asks_about(REFERRAL.field(field_id), typed) is asks
