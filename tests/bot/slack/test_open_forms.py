@@ -112,13 +112,17 @@ def test_report_in_slack_during_a_dm_referral_carries_it_on_in_the_modal(slack_d
             await sam.dm("02/05/14")  # a date is said back in words; a two-digit year is taken without asking
             said = text_of((await _dm_reply(slack, 4))["blocks"])
             assert "Taken as Friday 2 May 2014." in said and "Did you mean" not in said
+            await sam.dm("what is a CTF?")  # help inside the form: the term explained, then the same question
+            helped = text_of((await _dm_reply(slack, 5))["blocks"])
+            assert "common transfer file" in helped.lower() and "Source:" in helped
+            assert helped.split("Source:")[-1].count("?") >= 1  # the question is asked again
             assert (await sam.command("report"))[0] == 200
             view = await slack.fake.modal(1)
             assert "already have a referral in progress" in text_of(view["blocks"])
             first = next(b for b in view["blocks"] if b.get("block_id") == "child_forenames")
             assert first["element"]["initial_value"] == "Zephyrine"  # nothing the person typed is lost
             await sam.dm("what counts as CME?")  # the draft is the modal's now: the DM offers it back
-            assert "still open at page 1" in text_of((await _dm_reply(slack, 5))["blocks"])
+            assert "still open at page 1" in text_of((await _dm_reply(slack, 6))["blocks"])
 
     asyncio.run(scenario())
 

@@ -49,6 +49,9 @@ async def conversation(db_url, profile) -> None:
     async with running(db_url, profile) as h:
         first = (await h.say("report chat"))[-1]
         assert not first.cards or "Input." not in str(first.cards)  # a question, not a form card
+        helped = [s.text for s in await h.say("what is a CTF?")]  # help inside the form, then the question again
+        assert "common transfer file" in helped[0].lower() and "Source:" in helped[0]
+        assert helped[-1] == first.text  # the same first question, whichever it is
         await h.say("cancel")
         confirmation = await answer_questions(h)
         reference = h.cases()[0].reference
