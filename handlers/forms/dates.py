@@ -130,7 +130,7 @@ def read_date(
     text = " ".join(raw.lower().replace("\u2019", "'").split()).strip(" .!?")
     if text in ("today", "yesterday"):
         return SaidDate(today - dt.timedelta(days=1 if text == "yesterday" else 0))
-    if _HALF_TERM.search(text):
+    if _HALF_TERM.search(text) and tense != Tense.BIRTH:
         return _half_term(text, today, profile)
     said = _qualified(text, today, tense) or _range(text, today, tense) or _plain(text, today, tense)
     if said.precision is not Precision.DAY and not (rough and tense != Tense.BIRTH):

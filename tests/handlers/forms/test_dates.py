@@ -81,6 +81,8 @@ def test_a_date_of_birth_gives_an_age_of_0_to_18():
     assert _read("1/2/13", tense=Tense.BIRTH).day == dt.date(2013, 2, 1)  # two digits, inside the range: taken
     with pytest.raises(DateProblem, match="year in full"):
         _read("1/2/03", tense=Tense.BIRTH)
+    with pytest.raises(DateProblem):
+        _read("since half term", tense=Tense.BIRTH)  # a school date is never a birthday
     dob = REFERRAL.field("child_dob")
     with pytest.raises(Invalid, match="makes the child 23"):
         parse_value(dob, "1/2/2003", CTX)
