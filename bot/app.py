@@ -21,7 +21,7 @@ from aiohttp import web
 from bot.channel_settings import is_production, refuse_half_configured, requested_channels, why_not
 from bot.config import Settings
 from bot.jobs import Jobs
-from bot.logs import request_ids
+from bot.logs import REQUEST_ID, new_request_id
 from bot.metrics import MeteredRouter, Metrics, ack_middleware, metrics_handler
 from bot.notify import OutboxSender
 from bot.threads import DatabaseThreads
@@ -67,6 +67,17 @@ async def healthz(request: web.Request) -> web.Response:
 def _ping(engine) -> None:
     with engine.connect() as connection:
         connection.execute(sa.text("SELECT 1"))
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler):
+    """Each request (and the tasks and threads it starts) logs under its own request id.
+
+    Not reset on the way out: aiohttp runs each request in its own task (a copy of the context), and its
+    access log line and any "Error handling request" line come after the handler, in that task.
+    """
+    REQUEST_ID.set(new_request_id())
+    return await handler(request)
 
 
 def create_app(settings: Settings, *, role_overrides: Mapping[str, Role] | None = None) -> web.Application:

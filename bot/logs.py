@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import PurePath
 
-from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
 
 NO_REQUEST = "-"  # what lines logged outside any request or turn carry
@@ -178,14 +177,3 @@ def setup_logging(
 def configure_logging(settings, *, level: str | None = None) -> logging.Handler:
     """Logging as CME_LOG_LEVEL and CME_LOG_FORMAT say (or at `level`: the terminal chat keeps to warnings)."""
     return setup_logging(level or settings.log_level, settings.log_format)
-
-
-@web.middleware
-async def request_ids(request: web.Request, handler):
-    """aiohttp middleware: each request (and the tasks and threads it starts) logs under its own request id.
-
-    Not reset on the way out: aiohttp runs each request in its own task (a copy of the context), and its
-    access log line and any "Error handling request" line come after the handler, in that task.
-    """
-    REQUEST_ID.set(new_request_id())
-    return await handler(request)

@@ -8,42 +8,49 @@ import sys
 
 from storage.crypto import key_problem
 
-# Modules that add a subcommand: each has register(subparsers) setting `func` on its parser.
-SUBCOMMAND_MODULES = (
-    "bot.terminal",
-    "bot.cli.check",
-    "bot.cli.ask",
-    "bot.cli.serve",
-    "bot.cli.manifest",
-    "bot.cli.remind",
-    "bot.cli.cases",
-    "bot.cli.find",
-    "bot.cli.audit",
-    "bot.cli.retention",
-    "bot.cli.export",
-    "bot.cli.chart",
-    "bot.cli.sar",
-    "bot.cli.doctor",
-    "bot.cli.backup",
-    "bot.cli.keys",
-)
+# Each subcommand by name, and the module whose register(subparsers) adds it and sets `func` on its parser. Only
+# the module of the command asked for is imported: each pulls in its own libraries (the web server, the
+# scheduler, the answer engine), so `cme-bot check` or `cme-bot find` starts without the others. Help and an
+# unknown command import them all, to list every command.
+SUBCOMMANDS = {
+    "chat": "bot.terminal",
+    "check": "bot.cli.check",
+    "ask": "bot.cli.ask",
+    "serve": "bot.cli.serve",
+    "manifest": "bot.cli.manifest",
+    "remind": "bot.cli.remind",
+    "cases": "bot.cli.cases",
+    "find": "bot.cli.find",
+    "audit": "bot.cli.audit",
+    "retention": "bot.cli.retention",
+    "export": "bot.cli.export",
+    "chart": "bot.cli.chart",
+    "sar": "bot.cli.sar",
+    "doctor": "bot.cli.doctor",
+    "backup": "bot.cli.backup",
+    "restore": "bot.cli.backup",
+    "keys": "bot.cli.keys",
+}
+SUBCOMMAND_MODULES = tuple(dict.fromkeys(SUBCOMMANDS.values()))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with `command`'s subcommand, or every subcommand when none (or an unknown one) is named."""
     parser = argparse.ArgumentParser(
         prog="cme-bot",
         description="Children Missing Education bot: raise concerns, check what counts as CME, get contacts.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMAND_MODULES:
+    modules = [SUBCOMMANDS[command]] if command in SUBCOMMANDS else SUBCOMMAND_MODULES
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv else None)  # the command comes first: cme-bot has no options of its own
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
