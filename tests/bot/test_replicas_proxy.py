@@ -18,7 +18,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from bot.slack.ids import Callback
 from handlers.commands import build_router
@@ -32,6 +32,7 @@ from tests.bot.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.bot.slack.slack_driver import PROFILE, SECRET, Slack, text_of
 from tests.bot.slack.test_modal import CALM, REASON, REFERRER, page
 from tests.bot.teams.connector import Connector
+from tests.conftest import EMPTY_EVERY_TABLE
 from tests.handlers.forms.test_whole_form import PAGES
 from tests.support import CHILD_PAGE, Clock
 
@@ -55,13 +56,10 @@ def data_keys(monkeypatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def pg_url(pg_database_url) -> str:
+def pg_url(pg_database_url, pg_emptier) -> str:
     """The session's PostgreSQL database, emptied (several processes need a server database)."""
-    engine = make_engine(pg_database_url)
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    engine.dispose()
+    with pg_emptier.begin() as conn:
+        conn.exec_driver_sql(EMPTY_EVERY_TABLE)
     return pg_database_url
 
 
