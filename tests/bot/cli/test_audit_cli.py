@@ -1,4 +1,5 @@
-"""`cme-bot audit verify|export` as a script runs them: a real process on the database the bot wrote."""
+"""`cme-bot audit verify|export` as a script runs them, on the database the bot wrote: a real process once, then
+the same entry point in this process (its exit status, stdout and stderr)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from storage.models import AuditEvent
-from tests.bot.chat_process import CME_BOT, ROOT, chat_env
+from tests.bot.chat_process import CME_BOT, ROOT, chat_env, run_cli
 from tests.support import CALM_REFERRAL, Person
 
 
-def audit(db_url: str, *args: str) -> subprocess.CompletedProcess:
+def audit_process(db_url: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*CME_BOT, "audit", *args], capture_output=True, text=True, env=chat_env(db_url), cwd=ROOT, timeout=120
     )
+
+
+def audit(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    return run_cli(db_url, "audit", *args)
 
 
 def _busy_day(router) -> str:
@@ -40,7 +45,7 @@ def _ids(engine) -> list[int]:
 
 def test_verify_is_0_on_a_clean_database_and_1_naming_the_row_edited_with_plain_sql(router, engine, db_url):
     _busy_day(router)
-    clean = audit(db_url, "verify")
+    clean = audit_process(db_url, "verify")
     assert clean.returncode == 0, clean.stderr
     assert "audit chain sound" in clean.stdout
     ids = _ids(engine)

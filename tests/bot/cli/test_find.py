@@ -1,4 +1,5 @@
-"""`cme-bot find` as a script runs it: a real process on the database the bot wrote, JSON out, exit codes."""
+"""`cme-bot find` as a script runs it, on the database the bot wrote, JSON out, exit codes: a real process once, then
+the same entry point in this process."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from sqlmodel import Session, select
 
 from bot.cli.main import main
 from storage.models import AuditEvent
-from tests.bot.chat_process import CME_BOT, ROOT, chat_env
+from tests.bot.chat_process import CME_BOT, ROOT, chat_env, run_cli
 from tests.support import CALM_REFERRAL, Person
 
 
-def find(db_url: str, *args: str) -> subprocess.CompletedProcess:
+def find_process(db_url: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*CME_BOT, "find", *args], capture_output=True, text=True, env=chat_env(db_url), cwd=ROOT, timeout=120
     )
+
+
+def find(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    return run_cli(db_url, "find", *args)
 
 
 def referral(router, user: str, forename: str, surname: str) -> str:
@@ -35,7 +40,7 @@ def test_two_referrals_said_to_be_the_same_child_are_one_child_with_both_cases(r
     view = {reply.title: reply for reply in officer.say(f"/cme case {second}")}
     same = next(b for b in view["Possible matches"].buttons if b.label.startswith("Same child"))
     officer.say(same.value)
-    done = find(db_url, "--dob", "2014-05-02", "--as", "cme-officer", "--json")
+    done = find_process(db_url, "--dob", "2014-05-02", "--as", "cme-officer", "--json")
     assert done.returncode == 0, done.stderr
     [child] = json.loads(done.stdout)
     assert set(child) == {"child_id", "names", "dob", "matched_on", "score", "cases"}

@@ -1,4 +1,5 @@
-"""`cme-bot retention` as the daily job's operator runs it: a real process, the clock moved on with --today."""
+"""`cme-bot retention` as the daily job's operator runs it, the clock moved on with --today: a real process for the
+run that anonymises, the same entry point in this process for the rest."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ import subprocess
 from sqlmodel import Session, select
 
 from storage.models import Case
-from tests.bot.chat_process import CME_BOT, ROOT, chat_env
+from tests.bot.chat_process import CME_BOT, ROOT, chat_env, run_cli
 from tests.handlers.casework.test_child_intake import AVA, EVA, OFFICER, close, refer
 from tests.support import Person
 
 
-def retention(db_url: str, *args: str) -> subprocess.CompletedProcess:
+def retention_process(db_url: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*CME_BOT, "retention", *args], capture_output=True, text=True, env=chat_env(db_url), cwd=ROOT, timeout=120
     )
+
+
+def retention(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    return run_cli(db_url, "retention", *args)
 
 
 def test_the_clock_moved_on_anonymises_a_closed_case_and_leaves_one_on_hold(router, engine, db_url):
@@ -33,7 +38,7 @@ def test_the_clock_moved_on_anonymises_a_closed_case_and_leaves_one_on_hold(rout
     assert "Ava" not in dry.stdout + dry.stderr and "2014" not in dry.stdout  # no child details listed
     with Session(engine) as session:
         assert all(case.anonymised_at is None for case in session.exec(select(Case)).all())
-    done = retention(db_url, "--today", "2034-01-01")
+    done = retention_process(db_url, "--today", "2034-01-01")
     assert done.returncode == 0, done.stderr
     assert "1 case(s) anonymised, 1 kept on legal hold" in done.stdout
     with Session(engine) as session:
