@@ -22,7 +22,8 @@ from bot.claims import DeliveryClaims
 from bot.notify import OutboxSender
 from bot.slack.blocks import reply_to_json
 from bot.slack.people import People, SlackPerson
-from bot.slack.priority import AcksFirst
+from bot.slack.priority import AcksFirst, turn_slot
+from bot.threads import thread_count
 from handlers.casework import outbox
 from handlers.casework.reporter_notes import THREAD
 from handlers.core import Core
@@ -69,7 +70,10 @@ class Bridge:
         self.claims = DeliveryClaims(core)
         self.people: People | None = None  # set by mount, once the Web API client exists
         self.on_error: Callable[[BaseException], None] | None = None  # counts failures for /metrics (set by mount)
-        self.acks = AcksFirst()  # the HTTP endpoint counts the requests it is acking; work after an ack waits for them
+        # The HTTP endpoint counts the requests it is acking; work after an ack waits for them, and its turns
+        # take a place each: one per database thread and one more ready to start, so a thread never idles
+        # waiting for the loop to hand it the next, and no more queue there to hold the GIL while acks wait.
+        self.acks = AcksFirst(turn_slots=thread_count(core.engine) + 1)
 
     def identity(self, user_id: str, team_id: str | None, *, look_up: bool = True) -> Identity:
         """The Slack user as the core knows them (slack:TEAM:USER), with their profile once it is looked up.
@@ -103,7 +107,7 @@ class Bridge:
             return None  # the common case of a retry (same replica) costs no database round trip
         # One small lock per person who ever wrote: bounded by the workspace's size.
         lock = self._locks.setdefault(inbound.identity.key, asyncio.Lock())
-        async with lock:
+        async with lock, turn_slot():
             loop = asyncio.get_running_loop()
             claim = once if durable else None
             replies = await loop.run_in_executor(self.turns, self._handle, inbound, after, claim)
