@@ -81,9 +81,16 @@ def run_corpus(server: LiveServer, probes: list[Probe]) -> Counter:
     return statuses
 
 
+# What the server logs, by type only, when a listener, the work after a Slack ack or a Teams turn crashes: no
+# traceback, and after an ack no 500 either, so only these lines tell a crash apart from a refusal.
+CRASHED = ("Slack listener failed", "Slack background work failed", "Teams turn failed")
+
+
 def assert_clean(log: str) -> None:
-    """No traceback and no child's details anywhere in what was logged."""
+    """No traceback, no crash after the answer, and no child's details anywhere in what was logged."""
     assert "Traceback" not in log, _around(log, "Traceback")
+    for line in CRASHED:
+        assert line not in log, _around(log, line)
     for word in CANARY:
         assert word not in log, _around(log, word)
 
