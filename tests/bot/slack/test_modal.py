@@ -93,7 +93,7 @@ def test_modal_end_to_end_with_harm_signpost_and_double_submit(db_url):
             for status, ack in (first, second):
                 assert status == 200 and case.reference in text_of(ack["view"]["blocks"])
             assert case.urgent
-            await asyncio.sleep(0.3)  # let the outbox deliver
+            await slack.fake.wait_for("chat.postMessage", 3)  # the outbox delivers: Sam's confirmation, two alerts
             to_sam = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "U0REPORTER"]
             assert len(to_sam) == 1
             assert case.reference in text_of(to_sam[0].args["blocks"]) and "MASH" in text_of(to_sam[0].args["blocks"])
