@@ -66,6 +66,12 @@ ANSWERS: dict[str, str] = {
     "destination_known": "no",
     "referrer_role": "School nurse",
     "referrer_agency": "Elm Street Primary",
+    "referrer_contact": "sam@school.example.org",
+    "school_name": "Elm Street Primary",
+    "next_step": "send",  # the quick report: send the essentials now
+    "date_last_attended": "2026-10-02",
+    "concern": "Not in school since 2 October. Her mother's phone is off and a neighbour says the family may "
+    "have moved. Before she stopped coming she had bruises on her arms she would not explain.",
 }
 MOST_PAGES = 20  # more card pages than any referral has: the scene is out of step with the form
 
@@ -135,15 +141,34 @@ def _form_card(cards: list[dict]) -> dict | None:
 
 
 def _card(cards: list[dict], words: str) -> dict:
-    """The card with a text (at any depth) starting with `words`."""
+    """The first card with a text (at any depth) that says `words` (in any case)."""
     for card in cards:
-        if any(text.startswith(words) for text in _texts(card)):
+        if _says([card], words):
             return card
     raise LookupError(f"no card says {words!r}: the scene in tools/cards/scenes.py is out of step with the bot")
 
 
+def _button(cards: list[dict], words: str) -> dict | None:
+    """The last button (at any depth) whose title starts with `words`, if any."""
+    found = None
+    for node in _nodes(cards):
+        if node.get("type") == "Action.Submit" and str(node.get("title", "")).startswith(words):
+            found = node
+    return found
+
+
+def _nodes(node: Any) -> Iterator[dict]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
 def _says(cards: list[dict], words: str) -> bool:
-    return any(text.startswith(words) for text in _texts(cards))
+    return any(words.lower() in text.lower() for text in _texts(cards))
 
 
 def _texts(node: Any) -> Iterator[str]:
@@ -186,16 +211,16 @@ def referral(chat: Chat) -> dict[str, dict]:
         if _says(answer, "Concern raised"):
             pictures["concern-raised"] = _card(answer, "Concern raised")
             return pictures
-        card = _form_card(answer)
-        if card is None:
+        card, send = _form_card(answer), _button(answer, "Send")
+        if card is None and send is None:
             raise LookupError(f"the referral stopped before it was sent: {list(_texts(answer))[:3]}")
-        answer = chat.send(SAM, value=_submission(card, ANSWERS))
+        answer = chat.send(SAM, value=_submission(card, ANSWERS) if card is not None else send["data"])
     raise LookupError(f"the referral was not sent after {MOST_PAGES} pages: tools/cards/scenes.py ANSWERS")
 
 
 def officer_day(chat: Chat, reference: str) -> dict[str, dict]:
     """The officers' channel gets the alert; Olu opens the case and the caseload; next morning, the digest."""
-    pictures = {"new-case-alert": _card(chat.sent_to_officers(), "URGENT: new CME concern")}
+    pictures = {"new-case-alert": _card(chat.sent_to_officers(), "new CME concern")}
     case = chat.send(OLU, text=f"/cme case {reference}")
     pictures["case-summary"] = _card(case, f"Case {reference}")
     pictures["enquiry-plan"] = _card(case, "Enquiry plan")
@@ -203,7 +228,7 @@ def officer_day(chat: Chat, reference: str) -> dict[str, dict]:
     chat.clock[0] = NEXT_MORNING
     run_sweep(chat.router.core)
     digests = chat.sent_to_officers()
-    pictures["digest"] = _card(digests, "Your day") if _says(digests, "Your day") else _card(digests, "Your enq")
+    pictures["digest"] = _card(digests, "Your day") if _says(digests, "Your day") else _card(digests, "Your enquiries")
     return pictures
 
 
