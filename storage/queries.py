@@ -228,6 +228,27 @@ def due_step_rows(session: Session, *, today: dt.date) -> list[Any]:
     return list(session.exec(query).all())
 
 
+def open_case_officers(session: Session) -> set[str]:
+    """Everyone some open case is assigned to (the officers a digest can reach by name)."""
+    query = select(Case.assigned_to).where(Case.state == "open", col(Case.assigned_to).is_not(None)).distinct()
+    return {key for key in session.exec(query).all() if key}
+
+
+def harm_flagged_cases(session: Session, case_ids: Sequence[int]) -> set[int]:
+    """Which of these cases had harm flagged in a referral (the digest lists them first)."""
+    found: set[int] = set()
+    ids = list(dict.fromkeys(case_ids))
+    for start in range(0, len(ids), 5000):
+        query = select(Report.case_id).where(col(Report.case_id).in_(ids[start : start + 5000]), Report.harm_flagged)
+        found.update(session.exec(query).all())
+    return found
+
+
+def reminder_run(session: Session, name: str) -> ReminderRun | None:
+    """The sweep's bookkeeping row, read only (the preview: no lock, nothing written)."""
+    return session.exec(select(ReminderRun).where(ReminderRun.name == name)).first()
+
+
 def update_steps(session: Session, ids: Sequence[int], **values: Any) -> None:
     """Set `values` on the steps with these ids (in chunks: SQLite limits bound parameters)."""
     for start in range(0, len(ids), 5000):

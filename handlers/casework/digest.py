@@ -1,7 +1,8 @@
-"""The officer's daily digest and the reminder messages: references, urgency, step titles and due dates only.
+"""The officer's one message a school day, and the manager's escalation: references, urgency, step titles, dates.
 
-Each message is an Outbox row whose payload carries a title and buttons, so every channel (and
-`reply_of`) can show the same done and snooze buttons; the text alone reads fine without them.
+Each message is an Outbox row whose payload carries a title and one button per case (open it), so every
+channel (and `reply_of`) shows the same buttons; the text alone reads fine without them. No child's
+details: a digest may go to a shared officers' channel, and restricted cases show only that they exist.
 """
 
 from __future__ import annotations
@@ -15,38 +16,67 @@ from sqlmodel import Session
 
 from handlers.casework.census import ReasonsDue
 from handlers.casework.views import day, when_due, who
+from handlers.casework.waiting_questions import WaitingQuestion
 from handlers.children.link import episode_note
 from handlers.messages import ActionId, Button, Reply, ReplyKind
 from storage.child_queries import closed_episodes_by_case
 from storage.models import Outbox
 
-MAX_DIGEST_CASES = 20
-MAX_STEPS_PER_CASE = 5
-MAX_DIGEST_BUTTONS = 10  # done + snooze for the first five steps
+MAX_DIGEST_CASES = 20  # one button each: Slack rows and Teams action sets keep every one reachable
+MAX_STEPS_PER_CASE = 3  # the oldest; the case view lists the rest with their buttons
+DIGEST_TITLE = "Your day, {day}"
+DECIDE = "/cme same or /cme different"
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: the same case may be in two officers' digests
 class CaseDue:
-    """One case's waiting steps that are due today or overdue."""
+    """One case in a digest: its steps due today or overdue, questions waiting for the reporter, undecided matches."""
 
     reference: str
-    urgent: bool
+    case_id: int
+    urgent: bool = False
+    restricted: bool = False
+    harm: bool = False
+    episode: str | None = None
     steps: list[Any] = field(default_factory=list)  # rows of storage.queries.due_step_rows
+    questions: list[WaitingQuestion] = field(default_factory=list)
+    matches: list[str] = field(default_factory=list)  # the other cases' references
 
     @property
     def first_due(self) -> dt.date:
-        """The oldest due date among its steps."""
-        return min(step.due_on for step in self.steps)
+        """The oldest due date among its steps (far in the future when it has none)."""
+        return min((step.due_on for step in self.steps), default=dt.date.max)
+
+    def order(self) -> tuple:
+        """Harm first, then urgent, then the most overdue, then by reference."""
+        return (not self.harm, not self.urgent, self.first_due, self.reference)
+
+
+@dataclass
+class Digest:
+    """One recipient's digest: their cases, the team's unassigned ones, and the census reasons lines."""
+
+    mine: list[CaseDue] = field(default_factory=list)
+    team: list[CaseDue] = field(default_factory=list)  # unassigned cases, in every officer's digest
+    reasons: list[ReasonsDue] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.mine or self.team or self.reasons)
+
+    def cases(self) -> list[CaseDue]:
+        """Every case listed, in the order shown: harm and urgent first, whoever has them."""
+        return sorted([*self.mine, *self.team], key=CaseDue.order)
 
 
 def group_by_case(rows: Iterable[Any]) -> list[CaseDue]:
-    """Rows grouped by case: urgent first, then the most overdue, then by reference."""
+    """Step rows grouped by case, each case's steps oldest first, the cases in digest order."""
     cases: dict[int, CaseDue] = {}
     for row in rows:
-        cases.setdefault(row.case_id, CaseDue(row.reference, row.urgent)).steps.append(row)
+        item = cases.setdefault(row.case_id, CaseDue(row.reference, row.case_id, row.urgent, bool(row.restricted)))
+        item.steps.append(row)
     for item in cases.values():
         item.steps.sort(key=lambda s: (s.due_on, s.position))
-    return sorted(cases.values(), key=lambda c: (not c.urgent, c.first_due, c.reference))
+    return sorted(cases.values(), key=CaseDue.order)
 
 
 def episode_notes(session: Session, case_ids: Sequence[int]) -> dict[int, str]:
@@ -59,65 +89,89 @@ def episode_notes(session: Session, case_ids: Sequence[int]) -> dict[int, str]:
     return notes
 
 
-def digest_message(
-    rows: Sequence[Any],
-    *,
-    today: dt.date,
-    episodes: dict[int, str] | None = None,
-    reasons: ReasonsDue | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """The digest's text and payload (title, buttons, machine-readable cases) for one officer's due steps, and
-    before a DfE census day the cases that need a reason for the return."""
-    cases = group_by_case(rows)
-    lines = [f"Enquiries due today and overdue, {day(today)}: {len(rows)} step(s) on {len(cases)} case(s)."]
-    if not rows:
-        lines = [f"No enquiries are due today, {day(today)}."]
-    buttons: list[Button] = []
-    for item in cases[:MAX_DIGEST_CASES]:
-        repeat = (episodes or {}).get(item.steps[0].case_id)
-        lines.append(("URGENT " if item.urgent else "") + item.reference + (f" ({repeat})" if repeat else ""))
-        for step in item.steps[:MAX_STEPS_PER_CASE]:
-            lines.append(f"  • {_title(step)}: {when_due(step.due_on, today)}")
-            if len(buttons) < MAX_DIGEST_BUTTONS and not _restricted(step):
-                buttons.extend(_buttons(item.reference, step))
-        if len(item.steps) > MAX_STEPS_PER_CASE:
-            lines.append(f"  • and {len(item.steps) - MAX_STEPS_PER_CASE} more: /cme case {item.reference}")
+def digest_message(digest: Digest, *, today: dt.date, personal: bool = True) -> tuple[str, dict[str, Any]]:
+    """The digest's text and payload (title, a button per case, the cases in machine-readable form).
+
+    `personal`: for one officer (their cases, then the unassigned ones under a heading); otherwise for the
+    officers' shared target (unassigned cases only, no heading)."""
+    cases = digest.cases()
+    lines = [_headline(cases, today)]
+    shown = cases[:MAX_DIGEST_CASES]
+    for item in shown:
+        lines += case_lines(item, today, unassigned=personal and item in digest.team)
     if len(cases) > MAX_DIGEST_CASES:
         lines.append(f"…and {len(cases) - MAX_DIGEST_CASES} more case(s): type /cme cases.")
-    lines += reasons.lines() if reasons else []
-    lines.append("Open a case with /cme case REFERENCE.")
-    payload = {
-        "title": f"Your enquiries for {day(today)}",
+    for reasons in digest.reasons:
+        lines += reasons.lines()
+    if shown:
+        lines.append("Open a case with its button or /cme case REFERENCE.")
+    buttons = [_open_button(item) for item in shown]
+    payload: dict[str, Any] = {
+        "title": DIGEST_TITLE.format(day=day(today)),
         "buttons": [_button_dict(b) for b in buttons],
-        "cases": [
-            {
-                "reference": item.reference,
-                "urgent": item.urgent,
-                "episode": (episodes or {}).get(item.steps[0].case_id),
-                "steps": [{"step": s.step_id, "due_on": s.due_on.isoformat()} for s in item.steps],
-            }
-            for item in cases[:MAX_DIGEST_CASES]
-        ],
+        "cases": [_case_data(item, team=item in digest.team) for item in shown],
     }
-    if reasons:
-        payload["census"] = {"date": reasons.census.isoformat(), "need_reason": list(reasons.references)}
+    if digest.reasons:
+        payload["census"] = {
+            "date": digest.reasons[0].census.isoformat(),
+            "need_reason": [ref for reasons in digest.reasons for ref in reasons.references],
+        }
     return "\n".join(lines), payload
 
 
-def overdue_message(row: Any, *, today: dt.date) -> tuple[str, dict[str, Any]]:
-    """The at-once alert for an urgent case's overdue step."""
-    text = (
-        f"URGENT case {row.reference}: the enquiry '{_title(row)}' is overdue (was due {day(row.due_on)}). "
-        f"Open it: /cme case {row.reference}"
-    )
-    payload = {
-        "title": f"Overdue: {row.reference}",
-        "reference": row.reference,
-        "urgent": True,
-        "step": None if _restricted(row) else row.step_id,
-        "buttons": [] if _restricted(row) else [_button_dict(b) for b in _buttons(row.reference, row)],
+def _headline(cases: list[CaseDue], today: dt.date) -> str:
+    if not cases:
+        return f"No enquiries are due today, {day(today)}."
+    parts = [f"{sum(len(c.steps) for c in cases)} enquiry step(s) due or overdue"]
+    questions = sum(len(c.questions) for c in cases)
+    matches = sum(len(c.matches) for c in cases)
+    if questions:
+        parts.append(f"{questions} question(s) waiting for a reporter")
+    if matches:
+        parts.append(f"{matches} possible match(es) to decide")
+    return f"{len(cases)} case(s) need you today, {day(today)}: {', '.join(parts)}."
+
+
+def case_lines(item: CaseDue, today: dt.date, *, unassigned: bool = False) -> list[str]:
+    """One case's lines: its reference (harm, urgent, repeat episode, nobody's yet), oldest steps, questions,
+    matches."""
+    flag = "URGENT, harm flagged: " if item.harm else ("URGENT: " if item.urgent else "")
+    notes = [note for note in (item.episode, "not assigned yet" if unassigned else None) if note]
+    lines = [flag + item.reference + (f" ({'; '.join(notes)})" if notes else "")]
+    if item.restricted and item.steps:
+        oldest = when_due(item.first_due, today)
+        lines.append(f"  • {len(item.steps)} enquiry step(s), the oldest {oldest} ({RESTRICTED})")
+    elif item.steps:
+        lines += [f"  • {step.title}: {when_due(step.due_on, today)}" for step in item.steps[:MAX_STEPS_PER_CASE]]
+        if len(item.steps) > MAX_STEPS_PER_CASE:
+            lines.append(f"  • and {len(item.steps) - MAX_STEPS_PER_CASE} more step(s): /cme case {item.reference}")
+    for question in item.questions:
+        via = f" (raised as {question.via})" if question.via != question.reference else ""
+        lines.append(
+            f"  • your question to the reporter{via} of {day(question.asked_on)} is unanswered "
+            f"(reminded {day(question.reminded_on)}): ask again or contact them"
+        )
+    for other in item.matches:
+        lines.append(f"  • possible match with {other}, not decided: the case view says why ({DECIDE})")
+    return lines
+
+
+def _case_data(item: CaseDue, *, team: bool) -> dict[str, Any]:
+    return {
+        "reference": item.reference,
+        "urgent": item.urgent,
+        "harm": item.harm,
+        "team": team,
+        "episode": item.episode,
+        "steps": [{"step": None if item.restricted else s.step_id, "due_on": s.due_on.isoformat()} for s in item.steps],
+        "questions": len(item.questions),
+        "matches": list(item.matches),
     }
-    return text, payload
+
+
+def _open_button(item: CaseDue) -> Button:
+    style = "danger" if item.urgent else None
+    return Button(f"Open {item.reference}", f"/cme case {item.reference}", ActionId.OPEN_CASE, style)
 
 
 def escalation_message(rows: Sequence[Any], *, today: dt.date, limit: int) -> tuple[str, dict[str, Any]]:
@@ -173,7 +227,8 @@ def reply_of(row: Outbox) -> Reply:
     return Reply(row.text, kind=kind, title=title, buttons=buttons, data={"outbox_id": row.id, **payload})
 
 
-RESTRICTED_STEP = "an enquiry step (restricted case: its named officers see which, with /cme case)"
+RESTRICTED = "restricted case: its named officers see which, with /cme case"
+RESTRICTED_STEP = f"an enquiry step ({RESTRICTED})"
 
 
 def _restricted(row: Any) -> bool:
@@ -183,14 +238,6 @@ def _restricted(row: Any) -> bool:
 
 def _title(row: Any) -> str:
     return RESTRICTED_STEP if _restricted(row) else row.title
-
-
-def _buttons(reference: str, step: Any) -> list[Button]:
-    base = f"{reference} {step.step_id}"
-    return [
-        Button(f"Done: {step.step_id}", f"/cme done {base}", ActionId.STEP_DONE, "primary"),
-        Button(f"Snooze: {step.step_id}", f"/cme snooze {base}", ActionId.STEP_SNOOZE),
-    ]
 
 
 def _button_dict(button: Button) -> dict[str, Any]:

@@ -76,6 +76,15 @@ def possible_matches_of(session: Session, case_ids: Iterable[int]) -> dict[int, 
     return {case_id: sorted(out.get(case_id, ())) for case_id in cases}
 
 
+def undecided_matches(session: Session) -> list[tuple[Case, list[str]]]:
+    """Open cases with a possible match no officer has decided yet, and the other cases' references (the digest)."""
+    pending = select(ChildMatch.case_id).where(ChildMatch.state == MatchState.PENDING)
+    query = select(Case).where(col(Case.id).in_(pending), Case.state == "open", col(Case.merged_into).is_(None))
+    cases = list(session.exec(query.order_by(col(Case.id))).all())
+    found = possible_matches_of(session, [case.id for case in cases])
+    return [(case, found[case.id]) for case in cases if found.get(case.id)]
+
+
 def _cases(session: Session, case_ids: Iterable[int]) -> dict[int, Case]:
     ids = list(dict.fromkeys(case_ids))
     if not ids:

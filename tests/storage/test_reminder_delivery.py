@@ -104,7 +104,7 @@ def test_a_replica_killed_between_queueing_and_sending_loses_and_doubles_nothing
     finally:
         child.kill()
         child.wait(timeout=30)
-    assert queued == len(_all_rows(engine)) > 10
+    assert queued == len(_all_rows(engine)) > 3  # three officers' digests and the escalation
     assert all(row.sent_at is None for row in _all_rows(engine))
     clock.now = NOW + dt.timedelta(minutes=3)  # the dead replica's claim has run out
     core = Core(engine=engine, profile=profile, clock=clock)

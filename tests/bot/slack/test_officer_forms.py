@@ -1,4 +1,4 @@
-"""An officer's reminders in Slack: digest buttons that work, and short forms (snooze, note...) as modals."""
+"""An officer's reminders in Slack: the digest's button per case, step buttons that work, and short forms as modals."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.support import Clock
 OFFICER_KEY = f"slack:{TEAM_ID}:U0OFFICER"
 BEFORE = dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)  # the app starts the day before: no digest yet
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # a Thursday in term, after the 08:30 digest
-TODAYS = "Your enquiries for Thu 26 Nov 2026"
+TODAYS = "Your day, Thu 26 Nov 2026"
 IN_DM = {"channel": {"id": "DU0OFFICER", "name": "directmessage"}}
 
 
@@ -40,19 +40,18 @@ async def todays_digest(slack, clock: Clock) -> tuple[str, dict]:
     raise AssertionError("no digest arrived")
 
 
-async def posted_to(slack, channel: str) -> dict:
-    """The first message posted to `channel`, waiting for it."""
-    for _ in range(100):
-        found = [c.args for c in slack.fake.of("chat.postMessage") if c.args["channel"] == channel]
-        if found:
-            return found[0]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"nothing posted to {channel}")
-
-
 def buttons(blocks: list[dict]) -> dict[str, dict]:
     """The buttons in some blocks, by label."""
     return {e["text"]["text"]: e for b in blocks if b["type"] == "actions" for e in b["elements"]}
+
+
+async def step_buttons(slack, officer, reference: str) -> dict[str, dict]:
+    """The case's step buttons as the officer's DM shows them after `/cme case REF`, by the command each stands for
+    (the digest has one button per case; the case view has a done and a snooze button per step)."""
+    before = len(slack.fake.of("chat.postMessage"))
+    await officer.dm(f"/cme case {reference}")
+    posted = (await slack.fake.wait_for("chat.postMessage", before + 1))[-1].args
+    return {e["value"]: e for b in posted["blocks"] if b["type"] == "actions" for e in b["elements"]}
 
 
 def step(db_url: str, step_id: str) -> EnquiryStep:
@@ -78,10 +77,16 @@ def test_snooze_on_a_digest_opens_a_modal_and_submitting_it_snoozes_the_step(db_
             officer = slack.user("U0OFFICER", "cme.officer")
             reference, digest = await todays_digest(slack, clock)
             assert digest["channel"] == "U0OFFICER" and "Zephyrine" not in str(digest)
-            pressed = buttons(digest["blocks"])
-            done, snooze = pressed["Done: phone-contacts"], pressed["Snooze: school-records"]
+            (only,) = buttons(digest["blocks"]).values()  # one button per case: open it
+            assert (only["text"]["text"], only["value"]) == (f"Open {reference}", f"/cme case {reference}")
+            assert only["action_id"].startswith("open_case")
+            pressed = await step_buttons(slack, officer, reference)
+            done = pressed[f"/cme done {reference} phone-contacts"]
+            snooze = pressed[f"/cme snooze {reference} school-records"]
+            before = len(slack.fake.of("chat.postMessage"))
             await officer.click(done["action_id"], done["value"], **IN_DM)
-            answer = await posted_to(slack, "DU0OFFICER")
+            answer = (await slack.fake.wait_for("chat.postMessage", before + 1))[-1].args
+            assert answer["channel"] == "DU0OFFICER"
             assert f"on {reference} is done" in text_of(answer["blocks"])
             assert step(db_url, "phone-contacts").state == "done"
             await officer.click(snooze["action_id"], snooze["value"], **IN_DM)
@@ -129,8 +134,9 @@ def test_a_reporter_pressing_an_officer_button_is_refused_in_a_modal(slack_db):
     async def scenario():
         clock = Clock(BEFORE)
         async with running(slack_db, clock=clock) as slack:
-            reference, digest = await todays_digest(slack, clock)
-            snooze = buttons(digest["blocks"])["Snooze: school-records"]
+            reference, _ = await todays_digest(slack, clock)
+            officer = slack.user("U0OFFICER", "cme.officer")
+            snooze = (await step_buttons(slack, officer, reference))[f"/cme snooze {reference} school-records"]
             await slack.user("U0REPORTER").click(snooze["action_id"], snooze["value"])
             refused = await slack.fake.modal()
             assert "officer" in text_of(refused["blocks"]) and not inputs(refused)
@@ -143,8 +149,9 @@ def test_a_button_pressed_in_a_channel_is_answered_in_the_officers_dm(slack_db):
     async def scenario():
         clock = Clock(BEFORE)
         async with running(slack_db, clock=clock) as slack:
-            reference, digest = await todays_digest(slack, clock)
-            done = buttons(digest["blocks"])["Done: phone-contacts"]
+            reference, _ = await todays_digest(slack, clock)
+            officer = slack.user("U0OFFICER", "cme.officer")
+            done = (await step_buttons(slack, officer, reference))[f"/cme done {reference} phone-contacts"]
             before = len(slack.fake.of("chat.postMessage"))
             await slack.user("U0OFFICER").click(done["action_id"], done["value"], channel={"id": "C0OFFICERS"})
             answer = (await slack.fake.wait_for("chat.postMessage", before + 1))[-1]

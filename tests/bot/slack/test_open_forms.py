@@ -9,7 +9,7 @@ import pytest
 from bot.slack.ids import Action, Callback
 from tests.bot.slack.slack_driver import TEAM_ID, fill, inputs, running, text_of
 from tests.bot.slack.test_modal import REFERRER, about_you_page, cases, child_page, initial_values, opened_modal
-from tests.bot.slack.test_officer_forms import BEFORE, IN_DM, buttons, todays_digest
+from tests.bot.slack.test_officer_forms import BEFORE, IN_DM, step_buttons, todays_digest
 from tests.handlers.test_faults import _Outage
 from tests.support import Clock
 
@@ -154,8 +154,8 @@ def test_an_officers_short_form_left_open_is_offered_again_from_the_dm(slack_db)
         clock = Clock(BEFORE)
         async with running(slack_db, clock=clock) as slack:
             officer = slack.user("U0OFFICER", "cme.officer")
-            _, digest = await todays_digest(slack, clock)
-            snooze = buttons(digest["blocks"])["Snooze: school-records"]
+            reference, _ = await todays_digest(slack, clock)
+            snooze = (await step_buttons(slack, officer, reference))[f"/cme snooze {reference} school-records"]
             await officer.click(snooze["action_id"], snooze["value"], **IN_DM)
             form = await slack.fake.modal()
             before = len(slack.fake.of("chat.postMessage"))

@@ -1,4 +1,4 @@
-"""An officer's digest in Teams: delivered proactively with done/snooze buttons that work, and snooze as a card."""
+"""An officer's digest in Teams: delivered proactively, one button per case; step buttons work, snooze as a card."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ OFFICER_KEY = f"teams:tenant-1:{OFFICER.aad}"
 BEFORE = dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)  # the app starts the day before: no digest yet
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # a Thursday in term, after the 08:30 digest
 # The app's own scheduler may sweep at start too (one digest a day, whichever sweep makes it): find it by its date.
-TODAYS = "Your enquiries for Thu 26 Nov 2026"
+TODAYS = "Your day, Thu 26 Nov 2026"
 
 
 def buttons(card: dict) -> dict[str, dict]:
@@ -26,6 +26,18 @@ def buttons(card: dict) -> dict[str, dict]:
     rows = [e["actions"] for e in card["body"] if e.get("type") == "ActionSet"]
     actions = [*card.get("actions", []), *(a for row in rows for a in row)]
     return {a["title"]: a["data"] for a in actions if a["type"] == "Action.Submit"}
+
+
+def _actions(card: dict) -> list[dict]:
+    rows = [e["actions"] for e in card["body"] if e.get("type") == "ActionSet"]
+    return [a for a in [*card.get("actions", []), *(a for row in rows for a in row)] if a["type"] == "Action.Submit"]
+
+
+async def step_buttons(h, reference: str) -> dict[str, dict]:
+    """The case's step buttons as `/cme case REF` shows them in the personal chat, by the command each stands for
+    (the digest has one button per case; the case view a done and a snooze button per step)."""
+    sent = await h.say(f"/cme case {reference}", who=OFFICER)
+    return {a["data"]["cme_value"]: a["data"] for s in sent for card in s.cards for a in _actions(card)}
 
 
 async def todays_digest(h, clock: Clock, conversation_id: str):
@@ -54,13 +66,12 @@ async def digest_buttons(db_url, profile) -> None:
         reference = make_case(h.engine, h.context.core.profile, 7, NOW - dt.timedelta(days=14), assigned_to=OFFICER_KEY)
         digest = await todays_digest(h, clock, OFFICER.personal_chat)
         assert reference in digest.text
-        pressed = buttons(digest.cards[0])
-        assert pressed["Done: phone-contacts"]["cme_value"] == f"/cme done {reference} phone-contacts"
-        assert "Snooze: phone-contacts" in pressed
-        done = await h.say(value=pressed["Done: phone-contacts"], who=OFFICER)
+        assert buttons(digest.cards[0])[f"Open {reference}"]["cme_value"] == f"/cme case {reference}"  # one a case
+        pressed = await step_buttons(h, reference)
+        done = await h.say(value=pressed[f"/cme done {reference} phone-contacts"], who=OFFICER)
         assert f"on {reference} is done" in done[0].text and done[0].conversation_id == OFFICER.personal_chat
         assert step(h.engine, "phone-contacts").state == "done"
-        asked = await h.say(value=pressed["Snooze: school-records"], who=OFFICER)
+        asked = await h.say(value=pressed[f"/cme snooze {reference} school-records"], who=OFFICER)
         card = form_card(asked)
         assert set(inputs_of(card)) == {"until", "reason"} and inputs_of(card)["until"]["type"] == "Input.Date"
         assert buttons(card) and next(iter(buttons(card))) == "Save"
@@ -86,8 +97,10 @@ async def from_the_channel(db_url, profile) -> None:
         await h.say("<at>CME bot</at> help", who=OFFICER, **channel)  # the bot now knows the officers' channel
         await h.say("help", who=OFFICER)
         reference = make_case(h.engine, h.context.core.profile, 8, NOW - dt.timedelta(days=14))  # unassigned
-        digest = await todays_digest(h, clock, OFFICERS_CHANNEL)
-        sent = await h.say(value=buttons(digest.cards[0])["Done: phone-contacts"], who=OFFICER, **channel)
+        digest = await todays_digest(h, clock, OFFICER.personal_chat)  # the officers are named: one digest each
+        assert f"{reference} (not assigned yet)" in digest.text
+        done = (await step_buttons(h, reference))[f"/cme done {reference} phone-contacts"]
+        sent = await h.say(value=done, who=OFFICER, **channel)  # a step button pressed in the officers' channel
         answered = [s for s in sent if s.conversation_id == OFFICER.personal_chat]
         assert answered and f"on {reference} is done" in answered[0].text
         shown = [s for s in sent if s.conversation_id.startswith(OFFICERS_CHANNEL)]  # the channel or its thread

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from handlers.casework.reminders import run_sweep
 from handlers.core import Core
 from storage.models import Case, Outbox
-from tests.handlers.casework.test_cases import make_case, press
+from tests.handlers.casework.test_cases import make_case
 
 UTC = dt.UTC
 
@@ -41,28 +41,34 @@ def test_the_digest_at_a_frozen_time(engine, profile):
         core = Core(engine=engine, profile=profile)  # the real clock, frozen by time-machine
         run_sweep(core)
     (digest,) = outbox(engine, "reminder.digest")
-    assert digest.recipient["conversation_id"] == "officers"  # unassigned cases: the officers' inbox
+    assert digest.recipient["conversation_id"] == "dm:cme-officer"  # the officer the profile names: one message
     assert digest.text.splitlines() == [
-        "Enquiries due today and overdue, Thu 26 Nov 2026: 9 step(s) on 2 case(s).",
-        f"URGENT {urgent}",
+        "2 case(s) need you today, Thu 26 Nov 2026: 9 enquiry step(s) due or overdue.",
+        f"URGENT: {urgent} (not assigned yet)",
         "  • Ring every contact and emergency number: OVERDUE (was due Mon 23 Nov 2026)",
         "  • Check school records and ask staff: OVERDUE (was due Tue 24 Nov 2026)",
         "  • Ask siblings' schools, friends and relatives: OVERDUE (was due Tue 24 Nov 2026)",
-        "  • Check with agencies (social care, health, housing, police, youth justice): OVERDUE "
-        "(was due Tue 24 Nov 2026)",
-        "  • Write to the parents or carers: OVERDUE (was due Wed 25 Nov 2026)",
-        f"  • and 2 more: /cme case {urgent}",
-        calm,
+        f"  • and 4 more step(s): /cme case {urgent}",
+        f"{calm} (not assigned yet)",
         "  • Ring every contact and emergency number: OVERDUE (was due Wed 25 Nov 2026)",
         "  • Check school records and ask staff: due today",
-        "Open a case with /cme case REFERENCE.",
+        "Open a case with its button or /cme case REFERENCE.",
     ]
     buttons = digest.payload["buttons"]
-    assert [b["value"] for b in buttons[:2]] == [
-        f"/cme done {urgent} phone-contacts",
-        f"/cme snooze {urgent} phone-contacts",
-    ]
-    assert digest.payload["title"] == "Your enquiries for Thu 26 Nov 2026"
+    assert [(b["value"], b["action"]) for b in buttons] == [
+        (f"/cme case {urgent}", "open_case"),
+        (f"/cme case {calm}", "open_case"),
+    ]  # one button per case
+    assert digest.payload["title"] == "Your day, Thu 26 Nov 2026"
+
+
+def test_with_no_officer_known_by_name_the_unassigned_cases_go_to_the_officers_inbox(engine, profile):
+    _three_cases(engine, profile)
+    profile = profile.model_copy(update={"roles": profile.roles.model_copy(update={"officers": ["terminal:*:*"]})})
+    with time_machine.travel(at(2026, 11, 26, 8, 31), tick=False):
+        run_sweep(Core(engine=engine, profile=profile))
+    (digest,) = outbox(engine, "reminder.digest")
+    assert digest.recipient["conversation_id"] == "officers" and "not assigned yet" not in digest.text
 
 
 def test_no_digest_before_the_digest_time_nor_at_a_weekend(engine, profile, clock):
@@ -76,35 +82,41 @@ def test_no_digest_before_the_digest_time_nor_at_a_weekend(engine, profile, cloc
     assert outbox(engine, "reminder.digest") == []
 
 
-def test_each_officer_gets_their_own_digest_and_nobody_the_same_reminder_twice(engine, profile, clock):
-    make_case(engine, profile, 1, at(2026, 11, 20, 9), assigned_to="terminal:local:cme-officer")
-    make_case(engine, profile, 2, at(2026, 11, 20, 9), assigned_to="slack:T1:U2", urgent=True)
+def test_each_officer_gets_one_digest_a_day_and_no_per_step_alerts(engine, profile, clock):
+    mine = make_case(engine, profile, 1, at(2026, 11, 20, 9), assigned_to="terminal:local:cme-officer")
+    theirs = make_case(engine, profile, 2, at(2026, 11, 20, 9), assigned_to="slack:T1:U2", urgent=True)
+    nobodys = make_case(engine, profile, 3, at(2026, 11, 23, 9))
     core = Core(engine=engine, profile=profile, clock=clock)
-    for minutes in range(0, 120, 15):  # a morning of sweeps
+    for minutes in range(-60, 120, 15):  # a morning of sweeps, from before the digest time
         clock.now = at(2026, 11, 26, 9) + dt.timedelta(minutes=minutes)
         run_sweep(core)
-    digests = outbox(engine, "reminder.digest")
-    assert sorted(d.recipient["conversation_id"] for d in digests) == ["U2", "dm:cme-officer"]
-    alerts = outbox(engine, "reminder.overdue")
-    assert len(alerts) == 7 and {a.recipient["conversation_id"] for a in alerts} == {"U2"}
-    assert all(a.urgent and "CME-2026-0002" in a.text for a in alerts)
-    clock.now = at(2026, 11, 27, 9)  # the next day: the same overdue steps are reminded once more
+    digests = {d.recipient["conversation_id"]: d.text for d in outbox(engine, "reminder.digest")}
+    assert sorted(digests) == ["U2", "dm:cme-officer"]
+    assert mine in digests["dm:cme-officer"] and theirs not in digests["dm:cme-officer"]
+    assert theirs in digests["U2"] and mine not in digests["U2"]
+    assert all(f"{nobodys} (not assigned yet)" in text for text in digests.values())
+    assert digests["U2"].splitlines()[1] == f"URGENT: {theirs}"  # urgent first
+    assert {row.kind for row in outbox(engine)} == {"reminder.digest"}  # no per-step alert, urgent or not
+    clock.now = at(2026, 11, 27, 9)  # the next day: one more digest each
     run_sweep(core)
-    assert len(outbox(engine, "reminder.digest")) == 4 and len(outbox(engine, "reminder.overdue")) == 14
+    assert len(outbox(engine, "reminder.digest")) == 4
 
 
-def test_an_urgent_overdue_step_alerts_at_once_and_done_stops_it(router, engine, profile, clock):
-    reference = make_case(engine, profile, 1, at(2026, 11, 25, 9), urgent=True)
-    core = Core(engine=engine, profile=profile, clock=clock)
-    clock.now = at(2026, 11, 26, 0, 5)  # just after midnight: phone-contacts (due the same day) is overdue
-    run_sweep(core)
-    (alert,) = outbox(engine, "reminder.overdue")
-    assert alert.urgent and alert.recipient["conversation_id"] == "officers"
-    assert alert.text.startswith(f"URGENT case {reference}: the enquiry 'Ring every contact")
-    press(router, "cme-officer", alert.payload["buttons"][0]["action"], alert.payload["buttons"][0]["value"])
-    clock.now = at(2026, 11, 27, 0, 5)
-    run_sweep(core)
-    assert "phone-contacts" not in {a.payload["step"] for a in outbox(engine, "reminder.overdue")[1:]}
+def test_harm_flagged_cases_come_first(engine, profile, clock):
+    from storage.models import Report
+
+    calm = make_case(engine, profile, 1, at(2026, 11, 23, 9))
+    harmed = make_case(engine, profile, 2, at(2026, 11, 25, 9), urgent=True)
+    with Session(engine) as session:
+        case = session.exec(select(Case).where(Case.reference == harmed)).one()
+        session.add(Report(case_id=case.id, form_id="cme_referral", answers={}, submitted_by="x", harm_flagged=True))
+        session.commit()
+    clock.now = at(2026, 11, 26, 9)
+    run_sweep(Core(engine=engine, profile=profile, clock=clock))
+    (digest,) = outbox(engine, "reminder.digest")
+    lines = digest.text.splitlines()
+    assert lines[1] == f"URGENT, harm flagged: {harmed} (not assigned yet)"
+    assert lines.index(f"{calm} (not assigned yet)") > 1 and digest.payload["cases"][0]["harm"]
 
 
 def test_a_step_overdue_past_the_limit_is_escalated_to_the_manager_once(engine, profile, clock):
@@ -146,7 +158,7 @@ def test_after_a_day_of_downtime_one_sweep_catches_up_with_one_digest(engine, pr
     assert run_sweep(core).added == 0  # the next run finds nothing new
 
 
-def test_a_restricted_case_in_the_escalation_and_urgent_alert_shows_only_that_it_exists(engine, profile, clock):
+def test_a_restricted_case_in_the_escalation_and_the_digest_shows_only_that_it_exists(engine, profile, clock):
     reference = make_case(engine, profile, 1, at(2026, 11, 20, 9), urgent=True)
     with Session(engine) as session:  # restricted as /cme restrict leaves it (the command is tested apart)
         case = session.exec(select(Case).where(Case.reference == reference)).one()
@@ -154,12 +166,39 @@ def test_a_restricted_case_in_the_escalation_and_urgent_alert_shows_only_that_it
         session.add(case)
         session.commit()
     core = Core(engine=engine, profile=profile, clock=clock)
-    clock.now = at(2026, 12, 1, 7)
+    clock.now = at(2026, 12, 1, 9)
     run_sweep(core)
     (escalation,) = outbox(engine, "reminder.escalation")
-    alerts = outbox(engine, "reminder.overdue")
-    assert alerts, "an urgent case's overdue step is still alerted"
-    for row in [escalation, *alerts]:
+    (digest,) = outbox(engine, "reminder.digest")
+    assert outbox(engine, "reminder.overdue") == []
+    for row in (escalation, digest):
         assert reference in row.text and "restricted case" in row.text
         assert "Ring every contact" not in row.text and "nobody" not in row.text
-    assert all(not row.payload.get("buttons") for row in alerts)
+    assert digest.payload["cases"][0]["steps"][0]["step"] is None
+
+
+def test_the_digest_lists_a_question_still_unanswered_after_its_reminder_and_an_undecided_match(
+    router, engine, core, clock
+):
+    from handlers.casework import follow_ups
+    from tests.handlers.casework.test_child_intake import AVA, refer
+    from tests.handlers.casework.test_follow_ups import ask
+
+    twins = {**AVA, "child_surname": "Ashcroft"}
+    jon = refer(router, "alice", {**twins, "child_forenames": "Jon"})
+    joan = refer(router, "bob", {**twins, "child_forenames": "Joan"})
+    ask(router, jon)
+    clock.advance(days=5)  # Tuesday 1 Dec, 10:00: the question's reminder goes, then the sweep
+    assert follow_ups.run_reminders(core) == 1
+    run_sweep(core)
+    (digest,) = outbox(engine, "reminder.digest")
+    assert digest.recipient["conversation_id"] == "dm:cme-officer"
+    lines = digest.text.splitlines()
+    assert lines[0].endswith("1 question(s) waiting for a reporter, 1 possible match(es) to decide.")
+    assert (
+        "  • your question to the reporter of Thu 26 Nov 2026 is unanswered (reminded Tue 1 Dec 2026): "
+        "ask again or contact them" in lines
+    )
+    assert f"  • possible match with {jon}, not decided: the case view says why (/cme same or /cme different)" in lines
+    assert "Jon" not in digest.text.replace(jon, "") and "Ashcroft" not in digest.text  # references only
+    assert [c["reference"] for c in digest.payload["cases"] if c["matches"]] == [joan]

@@ -1,0 +1,57 @@
+"""The officer's morning in the terminal chat: one digest naming every case, nothing per step, and few lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.terminal import Chat, render
+from handlers.casework.reminders import run_sweep
+from handlers.commands import build_router
+from handlers.core import Core
+from handlers.knowledge.calendar import add_school_days
+from handlers.messages import Address, Channel, Identity
+from tests.handlers.casework.test_cases import make_case
+from tests.support import Clock
+
+OFFICER = "terminal:local:cme-officer"
+RAISED = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # a Thursday in term
+# What the officer read before typing anything, with these three cases ten school days on: 65 lines before
+# issue 22 (eight "Overdue" banners, one per step of the urgent case, and two digests). The guide and the
+# README give the figure; this stops it growing.
+MOST_LINES = 19
+
+
+def three_cases(engine, profile) -> list[str]:
+    """An urgent case nobody has yet, one of the officer's, one nobody's: as the issue tried it."""
+    return [
+        make_case(engine, profile, 1, RAISED, urgent=True),
+        make_case(engine, profile, 2, RAISED, assigned_to=OFFICER),
+        make_case(engine, profile, 3, RAISED),
+    ]
+
+
+def ten_school_days_on(profile) -> dt.datetime:
+    """08:31 in London (GMT in December) on the tenth school day after the cases were raised."""
+    day = add_school_days(RAISED.date(), 10, profile)
+    return dt.datetime.combine(day, dt.time(8, 31), tzinfo=dt.UTC)
+
+
+def officer_opens_the_chat(core: Core) -> list[str]:
+    """What `cme-bot chat --as cme-officer` prints before the officer types anything (piped: no help)."""
+    me = Identity(Channel.TERMINAL, "cme-officer", "local")
+    chat = Chat(core, build_router(core), me, Address(Channel.TERMINAL, "dm:cme-officer", "cme-officer"))
+    return "\n".join(render(reply) for reply in chat.start(False)).splitlines()
+
+
+def test_ten_school_days_on_the_officer_reads_one_digest_naming_all_three_cases(engine, profile):
+    references = three_cases(engine, profile)
+    core = Core(engine=engine, profile=profile, clock=Clock(ten_school_days_on(profile)))
+    run_sweep(core)  # the scheduler's sweep at start and at the digest time
+    run_sweep(core)
+    lines = officer_opens_the_chat(core)
+    assert lines[0] == "── Your day, Thu 10 Dec 2026 ──"
+    assert sum(line.startswith("── ") or line.startswith("!!!") for line in lines) == 1, "one message"
+    assert all(reference in "\n".join(lines) for reference in references)
+    assert not any("Overdue" in line or "!!!" in line for line in lines), "no per-step overdue banner"
+    assert len(lines) <= MOST_LINES, "\n".join(lines)
+    assert officer_opens_the_chat(core) == []  # delivered once
