@@ -2,8 +2,11 @@
 
 Fills a fresh database with cases whose enquiry steps add up to --steps (default 100,000), with a
 realistic spread: cases raised over the last nine months, most older cases closed, most past
-steps done. Then times one digest build (the due-steps query and the messages, nothing written)
-and one sweep (the first of the day: urgent alerts, escalations, digests, written to the outbox).
+steps done. Then times one digest build (the due-steps query, what else the digests list: questions
+waiting for a reporter, undecided matches, harm, repeat episodes, census reasons; and the messages,
+nothing written: what `cme-bot remind --preview` does) and one sweep (the first of the day:
+escalations and one digest an officer, written to the outbox). Since issue 22 no alert is queued per
+urgent overdue step, so "queued" counts digests and escalations only.
 Exit status 1 when the sweep takes longer than the target.
 
     .venv/bin/python bench/bench_reminders.py [--steps 100000] [--backend sqlite|postgres|both] [--pg-url URL]
@@ -25,7 +28,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench.scratch import PG_URL, scratch_engine  # noqa: E402
 from handlers.casework.enquiries import plan_due_dates  # noqa: E402
-from handlers.casework.reminders import digests, sweep  # noqa: E402
+from handlers.casework.reminders import digests_for, sweep  # noqa: E402
 from handlers.knowledge.profile import bundled_profile  # noqa: E402
 from storage.db import unit_of_work  # noqa: E402
 from storage.models import Case, EnquiryStep  # noqa: E402
@@ -111,7 +114,7 @@ def measure(engine) -> dict:
     with unit_of_work(engine) as session:
         started = time.perf_counter()
         rows = due_step_rows(session, today=today)
-        messages = digests(profile, rows, today, NOW)
+        messages = digests_for(session, profile, rows, today, NOW)
         digest_seconds = time.perf_counter() - started
         session.rollback()
     with unit_of_work(engine) as session:

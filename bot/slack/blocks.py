@@ -45,13 +45,26 @@ def reply_blocks(reply: Reply, *, buttons: bool = True) -> list[Block]:
     text = escape(reply.text)
     if reply.kind is ReplyKind.ERROR and not title:
         text = f"{LOUD[ReplyKind.ERROR]} {text}"
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(text, SECTION_TEXT_LIMIT))))
+    blocks.extend(SectionBlock(text=MarkdownTextObject(text=part)) for part in _sections(text))
     if reply.facts:
         lines = "\n".join(f"• *{escape(label)}*: {escape(value)}" for label, value in reply.facts)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(lines, SECTION_TEXT_LIMIT))))
     if buttons and reply.buttons:
         blocks.extend(_button_rows(reply.buttons))
     return blocks
+
+
+def _sections(text: str) -> list[str]:
+    """Text in pieces of at most a section's 3,000 characters, cut between lines (a long digest stays whole)."""
+    parts, current = [], ""
+    for line in text.split("\n"):
+        line = _clip(line, SECTION_TEXT_LIMIT)
+        if current and len(current) + 1 + len(line) > SECTION_TEXT_LIMIT:
+            parts.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    return [*parts, current]
 
 
 def _button_rows(buttons: tuple[Button, ...]) -> list[ActionsBlock]:

@@ -108,3 +108,40 @@ def test_serve_schedules_the_sweep_at_start_and_every_quarter_hour_and_the_diges
     assert jobs["reminders"].coalesce and jobs["digest"].coalesce
     fields = {f.name: str(f) for f in jobs["digest"].trigger.fields}
     assert (fields["day_of_week"], fields["hour"], fields["minute"]) == ("mon-fri", "8", "30")
+
+
+def test_remind_preview_on_a_day_with_no_digest_in_the_past_or_for_someone_else_says_so(cli_db, capsys):
+    with time_machine.travel(THURSDAY, tick=False):
+        said = {}
+        for day in ("2026-12-12", "2027-05-03", "2026-12-21", "2026-12-18"):
+            assert main(["remind", "--preview", "--on", day]) == 0
+            said[day] = capsys.readouterr().out.splitlines()
+        assert main(["remind", "--preview", "--on", "2026-11-25"]) == 2
+        past = capsys.readouterr().err
+        assert main(["remind", "--preview", "--on", "2026-12-18", "--as", "alice"]) == 3
+        refused = capsys.readouterr()
+        assert main(["remind", "--preview"]) == 2
+        no_day = capsys.readouterr().err
+    assert said["2026-12-12"][0] == (
+        "Saturday 12 December 2026 is not a school day: no digest is sent; the next is Monday 14 December."
+    )
+    assert said["2027-05-03"][0] == (
+        "Monday 3 May 2027 is not a school day (a bank holiday): no digest is sent; the next is Tuesday 4 May."
+    )
+    assert said["2026-12-21"][0] == (
+        "Monday 21 December 2026 is not a school day (a school holiday): no digest is sent; the next is Monday 4 "
+        "January 2027."
+    )
+    friday = "\n".join(said["2026-12-18"])
+    assert said["2026-12-18"][0].startswith("Friday 18 December 2026: what each officer and manager gets at 08:30")
+    assert "To cme-officer (terminal: dm:cme-officer):" in friday and "── Your day, Fri 18 Dec 2026 ──" in friday
+    assert "CME-2026-0001" in friday and "CME-2026-0003" in friday
+    said_past = "cme-bot remind: Wednesday 25 November 2026 is in the past: a preview shows today or a day to come.\n"
+    assert past.endswith(said_past)
+    assert refused.out == "" and "CME officer and their manager only" in refused.err
+    assert "--on YYYY-MM-DD" in no_day
+    with Session(cli_db) as session:
+        from storage.models import Outbox
+
+        assert session.exec(select(Outbox)).all() == []  # nothing queued by any preview
+        assert [e.action for e in session.exec(select(AuditEvent))] == ["permission.refused"]  # alice, as elsewhere

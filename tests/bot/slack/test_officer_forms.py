@@ -159,3 +159,34 @@ def test_a_button_pressed_in_a_channel_is_answered_in_the_officers_dm(slack_db):
             assert step(slack_db, "phone-contacts").state == "done"
 
     asyncio.run(scenario())
+
+
+def test_ten_school_days_on_one_digest_names_all_three_cases_as_the_preview_said(slack_db):
+    from handlers.casework.preview import preview_day
+    from tests.bot.test_terminal_day import ten_school_days_on
+
+    async def scenario():
+        clock = Clock(BEFORE)
+        async with running(slack_db, clock=clock) as slack:
+            context = slack.client.server.app[CONTEXT_KEY]
+            core = context.core
+            clock.now = NOW
+            references = [
+                make_case(core.engine, core.profile, 1, NOW, urgent=True),
+                make_case(core.engine, core.profile, 2, NOW, assigned_to=OFFICER_KEY),
+                make_case(core.engine, core.profile, 3, NOW),
+            ]
+            later = ten_school_days_on(core.profile)
+            (previewed,) = [m for m in preview_day(core, on=later.date()).messages if m.recipient["channel"] == "slack"]
+            clock.now = later
+            run_sweep(core)
+            await context.outbox.deliver_pending()
+            posted = [c.args for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "U0OFFICER"]
+            assert len(posted) == 1, "one message: no per-step overdue alert"
+            (digest,) = posted
+            shown = text_of(digest["blocks"])
+            assert all(reference in shown for reference in references) and "Overdue:" not in shown
+            assert previewed.reply.text in shown  # the preview said the same, before
+            assert set(buttons(digest["blocks"])) == {f"Open {reference}" for reference in references}
+
+    asyncio.run(scenario())

@@ -110,7 +110,7 @@ async def from_the_channel(db_url, profile) -> None:
         assert step(h.engine, "phone-contacts").state == "done"
 
 
-def test_a_digest_button_pressed_in_the_officers_channel_is_answered_in_the_personal_chat(sqlite_url, teams_profile):
+def test_a_step_button_pressed_in_the_officers_channel_is_answered_in_the_personal_chat(sqlite_url, teams_profile):
     run(from_the_channel(sqlite_url, teams_profile))
 
 
@@ -127,3 +127,34 @@ def test_an_officer_corrects_a_childs_date_of_birth_in_teams(sqlite_url, teams_p
 
     engine = run(scenario())
     assert child_of(engine, "CME-2026-0003").dob == dt.date(2014, 5, 12)
+
+
+def test_ten_school_days_on_one_digest_names_all_three_cases_as_the_preview_said(sqlite_url, teams_profile):
+    from handlers.casework.preview import preview_day
+    from tests.bot.test_terminal_day import ten_school_days_on
+
+    async def scenario():
+        clock = Clock(BEFORE)
+        async with running(sqlite_url, teams_profile, clock=clock) as h:
+            await h.say("help", who=OFFICER)  # the officer's personal chat is now known
+            core = h.context.core
+            clock.now = NOW
+            references = [
+                make_case(h.engine, core.profile, 1, NOW, urgent=True),
+                make_case(h.engine, core.profile, 2, NOW, assigned_to=OFFICER_KEY),
+                make_case(h.engine, core.profile, 3, NOW),
+            ]
+            later = ten_school_days_on(core.profile)
+            (previewed,) = [m for m in preview_day(core, on=later.date()).messages if m.recipient["channel"] == "teams"]
+            clock.now = later
+            before = len(h.connector.to(OFFICER.personal_chat))
+            run_sweep(core)
+            await h.context.outbox.deliver_pending()
+            (digest,) = h.connector.to(OFFICER.personal_chat)[before:]  # one message: no per-step overdue alert
+            assert digest.text.startswith("Your day, Thu 10 Dec 2026")
+            assert all(reference in digest.text for reference in references) and "Overdue:" not in digest.text
+            card = digest.cards[0]
+            assert set(buttons(card)) == {f"Open {reference}" for reference in references}
+            assert previewed.reply.text in [block.get("text") for block in card["body"]]  # as the preview said
+
+    run(scenario())
