@@ -197,7 +197,7 @@ def test_the_transfer_steps_are_in_the_digest_when_due_and_the_acknowledgement_s
     run_sweep(core)
     (digest,) = [row for row in outbox(engine) if row.kind == "reminder.digest"]
     assert digest.text.splitlines()[1:4] == [
-        reference,
+        f"{reference} (not assigned yet)",
         "  • Check the Lost Pupils Database / School2School: Leeds: OVERDUE (was due Thu 3 Dec 2026)",
         "  • Get the other council's acknowledgement: Leeds: due today",
     ]
