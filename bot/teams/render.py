@@ -58,7 +58,7 @@ def reply_card(reply: Reply, buttons: tuple[Button, ...] = ()) -> dict[str, Any]
     body: list[dict[str, Any]] = []
     if heading:
         body.append(text_block(heading, size="Large", weight="Bolder", color="Attention" if strong else "Default"))
-    body.extend(text_block(part) for part in reply.text.split("\n\n") if part.strip())
+    body.extend(block for part in reply.text.split("\n\n") if part.strip() for block in _paragraph(part))
     if reply.facts:
         facts = [{"title": label, "value": value} for label, value in reply.facts]
         body.append({"type": "FactSet", "facts": facts})
@@ -71,6 +71,13 @@ def reply_card(reply: Reply, buttons: tuple[Button, ...] = ()) -> dict[str, Any]
     # three becomes its own ActionSet in the body and every button stays visible.
     rows = [actions[i : i + ROW] for i in range(0, len(actions), ROW)]
     return card([*body, *({"type": "ActionSet", "actions": row} for row in rows)])
+
+
+def _paragraph(text: str) -> list[dict[str, Any]]:
+    """A paragraph's lines as TextBlocks, one a line: Teams' markdown would run single line breaks together (a
+    digest's cases and their steps would read as one long line)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return [text_block(line, **({"spacing": "None"} if index else {})) for index, line in enumerate(lines)]
 
 
 def _submit(button: Button) -> dict[str, Any]:
