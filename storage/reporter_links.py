@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint, update
+from sqlalchemy import Index, UniqueConstraint, or_, update
 from sqlmodel import Field, Session, col, select
 
 from storage.models import Case, SQLModel, secret_text
@@ -122,12 +122,16 @@ def due_reminders(session: Session, *, today: dt.date) -> Sequence[tuple[FollowU
     return session.exec(query).all()
 
 
-def reminded_and_waiting(session: Session) -> Sequence[tuple[FollowUp, Case]]:
-    """Unanswered questions that have had their one reminder (the officer's digest lists them)."""
+def reminded_and_waiting(session: Session, *, due_before: dt.date | None = None) -> Sequence[tuple[FollowUp, Case]]:
+    """Unanswered questions that have had their one reminder (the officer's digest lists them); with
+    `due_before`, also those whose reminder falls before that day (a preview of a day to come)."""
+    reminded = col(FollowUp.reminded_at).is_not(None)
+    if due_before is not None:
+        reminded = or_(reminded, col(FollowUp.remind_on) < due_before)
     query = (
         select(FollowUp, Case)
         .join(Case, col(Case.id) == FollowUp.case_id)
-        .where(FollowUp.state == FollowUpState.WAITING, col(FollowUp.reminded_at).is_not(None))
+        .where(FollowUp.state == FollowUpState.WAITING, reminded)
         .order_by(col(FollowUp.asked_at), col(FollowUp.id))
     )
     return session.exec(query).all()

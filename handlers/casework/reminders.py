@@ -158,8 +158,8 @@ def plan_day(
     rows = due_step_rows(session, today=today)
     plan = DayPlan(today=today, due_steps=len(rows), digest=digest)
     plan.messages, plan.escalated = _escalations(profile, rows, today, now, since)
-    if digest:
-        plan.messages += digests_for(session, profile, rows, today, now)
+    if digest:  # a preview of a day to come (`since`) also counts the questions reminded before then
+        plan.messages += digests_for(session, profile, rows, today, now, ahead=since is not None)
     return plan
 
 
@@ -190,7 +190,9 @@ def _escalations(
     return queued, [r.id for r in fresh]
 
 
-def read_day(session: Session, profile: Profile, rows: Sequence[Any], today: dt.date) -> DayWork:
+def read_day(
+    session: Session, profile: Profile, rows: Sequence[Any], today: dt.date, *, ahead: bool = False
+) -> DayWork:
     """What the digests list besides the steps: repeat episodes, census reasons, questions, matches, harm."""
     matches = undecided_matches(session)
     case_ids = sorted({row.case_id for row in rows} | {case.id for case, _ in matches})
@@ -198,7 +200,7 @@ def read_day(session: Session, profile: Profile, rows: Sequence[Any], today: dt.
         rows=rows,
         episodes=episode_notes(session, case_ids),
         reasons=reasons_due(session, today=today),
-        questions=follow_ups_waiting(session, profile=profile),
+        questions=follow_ups_waiting(session, profile=profile, on=today if ahead else None),
         matches=matches,
         harm=harm_flagged_cases(session, case_ids),
         officers=open_case_officers(session) | named_officers(profile),
@@ -206,10 +208,10 @@ def read_day(session: Session, profile: Profile, rows: Sequence[Any], today: dt.
 
 
 def digests_for(
-    session: Session, profile: Profile, rows: Sequence[Any], today: dt.date, now: dt.datetime
+    session: Session, profile: Profile, rows: Sequence[Any], today: dt.date, now: dt.datetime, *, ahead: bool = False
 ) -> list[Outbox]:
-    """Today's digests, read from the database (the sweep and the preview)."""
-    work = read_day(session, profile, rows, today)
+    """Today's digests, read from the database (the sweep; and the preview, `ahead` of the day)."""
+    work = read_day(session, profile, rows, today, ahead=ahead)
     return digests(profile, rows, today, now, work.episodes, work.reasons, work=work)
 
 

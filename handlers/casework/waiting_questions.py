@@ -43,10 +43,13 @@ class WaitingQuestion:
         )
 
 
-def follow_ups_waiting(session: Session, *, profile: Profile, officer: str | None = None) -> list[WaitingQuestion]:
-    """Questions reminded and still unanswered on open cases (one officer's, when `officer` is given)."""
+def follow_ups_waiting(
+    session: Session, *, profile: Profile, officer: str | None = None, on: dt.date | None = None
+) -> list[WaitingQuestion]:
+    """Questions reminded and still unanswered on open cases (one officer's, when `officer` is given); with
+    `on` (a day to come), also those whose reminder will have gone by then."""
     found = []
-    for follow_up, case in reminded_and_waiting(session):
+    for follow_up, case in reminded_and_waiting(session, due_before=on):
         standing = surviving_case(session, case) or case
         if standing.state != "open" or (officer is not None and follow_up.asked_by != officer):
             continue
@@ -58,7 +61,11 @@ def follow_ups_waiting(session: Session, *, profile: Profile, officer: str | Non
                 asked_by=follow_up.asked_by,
                 assigned_to=standing.assigned_to,
                 asked_on=follow_up.asked_at.astimezone(profile.tz).date(),
-                reminded_on=follow_up.reminded_at.astimezone(profile.tz).date(),
+                reminded_on=(
+                    follow_up.reminded_at.astimezone(profile.tz).date()
+                    if follow_up.reminded_at
+                    else follow_up.remind_on
+                ),
                 urgent=standing.urgent,
             )
         )

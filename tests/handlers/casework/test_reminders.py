@@ -202,3 +202,26 @@ def test_the_digest_lists_a_question_still_unanswered_after_its_reminder_and_an_
     assert f"  • possible match with {jon}, not decided: the case view says why (/cme same or /cme different)" in lines
     assert "Jon" not in digest.text.replace(jon, "") and "Ashcroft" not in digest.text  # references only
     assert [c["reference"] for c in digest.payload["cases"] if c["matches"]] == [joan]
+
+
+def test_the_preview_lists_a_question_whose_reminder_goes_before_that_day_as_the_day_then_does(
+    router, engine, core, clock
+):
+    from handlers.casework import follow_ups
+    from handlers.casework.preview import preview_day
+    from tests.handlers.casework.test_child_intake import AVA, refer
+    from tests.handlers.casework.test_follow_ups import ask
+
+    reference = refer(router, "alice", AVA)
+    ask(router, reference)  # Thursday 26 Nov: the reminder goes on Tuesday 1 Dec
+    (previewed,) = [m for m in preview_day(core, on=dt.date(2026, 12, 2)).messages if m.kind == "reminder.digest"]
+    assert "  • your question to the reporter of Thu 26 Nov 2026 is unanswered (reminded Tue 1 Dec 2026): " in (
+        previewed.reply.text
+    )
+    assert outbox(engine, "reminder.digest") == []
+    clock.advance(days=5)  # Tuesday 1 Dec, 10:00: the day's sweep, then the reporter's reminder
+    run_sweep(core)
+    assert follow_ups.run_reminders(core) == 1
+    clock.advance(days=1)  # Wednesday 2 Dec
+    run_sweep(core)
+    assert outbox(engine, "reminder.digest")[-1].text == previewed.reply.text
