@@ -57,6 +57,7 @@ _SAYS_A_DATE = re.compile(
     rf"(?:{_MONTHS})|(?:{_DAYS})|\d{{1,4}}[/.\-]\d{{1,2}}|\d(?:st|nd|rd|th)\b"
     r"|\b(?:ago|today|yesterday|last|this|week|weeks|fortnight|month|months|days?|morning|afternoon|evening)\b"
 )
+_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b")
 # "1/2/03", "1 Feb 03": a day, a month and a two-digit year ("May 14" is the 14th of May, not 2014).
 _TWO_DIGIT_YEAR = re.compile(
@@ -130,6 +131,11 @@ def read_date(
     text = " ".join(raw.lower().replace("\u2019", "'").split()).strip(" .!?")
     if text in ("today", "yesterday"):
         return SaidDate(today - dt.timedelta(days=1 if text == "yesterday" else 0))
+    if found := _ISO.fullmatch(text):  # year first is always year, month, day: never 2026-13-01 as 13 January
+        try:
+            return SaidDate(dt.date(*(int(part) for part in found.groups())))
+        except ValueError:
+            raise DateProblem(f"I couldn't read that as a date. {HINT}") from None
     if _HALF_TERM.search(text) and tense != Tense.BIRTH:
         return _half_term(text, today, profile)
     said = _qualified(text, today, tense) or _range(text, today, tense) or _plain(text, today, tense)

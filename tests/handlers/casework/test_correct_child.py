@@ -64,7 +64,7 @@ def test_bad_values_are_refused_as_the_referral_refuses_them_and_nothing_changes
     refused = {
         "upn": officer.say(f"/cme correct {reference} upn A123456789013 {why}")[0],
         "future": officer.say(f"/cme correct {reference} dob 01/01/2030 {why}")[0],
-        "two-digit year": officer.say(f"/cme correct {reference} dob 2/5/14 {why}")[0],
+        "two-digit year": officer.say(f"/cme correct {reference} dob 2/5/03 {why}")[0],  # 23: not a child
         "digits in a name": officer.say(f"/cme correct {reference} surname Test4child {why}")[0],
         "no reason": officer.say(f"/cme correct {reference} surname Testchilde")[0],
         "unknown detail": officer.say(f"/cme correct {reference} shoe-size 4 {why}")[0],

@@ -71,7 +71,7 @@ def test_half_term_without_term_dates_says_plainly_a_date_is_needed():
         read_date("since half term", today=TODAY, profile=bare, tense=Tense.PAST)
 
 
-@pytest.mark.parametrize("typed", ["5", "y6", "soon", "2014", "hello there"])
+@pytest.mark.parametrize("typed", ["5", "y6", "soon", "2014", "hello there", "2026-13-01"])
 def test_numbers_and_words_that_are_not_dates_are_not_taken_as_dates(typed):
     with pytest.raises(DateProblem):
         _read(typed, tense=Tense.PAST, rough=True)
