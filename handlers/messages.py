@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+PERSONAL = "personal"  # Address.extra's conversation_type for a one-to-one chat (a DM, the terminal)
+
 
 class Channel(StrEnum):
     """Where a message came from or goes to."""
@@ -64,6 +66,7 @@ class ActionId(StrEnum):
     REPORTER_ADD = "reporter_add"  # "Add to this concern" / "Answer": "/cme add REF"
     ASK_REPORTER = "ask_reporter"  # an officer's "Ask the reporter": "/cme follow-up REF"
     SPLIT_CASE = "split_case"  # undo a wrong merge: "/cme split REF"
+    CASES_MORE = "cases_more"  # the caseload's next page: "/cme cases [FILTERS] page N"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,11 @@ class Address:
     conversation_id: str
     user_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. a Teams conversation reference
+
+    @property
+    def shared(self) -> bool:
+        """True in a channel or group chat others read (the channel says so as extra's conversation_type)."""
+        return self.extra.get("conversation_type", PERSONAL) != PERSONAL
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe form for storage."""

@@ -1,8 +1,9 @@
-"""`cme-bot cases --as USER [--json]`: the open cases for scripts, from the same service as `/cme cases`.
+"""`cme-bot cases --as USER [--mine --overdue --unassigned --urgent --matches] [--page N] [--json]`: the caseload.
 
-No child details: references, urgency, assignment and due dates; a restricted case not naming you by its
-reference only. handlers/casework/caseload.py decides who may list them and records the listing.
-Exit statuses (bot/cli/door.py): 0 listed, 2 bad input, 3 refused, 4 the database can't be reached.
+The same service and the same lines as `/cme cases`: each open case with the child's name and age or year group,
+the reason, days missing education, who has it, the next step and its due date, and its flags; a restricted case
+not naming you by its reference only. handlers/casework/caseload.py decides who may list them and records the
+showing. Exit statuses (bot/cli/door.py): 0 listed, 2 bad input, 3 refused, 4 the database can't be reached.
 """
 
 from __future__ import annotations
@@ -12,37 +13,46 @@ import json
 import sys
 
 from bot.cli import door
-from handlers.casework.caseload import CaseList, list_cases
+from handlers.casework.caseload import FILTERS, Ask, CaseList, list_cases
+from handlers.casework.views import case_line, case_list_reply
 from handlers.core import Caller
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `cases` subcommand."""
-    parser = subparsers.add_parser("cases", help="list open cases (officers and managers)")
+    parser = subparsers.add_parser("cases", help="list open cases, who each child is and what is next (officers)")
     parser.add_argument("--as", dest="user", required=True, help=door.AS_HELP)
+    for word, keeps in FILTERS.items():
+        parser.add_argument(f"--{word}", action="store_true", help=f"only the cases {keeps}")
+    parser.add_argument("--page", type=int, default=1, help="which page of 15 (default 1)")
     parser.add_argument("--json", action="store_true", help="print a JSON array")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """List every open case, urgent and most overdue first."""
+    """List a page of the open cases asked for, urgent first, then soonest due."""
+    if args.mine and args.unassigned:
+        door.say("cases", "A case can't be both yours and assigned to nobody: choose --mine or --unassigned.")
+        return door.BAD_INPUT
+    ask = Ask(tuple(word for word in FILTERS if getattr(args, word)), max(1, args.page))
 
     def work(caller: Caller) -> None:
-        show(list_cases(caller), as_json=args.json)
+        show(list_cases(caller, ask=ask), as_json=args.json)
 
     return door.serve("cases", args.user, work)
 
 
 def show(listing: CaseList, *, as_json: bool) -> None:
-    """The cases as a JSON array, or one line each."""
+    """The cases as a JSON array, or one or two lines each, then how to see the next page."""
     if as_json:
         sys.stdout.write(json.dumps([row.to_json() for row in listing.rows]) + "\n")
         return
     if not listing.rows:
-        print("There are no open cases.")  # as /cme cases says it
+        print(case_list_reply(listing).text)  # as /cme cases says it
     for row in listing.rows:
-        if row.restricted:
-            print(f"{row.reference}  restricted case")
-            continue
-        urgent = "URGENT " if row.urgent else ""
-        print(f"{row.reference}  {urgent}overdue {row.overdue_steps}  next due {row.next_due or '-'}")
+        label, rest = case_line(row, listing.today)
+        print(f"{label}: {rest}")
+    if listing.more is not None:
+        options = "".join(f" --{word}" for word in listing.ask.filters)
+        page = listing.ask.page
+        print(f"Page {page} of {listing.pages}. More: cme-bot cases{options} --page {page + 1}")

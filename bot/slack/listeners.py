@@ -20,8 +20,8 @@ from bot.slack.opening import open_modal
 from bot.slack.turns import Bridge
 from handlers.casework.home import home_for, open_case
 from handlers.casework.reporter_notes import about_concern
+from handlers.messages import PERSONAL, ActionId, Address, Channel, Inbound, Reply
 from handlers.messages import Action as Pressed
-from handlers.messages import ActionId, Address, Channel, Inbound, Reply
 
 log = logging.getLogger(__name__)
 # `/cme add REF` and `/cme follow-up REF` typed without their text: a form asks for it (a modal here), so that
@@ -83,7 +83,10 @@ class Listeners:
             inbound = Inbound(identity, pages.dm(identity), text=f"{COMMAND} {text}", wants_form=True)
             await pages.open_command_form(self.bridge, client, body["trigger_id"], inbound, once=once)
             return
-        address = Address(Channel.SLACK, body.get("channel_id") or identity.user_id, identity.user_id)
+        where = body.get("channel_id") or identity.user_id
+        # Typed in a channel the answer is ephemeral, yet shown in front of the channel: the core keeps names out.
+        kind = PERSONAL if where.startswith("D") or where == identity.user_id else "channel"
+        address = Address(Channel.SLACK, where, identity.user_id, extra={"conversation_type": kind})
         replies = await self.bridge.turn(Inbound(identity, address, text=f"{COMMAND} {text}".strip()), once=once)
         if replies is not None:
             await respond(response_type="ephemeral", replace_original=False, **_message(replies))

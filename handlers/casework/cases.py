@@ -34,7 +34,6 @@ from storage.queries import audit_trail, report_for, steps_of
 REFERENCE = re.compile(r"\b[A-Z]{2,8}-[0-9]{4}-[0-9]{4,8}\b", re.ASCII | re.IGNORECASE)
 # A step is named by its number in the plan or its id (profile ids are lower-case words with hyphens).
 STEP = re.compile(r"[0-9]{1,3}|[a-z][a-z0-9_-]{0,63}", re.ASCII)
-LIST_LIMIT = 25
 
 
 def find_reference(args: str) -> tuple[str, list[str]] | None:
@@ -95,9 +94,22 @@ def _usage_for(args: str, usage: str) -> str:
     return usage.replace("REF", found[0]) if found else usage
 
 
+IN_A_CHANNEL = (
+    "Your caseload names the children, so I only show it where no one else reads: in your direct messages "
+    "with me (Slack: the app's Messages tab or its Home tab; Teams: our personal chat) or in cme-bot chat. "
+    "Type /cme cases there."
+)
+
+
 def list_cases(turn: TurnContext, args: str) -> list[Reply]:
-    """Open cases, urgent and most overdue first (the caseload service decides who may, and records it)."""
-    return [case_list_reply(caseload.list_cases(Caller.of(turn), limit=LIST_LIMIT))]
+    """A page of open cases with who each child is (a DM or the terminal only); the service checks and records it."""
+    if turn.inbound.address.shared:  # the names would show in front of the channel: say where to ask
+        return [Reply(IN_A_CHANNEL, kind=ReplyKind.ERROR)]
+    try:
+        ask = caseload.parse_ask(args.split())
+    except caseload.BadFilter as exc:
+        raise Usage(str(exc)) from None
+    return [case_list_reply(caseload.list_cases(Caller.of(turn), ask=ask))]
 
 
 def view_case(turn: TurnContext, args: str) -> list[Reply]:
@@ -193,7 +205,11 @@ def reopen(turn: TurnContext, args: str) -> list[Reply]:
 
 
 COMMANDS = (
-    ("cases", list_cases, "officers: open cases, urgent and most overdue first: /cme cases"),
+    (
+        "cases",
+        list_cases,
+        "officers: open cases and who: /cme cases [mine overdue unassigned urgent matches]",
+    ),
     ("case", view_case, "officers: one case, its enquiry plan and timeline: /cme case CME-2026-0042"),
     ("done", step_done, "officers: record an enquiry step done: /cme done REF STEP [note]"),
     ("notpossible", step_not_possible, "officers: an enquiry step was not possible: /cme notpossible REF STEP REASON"),

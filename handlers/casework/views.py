@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from handlers.casework.access import RESTRICTED
-from handlers.casework.caseload import CaseList
+from handlers.casework.caseload import FILTERS, FLAG_WORDS, CaseList, CaseRow
 from handlers.forms.spec import shown
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Button, Reply
@@ -38,6 +38,7 @@ OUTCOME_WORDS = {
 }
 MAX_STEP_BUTTONS = 3  # steps with buttons on the case view (Slack allows 25 elements a block)
 TIMELINE_LENGTH = 15
+MAX_OPEN_BUTTONS = 10  # "Open" buttons on a page of cases (the rest: /cme case REF)
 
 
 def day(value: dt.date) -> str:
@@ -62,30 +63,57 @@ def who(key: str | None) -> str:
 
 
 def case_list_reply(listing: CaseList) -> Reply:
-    """Open cases, urgent and most overdue first, each with a button to open it (a restricted one: its reference)."""
+    """A page of open cases, one or two lines each (who, why, how long, whose, what next, flags), and "More"."""
+    ask = listing.ask
+    kept = " ".join(FILTERS[word] for word in ask.filters)
     if not listing.rows:
-        return Reply("There are no open cases.", title="Open cases", data={"open": 0, "cases": []})
-    facts, buttons = [], []
-    for row in listing.rows:
-        if row.restricted:  # restricted, and this officer is not named on it: only that it exists
-            facts.append((row.reference, RESTRICTED))
-            continue
-        parts = ["URGENT"] if row.urgent else []
-        if row.overdue_steps:
-            parts.append(f"{row.overdue_steps} overdue")
-        if row.due_today_steps:
-            parts.append(f"{row.due_today_steps} due today")
-        parts.append(f"next {when_due(row.next_due, listing.today)}" if row.next_due else "no enquiries waiting")
-        parts.append(f"assigned to {who(row.assigned_to)}")
-        facts.append((row.reference, " · ".join(parts)))
-        if len(buttons) < 10:
-            style = "danger" if row.urgent else None
-            buttons.append(Button(f"Open {row.reference}", f"/cme case {row.reference}", ActionId.OPEN_CASE, style))
-    total, shown = listing.total, len(listing.rows)
-    more = f" Showing {shown} of {total}." if total > shown else ""
-    text = f"{total} open case(s), urgent and most overdue first.{more} Type /cme case REFERENCE to open one."
-    data = {"open": total, "cases": [row.to_json() for row in listing.rows]}
-    return Reply(text, title="Open cases", facts=tuple(facts), buttons=tuple(buttons), data=data)
+        text = f"There are no open cases {kept}." if ask.filters else "There are no open cases."
+        if ask.page > 1 and listing.total:
+            text = f"There is no page {ask.page}: the {listing.total} case(s) fill {listing.pages} page(s)."
+        return Reply(text, title="Open cases", data={"open": listing.total, "cases": []})
+    facts = tuple(case_line(row, listing.today) for row in listing.rows)
+    first = (ask.page - 1) * listing.page_size + 1
+    shown = f"{first}-{first + len(listing.rows) - 1} of {listing.total}"
+    which = f"open case(s) {kept}" if kept else "open case(s)"
+    text = f"{shown} {which}, urgent first, then soonest due. Type /cme case REFERENCE to open one."
+    buttons = [Button(f"Open {row.reference}", f"/cme case {row.reference}", ActionId.OPEN_CASE,
+                      "danger" if row.urgent else None)
+               for row in listing.rows if not row.restricted][:MAX_OPEN_BUTTONS]  # fmt: skip
+    if listing.more is not None:
+        command = f"/cme cases {listing.more}"
+        text += f" More: type {command} (or more, in the terminal)."
+        buttons.append(Button(f"More (page {ask.page + 1} of {listing.pages})", command, ActionId.CASES_MORE))
+    cases = [row.to_json() for row in listing.rows]
+    data = {"open": listing.total, "page": ask.page, "pages": listing.pages, "cases": cases}
+    return Reply(text, title="Open cases", facts=facts, buttons=tuple(buttons), data=data)
+
+
+def case_line(row: CaseRow, today: dt.date) -> tuple[str, str]:
+    """A case as (reference and child, the rest): one or two lines in every channel."""
+    if row.restricted:  # restricted, and this officer is not named on it: only that it exists
+        return row.reference, RESTRICTED
+    who_it_is = ", ".join(part for part in (row.name, _age(row)) if part)
+    missing = f"missing education {row.missing_days} day(s)" if row.missing_days is not None else None
+    nxt = f"next: {row.next_step}, {when_due(row.next_due, today)}" if row.next_step and row.next_due else None
+    assigned = f"assigned to {who(row.assigned_to)}"
+    parts = [row.reason or "reason not recorded", missing, assigned, nxt or "no step waiting"]
+    flags = [_flag(row, flag) for flag in row.flags]
+    line = " · ".join(part for part in parts if part)
+    return f"{row.reference} {who_it_is}", line + (f"\n    flags: {', '.join(flags)}" if flags else "")
+
+
+def _age(row: CaseRow) -> str | None:
+    year = row.year_group.replace("-", " ").capitalize() if row.year_group else None
+    age = f"{row.age}" if row.age is not None else None
+    return " ".join(part for part in (age, f"({year})" if year and age else year) if part) or None
+
+
+def _flag(row: CaseRow, flag: str) -> str:
+    if flag == "match" and row.matches:
+        return f"{FLAG_WORDS[flag]} ({', '.join(row.matches)})"
+    if flag == "missing" and row.missing:
+        return f"{FLAG_WORDS[flag]} ({', '.join(row.missing)})"
+    return FLAG_WORDS[flag]
 
 
 def case_replies(

@@ -61,9 +61,9 @@ def test_cases_lists_urgent_then_most_overdue_and_the_listing_is_recorded(router
     calm_new = make_case(engine, profile, 2, clock())
     urgent = make_case(engine, profile, 3, clock(), urgent=True)
     listing = Person(router, user="cme-officer").say("/cme cases")[0]
-    assert [ref for ref, _ in listing.facts] == [urgent, calm_old, calm_new]
-    assert listing.facts[0][1].startswith("URGENT")
-    assert "7 overdue" in listing.facts[1][1]
+    assert [label.split()[0] for label, _ in listing.facts] == [urgent, calm_old, calm_new]
+    assert "flags: URGENT" in listing.facts[0][1]
+    assert "next: Ring every contact and emergency number, OVERDUE" in listing.facts[1][1]
     assert listing.buttons[0].value == f"/cme case {urgent}" and listing.buttons[0].action_id is ActionId.OPEN_CASE
     assert len(events(engine, "cases.listed")) == 1
 
