@@ -32,7 +32,7 @@ from handlers.core import Core, TurnContext, role_of
 from handlers.knowledge.ask import ask_replies
 from handlers.knowledge.contacts import contacts_reply
 from handlers.knowledge.profile import ProfileError
-from handlers.messages import Address, Channel, Identity, Inbound, Reply, ReplyKind, Role
+from handlers.messages import ActionId, Address, Channel, Identity, Inbound, Reply, ReplyKind, Role
 from handlers.router import Router
 from storage import crypto
 from storage.db import unit_of_work
@@ -41,6 +41,7 @@ from storage.migrate import upgrade
 log = logging.getLogger(__name__)
 WIDTH = 88
 EXIT_WORDS = ("exit", "quit", ":q")
+MORE = "more"  # typed after a list with a "More" button: its next page
 UNREADABLE = "\ufffd"  # what stdin's decoder puts where bytes were not text in its encoding
 ASKING = (ReplyKind.QUESTION, ReplyKind.REVIEW, ReplyKind.FORM)
 STILL_WORKS = (
@@ -116,6 +117,7 @@ class Chat:
         self.migrated = False
         self.down = False
         self.in_form = False  # the last turn asked a form's question: a line now is probably its answer
+        self.more: str | None = None  # the last list's "More" (its command): typing `more` asks for it
 
     def start(self, interactive: bool) -> list[Reply]:
         """What to show first: help when typed; the question a form in progress waits for; waiting alerts."""
@@ -147,7 +149,11 @@ class Chat:
             return self._turn("exit")  # the form engine's own words for leaving a form, as in Slack and Teams
 
     def _turn(self, text: str) -> list[Reply]:
+        if text.strip().lower() == MORE and self.more and not self.in_form:  # the terminal's "More" button
+            text = self.more
         replies = self.router.handle(Inbound(self.identity, self.address, text=text))
+        more = [b.value for r in replies for b in r.buttons if b.action_id is ActionId.CASES_MORE]
+        self.more = more[-1] if more else None
         failed = any(r.kind is ReplyKind.ERROR for r in replies)
         if failed and not self._reachable():
             return [*replies, Reply(STILL_WORKS)]  # the router has said the case system can't be reached

@@ -16,9 +16,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.slack.blocks import escape
 from bot.slack.ids import Action, button_id
 from bot.slack.ids import Block as BlockId
 from handlers.casework.home import CaseLine, Home
+from handlers.casework.views import case_line, case_list_reply
 from handlers.messages import ActionId
 
 MAX_HOME_BLOCKS = 100
@@ -77,17 +79,26 @@ def _officer(home: Home) -> list[Block]:
         _start_button(),
         DividerBlock(),
     ]
-    if not home.cases:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="There are no open cases.")))
-    for case in home.cases:
+    listing = home.caseload
+    if listing is None or not listing.rows:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=case_list_reply(listing).text if listing else "")))
+        return blocks
+    for row in listing.rows:  # the same lines as /cme cases, each with its Open button
+        label, rest = case_line(row, listing.today)
+        text = f"*{escape(label)}*\n{escape(rest)}"
         button = ButtonElement(
             text="Open case",
             action_id=button_id(ActionId.OPEN_CASE, 0),
-            value=case.reference,
-            style="danger" if case.urgent else None,
+            value=row.reference,
+            style="danger" if row.urgent else None,
         )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_summary(case)), accessory=button))
-    if len(home.cases) < home.open_count:
-        more = f"Showing {len(home.cases)} of {home.open_count}. Type `/cme status` for the list."
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=None if row.restricted else button))
+    if listing.more is not None:
+        shown = f"Page {listing.ask.page} of {listing.pages}, {listing.total} open. /cme cases lists them in a DM."
+        more = ButtonElement(
+            text=f"More (page {listing.ask.page + 1})",
+            action_id=button_id(ActionId.CASES_MORE, 0),
+            value=f"/cme cases {listing.more}",
+        )
+        blocks.append(SectionBlock(block_id=BlockId.HOME_MORE, text=MarkdownTextObject(text=shown), accessory=more))
     return blocks

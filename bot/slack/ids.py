@@ -30,6 +30,7 @@ class Block(StrEnum):
     ACTIONS = "cme_actions"
     HOME_HEAD = "cme_home_head"
     FORM_OPEN = "cme_form_open"  # App Home: the form in progress, with a button to carry on
+    HOME_MORE = "cme_home_more"  # App Home: the caseload's next page
 
 
 class Action(StrEnum):
@@ -49,8 +50,10 @@ OPEN_CASE_RE = _action_re({ActionId.OPEN_CASE})
 OPEN_FORM_RE = _action_re({ActionId.OPEN_FORM})
 # Officer buttons that may need details (snooze, not possible, note, assign, close, reopen): a modal asks.
 FORM_RE = _action_re(FORM_ACTIONS)
+# The caseload's next page: App Home shows it in place; in a message it is typing its value.
+CASES_MORE_RE = _action_re({ActionId.CASES_MORE})
 # Every other shared button stands for what it would be to type its value (quick replies, done).
-TYPED_RE = _action_re(set(ActionId) - FORM_ACTIONS - {ActionId.OPEN_CASE, ActionId.OPEN_FORM})
+TYPED_RE = _action_re(set(ActionId) - FORM_ACTIONS - {ActionId.OPEN_CASE, ActionId.OPEN_FORM, ActionId.CASES_MORE})
 
 
 def pressed_action(action_id: str) -> ActionId:

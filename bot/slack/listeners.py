@@ -14,10 +14,21 @@ from bot.slack import pages
 from bot.slack.blocks import fallback_text, message_blocks
 from bot.slack.files import send_files
 from bot.slack.home import home_view
-from bot.slack.ids import COMMAND, FORM_RE, OPEN_CASE_RE, OPEN_FORM_RE, TYPED_RE, Action, Callback, pressed_action
+from bot.slack.ids import (
+    CASES_MORE_RE,
+    COMMAND,
+    FORM_RE,
+    OPEN_CASE_RE,
+    OPEN_FORM_RE,
+    TYPED_RE,
+    Action,
+    Callback,
+    pressed_action,
+)
 from bot.slack.modals import message_view
 from bot.slack.opening import open_modal
 from bot.slack.turns import Bridge
+from handlers.casework.caseload import FIRST_PAGE, BadFilter, parse_ask
 from handlers.casework.home import home_for, open_case
 from handlers.casework.reporter_notes import about_concern
 from handlers.messages import PERSONAL, ActionId, Address, Channel, Inbound, Reply
@@ -53,6 +64,7 @@ class Listeners:
         app.block_action(TYPED_RE)(self._after_ack(self.say))
         app.block_action(OPEN_CASE_RE)(self._after_ack(self.open_case))
         app.block_action(OPEN_FORM_RE)(self._after_ack(self.open_form))
+        app.block_action(CASES_MORE_RE)(self._after_ack(self.more_cases))
         for callback in (Callback.PAGE, Callback.SIGNPOST):
             app.view_closed(callback)(self._after_ack(self.form_closed))
         app.event("message")(self._after_ack(self.message))
@@ -166,6 +178,20 @@ class Listeners:
         replies = await self.bridge.turn(inbound, once=f"event:{body.get('event_id')}", durable=True)
         await self._post(client, address, replies, thread_ts=thread)  # in the thread they wrote in
         await send_files(client, identity.user_id, replies)
+
+    async def more_cases(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
+        """The caseload's "More": the next page in place on App Home; in a message, as if its value were typed."""
+        if (body.get("view") or {}).get("type") != "home":
+            await self.say(body=body, client=client)
+            return
+        identity = _who(self.bridge, body)
+        words = str(body["actions"][0].get("value", "")).split()[2:]  # after "/cme cases"
+        try:
+            ask = parse_ask(words)
+        except BadFilter:
+            ask = FIRST_PAGE  # a value we did not make: the first page, as opening the tab shows
+        home = await asyncio.to_thread(home_for, self.bridge.core, identity, ask=ask)
+        await client.views_publish(user_id=identity.user_id, view=home_view(home))
 
     async def home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """App Home: the person's own concerns, or an officer's open cases."""

@@ -25,7 +25,7 @@ from handlers.knowledge.calendar import age_on
 from handlers.knowledge.dfe_categories import reason_label
 from storage.caseload import Filters, children_of, harm_flagged, next_steps, open_cases_page, repeat_episodes
 from storage.children import Child
-from storage.models import Case, EnquiryStep
+from storage.models import Case
 from storage.queries import record_audit
 
 PAGE_SIZE = 15  # lines a page: a screen in Slack, a card in Teams, a terminal without scrolling
@@ -85,6 +85,9 @@ def parse_ask(words: Iterable[str]) -> Ask:
     return Ask(tuple(word for word in FILTERS if word in found), page)
 
 
+FIRST_PAGE = Ask()
+
+
 @dataclasses.dataclass(frozen=True)
 class CaseRow:
     """One open case as a caseload lists it; a `restricted` row (caller not named on it) has its reference only."""
@@ -131,7 +134,7 @@ class CaseList:
     rows: tuple[CaseRow, ...]
     total: int
     today: dt.date
-    ask: Ask = Ask()
+    ask: Ask = FIRST_PAGE
     page_size: int = PAGE_SIZE
 
     @property
@@ -145,7 +148,7 @@ class CaseList:
         return self.ask.words(self.ask.page + 1) if self.ask.page < self.pages else None
 
 
-def list_cases(caller: Caller, *, ask: Ask = Ask(), page_size: int = PAGE_SIZE) -> CaseList:
+def list_cases(caller: Caller, *, ask: Ask = FIRST_PAGE, page_size: int = PAGE_SIZE) -> CaseList:
     """A page of the open cases asked for (officers and managers; the showing audited); Refused for anyone else."""
     with transaction(caller) as session:
         refuse_unless_staff(session, caller, command="cases")
@@ -188,7 +191,7 @@ class _Facts:
     """What the page's rows show beyond the case itself, keyed by case (or child) id."""
 
     children: dict[int, Child]
-    steps: dict[int, EnquiryStep]
+    steps: dict[int, str]  # the next step's title
     harm: set[int]
     repeat: set[int]
     matches: dict[int, list[str]]
@@ -213,7 +216,7 @@ class _Facts:
             year_group=case.year_group,
             reason=reason_label(case.cme_reason) if case.cme_reason else None,
             missing_days=(self.today - case.missing_since).days if case.missing_since else None,
-            next_step=step.title if step else None,
+            next_step=step,
             flags=self._flags(case, missing),
             matches=tuple(self.matches.get(case.id, ())),
             missing=missing,

@@ -13,16 +13,17 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from handlers.casework.access import hidden_from
+from handlers.casework import caseload
+from handlers.casework.caseload import FIRST_PAGE, Ask, CaseList
 from handlers.casework.status import STATE_WORDS, status
-from handlers.core import Core, TurnContext, is_staff, role_of
+from handlers.core import Caller, Core, TurnContext, is_staff, role_of
 from handlers.forms import flows
 from handlers.messages import Identity, Inbound, Reply, ReplyKind, Role
 from handlers.referral.check import RESULT_FLOW
 from handlers.router import Router
 from storage.db import unit_of_work
 from storage.models import ACTIVE_STEP_STATES, Case, Conversation, EnquiryStep
-from storage.queries import case_by_reference, cases_reported_by, conversation_of, recent_cases, record_audit
+from storage.queries import case_by_reference, cases_reported_by, conversation_of, record_audit
 
 
 @dataclass(frozen=True)
@@ -34,19 +35,19 @@ class CaseLine:
     state_text: str
     urgent: bool
     raised: dt.date
-    overdue: int = 0  # the case's waiting enquiry steps past their due date (staff homes only)
 
 
 @dataclass(frozen=True)
 class Home:
-    """What a home page shows. `overdue_enquiries` (staff only) counts open cases' steps past their due date."""
+    """What a home page shows: a reporter's own concerns, or (staff) the caseload's page and overall counts."""
 
     role: Role
-    cases: tuple[CaseLine, ...]
+    cases: tuple[CaseLine, ...] = ()  # a reporter's own concerns
     open_count: int = 0
     urgent_count: int = 0
-    overdue_enquiries: int | None = None
+    overdue_enquiries: int | None = None  # staff only: open cases' steps past their due date
     form_open: bool = False  # a form in progress (or kept for later) the page offers to carry on with
+    caseload: CaseList | None = None  # staff: the page of `/cme cases` the home shows (names: its showing audited)
 
     @property
     def staff(self) -> bool:
@@ -54,12 +55,16 @@ class Home:
         return is_staff(self.role)
 
 
-def home_for(core: Core, identity: Identity) -> Home:
-    """The home page of this person, by their role."""
+def home_for(core: Core, identity: Identity, *, ask: Ask = FIRST_PAGE) -> Home:
+    """The home page of this person, by their role (staff: the caseload page `ask` names, as /cme cases lists it)."""
     role = role_of(identity, core.profile, core.role_overrides)
     with unit_of_work(core.engine) as session:
         home = _home(core, session, role, identity)
-        return replace(home, form_open=_form_open(session, identity.key))
+        form_open = _form_open(session, identity.key)
+    if home.staff:  # its own transaction: the same service, refusal and audit as /cme cases
+        caller = Caller(core, identity, role, core.clock(), identity.channel.value)
+        home = replace(home, caseload=caseload.list_cases(caller, ask=ask))
+    return replace(home, form_open=form_open)
 
 
 def _form_open(session: Session, user_key: str) -> bool:
@@ -79,24 +84,15 @@ def _form_open(session: Session, user_key: str) -> bool:
 
 
 def _home(core: Core, session: Session, role: Role, identity: Identity) -> Home:
-    """The cases part of the home page: a reporter's own, or every open case for staff."""
+    """The counts of a staff home page, or a reporter's own concerns."""
     if not is_staff(role):
         rows = cases_reported_by(session, identity.key)
         return Home(role, tuple(_line(c, core) for c in rows))
-    rows = recent_cases(session)
     opened = select(func.count()).select_from(Case).where(Case.state == "open")
     total = session.exec(opened).one()
     urgent = session.exec(opened.where(Case.urgent == True)).one()  # noqa: E712 - SQL, not Python
     today = core.clock().astimezone(core.profile.tz).date()
-    late = overdue_by_case(session, today, [c.id for c in rows])
-    hidden = hidden_from(session, cases=rows, user_key=identity.key)  # restricted, and not named on them
-    lines = tuple(
-        replace(_line(c, core), state_text="restricted case", overdue=0)
-        if c.id in hidden
-        else replace(_line(c, core), overdue=late.get(c.id, 0))
-        for c in rows
-    )
-    return Home(role, lines, open_count=total, urgent_count=urgent, overdue_enquiries=overdue_count(session, today))
+    return Home(role, open_count=total, urgent_count=urgent, overdue_enquiries=overdue_count(session, today))
 
 
 def _overdue() -> Any:
@@ -113,19 +109,6 @@ def overdue_count(session: Session, today: dt.date) -> int:
         .where(_overdue(), col(EnquiryStep.due_on) < today)
     )
     return int(session.exec(query).one())
-
-
-def overdue_by_case(session: Session, today: dt.date, case_ids: list[int]) -> dict[int, int]:
-    """Each listed case's overdue steps (one grouped query over those cases)."""
-    if not case_ids:
-        return {}
-    query = (
-        select(EnquiryStep.case_id, func.count())
-        .join(Case, col(Case.id) == col(EnquiryStep.case_id))
-        .where(_overdue(), col(EnquiryStep.due_on) < today, col(EnquiryStep.case_id).in_(case_ids))
-        .group_by(col(EnquiryStep.case_id))
-    )
-    return {case_id: int(count) for case_id, count in session.exec(query).all()}
 
 
 def _line(case: Case, core: Core) -> CaseLine:

@@ -96,14 +96,14 @@ class SlackUser:
     def who(self) -> dict[str, Any]:
         return {"id": self.id, "username": self.name, "name": self.name, "team_id": TEAM_ID}
 
-    async def command(self, text: str, *, trigger_id: str | None = None, **kwargs: Any):
-        """Type `/cme TEXT` in a channel."""
+    async def command(self, text: str, *, trigger_id: str | None = None, in_dm: bool = False, **kwargs: Any):
+        """Type `/cme TEXT` in a channel (or, `in_dm`, in the app's Messages tab)."""
         fields = {
             "token": "legacy",
             "team_id": TEAM_ID,
             "team_domain": "council",
-            "channel_id": "C0GENERAL",
-            "channel_name": "general",
+            "channel_id": f"D{self.id}" if in_dm else "C0GENERAL",
+            "channel_name": "directmessage" if in_dm else "general",
             "user_id": self.id,
             "user_name": self.name,
             "command": "/cme",

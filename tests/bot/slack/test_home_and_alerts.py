@@ -66,6 +66,7 @@ def test_app_home_for_an_officer_lists_open_cases_urgent_first_and_opening_is_re
             [published] = await slack.fake.wait_for("views.publish")
             blocks = published.args["view"]["blocks"]
             assert "2* open · *1* urgent" in text_of(blocks)
+            assert f"{urgent} Bartholomew Quillfeather" in text_of(blocks)  # the same lines as /cme cases
             buttons = [b["accessory"] for b in blocks if b.get("accessory")]
             assert [b["value"] for b in buttons] == [urgent, calm]
             await officer.click(buttons[0]["action_id"], buttons[0]["value"])

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from handlers.casework.home import home_for
 from handlers.messages import Channel, Identity
-from tests.handlers.casework.test_cases import make_case
+from tests.handlers.casework.test_cases import events, make_case
 from tests.support import Person
 
 OFFICER = Identity(Channel.TERMINAL, "cme-officer", "local")
@@ -24,15 +24,17 @@ def test_officer_home_counts_overdue_enquiries_of_open_cases_only(core, engine, 
     officer.say(f"/cme snooze {old} letter 14/12/2026 waiting for a reply")
     officer.say(f"/cme close {closed} not_cme")
     home = home_for(core, OFFICER)
-    by_case = {line.reference: line.overdue for line in home.cases}
+    by_case = {row.reference: row.overdue_steps for row in home.caseload.rows}
     assert by_case == {old: 5, fresh: 0}  # the closed case is not listed, nor counted
     assert home.overdue_enquiries == 5 and home.open_count == 2
+    [shown] = [e for e in events(engine, "cases.listed")]  # the home lists as /cme cases does, audited alike
+    assert shown.detail["via"] == "terminal" and shown.detail["named"] == [old, fresh]
 
 
 def test_reporter_home_has_no_overdue_figures(core, engine, profile, clock):
     make_case(engine, profile, 1, clock() - 10 * DAY)
     home = home_for(core, Identity(Channel.TERMINAL, "alice", "local"))
-    assert home.overdue_enquiries is None and [line.overdue for line in home.cases] == [0]
+    assert home.overdue_enquiries is None and home.caseload is None and len(home.cases) == 1
 
 
 def test_the_overdue_count_reads_the_sweep_index_on_sqlite(engine, db_url):

@@ -113,10 +113,10 @@ def test_the_home_page_lists_a_restricted_case_as_restricted_to_the_manager_and_
     reference = _restricted(team)
     manager = Identity(Channel.TERMINAL, "cme-manager", "local")
     named = Identity(Channel.TERMINAL, "officer-two", "local")
-    [line] = [x for x in home_for(team.core, manager).cases if x.reference == reference]
-    assert line.state_text == "restricted case" and line.overdue == 0
-    [line] = [x for x in home_for(team.core, named).cases if x.reference == reference]
-    assert line.state_text != "restricted case"
+    [row] = [x for x in home_for(team.core, manager).caseload.rows if x.reference == reference]
+    assert row.restricted and row.first_name is None and row.overdue_steps == 0
+    [row] = [x for x in home_for(team.core, named).caseload.rows if x.reference == reference]
+    assert not row.restricted and row.first_name == "Ava" and "restricted" in row.flags
 
 
 def test_restricting_one_episode_says_which_other_cases_of_the_child_still_show_its_details(team, engine):
