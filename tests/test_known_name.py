@@ -60,6 +60,7 @@ def officer_work(officer: Person, reference: str) -> None:
         f"/cme snooze {reference} 3 10/12/2026 mother of {said} asked for a week",
         f"/cme assign {reference} me because {said}",
         f"/cme close {reference} moved_abroad flew out with {said}",
+        "submit",  # its steps not done: the reason typed, confirmed
         f"/cme reopen {reference} back again: {said}",
     ):
         replies = officer.say(line)

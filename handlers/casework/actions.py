@@ -24,11 +24,14 @@ from handlers.knowledge.profile import Profile
 from handlers.messages import Channel, Identity, Reply, ReplyKind
 from storage.child_queries import merged_into_case
 from storage.children import Transfer, TransferDirection
+from storage.closing import close_if_open, last_closure
 from storage.db import unstorable
-from storage.models import Case, CaseNote, Outbox
+from storage.models import Case, CaseNote, EnquiryStep, Outbox
 from storage.queries import enqueue, record_audit, steps_of
 
 MOVED = "moved_other_la"
+# Outcomes that say the child is in education somewhere: the closing names the school or provision.
+FOUND = ("found_on_roll_here", "found_on_roll_elsewhere", "other_provision")
 # DfE CME guidance: a child who moved is tracked until the receiving council has them (cme-domain.md).
 _MOVE_NEEDED = (
     "{ref} can't be closed as moved to another LA until the other council's acknowledgement or evidence of "
@@ -178,22 +181,81 @@ def assign_case(turn: TurnContext, *, case: Case, to: str, reason: str | None = 
     return [Reply(f"{case.reference} is now assigned to {who(key)}.", kind=ReplyKind.CONFIRMATION)]
 
 
-def close_case(turn: TurnContext, *, case: Case, outcome: str, reason: str | None) -> list[Reply]:
-    """Close the case with an outcome; the reporter is told the profile's sentence for it, privately."""
-    plain(reason, what="reason", retry=f"/cme close {case.reference} OUTCOME [reason]")
+def check_closing(turn: TurnContext, *, case: Case, outcome: str, waiting: list[EnquiryStep]) -> None:
+    """Usage when the case can't be closed with `outcome` at all (before anyone is asked to confirm it)."""
     if case.state == "closed":
-        raise Usage(f"{case.reference} is already closed. Reopen it with /cme reopen {case.reference} REASON.")
+        raise Usage(closed_already(turn, case))
     if outcome not in turn.profile.closure_messages:
         raise Usage(f"Closing outcomes: {', '.join(turn.profile.closure_messages)}.")
-    waiting = enquiries.active_steps(turn.session, case)
     if outcome == "whereabouts_unknown" and waiting:
         names = ", ".join(s.step_id for s in waiting)
         raise Usage(f"Whereabouts unknown closes a case after all enquiries; still waiting: {names}.")
     if outcome == MOVED and not move_recorded(turn.session, case):
         raise Usage(_MOVE_NEEDED.format(ref=case.reference))
-    case.state, case.outcome, case.closed_at = "closed", outcome, turn.now
+
+
+def closed_already(turn: TurnContext, case: Case) -> str:
+    """Who closed the case, when and how, in words: what an officer who tries to close it again is told."""
+    event = last_closure(turn.session, case)
+    by = f" by {who(event.actor)} on {event.at.astimezone(turn.profile.tz):%a %-d %b at %H:%M}" if event else ""
+    how = f" ({outcome_words(case.outcome)})" if case.outcome else ""
+    return (
+        f"{case.reference} was already closed{by}{how}. Nothing was changed. "
+        f"Reopen it with /cme reopen {case.reference} REASON if it should stay open."
+    )
+
+
+def close_case(
+    turn: TurnContext,
+    *,
+    case: Case,
+    outcome: str,
+    reason: str | None,
+    provision: str | None = None,
+    unfinished: str | None = None,
+) -> list[Reply]:
+    """Close the case with an outcome (the school or provision when found; why, when steps are not done)."""
+    for text, what in ((reason, "reason"), (provision, "school or provision"), (unfinished, "reason")):
+        plain(text, what=what, retry=f"/cme close {case.reference} OUTCOME [reason]")
+    waiting = enquiries.active_steps(turn.session, case)
+    check_closing(turn, case=case, outcome=outcome, waiting=waiting)
+    if waiting and not (unfinished or "").strip():  # the confirmation asks why: only a form or button gets here
+        raise Usage(f"{case.reference} has {len(waiting)} enquiry step(s) not done: /cme close {case.reference} asks.")
+    if not close_if_open(turn.session, case, outcome=outcome, now=turn.now):  # another officer closed it first
+        raise Usage(closed_already(turn, case))
     stopped = enquiries.close_steps(turn.session, case)
-    audit(turn, case, "case.closed", reason, outcome=outcome, steps_stopped=stopped)
+    notes = _closing_notes(turn, case, provision=provision, unfinished=unfinished, waiting=waiting)
+    detail = {"outcome": outcome, "steps_stopped": stopped, **({"note_id": notes[-1].id} if notes else {})}
+    audit(turn, case, "case.closed", unfinished or reason, **detail)
+    _tell_reporters(turn, case, outcome)
+    siblings = siblings_prompt(turn.session, case)  # their open cases may close for the same reason
+    message = turn.profile.closure_messages[outcome]
+    return [
+        Reply(
+            f'{case.reference} is closed ({outcome_words(outcome)}). The reporter is told: "{message}"',
+            kind=ReplyKind.CONFIRMATION,
+            data={"reference": case.reference, "outcome": outcome, "steps_not_done": len(waiting)},
+        ),
+        *([siblings] if siblings else []),
+    ]
+
+
+def _closing_notes(
+    turn: TurnContext, case: Case, *, provision: str | None, unfinished: str | None, waiting: list[EnquiryStep]
+) -> list[CaseNote]:
+    """What the closing adds to the case's notes: where the child was found; why it closed with steps not done."""
+    notes = []
+    if provision and provision.strip():
+        notes.append(write_note(turn, case=case, text=f"Found: {provision.strip()}"))
+    if waiting and unfinished:
+        names = "; ".join(step.title for step in waiting)
+        text = f"Closed with {len(waiting)} enquiry step(s) not done ({names}): {unfinished.strip()}"
+        notes.append(write_note(turn, case=case, text=text))
+    return notes
+
+
+def _tell_reporters(turn: TurnContext, case: Case, outcome: str) -> None:
+    """Each reporter hears the profile's sentence for the outcome under their own reference, privately."""
     message = turn.profile.closure_messages[outcome]
     # Only the profile's outcome sentence travels: never the child's new address or school.
     text = f"Update on the concern you raised ({case.reference}): {message} Thank you for raising it."
@@ -203,15 +265,6 @@ def close_case(turn: TurnContext, *, case: Case, outcome: str, reason: str | Non
         told = f"Update on the concern you raised ({merged.reference}): {message} Thank you for raising it."
         where = private_reporter_address(merged)
         _queue(turn, merged, "case.outcome", f"outcome:{merged.reference}", where, told, title="Outcome")
-    siblings = siblings_prompt(turn.session, case)  # their open cases may close for the same reason
-    return [
-        Reply(
-            f'{case.reference} is closed ({outcome_words(outcome)}). The reporter is told: "{message}"',
-            kind=ReplyKind.CONFIRMATION,
-            data={"reference": case.reference, "outcome": outcome},
-        ),
-        *([siblings] if siblings else []),
-    ]
 
 
 def move_recorded(session: Session, case: Case) -> bool:

@@ -19,7 +19,7 @@ from handlers.casework.child_views import child_replies, later_referrals
 from handlers.casework.reporter_view import reporter_reply
 from handlers.casework.resolve import case_for
 from handlers.casework.short_forms import NeedsForm, OfficerForm
-from handlers.casework.views import case_list_reply, case_replies
+from handlers.casework.views import case_list_reply, case_replies, when_due
 from handlers.children.household import linked_reply
 from handlers.core import Caller, Refused, TurnContext
 from handlers.forms.fields import Confirm, Invalid, parse_date
@@ -188,12 +188,37 @@ def assign(turn: TurnContext, args: str) -> list[Reply]:
 
 
 def close(turn: TurnContext, args: str) -> list[Reply]:
-    """Close a case with an outcome; the reporter is told the outcome at the level the profile allows."""
+    """Close a case with an outcome: steps not done are listed and confirmed with a reason; found names where."""
     case, rest = _case(turn, args, "Usage: /cme close REFERENCE OUTCOME [reason]")
     outcome = rest[0].lower().replace("-", "_") if rest else ""
-    if case.state != "closed" and outcome not in turn.profile.closure_messages:
-        raise NeedsForm(OfficerForm.CLOSE, case)
-    return actions.close_case(turn, case=case, outcome=outcome, reason=" ".join(rest[1:]) or None)
+    details = " ".join(rest[1:]) or None
+    if case.state == "closed":
+        raise Usage(actions.closed_already(turn, case))
+    if outcome not in turn.profile.closure_messages:
+        raise _closing(turn, case, {})
+    waiting = enquiries.active_steps(turn.session, case)
+    actions.check_closing(turn, case=case, outcome=outcome, waiting=waiting)  # refused outright: nothing to confirm
+    found = outcome in actions.FOUND
+    if waiting or (found and not details):  # confirm with a reason, or say where the child was found
+        given = {"outcome": outcome, **({("provision" if found else "early"): details} if details else {})}
+        raise _closing(turn, case, given)
+    return actions.close_case(
+        turn, case=case, outcome=outcome, reason=None if found else details, provision=details if found else None
+    )
+
+
+def _closing(turn: TurnContext, case: Case, given: dict) -> NeedsForm:
+    """The close form to fill: the outcome as typed; with steps not done, they are listed and it asks why."""
+    waiting = enquiries.active_steps(turn.session, case)
+    if not waiting:
+        return NeedsForm(OfficerForm.CLOSE, case, prefill=given)
+    listed = "\n".join(f"  {step.position + 1}. {step.title} ({when_due(step.due_on, actions.today(turn))})"
+                       for step in waiting)  # fmt: skip
+    about = (
+        f"{len(waiting)} enquiry step(s) of {case.reference} are not done:\n{listed}\n"
+        "Close it anyway? Say why: the reason is kept on the case and in its audit trail."
+    )
+    return NeedsForm(OfficerForm.CLOSE_EARLY, case, prefill=given, about=about)
 
 
 def reopen(turn: TurnContext, args: str) -> list[Reply]:

@@ -43,6 +43,7 @@ class OfficerForm(StrEnum):
     NOT_POSSIBLE = "case_not_possible"
     NOT_POSSIBLE_STEP = "case_not_possible_step"
     CLOSE = "case_close"
+    CLOSE_EARLY = "case_close_early"  # enquiry steps not done: it also asks why, and that is the confirmation
     NOTE = "case_note"
     ASSIGN = "case_assign"
     REOPEN = "case_reopen"
@@ -67,9 +68,18 @@ _WITH_STEP = {OfficerForm.SNOOZE: OfficerForm.SNOOZE_STEP, OfficerForm.NOT_POSSI
 class NeedsForm(Exception):
     """A command lacks details: the short form for `form` asks for them."""
 
-    def __init__(self, form: OfficerForm, case: Case, step: str | None = None) -> None:
+    def __init__(
+        self,
+        form: OfficerForm,
+        case: Case,
+        step: str | None = None,
+        *,
+        prefill: Mapping[str, Any] | None = None,
+        about: str = "",
+    ) -> None:
         super().__init__(form.value)
         self.form, self.case, self.step = form, case, step
+        self.prefill, self.about = dict(prefill or {}), about  # answers already given; what to say first
 
 
 def _later(value: Any, ctx: FormContext) -> str | None:
@@ -108,6 +118,19 @@ WHY_SNOOZE = _reason("Why snooze it?", "For example: waiting for the housing tea
 WHY_NOT = _reason("Why was it not possible?", "For example: no forwarding address. Kept in the case's audit trail.")
 WHY_REOPEN = _reason("Why reopen it?", "For example: the family is back. Kept in the case's audit trail.")
 WHY_CLOSE = _reason("Reason or details (optional)", "Kept in the case's audit trail only.", required=False)
+WHY_EARLY = Field(
+    "early",
+    Kind.TEXT,
+    "Why close it before these enquiry steps are done?",
+    help="For example: confirmed on roll at the new school by phone. Kept on the case and in its audit trail.",
+)
+PROVISION = Field(
+    "provision",
+    Kind.TEXT,
+    "Which school or provision is the child at?",
+    help="For example: Elm Street Primary, Bolton, from 1 December. Kept on the case, never told to the reporter.",
+    when=lambda a: a.get("outcome") in actions.FOUND,
+)
 NOTE = Field("text", Kind.LONG_TEXT, "The note")
 OFFICER = Field("officer", Kind.TEXT, "Assign to whom?", help="Type 'me', or their id.", checks=(_officer,))
 CLOSE_INTRO = "The reporter is told the outcome's standard sentence only; the reason stays in the case."
@@ -124,7 +147,8 @@ def build_specs(profile: Profile) -> dict[OfficerForm, FormSpec]:
         _spec(OfficerForm.SNOOZE_STEP, "Snooze a step", "Move its due date.", (UNTIL, WHY_SNOOZE)),
         _spec(OfficerForm.NOT_POSSIBLE, "Enquiry not possible", "Record a step as not possible.", (step, WHY_NOT)),
         _spec(OfficerForm.NOT_POSSIBLE_STEP, "Enquiry not possible", "Record it as not possible.", (WHY_NOT,)),
-        _spec(OfficerForm.CLOSE, "Close the case", CLOSE_INTRO, (outcome, WHY_CLOSE), review=True),
+        _spec(OfficerForm.CLOSE, "Close the case", CLOSE_INTRO, (outcome, PROVISION, WHY_CLOSE), review=True),
+        _spec(OfficerForm.CLOSE_EARLY, "Close the case", CLOSE_INTRO, (outcome, PROVISION, WHY_EARLY), review=True),
         _spec(OfficerForm.NOTE, "Add a note", "Add a note to the case.", (NOTE,)),
         _spec(
             OfficerForm.ASSIGN, "Assign the case", "Give the case to an officer or manager; they are told.", (OFFICER,)
@@ -146,12 +170,18 @@ ACTS: dict[OfficerForm, Act] = {
         turn, case=case, step=_step(a), possible=False, note=a["reason"]
     ),
     OfficerForm.CLOSE: lambda turn, case, a: actions.close_case(
-        turn, case=case, outcome=a["outcome"], reason=a.get("reason")
+        turn,
+        case=case,
+        outcome=a["outcome"],
+        reason=a.get("reason"),
+        provision=a.get("provision"),
+        unfinished=a.get("early"),
     ),
     OfficerForm.NOTE: lambda turn, case, a: actions.add_note(turn, case=case, text=a["text"]),
     OfficerForm.ASSIGN: lambda turn, case, a: actions.assign_case(turn, case=case, to=a["officer"]),
     OfficerForm.REOPEN: lambda turn, case, a: actions.reopen_case(turn, case=case, reason=a["reason"]),
 }
+ACTS[OfficerForm.CLOSE_EARLY] = ACTS[OfficerForm.CLOSE]
 ACTS[OfficerForm.SNOOZE_STEP] = ACTS[OfficerForm.SNOOZE]
 ACTS[OfficerForm.NOT_POSSIBLE_STEP] = ACTS[OfficerForm.NOT_POSSIBLE]
 
@@ -194,10 +224,10 @@ def register(router: Any) -> None:
 
 def start(turn: TurnContext, registry: Mapping[str, Flow], need: NeedsForm) -> list[Reply]:
     """Start the short form `need` names: as a whole form where the channel shows forms, else in the chat."""
-    case, form, prefill = need.case, need.form, {CASE_KEY: need.case.reference}
+    case, form, prefill = need.case, need.form, {**need.prefill, CASE_KEY: need.case.reference}
     if form in _WITH_STEP and case.state == "closed":
         raise Usage(f"{case.reference} is closed. Reopen it first with /cme reopen {case.reference} REASON.")
-    about = ""
+    about = need.about
     if need.step is not None:
         step = enquiries.find_step(turn.session, case, need.step)
         if step.state not in ACTIVE_STEP_STATES:

@@ -69,13 +69,14 @@ def test_cases_json_for_an_officer_and_refused_for_a_reporter(cli_db, capsys):
 
 def test_the_reporter_reads_the_outcome_when_they_next_open_the_terminal_chat(router, core):
     reference = raise_case(router)
+    from tests.handlers.casework.test_child_intake import confirmed
     from tests.support import Person
 
     officer = Person(router, user="cme-officer")
     for said in (f"/cme transfer {reference} Leeds", "cme@leeds.example", "secure email"):  # not in the directory
         officer.say(said)
     officer.say(f"/cme transfer {reference} ack")  # moved_other_la closes only once the move is acknowledged
-    officer.say(f"/cme close {reference} moved_other_la")
+    confirmed(officer, officer.say(f"/cme close {reference} moved_other_la"))
     alice = Identity(Channel.TERMINAL, "alice", "local")
     (told,) = _alerts(core, alice)
     assert told.text == (

@@ -15,6 +15,7 @@ from handlers.messages import ReplyKind
 from storage.models import AuditEvent, Case
 from storage.protection import SubjectAccessRequest
 from storage.types import utcnow
+from tests.handlers.casework.test_child_intake import confirmed
 from tests.support import CALM_REFERRAL, Person
 
 FIRST = {
@@ -117,7 +118,8 @@ def test_the_same_child_by_either_reference_is_one_request(merged, engine, tmp_p
 
 
 def test_a_person_pack_holds_their_referrals_with_the_child_marked(merged, router, tmp_path, capsys):
-    Person(router, user="cme-officer").say(f"/cme close {merged[0]} moved_abroad")  # alice is told the outcome
+    officer = Person(router, user="cme-officer")
+    confirmed(officer, officer.say(f"/cme close {merged[0]} moved_abroad"))  # alice is told the outcome
     code, out, err = sar(capsys, "--as", "cme-officer", "--person", "alice", "--out", str(tmp_path / "alice"), "--json")
     assert code == 0, err
     assert json.loads(out)["kind"] == "person"

@@ -130,9 +130,12 @@ def test_close_tells_the_reporter_the_outcome_only_and_reopen_brings_the_steps_b
     officer.say("cancel")
     refused = officer.say(f"/cme close {reference} whereabouts_unknown")[0]
     assert refused.kind is ReplyKind.ERROR and "still waiting" in refused.text
-    closed = press(
+    pressed = press(
         router, "cme-officer", ActionId.CASE_CLOSE, f"/cme close {reference} found_on_roll_elsewhere Elm Academy"
     )
+    assert "are not done" in pressed[0].text  # listed, and confirmed with a reason before it closes
+    assert officer.say("enrolled at Elm Academy on Monday")[-1].kind is ReplyKind.REVIEW
+    closed = officer.say("submit")
     assert closed[0].kind is ReplyKind.CONFIRMATION
     with Session(engine) as session:
         (told,) = session.exec(select(Outbox).where(Outbox.kind == "case.outcome")).all()

@@ -46,8 +46,18 @@ def view(router, reference: str) -> dict:
 
 
 def close(router, reference: str, outcome: str = "moved_abroad") -> None:
-    reply = Person(router, user=OFFICER).say(f"/cme close {reference} {outcome} family moved to Leeds")[-1]
+    """Close the case as an officer, confirming the steps not done (with the reason typed)."""
+    officer = Person(router, user=OFFICER)
+    reply = confirmed(officer, officer.say(f"/cme close {reference} {outcome} family moved to Leeds"))[0]
     assert reply.kind is ReplyKind.CONFIRMATION, reply.text
+
+
+def confirmed(officer: Person, replies: list) -> list:
+    """A closing's replies once confirmed: why close with steps not done (asked when not typed), then submit."""
+    last = replies[-1]
+    if last.question is not None and last.question.field_id == "early":
+        last = officer.say("closed on what is recorded")[-1]
+    return officer.say("submit") if last.kind is ReplyKind.REVIEW else replies
 
 
 def test_ava_then_eva_is_a_possible_match_with_reasons_and_same_child_joins_them(router, engine):

@@ -22,7 +22,8 @@ def test_officer_home_counts_overdue_enquiries_of_open_cases_only(core, engine, 
     officer = Person(router, user="cme-officer")
     officer.say(f"/cme done {old} phone-contacts")
     officer.say(f"/cme snooze {old} letter 14/12/2026 waiting for a reply")
-    officer.say(f"/cme close {closed} not_cme")
+    officer.say(f"/cme close {closed} not_cme no concern")
+    officer.say("submit")  # its steps not done: confirmed
     home = home_for(core, OFFICER)
     by_case = {row.reference: row.overdue_steps for row in home.caseload.rows}
     assert by_case == {old: 5, fresh: 0}  # the closed case is not listed, nor counted

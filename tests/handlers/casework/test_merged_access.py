@@ -17,7 +17,7 @@ from storage.models import AuditEvent, Case
 from storage.protection import CaseAccess
 from tests.handlers.casework.conftest import SECOND, THIRD
 from tests.handlers.casework.test_cases import press
-from tests.handlers.casework.test_child_intake import AVA, EVA, OFFICER, refer
+from tests.handlers.casework.test_child_intake import AVA, EVA, OFFICER, close, refer
 from tests.support import CALM_REFERRAL, Person
 
 # What a person not named on the restricted case must never see: the child's names, postcode,
@@ -201,7 +201,7 @@ def test_a_named_officer_cannot_merge_a_restricted_case_into_one_open_to_everyon
 
 def test_same_is_refused_when_a_childs_other_case_is_hidden(team, engine):
     first = refer(team, "carol", AVA)
-    Person(team, user=OFFICER).say(f"/cme close {first} moved_abroad gone")
+    close(team, first)
     Person(team, user=OFFICER).say(f"/cme restrict {first} the father works in the council")
     second = refer(team, "alice", AVA)  # a repeat episode of the restricted child, not itself restricted
     unrelated = refer(team, "bob", CALM_REFERRAL)

@@ -10,6 +10,7 @@ from handlers.messages import Action, ActionId, Address, Channel, Identity, Inbo
 from storage.db import unit_of_work
 from storage.models import Case, CaseNote, EnquiryStep, Outbox
 from tests.handlers.casework.test_cases import events, make_case, press, raise_case
+from tests.handlers.casework.test_child_intake import confirmed
 from tests.support import Person
 
 OFFICER = Identity(Channel.TERMINAL, "cme-officer", "local")
@@ -79,10 +80,12 @@ def test_snooze_as_a_whole_form_shows_only_date_and_reason_and_checks_them(route
 
 def test_close_as_a_whole_form_offers_the_profiles_outcomes_and_tells_the_reporter_privately(router, engine, profile):
     reference = raise_case(router)
-    page = card_press(router, f"/cme close {reference}", ActionId.CASE_CLOSE)[-1].form
+    opened = card_press(router, f"/cme close {reference}", ActionId.CASE_CLOSE)
+    page = opened[-1].form
     outcome = router.flows[page.form_id].spec.field("outcome")
     assert [c.value for c in outcome.choices] == list(profile.closure_messages)
-    closed = submit(router, page, {"outcome": "moved_abroad", "reason": "grandmother confirmed Spain"})
+    assert "9 enquiry step(s)" in opened[0].text and "Close it anyway?" in opened[0].text  # listed on the card
+    closed = submit(router, page, {"outcome": "moved_abroad", "early": "grandmother confirmed Spain"})
     assert closed[0].kind is ReplyKind.CONFIRMATION and "Moved abroad" in closed[0].text
     with Session(engine) as session:
         (told,) = session.exec(select(Outbox).where(Outbox.kind == "case.outcome")).all()
@@ -101,12 +104,12 @@ def test_note_assign_and_reopen_forms_in_a_chat(router, engine):
     refused = officer.say("alice")
     assert refused[0].kind is ReplyKind.ERROR and "isn't a CME officer" in refused[0].text
     assert officer.say("cme-manager")[0].text == f"{reference} is now assigned to cme-manager."
-    officer.say(f"/cme close {reference} moved_abroad")
+    confirmed(officer, officer.say(f"/cme close {reference} moved_abroad"))
     asked = press(router, "cme-officer", ActionId.CASE_REOPEN, f"/cme reopen {reference}")
     assert asked[-1].question.field_id == "reason"
     assert "due afresh" in officer.say("family came back")[0].text
     with Session(engine) as session:
-        assert session.exec(select(CaseNote)).one().text == "neighbour saw a removal van"
+        assert session.exec(select(CaseNote)).first().text == "neighbour saw a removal van"
         assert session.exec(select(Case)).one().assigned_to == "terminal:local:cme-manager"
     assert events(engine, "case.reopened")[0].reason == "family came back"
 
@@ -115,13 +118,13 @@ def test_only_staff_may_submit_and_the_role_is_checked_again_at_submit(router, c
     reference = raise_case(router)
     alice = Identity(Channel.TERMINAL, "alice", "local")
     page = card_press(router, f"/cme close {reference}", ActionId.CASE_CLOSE).pop().form
-    forged = submit(router, page, {"outcome": "not_cme"}, who=alice)
+    forged = submit(router, page, {"outcome": "not_cme", "early": "no concern"}, who=alice)
     assert forged[0].kind is ReplyKind.ERROR and "officer and their manager only" in forged[0].text
     core.role_overrides = {OFFICER.key: Role.REPORTER}  # taken off the officers' list mid-form
-    late = submit(router, page, {"outcome": "not_cme"})
+    late = submit(router, page, {"outcome": "not_cme", "early": "no concern"})
     assert late[0].kind is ReplyKind.ERROR
     refused = events(engine, "permission.refused")
-    assert [e.detail["form"] for e in refused] == ["case_close", "case_close"]
+    assert [e.detail["form"] for e in refused] == ["case_close_early", "case_close_early"]  # steps not done
     assert all(e.case_id is None and reference not in str(e.detail) for e in refused)
     with Session(engine) as session:
         assert session.exec(select(Case)).one().state == "open"
@@ -142,7 +145,7 @@ def test_a_step_already_done_or_a_closed_case_refuses_before_asking(router):
     officer.say(f"/cme done {reference} letter")
     done = press(router, "cme-officer", ActionId.STEP_SNOOZE, f"/cme snooze {reference} letter")
     assert done[0].kind is ReplyKind.ERROR and "already done" in done[0].text
-    officer.say(f"/cme close {reference} not_cme")
+    confirmed(officer, officer.say(f"/cme close {reference} not_cme"))
     closed = officer.say(f"/cme snooze {reference}")[0]
     assert closed.kind is ReplyKind.ERROR and "Reopen it first" in closed.text
 
@@ -162,8 +165,8 @@ def test_the_closure_goes_to_the_reporters_private_chat_whatever_address_was_sto
             case.reporter_key, case.reporter_address = stored[case.reference]
             session.add(case)
     officer = Person(router, user="cme-officer")
-    officer.say(f"/cme close {slack} not_cme")
-    officer.say(f"/cme close {teams} not_cme")
+    confirmed(officer, officer.say(f"/cme close {slack} not_cme"))
+    confirmed(officer, officer.say(f"/cme close {teams} not_cme"))
     with Session(engine) as session:
         told = {row.payload["reference"]: row.recipient for row in session.exec(select(Outbox)).all()}
     assert (told[slack]["channel"], told[slack]["conversation_id"]) == ("slack", "U123")

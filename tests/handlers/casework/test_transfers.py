@@ -15,6 +15,7 @@ from handlers.messages import ActionId, ReplyKind
 from storage.children import Transfer
 from storage.models import Case, EnquiryStep
 from tests.handlers.casework.test_cases import events, press, raise_case
+from tests.handlers.casework.test_child_intake import confirmed
 from tests.handlers.casework.test_reminders import outbox
 from tests.support import CALM_REFERRAL, Person
 
@@ -75,7 +76,8 @@ def test_closing_as_moved_is_refused_until_the_acknowledgement_is_recorded(route
     assert move.contact == "cme@westmorlandandfurness.example" and move.method == "secure_email"
     assert move.acknowledged_at is not None and move.evidence.startswith("on roll at Kendal")
     assert steps(engine, reference)["transfer-ack"].state == "done"
-    closed = press(router, "cme-officer", ActionId.CASE_CLOSE, acked[0].buttons[0].value)
+    pressed = press(router, "cme-officer", ActionId.CASE_CLOSE, acked[0].buttons[0].value)
+    closed = confirmed(officer, pressed)  # its other enquiry steps not done: confirmed with a reason
     assert closed[0].kind is ReplyKind.CONFIRMATION and closed[0].data["outcome"] == "moved_other_la"
     (event,) = events(engine, "transfer.acknowledged")
     assert event.reason.startswith("on roll at Kendal") and event.detail == {"council": "943"}
@@ -110,7 +112,7 @@ def test_transfer_twice_a_closed_case_and_an_ack_without_a_move_are_refused_clea
     assert twice.kind is ReplyKind.ERROR and "already being moved to Leeds" in twice.text
     assert len(transfers(engine)) == 1
     officer.say(f"/cme transfer {reference} ack")
-    officer.say(f"/cme close {reference} moved_other_la")
+    confirmed(officer, officer.say(f"/cme close {reference} moved_other_la"))
     closed = officer.say(f"/cme transfer {reference} Manchester phone")[0]
     assert closed.kind is ReplyKind.ERROR and f"/cme reopen {reference}" in closed.text
     missing = officer.say("/cme transfer CME-2026-9999 Leeds")[0]
@@ -224,7 +226,7 @@ def test_evidence_without_an_acknowledgement_also_lets_the_case_close_and_says_w
     assert move.acknowledged_at is None and move.evidence.startswith("Lost Pupils Database")
     plan = steps(engine, reference)
     assert plan["transfer-ack"].state == "done" and plan["transfer-notify"].state == "open"  # still to tell them
-    assert officer.say(f"/cme close {reference} moved_other_la")[0].kind is ReplyKind.CONFIRMATION
+    assert confirmed(officer, officer.say(f"/cme close {reference} moved_other_la"))[0].kind is ReplyKind.CONFIRMATION
     (event,) = events(engine, "transfer.evidence")
     assert event.reason.startswith("Lost Pupils Database") and event.detail == {"council": "383"}
 

@@ -9,6 +9,7 @@ from handlers.messages import ActionId
 from storage.children import Child, ChildLink
 from storage.db import unit_of_work
 from storage.models import AuditEvent
+from tests.handlers.casework.test_child_intake import confirmed
 from tests.handlers.children.kin import add_case, add_child
 from tests.support import CALM_REFERRAL, Person
 
@@ -81,7 +82,8 @@ def test_the_case_view_lists_siblings_and_closing_a_case_prompts_about_their_ope
     siblings = view["Siblings and household"]
     assert siblings.facts == (("Ben Testchild (sibling, same household)", f"{second} open"),)
     assert [b.value for b in siblings.buttons] == [f"/cme case {second}"]
-    closed = officer.say(f"/cme close {first} found_on_roll_elsewhere on roll at Elm Street Primary")
+    typed = officer.say(f"/cme close {first} found_on_roll_elsewhere on roll at Elm Street Primary")
+    closed = confirmed(officer, typed)
     prompt = closed[-1]
     assert prompt.title == "Siblings' open cases" and second in prompt.text
     assert [(b.value, b.action_id) for b in prompt.buttons] == [(f"/cme case {second}", ActionId.OPEN_CASE)]
@@ -95,5 +97,5 @@ def test_closing_a_case_without_linked_open_cases_adds_no_prompt(router, engine,
     mine = add_case(engine, profile, ava, 1)
     add_case(engine, profile, ben, 2, state="closed")
     officer = Person(router, user="cme-officer")
-    closed = officer.say(f"/cme close {mine} not_cme")
+    closed = confirmed(officer, officer.say(f"/cme close {mine} not_cme"))
     assert [r.title for r in closed] == [None] and "is closed" in closed[0].text
