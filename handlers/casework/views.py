@@ -73,9 +73,9 @@ def case_list_reply(listing: CaseList) -> Reply:
         return Reply(text, title="Open cases", data={"open": listing.total, "cases": []})
     facts = tuple(case_line(row, listing.today) for row in listing.rows)
     first = (ask.page - 1) * listing.page_size + 1
-    shown = f"{first}-{first + len(listing.rows) - 1} of {listing.total}"
+    span = f"{first}-{first + len(listing.rows) - 1} of {listing.total}"
     which = f"open case(s) {kept}" if kept else "open case(s)"
-    text = f"{shown} {which}, urgent first, then soonest due. Type /cme case REFERENCE to open one."
+    text = f"{span} {which}, urgent first, then soonest due. Type /cme case REFERENCE to open one."
     buttons = [Button(f"Open {row.reference}", f"/cme case {row.reference}", ActionId.OPEN_CASE,
                       "danger" if row.urgent else None)
                for row in listing.rows if not row.restricted][:MAX_OPEN_BUTTONS]  # fmt: skip
