@@ -99,7 +99,8 @@ def case_line(row: CaseRow, today: dt.date) -> tuple[str, str]:
     parts = [row.reason or "reason not recorded", missing, assigned, nxt or "no step waiting"]
     flags = [_flag(row, flag) for flag in row.flags]
     line = " · ".join(part for part in parts if part)
-    return f"{row.reference} {who_it_is}", line + (f"\n    flags: {', '.join(flags)}" if flags else "")
+    # " ·" before the break: where a channel joins the lines (a Teams fact), they still read apart
+    return f"{row.reference} {who_it_is}", line + (f" ·\n    flags: {', '.join(flags)}" if flags else "")
 
 
 def _age(row: CaseRow) -> str | None:

@@ -104,7 +104,7 @@ def test_a_closed_case_takes_nothing_and_says_who_to_contact(router, engine):
     refused = Person(router, user="alice").say(f"/cme add {reference} {SEEN}")[-1]
     assert refused.kind is ReplyKind.ERROR and f"{reference} is closed, so nothing was added" in refused.text
     assert "/cme contacts" in refused.text and "/cme report" in refused.text
-    assert notes(engine) == []
+    assert [note.author for note in notes(engine)] == ["terminal:local:cme-officer"]  # the closing's own, no more
 
 
 def test_a_merged_reference_adds_to_the_case_that_stands_and_the_reporter_hears_only_their_own(router, engine):
