@@ -20,7 +20,7 @@ from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.notices import commands as notices
 from handlers.records import holds
 from handlers.referral.check import CHECK, RESULT_FLOW, finish_check
-from handlers.referral.form import REFERRAL, answers_signpost
+from handlers.referral.form import REFERRAL, answers_signpost, sent_quick
 from handlers.reports import commands as reports
 from handlers.router import Router
 from storage.queries import case_by_submission, conversation_of, drop_conversation
@@ -228,7 +228,7 @@ def finish_referral(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
         submission_key=f"draft:{state['draft_id']}",
         ctx=turn.form_context(),
     )
-    replies = [confirmation(case, turn.profile)]
+    replies = [confirmation(case, turn.profile, quick=sent_quick(state["answers"]))]
     if case.urgent:
         # 999 first only for a yes; "not known" says why MASH is shown (answers_signpost)
         replies.insert(0, answers_signpost(state["answers"], now=turn.now, profile=turn.profile))

@@ -193,6 +193,7 @@ class FormView:
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     step: tuple[int, int] = (1, 1)  # (page, of pages so far)
+    hints: dict[str, str] = field(default_factory=dict)  # words from the answers so far, by field ("about 7 minutes")
 
 
 @dataclass(frozen=True)

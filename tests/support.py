@@ -18,6 +18,7 @@ CALM_REFERRAL = {
     "awaiting_place": "no",
     "other_provision": "no",
     "immediate_danger": "no",
+    "concern": "Not seen since half term; the family's phone is dead.",
     "harm_indicators": "none",
     "parent_names": "Orla Quillfeather",
     "parent_phone": "0161 496 0000",
@@ -29,17 +30,39 @@ CALM_REFERRAL = {
 }
 
 
-# The first page of the referral as a whole form (modal, card): the child and the situation.
+# The essentials only (the quick report), as a practitioner types them, then "Send now".
+QUICK_REFERRAL = {
+    "immediate_danger": "no",
+    "child_forenames": "Zephyrine",
+    "child_surname": "Quillfeather",
+    "child_dob": "02/05/2014",
+    "school_name": "Elm Street Primary",
+    "on_roll": "no",
+    "home_educated": "no",
+    "date_last_attended": "02/11/2026",
+    "concern": "Not seen since half term; the family's phone is dead.",
+    "referrer_contact": "0161 496 0123",
+    "next_step": "Send now",
+}
+# What fill() answers when the test's answers don't say: the full form ("Add more detail"), and a contact
+# ("yes" instead when the channel filled one in, to confirm it).
+ANSWERED_BY_DEFAULT = {
+    "immediate_danger": "no",
+    "next_step": "Add more detail now",
+    "referrer_contact": "0161 496 0123",
+    "concern": "Not seen since half term.",
+}
+
+# The first page about the child of the referral as a whole form (modal, card): who, their school, the situation.
 CHILD_PAGE = {
     "child_forenames": "Zephyrine",
     "child_surname": "Quillfeather",
     "child_dob": "2014-05-02",
-    "missing_from_home": "no",
     "on_roll": "no",
     "home_educated": "no",
-    "awaiting_place": "no",
-    "other_provision": "no",
 }
+# The detail page about the child (after "Add more detail").
+CHILD_MORE_PAGE = {"missing_from_home": "no", "awaiting_place": "no", "other_provision": "no"}
 
 
 class Clock:
@@ -106,7 +129,9 @@ class Person:
             if last.question is not None and last.question.field_id == until:
                 return replies
             if last.question is not None:
-                replies = self.say(answers.get(last.question.field_id, "skip"))
+                field_id = last.question.field_id
+                default = "yes" if "We have:" in last.text else ANSWERED_BY_DEFAULT.get(field_id, "skip")
+                replies = self.say(answers.get(field_id, default))
             elif last.kind is ReplyKind.QUESTION:  # a decision: carry on or stop, MASH contacted
                 replies = self.say((decisions or {}).get(decision_key(last), "1"))
             else:

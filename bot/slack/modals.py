@@ -57,7 +57,7 @@ def form_title(spec: FormSpec) -> str:
 
 def page_view(spec: FormSpec, form: FormView, notes: list[Reply] | None = None) -> dict[str, Any]:
     """One section of the form as a modal page, with notes (triage, alerts) above the questions."""
-    if not (notes or form.values or form.errors):
+    if not (notes or form.values or form.errors or form.hints):
         # Blank pages are the same for everyone but their ids, and rendering them is most of a /cme report's CPU.
         return {**_blank_page(spec, form.section_id, form.step), "private_metadata": encode_form(form)}
     return _render_page(spec, form, notes)
@@ -85,6 +85,8 @@ def _render_page(spec: FormSpec, form: FormView, notes: list[Reply] | None) -> d
     dispatching = controllers(section)
     for field in visible_fields(section, form.values):
         blocks.append(_input(field, form.values.get(field.id), dispatch=field.id in dispatching))
+        if field.id in form.hints:  # words from the answers so far ("about 7 minutes")
+            blocks.append(_context(escape(form.hints[field.id])))
         if field.id in form.errors:
             blocks.append(_context(f":warning: {escape(form.errors[field.id])}"))
     last = page == pages
@@ -92,7 +94,7 @@ def _render_page(spec: FormSpec, form: FormView, notes: list[Reply] | None) -> d
         type="modal",
         callback_id=Callback.PAGE,
         title=form_title(spec),
-        submit=("Send" if spec.id == REFERRAL_ID else "Save") if last else "Next",
+        submit=section.submit or (("Send" if spec.id == REFERRAL_ID else "Save") if last else "Next"),
         close="Cancel",
         blocks=blocks[:MAX_VIEW_BLOCKS],
         private_metadata=encode_form(form),

@@ -52,15 +52,18 @@ def form_card(spec: FormSpec, view: FormView, intro: str | None = None, footer: 
         body.append(text_block("Please correct the answers marked below.", color="Attention", weight="Bolder"))
     for spec_field in section.fields:
         body.extend(_field_blocks(spec_field, view))
+        if spec_field.id in view.hints:  # words from the answers so far ("about 7 minutes")
+            body.append(text_block(view.hints[spec_field.id], isSubtle=True, size="Small", spacing="None"))
     if footer:
         body.append(text_block(footer, isSubtle=True, size="Small", spacing="Medium"))
     data = {FORM_KEY: spec.id, "_draft": view.draft_id, "_section": view.section_id}
-    label = SUBMIT_LABELS.get(spec.id, "Save") if _is_last(spec, section) else "Next"
+    label = section.submit or (SUBMIT_LABELS.get(spec.id, "Save") if _is_last(spec, section, view) else "Next")
     return card(body, [{"type": "Action.Submit", "title": label, "style": "positive", "data": data}])
 
 
-def _is_last(spec: FormSpec, section: Section) -> bool:
-    return spec.sections[-1].id == section.id
+def _is_last(spec: FormSpec, section: Section, view: FormView) -> bool:
+    # The last page of its part (the core counts the pages that apply): "Send" there, not "Next".
+    return spec.sections[-1].id == section.id or view.step[0] == view.step[1]
 
 
 def _field_blocks(spec_field: Field, view: FormView) -> list[dict[str, Any]]:

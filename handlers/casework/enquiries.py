@@ -8,6 +8,7 @@ Every change is written to the case's audit trail by the caller's command, in th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlmodel import Session
 
@@ -39,12 +40,27 @@ def plan_due_dates(start: dt.date, *, urgent: bool, profile: Profile) -> dict[st
 
 
 def create_plan(
-    session: Session, case: Case, profile: Profile, now: dt.datetime, *, repeat: bool = False
+    session: Session,
+    case: Case,
+    profile: Profile,
+    now: dt.datetime,
+    *,
+    repeat: bool = False,
+    missing: Sequence[str] = (),
 ) -> list[EnquiryStep]:
-    """Add the profile's enquiry plan to a new case (a repeat episode's plan has its extra steps too)."""
+    """Add the profile's enquiry plan to a new case (a repeat episode's plan has its extra steps too).
+
+    `missing`: what a quick report did not say; asking the reporter for it comes first.
+    """
     start = now.astimezone(profile.tz).date()
     dates = plan_due_dates(start, urgent=case.urgent, profile=profile)
     chosen = [step for step in profile.enquiry_plan if repeat or not step.repeat_only]
+    if missing:
+        ask = profile.missing_details_step
+        due = ask.urgent_due if case.urgent and ask.urgent_due is not None else ask.due
+        dates[ask.id] = due_date(start, due, profile)
+        titled = ask.model_copy(update={"title": f"{ask.title}: {'; '.join(missing)}"[:255]})
+        chosen.insert(0, titled)
     steps = [
         EnquiryStep(case_id=case.id, step_id=step.id, position=i, title=step.title, due_on=dates[step.id])
         for i, step in enumerate(chosen)

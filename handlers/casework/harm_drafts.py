@@ -25,12 +25,21 @@ from storage.reporter_links import HarmDraft, settle_harm_draft, unsettled_harm_
 
 BOT = "cme-bot"
 CHANNEL_WORDS = {"slack": "Slack user", "teams": "Teams user", "terminal": "terminal user"}
-CONTACT_ANSWERS = ("referrer_name", "referrer_role", "referrer_agency", "referrer_phone", "referrer_email")
+# The quick report's "how to reach you" last: it repeats the phone and email when those were filled in too.
+CONTACT_ANSWERS = (
+    "referrer_name",
+    "referrer_role",
+    "referrer_agency",
+    "referrer_phone",
+    "referrer_email",
+    "referrer_contact",
+)
 
 
 def contact_line(identity: Identity, answers: dict[str, Any] | None = None) -> str:
     """Who the reporter is and how to reach them: what the channel says and what they have answered so far."""
-    given = [str((answers or {}).get(key)) for key in CONTACT_ANSWERS if (answers or {}).get(key)]
+    said = [str((answers or {}).get(key)) for key in CONTACT_ANSWERS if (answers or {}).get(key)]
+    given = list(dict.fromkeys(part.strip() for answer in said for part in answer.split(", ")))
     known = [identity.display_name, identity.email, identity.phone]
     parts = [*given, *(part for part in known if part and part not in given)]
     parts.append(f"{CHANNEL_WORDS.get(identity.channel.value, 'user')} {identity.user_id}")

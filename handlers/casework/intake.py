@@ -24,7 +24,7 @@ from handlers.core import FormContext
 from handlers.knowledge.profile import Profile
 from handlers.knowledge.registers import statistics_from_answers
 from handlers.messages import ActionId, Address, Button, Identity, Reply, ReplyKind
-from handlers.referral.form import REFERRAL, harm_flagged
+from handlers.referral.form import REFERRAL, harm_flagged, missing_details
 from handlers.referral.triage_hooks import triage_answers
 from storage.merges import MergeKind
 from storage.models import Case, Report
@@ -68,15 +68,22 @@ def submit_referral(
     if linked.open_case is not None:
         _add_to_open_case(session, case, linked, identity, ctx, flagged)
     else:
-        _start_case(session, case, linked, identity, ctx, flagged)
+        _start_case(session, case, linked, identity, ctx, flagged, missing=missing_details(answers))
     return case, True
 
 
 def _start_case(
-    session: Session, case: Case, linked: Linked, identity: Identity, ctx: FormContext, flagged: str | None
+    session: Session,
+    case: Case,
+    linked: Linked,
+    identity: Identity,
+    ctx: FormContext,
+    flagged: str | None,
+    *,
+    missing: list[str],
 ) -> None:
-    """A case of its own: its enquiry plan, the officers' alert (with any possible matches), a join kept."""
-    steps = create_plan(session, case, ctx.profile, ctx.now, repeat=bool(linked.episodes))
+    """A case of its own: its enquiry plan (asking for what a quick report left out first), the alert, a join kept."""
+    steps = create_plan(session, case, ctx.profile, ctx.now, repeat=bool(linked.episodes), missing=missing)
     matches = possible_matches_of(session, [case.id])[case.id] if linked.possible else []
     episode = episode_note(linked.episodes)
     text = new_case_text(case.reference, urgent=case.urgent, episode=episode, matches=matches, flagged=flagged)
@@ -170,6 +177,10 @@ def _report(case: Case, answers: dict[str, Any], meta: dict[str, Any], identity:
     )
 
 
+MORE_LATER = (
+    "You sent the essentials. To add more detail later (the family, brothers and sisters, who else is involved, "
+    "what has been tried):"
+)
 # How to add to a concern later, by the reporter's channel (a reply to this message adds to it where there is one).
 ADD_LATER = {
     "slack": "Reply in this message's thread in your chat with the bot, or type /cme add {ref} and what to add.",
@@ -178,17 +189,21 @@ ADD_LATER = {
 }
 
 
-def confirmation(case: Case, profile: Profile) -> Reply:
-    """What the reporter is told after submitting: the reference and what happens next."""
+def confirmation(case: Case, profile: Profile, *, quick: bool = False) -> Reply:
+    """What the reporter is told after submitting: the reference and what happens next.
+
+    `quick`: sent with the essentials only ("Send now"), so how to add the rest later comes first.
+    """
     officer = profile.contact("cme_officer")
     channel = case.reporter_key.split(":", 1)[0]
+    add_later = ADD_LATER.get(channel, ADD_LATER["terminal"]).format(ref=case.reference)
     lines = [
         f"Thank you. Your concern has been sent to the CME officer. Your reference is {case.reference}.",
         "What happens next: the CME officer checks the details and starts reasonable enquiries to find the "
         "child and get them back into education. They may contact you for more information.",
         f"You'll be told the outcome when the case closes. Check on it any time with /cme status {case.reference}.",
-        f"Anything to add later? {ADD_LATER.get(channel, ADD_LATER['terminal']).format(ref=case.reference)} Or "
-        f"contact the CME officer: {officer.phone or ''} {officer.email or ''}".strip(),
+        f"{MORE_LATER if quick else 'Anything to add later?'} {add_later} Or contact the CME officer: "
+        f"{officer.phone or ''} {officer.email or ''}".strip(),
     ]
     if case.urgent:
         lines.insert(1, "Because you flagged harm, the case is marked urgent and the officer has been alerted.")

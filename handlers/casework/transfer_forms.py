@@ -28,6 +28,7 @@ from handlers.knowledge.councils import Council, find
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Button, Choice, Reply, ReplyKind
 from handlers.referral.form import REFERRAL, answers_signpost
+from handlers.referral.sections import MORE, SEND
 from storage.children import Transfer, TransferDirection
 from storage.models import Case
 from storage.queries import case_by_submission, drop_conversation, record_audit
@@ -118,8 +119,10 @@ SPECS = {
     INCOMING: FormSpec(
         INCOMING,
         "A child notified by another council",
-        "The council that told you and its reference first, then the referral's questions. " + REFERRAL.intro,
-        (FROM, *REFERRAL.sections),
+        "The council that told you and its reference first, then the referral's questions, all of them: there is "
+        "no 'send now' here. Answer what you know: most questions can be skipped.",
+        # The whole referral as one part (one progress count), without the quick report's "Send now" page.
+        (FROM, *(dataclasses.replace(s, part="") for s in REFERRAL.sections if s.id != SEND.id)),
         after_answer=_after_answer,
     ),
 }
@@ -197,6 +200,7 @@ def incoming(turn: TurnContext, args: str, registry: Mapping[str, Flow]) -> list
         text = f"{own} Type /cme report for a referral from within it. Nothing was started."
         return [Reply(text, kind=ReplyKind.ERROR)]
     flow = registry[INCOMING]
+    prefill = {**prefill, "next_step": MORE}  # the whole form, as "Add more detail" gives it (no "Send now" here)
     if turn.inbound.wants_form:
         return whole_form.open_form(turn, flow, prefill)
     return flows.begin(turn, flow, prefill)

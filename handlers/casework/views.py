@@ -15,8 +15,10 @@ from handlers.casework.caseload import FILTERS, FLAG_WORDS, CaseList, CaseRow
 from handlers.forms.spec import shown
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Button, Reply
-from handlers.referral.form import REFERRAL
+from handlers.referral.form import REFERRAL, missing_details
 from storage.models import ACTIVE_STEP_STATES, AuditEvent, Case, EnquiryStep, Report
+
+QUIET = {"next_step"}  # how the reporter chose to send it is not a detail of the child
 
 STEP_WORDS = {
     "open": "open",
@@ -163,9 +165,12 @@ def details_reply(report: Report, title: str) -> Reply:
     answers = report.answers
     facts = tuple(
         (field.record_label or field.review_label or field.label, shown(field, answers))
-        for field in REFERRAL.visible_fields(answers)
-        if answers.get(field.id) not in (None, "", [])
+        for field in REFERRAL.fields  # what was stored was what applied when it was sent (intake cleans the rest)
+        if answers.get(field.id) not in (None, "", []) and field.id not in QUIET
     )
+    missing = missing_details(answers)
+    if missing:  # sent with the essentials only: what to ask the reporter for (the plan's first step says so too)
+        facts = (*facts, ("Still missing (sent as a quick report)", "; ".join(missing)))
     return Reply("As the reporter gave them.", title=title, facts=facts)
 
 

@@ -107,7 +107,7 @@ def takes(spec: FormSpec, state: dict[str, Any], text: str, ctx: FormContext) ->
     try:
         if stage == "decide":
             parse_choice(text, Decision.from_state(state["decision"]).choices)
-        elif stage == "ask":
+        elif stage == "ask" and not (spec.field(state["field"]).confirm_prefill and word in CONFIRM_YES):
             parse_value(spec.field(state["field"]), text, ctx, state.get("answers"))
     except Confirm:
         return True  # an answer the form asks about before taking it
@@ -166,6 +166,8 @@ def _asked_field(spec: FormSpec, state: dict[str, Any]) -> Field | None:
 def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: FormContext) -> Turn:
     spec_field = spec.field(state["field"])
     answers = state["answers"]
+    if spec_field.confirm_prefill and word in CONFIRM_YES and answers.get(spec_field.id) not in (None, ""):
+        return _store(spec, state, spec_field, answers[spec_field.id], ctx)  # "yes": the prefilled answer stands
     open_question = spec_field.kind not in (Kind.YES_NO, Kind.CHOICE, Kind.MULTI_CHOICE)
     nothing = (word in UNKNOWN_WORDS or means_dont_know(text)) and open_question and not spec_field.required
     if word in SKIP_WORDS or nothing:
@@ -253,12 +255,12 @@ def _advance(spec: FormSpec, turn: Turn, ctx: FormContext) -> Turn:
     visible = spec.visible_fields(answers)
     if fill_from_identity([f for f in visible if f.id not in answers], answers, ctx):
         visible = spec.visible_fields(answers)  # a filled-in answer may open or close other questions
-    pending = [f for f in visible if f.id not in answers]
+    pending = [f for f in visible if f.id not in answers or (f.confirm_prefill and f.id not in state["history"])]
     if pending:  # after a change that opened new questions, these come before the review again
         state["stage"], state["field"] = "ask", pending[0].id
         turn.replies.append(question_reply(spec, pending[0], answers))
         return turn
-    if not spec.review:
+    if spec.sends_now(answers):
         return Turn(state, turn.replies, "submit")
     state["stage"], state["field"] = "review", None
     turn.replies.append(review.review_reply(spec, answers))

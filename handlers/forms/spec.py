@@ -61,6 +61,9 @@ class Field:
     tense: Tense | None = None  # a date question about the past (a rough date allowed) or a date of birth
     review_label: str | None = None  # short label in the person's own review ("Your name")
     record_label: str | None = None  # label where others read the answer ("Referrer's name")
+    confirm_prefill: bool = False  # a prefilled answer is still asked, to be confirmed ("yes") or replaced
+    describe: Callable[[Answers], str] | None = None  # words from the answers so far, shown with the question
+    option_words: Callable[[Answers], Mapping[str, str]] | None = None  # after an option's label in a chat, by value
 
     def visible(self, answers: Answers) -> bool:
         """True when the field applies given the answers so far."""
@@ -81,6 +84,17 @@ class Section:
     id: str
     title: str
     fields: tuple[Field, ...]
+    when: Callable[[Answers], bool] | None = None  # the whole section applies only when this holds
+    part: str = ""  # sections of one part share a progress count ("question 3 of about 10")
+    submit: str | None = None  # the page's button when the page decides what comes next ("Continue")
+
+    def applies(self, answers: Answers) -> bool:
+        """True when the section applies given the answers so far."""
+        return self.when is None or bool(self.when(answers))
+
+    def shown(self, answers: Answers) -> bool:
+        """True when the section applies and has a field to show."""
+        return self.applies(answers) and any(f.visible(answers) for f in self.fields)
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,11 @@ class FormSpec:
     after_answer: Hook | None = None
     submit_word: str = "submit"
     review: bool = True  # False: the form ends as soon as the last question is answered
+    sends_when: Callable[[Answers], bool] | None = None  # once this holds, the form is sent without the review
+
+    def sends_now(self, answers: Answers) -> bool:
+        """True when the form ends without its review (never reviewed, or the answers say "send now")."""
+        return not self.review or (self.sends_when is not None and bool(self.sends_when(answers)))
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -152,7 +171,11 @@ class FormSpec:
 
     def visible_fields(self, answers: Answers) -> list[Field]:
         """Fields that apply given the answers."""
-        return [f for f in self.fields if f.visible(answers)]
+        return [f for s in self.sections if s.applies(answers) for f in s.fields if f.visible(answers)]
+
+    def part_fields(self, part: str) -> tuple[Field, ...]:
+        """Every field of the sections in `part`, in order."""
+        return tuple(f for s in self.sections if s.part == part for f in s.fields)
 
     def clean(self, answers: Answers) -> dict[str, Any]:
         """Answers of visible fields only (a changed answer can hide fields answered before), and their precision."""
@@ -282,24 +305,33 @@ def validate_all(
     """
     answers: dict[str, Any] = dict(known or {})
     errors: dict[str, str] = {}
-    for spec_field in spec.fields:
-        if not spec_field.visible(answers):
-            continue
-        given = raw.get(spec_field.id)
-        if isinstance(given, list):
-            given = ", ".join(str(g) for g in given)
-        if given is None or str(given).strip() == "":
-            if spec_field.required:
-                errors[spec_field.id] = "This is required."
-            else:
-                answers[spec_field.id] = None
-            continue
-        try:
-            read = read_answer(spec_field, str(given), ctx, answers)
-            answers[spec_field.id] = read.value
-            answers.update(read.extra)
-        except Confirm as exc:  # a page can't ask yes or no: say exactly what to type instead
-            errors[spec_field.id] = exc.fix
-        except Invalid as exc:
-            errors[spec_field.id] = str(exc)
+    for section in spec.sections:
+        for spec_field in section.fields:
+            _validate_one(section, spec_field, raw, ctx, answers, errors)
     return answers, errors
+
+
+def _validate_one(
+    section: Section, spec_field: Field, raw: Mapping[str, Any], ctx: FormContext, answers: dict, errors: dict
+) -> None:
+    """validate_all for one field: its parsed answer into `answers`, or its problem into `errors`."""
+    given = raw.get(spec_field.id)
+    if isinstance(given, list):
+        given = ", ".join(str(g) for g in given)
+    typed = {spec_field.id: given} if given not in (None, "") else {}  # a condition on its own answer sees it
+    if not (section.applies(answers) and spec_field.visible({**answers, **typed})):
+        return
+    if given is None or str(given).strip() == "":
+        if spec_field.required:
+            errors[spec_field.id] = "This is required."
+        else:
+            answers[spec_field.id] = None
+        return
+    try:
+        read = read_answer(spec_field, str(given), ctx, answers)
+        answers[spec_field.id] = read.value
+        answers.update(read.extra)
+    except Confirm as exc:  # a page can't ask yes or no: say exactly what to type instead
+        errors[spec_field.id] = exc.fix
+    except Invalid as exc:
+        errors[spec_field.id] = str(exc)

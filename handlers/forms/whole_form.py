@@ -95,10 +95,17 @@ def submit_section(turn: TurnContext, flow: Flow, values: dict[str, Any]) -> lis
     answers, errors = _validate_section(spec, section, values, state, turn)
     if errors:
         view = FormView(
-            spec.id, section.id, draft_id, values=_raw(values), errors=errors, step=_step(spec, state, section)
+            spec.id,
+            section.id,
+            draft_id,
+            values=_raw(values),
+            errors=errors,
+            step=_step(spec, state, section),
+            hints=_hints(section, state["answers"]),
         )
         return [Reply("Please correct the answers marked.", kind=ReplyKind.ERROR, form=view)]
     replies = _apply(spec, state, answers, turn)
+    state.setdefault("pages", []).append(section.id)
     flow.stepped(turn, state)
     following = _next_section(spec, state, section.id)
     if following is None:
@@ -152,21 +159,36 @@ def _apply(spec: FormSpec, state: dict[str, Any], answers: dict[str, Any], turn:
 def _next_section(spec: FormSpec, state: dict[str, Any], after: str | None) -> Section | None:
     ids = [s.id for s in spec.sections]
     start = ids.index(after) + 1 if after else 0
+    answers = state["answers"]
+    for section in spec.sections[:start]:  # a required question a later answer opened (MASH after harm): its page
+        opened = [f for f in section.fields if f.required and f.visible(answers) and f.id not in answers]
+        if section.applies(answers) and opened:
+            return section
+    done = set(state.get("pages", ()))  # pages already sent: after a page shown again, on to the first new one
     for section in spec.sections[start:]:
-        if any(f.visible(state["answers"]) for f in section.fields):
+        if section.shown(answers) and section.id not in done:
             return section
     return None
 
 
 def _step(spec: FormSpec, state: dict[str, Any], section: Section) -> tuple[int, int]:
-    shown = [s for s in spec.sections if any(f.visible(state["answers"]) for f in s.fields)]
+    # Pages of this part and those before it: the quick report's four, then (after "Add more detail") all of them.
+    parts = list(dict.fromkeys(s.part for s in spec.sections))
+    upto = parts.index(section.part)
+    shown = [s for s in spec.sections if parts.index(s.part) <= upto and s.shown(state["answers"])]
     number = next((i for i, s in enumerate(shown, 1) if s.id == section.id), len(shown))
     return number, len(shown)
 
 
+def _hints(section: Section, answers: dict[str, Any]) -> dict[str, str]:
+    """A page's words that depend on the answers so far (how long adding more detail takes)."""
+    return {f.id: f.describe(answers) for f in section.fields if f.describe is not None}
+
+
 def _page(turn: TurnContext, spec: FormSpec, state: dict[str, Any], section: Section) -> Reply:
     values = {k: v for k, v in state["answers"].items() if any(f.id == k for f in section.fields)}
-    view = FormView(spec.id, section.id, state["draft_id"], values=values, step=_step(spec, state, section))
+    step, hints = _step(spec, state, section), _hints(section, state["answers"])
+    view = FormView(spec.id, section.id, state["draft_id"], values=values, step=step, hints=hints)
     # A card can sit unanswered in a chat: it says what leaving it means ("kept" goes under a Teams card).
     kept = f"If you leave this form, nothing is sent. {conversation.kept_for(turn.form_context())}"
     return Reply(section.title, kind=ReplyKind.FORM, title=spec.title, form=view, data={"kept": kept})

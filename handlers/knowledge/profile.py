@@ -185,6 +185,13 @@ class Profile(_Strict):
     references: References
     term_dates: list[SchoolYear] = Field(default_factory=list)
     enquiry_plan: list[EnquiryStep] = Field(min_length=1)
+    # The first step of a case sent as a quick report: ask the reporter for the details still missing.
+    missing_details_step: EnquiryStep = EnquiryStep(
+        id="missing-details",
+        title="Ask the reporter for the details still missing",
+        due=Due(school_days=1),
+        urgent_due=Due(days=0),
+    )
     reminders: Reminders = Reminders()
     substantial_period_weeks: int = Field(default=4, ge=0)  # "usually four weeks or more" (briefing)
     closure_messages: dict[str, str] = Field(default_factory=dict)

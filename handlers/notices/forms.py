@@ -140,7 +140,7 @@ PUPIL = Section("pupil", "The pupil", (
     _from_referral("child_dob", label="The pupil's date of birth?", required=True),
     _from_referral("child_gender", label="The pupil's sex, as on the admission register?", required=True,
                    choices=GENDERS),
-    _from_referral("child_year_group"),
+    _from_referral("child_year_group", when=None),  # the referral asks it only with more detail
     _from_referral("child_upn"),
     _from_referral("child_address", label="The pupil's address?", required=True),
     _from_referral("child_postcode"),

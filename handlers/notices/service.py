@@ -25,6 +25,7 @@ from handlers.knowledge.councils import Council, find
 from handlers.knowledge.registers import ground, statistics_from_answers
 from handlers.messages import Address, Identity
 from handlers.notices.forms import DELETION_SPEC
+from handlers.referral.sections import MORE
 from storage.models import ACTIVE_STEP_STATES, Case
 from storage.notices import NoticeKind, SchoolNotice
 from storage.queries import allocate_reference, record_audit, steps_of
@@ -92,6 +93,7 @@ def _referral_answers(answers: dict[str, Any]) -> dict[str, Any]:
         "reason": "deleted-reg9",
         "destination_known": going,
         "referrer_agency": answers["school_name"],
+        "next_step": MORE,  # a whole record, not a quick report: nothing is listed as still missing
     }
 
 

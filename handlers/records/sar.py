@@ -30,6 +30,7 @@ THIRD_PARTY_ANSWERS = {
     "referrer_name": "the reporter's name",
     "referrer_email": "the reporter's contact",
     "referrer_phone": "the reporter's contact",
+    "referrer_contact": "the reporter's contact",
     "referrer_role": "the reporter's role",
     "referrer_agency": "the reporter's organisation",
     "parent_names": "a parent's or carer's name",

@@ -17,22 +17,29 @@ from handlers.knowledge.harm import mentions_harm, signpost
 from handlers.knowledge.profile import Profile
 from handlers.messages import Reply, ReplyKind
 from handlers.referral.sections import (
-    CHILD,
+    DETAIL_SECTIONS,
     FORM_ID,
-    HARM,
-    MASH,
     NO_HARM,
-    PARENTS,
-    REASON,
-    REFERRER,
-    SCHOOL,
+    QUICK_SECTIONS,
     YES_NO_UNKNOWN,
     danger_not_known,
     harm_flagged,
+    missing_details,
+    sent_quick,
 )
 from handlers.referral.triage_hooks import triage_interjection
 
-__all__ = ["FORM_ID", "NO_HARM", "REFERRAL", "YES_NO_UNKNOWN", "after_answer", "answers_signpost", "harm_flagged"]
+__all__ = [
+    "FORM_ID",
+    "NO_HARM",
+    "REFERRAL",
+    "YES_NO_UNKNOWN",
+    "after_answer",
+    "answers_signpost",
+    "harm_flagged",
+    "missing_details",
+    "sent_quick",
+]
 
 
 def answers_signpost(answers: dict[str, Any], *, now: dt.datetime, profile: Profile) -> Reply:
@@ -85,10 +92,11 @@ REFERRAL = FormSpec(
     id=FORM_ID,
     title="Children missing education: raise a concern",
     intro=(
-        "I'll ask about the child, their family, their school, your concern and you, one question at a time. "
-        "Answer what you know: most questions can be skipped. Nothing is sent until you check and submit it."
+        "I'll ask the essentials first, about ten questions: is the child safe, who they are, their school, "
+        "what worries you and how to reach you. Then you can send it, or add more detail. Answer what you know."
     ),
-    # Safety comes straight after the child: a child in danger should not wait behind 20 questions.
-    sections=(CHILD, HARM, MASH, PARENTS, SCHOOL, REASON, REFERRER),
+    # The quick report first, harm first of all: a child in danger should not wait behind 20 questions.
+    sections=(*QUICK_SECTIONS, *DETAIL_SECTIONS),
     after_answer=after_answer,
+    sends_when=sent_quick,  # "Send now": sent at once, without the review of the whole form
 )

@@ -110,9 +110,9 @@ def test_stale_and_forged_slack_modal_submissions_log_no_answers(sqlite_db, prod
         async with running(sqlite_db) as slack:
             user = slack.user("U0REPORTER", "Sam Nurse")
             view = await opened_modal(slack, user)
-            filled = fill(view, {"on_roll": "no", "home_educated": "no"})
+            filled = fill(view, {"immediate_danger": "no"})
             payload = {"type": "view_submission", "user": user.who, "view": filled, "team": {"id": "T0COUNCIL"}}
-            body = urllib.parse.urlencode({"payload": json.dumps(payload)}).replace("on_roll", NAME)
+            body = urllib.parse.urlencode({"payload": json.dumps(payload)}).replace("immediate_danger", NAME)
             six_minutes_ago = int(time.time()) - 6 * 60
             for sign in ({"timestamp": six_minutes_ago}, {"secret": "a-rotated-secret"}):
                 status, _ = await slack.post(body, "application/x-www-form-urlencoded", **sign)
@@ -140,11 +140,9 @@ def test_a_genuine_referral_at_debug_logs_no_child_details(sqlite_db, production
     async def scenario():
         async with running(sqlite_db) as slack:
             user = slack.user("U0REPORTER", "Sam Nurse")
-            view = await opened_modal(slack, user)
-            status, _ = await user.change(view, {"on_roll": "no", "home_educated": "no"}, "home_educated")
-            assert status == 200
-            await slack.fake.wait_for("views.update")
-            view = await page(user, slack.fake.views[view["id"]], CHILD)
+            view = await page(user, await opened_modal(slack, user), {"immediate_danger": "no"})
+            view = await page(user, view, CHILD)
+            view = await page(user, view, {"concern": f"{NAME} has not been seen", "referrer_contact": "0161 496 0123"})
             status, _ = await user.dm(f"is {NAME} {SURNAME} missing education?")
             assert status == 200
             await slack.fake.wait_for("chat.postMessage")

@@ -79,7 +79,9 @@ def test_piped_referral_that_triage_redirects(db_url, tmp_path):
         "child_forenames": "Ada",
         "child_surname": "Lovelace",
         "child_dob": "02/05/2014",
-        "missing_from_home": "yes",
+        "on_roll": "no",
+        "home_educated": "no",
+        "missing_from_home": "yes",  # asked with more detail
     }
     lines = _script(tmp_path, answers, {"triage": "stop"})
     replies, _ = run_piped(lines, db_url, "--as", "teacher3")
@@ -96,6 +98,7 @@ def test_piped_referral_that_triage_redirects(db_url, tmp_path):
 def test_kill_mid_form_and_resume_at_the_same_question(db_url):
     chat = ChatProcess(db_url, "--as", "resumer")
     chat.say("/cme report")
+    chat.say("no")  # in danger now? (asked first)
     chat.say("Zephyrine")
     asked = chat.say("Quillfeather")[-1]
     assert asked["question"]["field"] == "child_dob"
@@ -108,7 +111,7 @@ def test_kill_mid_form_and_resume_at_the_same_question(db_url):
     assert resumed[-1]["question"]["field"] == "child_dob"
     after = again.say("02/05/2014")
     assert after[0]["text"] == "Taken as Friday 2 May 2014."  # a date is said back in words, never taken silently
-    assert after[-1]["question"]["field"] == "missing_from_home"
+    assert after[-1]["question"]["field"] == "school_name"
     again.kill()
 
 
@@ -120,6 +123,7 @@ def test_exit_ends_a_piped_chat_as_it_ends_a_typed_one(tmp_path):
 def test_a_restart_with_a_form_open_shows_the_waiting_question_before_reading_a_line(db_url):
     chat = ChatProcess(db_url, "--as", "restarter")
     chat.say("/cme report")
+    chat.say("no")  # in danger now? (asked first)
     assert chat.say("Zephyrine")[-1]["question"]["field"] == "child_surname"
     chat.kill()
 
@@ -146,6 +150,7 @@ def test_a_piped_chat_with_no_form_open_starts_silently(db_url):
 def test_a_typed_restart_shows_the_waiting_question_under_the_help(db_url):
     chat = ChatProcess(db_url, "--as", "typist")
     chat.say("/cme report")
+    chat.say("no")  # in danger now? (asked first)
     chat.say("Zephyrine")
     chat.kill()
     shown = _typed_session(db_url, "typist", [])
@@ -156,9 +161,9 @@ def test_a_typed_restart_shows_the_waiting_question_under_the_help(db_url):
 @pytest.mark.timeout(120)
 def test_a_latin1_letter_typed_on_a_terminal_is_not_dropped_silently(db_url):
     # Readline swallowed the byte: 'Jos\xe9' arrived as 'Jos' and was taken as the name (bot/line_input.py).
-    typed = [b"/cme report", b"Jos\xe9", "José".encode(), b"Garc\xeda", "Zoë\x7fe".encode()]  # \x7f: backspace
+    typed = [b"/cme report", b"no", b"Jos\xe9", "José".encode(), b"Garc\xeda", "Zoë\x7fe".encode()]  # \x7f: backspace
     shown = _typed_session(db_url, "typist", typed)
-    after_latin1 = shown.split("you> ")[2:]
+    after_latin1 = shown.split("you> ")[3:]
     assert "couldn't be read" in after_latin1[0] and "What is the child's first name" in after_latin1[0]
     assert "What is the child's surname?" in after_latin1[1]
     assert "couldn't be read" in after_latin1[2]
@@ -206,13 +211,13 @@ def _read_until(fd: int, marker: bytes, timeout: float = 60) -> bytes:
 
 @pytest.mark.parametrize("env", [{}, {"LC_ALL": "C"}], ids=["utf8-host", "c-locale"])
 def test_latin1_bytes_are_read_without_a_crash_and_the_person_is_told_plainly(db_url, env):
-    typed = b"/cme report\nJos\xe9\nJos\xc3\xa9\r\nGarc\xeda\n"  # Latin-1, then UTF-8 from a CR LF pipe
+    typed = b"/cme report\nno\nJos\xe9\nJos\xc3\xa9\r\nGarc\xeda\n"  # Latin-1, then UTF-8 from a CR LF pipe
     replies, _ = run_piped_bytes(typed, db_url, "--as", "latin", **env)
     unread = [r for r in replies if r["kind"] == "error"]
     assert len(unread) == 2 and all("couldn't be read" in r["text"] for r in unread)
     assert not any("control characters" in r["text"] for r in replies)
     asked = [r["question"]["field"] for r in replies if "question" in r]
-    assert asked == ["child_forenames", "child_forenames", "child_surname", "child_surname"]
+    assert asked == ["immediate_danger", "child_forenames", "child_forenames", "child_surname", "child_surname"]
     engine = make_engine(db_url)
     with Session(engine) as session:
         draft = session.exec(select(Conversation)).one()
@@ -283,7 +288,8 @@ def test_the_chat_starts_while_the_database_is_down_answers_questions_and_carrie
     down_at_start.restore()
     back = chat.say("/cme report")  # tried again with this line: migrated, and the form starts
     assert back[0]["text"].startswith("The case system is back")
-    assert back[-1]["question"]["field"] == "child_forenames"
+    assert back[-1]["question"]["field"] == "immediate_danger"
+    assert chat.say("no")[-1]["question"]["field"] == "child_forenames"
     assert chat.say("Zephyrine")[-1]["question"]["field"] == "child_surname"
     chat.kill()
 
@@ -306,6 +312,7 @@ def test_a_chat_pointed_at_a_closed_port_says_what_is_unavailable_and_exits_clea
 def test_postgres_going_away_mid_form_and_coming_back_loses_nothing(pg_outage):
     chat = ChatProcess(pg_outage.url, "--as", "midway")
     chat.say("/cme report")
+    chat.say("no")  # in danger now? (asked first)
     assert chat.say("Zephyrine")[-1]["question"]["field"] == "child_surname"
     pg_outage.cut()
     failed = chat.say("Quillfeather")
@@ -318,7 +325,7 @@ def test_postgres_going_away_mid_form_and_coming_back_loses_nothing(pg_outage):
     back = chat.say("Quillfeather")
     assert back[0]["text"].startswith("The case system is back")
     assert back[-1]["question"]["field"] == "child_dob"  # the surname went where it was meant
-    assert chat.say("02/05/2014")[-1]["question"]["field"] == "missing_from_home"
+    assert chat.say("02/05/2014")[-1]["question"]["field"] == "school_name"
     chat.kill()
 
 
@@ -328,6 +335,7 @@ def test_a_sqlite_file_locked_by_another_process_mid_form_is_survived(tmp_path, 
     path.write_bytes(sqlite_template.read_bytes())
     chat = ChatProcess(f"sqlite:///{path}", "--as", "locked")
     chat.say("/cme report")
+    chat.say("no")  # in danger now? (asked first)
     chat.say("Zephyrine")
     holder = sa.create_engine(f"sqlite:///{path}", poolclass=sa.pool.NullPool)
     with holder.connect() as connection:  # another writer holds the lock past the chat's busy timeout

@@ -79,6 +79,7 @@ def test_a_failed_write_leaves_the_draft_where_it_was_and_the_same_answer_again_
     engine, router = _outage_router(db_url, profile, clock)
     alice = Person(router)
     alice.say("/cme report")
+    alice.say("no")  # in danger now? (asked first)
     alice.say("Zephyrine")
     with _Outage(db_url, engine):
         failed = alice.say("Quillfeather")
@@ -95,6 +96,7 @@ def test_a_failed_write_does_not_outlive_the_draft_expiry(db_url, profile, clock
     engine, router = _outage_router(db_url, profile, clock)
     alice = Person(router)
     alice.say("/cme report")
+    alice.say("no")  # in danger now? (asked first)
     alice.say("Zephyrine")
     with _Outage(db_url, engine):
         alice.say("Quillfeather")
@@ -129,6 +131,7 @@ def test_database_down_at_the_last_page_of_a_whole_form_says_press_again_and_tha
 def test_idle_draft_is_dropped_and_the_person_is_told(router, engine, clock):
     alice = Person(router)
     alice.say("/cme report")
+    alice.say("no")  # in danger now? (asked first)
     alice.say("Zephyrine")
     clock.advance(hours=73)
     replies = alice.say("Quillfeather")
@@ -140,6 +143,7 @@ def test_idle_draft_is_dropped_and_the_person_is_told(router, engine, clock):
 def test_draft_within_the_limit_carries_on(router, clock):
     alice = Person(router)
     alice.say("/cme report")
+    alice.say("no")  # in danger now? (asked first)
     alice.say("Zephyrine")
     clock.advance(hours=71)
     assert alice.say("Quillfeather")[-1].question.field_id == "child_dob"
@@ -172,6 +176,7 @@ def test_idle_drafts_are_wiped_by_the_sweep_and_the_person_told_later(router, en
 
     alice = Person(router)
     alice.say("/cme report")
+    alice.say("no")  # in danger now? (asked first)
     alice.say("Zephyrine")
     clock.advance(hours=80)
     with unit_of_work(engine) as session:

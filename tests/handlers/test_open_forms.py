@@ -30,7 +30,7 @@ def _text(replies: list[Reply]) -> str:
 
 def _first_page_sent(router):
     view = _send(router, text="/cme report", wants_form=True)[-1].form
-    values = {"_draft": view.draft_id, "_section": view.section_id, **PAGES["child"]}
+    values = {"_draft": view.draft_id, "_section": view.section_id, **PAGES["danger"]}
     return _send(router, form_id=view.form_id, form_values=values)[-1].form
 
 
@@ -65,7 +65,7 @@ def test_a_question_at_the_name_question_is_answered_and_the_name_asked_again(ro
     alice.say("/cme report")
     replies = alice.say("what counts as CME?")
     assert replies[0].kind is ReplyKind.ANSWER
-    assert replies[-1].question.field_id == "child_forenames" and "still open" in replies[-1].text
+    assert replies[-1].question.field_id == "immediate_danger" and "still open" in replies[-1].text
     alice.fill(CALM_REFERRAL)
     assert "what counts" not in _text([alice.heard[-1]]).lower()
     assert any(value == "Zephyrine" for _, value in alice.heard[-1].facts)
@@ -114,6 +114,7 @@ def test_check_during_a_referral_asks_and_keep_for_later_brings_it_back_at_the_s
 def test_discard_deletes_the_referral_only_when_asked(router):
     alice = Person(router)
     alice.say("/cme report")
+    alice.say("no")  # in danger now? (harm comes first)
     alice.say("Zephyrine")
     (asked,) = alice.say("/cme check")
     carry_on = alice.say(_button([asked], "Carry on with it").value)
@@ -141,6 +142,7 @@ def _kept_referral_gone_stale(router, clock) -> Person:
     """Alice keeps a referral for later (to run /cme check), then leaves it past the 72-hour idle limit."""
     alice = Person(router)
     alice.say("/cme report")
+    alice.say("no")  # in danger now? (harm comes first)
     alice.say("Zephyrine")
     (asked,) = alice.say("/cme check")
     alice.say(_button([asked], "Keep it for later").value)
@@ -161,7 +163,7 @@ def test_a_new_referral_after_the_kept_one_went_stale_starts_afresh_and_says_why
     replies = alice.say("/cme report")
     assert "deleted because it was left for more than 72 hours" in replies[0].text
     assert "Carrying on" not in _text(replies) and "Zephyrine" not in str(replies)
-    assert alice.last_question() == "child_forenames"  # a fresh form, not the stale one brought back
+    assert alice.last_question() == "immediate_danger"  # a fresh form, not the stale one brought back
 
 
 def test_a_command_at_the_review_gets_a_short_prompt_without_the_childs_details(router):
@@ -196,6 +198,7 @@ def test_keep_and_discard_with_no_form_open_say_so_and_what_to_type(router):
 def test_a_question_sent_after_the_draft_expired_is_still_answered(router, clock):
     alice = Person(router)
     alice.say("/cme report")
+    alice.say("no")  # in danger now? (harm comes first)
     alice.say("Zephyrine")
     clock.advance(hours=73)
     replies = alice.say("what counts as CME?")

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from handlers.messages import ActionId, Address, Channel, Identity, Inbound, ReplyKind
 from handlers.referral.form import REFERRAL
 from storage.queries import conversation_of, save_conversation
-from tests.support import CALM_REFERRAL, Person
+from tests.support import ANSWERED_BY_DEFAULT, CALM_REFERRAL, Person
 
 FUZZ = Identity(Channel.TERMINAL, "fuzz", "local", display_name="Alice Teacher")
 WORDS = ("submit", "yes", "no", "not sure", "back", "skip", "help", "?", "change 3", "/cme contacts", "contacts")
@@ -42,7 +42,7 @@ def _snapshots(router, engine) -> dict[str, dict]:
             states[row.state.get("field") or row.state["stage"]] = row.state
         last = walker.heard[-1]
         field_id = last.question.field_id if last.question is not None else None
-        walker.say(CALM_REFERRAL.get(field_id, "skip") if field_id else "1")
+        walker.say({**ANSWERED_BY_DEFAULT, **CALM_REFERRAL}.get(field_id, "skip") if field_id else "1")
     return {k: v for k, v in states.items() if v is not None}
 
 
@@ -54,7 +54,7 @@ def _restore(engine, key: str, flow: str, state: dict, now) -> None:
 
 def test_any_text_at_any_question_of_a_chat_referral_gets_a_reply(router, engine, clock):
     snapshots = _snapshots(router, engine)
-    assert {"child_forenames", "child_dob", "on_roll", "review"} <= set(snapshots)
+    assert {"immediate_danger", "child_forenames", "child_dob", "on_roll", "next_step", "review"} <= set(snapshots)
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(at=st.sampled_from(sorted(snapshots)), text=TEXT)

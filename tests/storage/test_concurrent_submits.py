@@ -14,7 +14,7 @@ from handlers.referral.form import REFERRAL
 from storage.db import unit_of_work
 from storage.models import Case, ReferenceCounter
 from storage.queries import save_conversation
-from tests.support import CALM_REFERRAL
+from tests.support import ANSWERED_BY_DEFAULT, CALM_REFERRAL
 
 PEOPLE = 50
 
@@ -26,7 +26,7 @@ def _reviewed_draft(ctx: FormContext, index: int) -> dict:
         field_id = turn.state.get("field")
         if turn.state["stage"] == "review":
             break
-        answer = CALM_REFERRAL.get(field_id, "skip") if turn.state["stage"] == "ask" else "1"
+        answer = {**ANSWERED_BY_DEFAULT, **CALM_REFERRAL}.get(field_id, "skip") if turn.state["stage"] == "ask" else "1"
         turn = conversation.step(REFERRAL, turn.state, answer, ctx)
     turn.state["draft_id"] = f"draft-{index}"
     return turn.state

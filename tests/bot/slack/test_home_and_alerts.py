@@ -14,7 +14,7 @@ from tests.bot.slack.fake_slack import TEAM_ID
 from tests.bot.slack.slack_driver import running, text_of
 from tests.handlers.forms.test_whole_form import PAGES
 
-CALM = dict(PAGES, harm={"immediate_danger": "no", "harm_indicators": ["none"]})
+CALM = dict(PAGES, harm={"harm_indicators": ["none"]})
 # Another child (intake would join two referrals about one child into one open case).
 OTHER_CHILD = dict(PAGES, child={**PAGES["child"], "child_forenames": "Bartholomew", "child_dob": "2011-09-14"})
 

@@ -10,16 +10,21 @@ from sqlmodel import Session, select
 from bot.app import CONTEXT_KEY
 from bot.slack import opening, pages
 from bot.slack.ids import Action, Callback
+from bot.slack.modals import decode_form
 from storage.db import make_engine
 from storage.models import Case, Report
 from tests.bot.slack.slack_driver import fill, inputs, running, text_of
-from tests.support import CHILD_PAGE
+from tests.support import CHILD_MORE_PAGE, CHILD_PAGE
 
 CHILD = CHILD_PAGE
-HARM = {"immediate_danger": "no", "harm_indicators": ["abuse-neglect"]}
-CALM = {"immediate_danger": "no", "harm_indicators": ["none"]}
+DANGER = {"immediate_danger": "no"}
+YOU = {"concern": "Not seen since half term."}
+MORE = {"next_step": "more"}  # "Add more detail now": the rest of the form
+HARM = {"harm_indicators": ["abuse-neglect"]}
+CALM = {"harm_indicators": ["none"]}
 REASON = {"reason": "contact-failed", "destination_known": "no"}
-REFERRER = {"referrer_name": "Sam Nurse", "referrer_role": "School nurse", "referrer_agency": "NHS"}
+REFERRER = {"referrer_role": "School nurse", "referrer_agency": "NHS"}
+QUICK_TURNS = 5  # README: "/cme report" and four pages (danger, the child, your concern, send now)
 
 
 async def opened_modal(slack, user):
@@ -38,25 +43,46 @@ async def page(user, view, values, expect="update"):
     status, ack = await user.submit(fill(view, values))
     assert status == 200
     assert ack["response_action"] == expect, ack
-    return {**ack["view"], "id": view["id"], "hash": "next"} if expect == "update" else ack
+    if expect != "update":
+        return ack
+    shown = {**ack["view"], "id": view["id"], "hash": f"next-{id(ack)}"}
+    user.slack.fake.views[view["id"]] = shown  # Slack now shows it, with a new hash (a response_action update)
+    return shown
+
+
+async def changed(slack, user, view, values, block_id):
+    """Answer a question that shows or hides others on the page; the page as Slack shows it after."""
+    before = len(slack.fake.of("views.update"))
+    status, _ = await user.change(view, values, block_id)
+    assert status == 200
+    await slack.fake.wait_for("views.update", before + 1)
+    return slack.fake.views[view["id"]]
+
+
+async def shown_child_page(slack, user, view):
+    """The child's page, with 'home educated' hidden once 'on roll' says yes and shown again for no."""
+    assert inputs(view)[0] == "child_forenames" and "home_educated" in inputs(view)
+    view = await changed(slack, user, view, {"on_roll": "yes"}, "on_roll")
+    assert "home_educated" not in inputs(view)
+    view = await changed(slack, user, view, {"on_roll": "no"}, "on_roll")
+    assert "home_educated" in inputs(view)
+    return view
 
 
 async def child_page(slack, user, values=CHILD):
-    """The first page with the fields that appear once 'on roll' and 'home educated' are answered."""
-    view = await opened_modal(slack, user)
-    assert "awaiting_place" not in inputs(view)
-    status, _ = await user.change(view, {"on_roll": "no", "home_educated": "no"}, "home_educated")
-    assert status == 200
-    await slack.fake.wait_for("views.update")
-    view = slack.fake.views[view["id"]]
-    assert {"awaiting_place", "other_provision"} <= set(inputs(view))
-    return await page(user, view, values)
+    """The quick report's pages with "Add more detail now"; returns the first page of the detail ("Safety")."""
+    view = await page(user, await opened_modal(slack, user), DANGER)
+    view = await page(user, await shown_child_page(slack, user, view), values)
+    view = await page(user, view, YOU)
+    assert inputs(view) == ["next_step"] and view["submit"]["text"] == "Continue"
+    assert "minutes" in text_of(view["blocks"])  # how long adding more detail takes
+    return await page(user, view, MORE)
 
 
 async def about_you_page(slack, user):
     """A calm referral up to its last page ("About you"), as Slack shows it."""
     view = await child_page(slack, user)
-    for values in (CALM, {}, {}, REASON):
+    for values in (CALM, CHILD_MORE_PAGE, {}, {}, REASON):
         view = await page(user, view, values)
     return view
 
@@ -79,15 +105,15 @@ def test_modal_end_to_end_with_harm_signpost_and_double_submit(db_url):
         async with running(db_url) as slack:
             sam = slack.user("U0REPORTER", "sam.nurse")
             view = await child_page(slack, sam)
-            assert inputs(view) == ["immediate_danger", "harm_indicators"]
+            assert inputs(view) == ["harm_indicators"]
             signpost = await page(sam, view, HARM)
             assert signpost["callback_id"] == Callback.SIGNPOST
             assert "MASH" in text_of(signpost["blocks"]) and "0161 253 5678" in text_of(signpost["blocks"])
             view = await page(sam, signpost, {})
             assert inputs(view) == ["mash_contacted"]
-            for values in ({"mash_contacted": "yes"}, {}, {}, REASON):
+            for values in ({"mash_contacted": "yes"}, CHILD_MORE_PAGE, {}, {}, REASON):
                 view = await page(sam, view, values)
-            assert view["submit"]["text"] == "Send" and inputs(view)[0] == "referrer_name"
+            assert view["submit"]["text"] == "Send" and inputs(view)[0] == "referrer_role"
             first, second = await asyncio.gather(sam.submit(fill(view, REFERRER)), sam.submit(fill(view, REFERRER)))
             [case] = cases(db_url)
             for status, ack in (first, second):
@@ -109,19 +135,20 @@ def test_errors_come_back_inline_on_the_right_blocks(slack_db):
     async def scenario():
         async with running(slack_db) as slack:
             sam = slack.user("U0REPORTER")
-            view = await opened_modal(slack, sam)
-            bad = {"child_forenames": "Zephyrine", "child_dob": "2031-01-01", "missing_from_home": "no"}
-            bad.update(on_roll="yes", child_postcode="NOT A CODE")
+            view = await page(sam, await opened_modal(slack, sam), DANGER)
+            bad = {"child_forenames": "Zephyrine", "child_dob": "2031-01-01", "on_roll": "no", "home_educated": "no"}
             ack = await page(sam, view, bad, expect="errors")
-            assert set(ack["errors"]) == {"child_dob", "child_surname", "child_postcode"}
+            assert set(ack["errors"]) == {"child_dob", "child_surname"}
             assert "future" in ack["errors"]["child_dob"] and "required" in ack["errors"]["child_surname"]
-            # A question that now applies but isn't on the page yet: the page comes back with it, marked.
-            shown = await page(sam, view, {k: v for k, v in CHILD.items() if k in inputs(view)})
-            assert "awaiting_place" in inputs(shown) and "This is required." in text_of(shown["blocks"])
+            # A question that now applies but isn't on the page: the page comes back with it, marked.
+            view = await changed(slack, sam, view, {"on_roll": "yes"}, "on_roll")
+            assert "home_educated" not in inputs(view) and "child_year_group" in inputs(view)
+            shown = await page(sam, view, {**{k: v for k, v in CHILD.items() if k in inputs(view)}, "on_roll": "no"})
+            assert "home_educated" in inputs(shown) and "This is required." in text_of(shown["blocks"])
             # A year group the date of birth doesn't fit is not taken: the page says which to correct.
-            mismatch = {k: v for k, v in CHILD.items() if k in inputs(shown)}
-            mismatch.update(child_dob="2019-12-12", child_year_group="year-6")
-            ack = await page(sam, shown, mismatch, expect="errors")
+            mismatch = {k: v for k, v in CHILD.items() if k in inputs(view)}
+            mismatch.update(on_roll="yes", child_dob="2019-12-12", child_year_group="year-6")
+            ack = await page(sam, view, mismatch, expect="errors")
             assert "doesn't fit the date of birth" in ack["errors"]["child_year_group"]
             assert cases(slack_db) == []
 
@@ -134,8 +161,8 @@ def test_calm_referral_has_no_signpost_step_and_confirms_once(slack_db):
             sam = slack.user("U0REPORTER")
             view = await child_page(slack, sam)
             view = await page(sam, view, CALM)
-            assert view["callback_id"] == Callback.PAGE and inputs(view)[0] == "parent_names"
-            for values in ({}, {}, REASON):
+            assert view["callback_id"] == Callback.PAGE and inputs(view)[0] == "missing_from_home"
+            for values in (CHILD_MORE_PAGE, {}, {}, REASON):
                 view = await page(sam, view, values)
             done = await page(sam, view, REFERRER)
             [case] = cases(slack_db)
@@ -149,9 +176,15 @@ def test_about_you_comes_filled_in_from_the_slack_profile(slack_db):
     async def scenario():
         async with running(slack_db) as slack:
             sam = slack.user("U0REPORTER")  # new to the bot: Slack is asked who they are after the first ack
-            view = await about_you_page(slack, sam)
-            shown = initial_values(view)
+            view = await page(sam, await opened_modal(slack, sam), DANGER)
+            view = await page(sam, view, CHILD)
+            shown = initial_values(view)  # to confirm, or change
             assert shown["referrer_name"] == "Sam Reporter"
+            assert shown["referrer_contact"] == "sam.reporter@school.example.org"
+            view = await page(sam, view, YOU)
+            for values in (MORE, CALM, CHILD_MORE_PAGE, {}, {}, REASON):
+                view = await page(sam, view, values)
+            shown = initial_values(view)
             assert shown["referrer_email"] == "sam.reporter@school.example.org"
             assert shown["referrer_role"] is None  # Slack doesn't know it: theirs to type
             await page(sam, view, {"referrer_role": "School nurse", "referrer_agency": "NHS"})
@@ -186,10 +219,11 @@ def test_without_a_profile_the_referrer_types_their_details(slack_db, caplog):
     async def scenario():
         async with running(slack_db) as slack:
             slack.fake.fail("users.info", error="missing_scope", times=5)  # users:read.email not granted
-            view = await about_you_page(slack, slack.user("U0REPORTER"))
-            assert set(initial_values(view).values()) == {None}
-            ack = await page(slack.user("U0REPORTER"), view, {"referrer_role": "School nurse"}, expect="errors")
-            assert "referrer_name" in ack["errors"]  # asked for, not lost: the page says what is missing
+            sam = slack.user("U0REPORTER")
+            view = await page(sam, await page(sam, await opened_modal(slack, sam), DANGER), CHILD)
+            assert not initial_values(view)["referrer_name"] and not initial_values(view)["referrer_contact"]
+            ack = await page(sam, view, YOU, expect="errors")
+            assert {"referrer_name", "referrer_contact"} <= set(ack["errors"])  # asked for, not lost
 
     asyncio.run(scenario())
     assert any("missing_scope" in r.getMessage() for r in caplog.records)
@@ -214,11 +248,10 @@ def test_acks_at_once_when_the_core_is_slow(slack_db, monkeypatch):
             [filled] = await slack.fake.wait_for("views.update")
             view = slack.fake.views[filled.args["view_id"]]
             started = time.perf_counter()
-            on_roll = {"child_forenames": "Zeph", "child_surname": "Q", "missing_from_home": "no", "on_roll": "yes"}
-            status, ack = await sam.submit(fill(view, on_roll))
+            status, ack = await sam.submit(fill(view, DANGER))
             assert ack["view"]["callback_id"] == Callback.WORKING and time.perf_counter() - started < 0.5
             await slack.fake.wait_for("views.update", 2)
-            assert inputs(slack.fake.views[view["id"]]) == ["immediate_danger", "harm_indicators"]
+            assert inputs(slack.fake.views[view["id"]])[0] == "child_forenames"
 
     asyncio.run(scenario())
 
@@ -231,12 +264,25 @@ def test_raise_a_concern_in_app_home_opens_the_form_first_and_about_you_still_co
             view = await slack.fake.modal(1)
             await asyncio.sleep(0.2)  # time for a look-up, were one coming
             assert slack.fake.of("users.info") == []  # the press's only Web API call is the modal itself
-            await sam.change(view, {"on_roll": "no", "home_educated": "no"}, "home_educated")
-            await slack.fake.wait_for("views.update")
-            view = await page(sam, slack.fake.views[view["id"]], CHILD)
-            for values in (CALM, {}, {}, REASON):
-                view = await page(sam, view, values)
+            view = await page(sam, view, DANGER)
+            view = await page(sam, view, CHILD)
             assert initial_values(view)["referrer_name"] == "Sam Reporter"
             assert len(slack.fake.of("users.info")) == 1
+
+    asyncio.run(scenario())
+
+
+def test_the_quick_report_in_a_modal_gives_a_reference_in_at_most_12_turns(slack_db):
+    async def scenario():
+        async with running(slack_db) as slack:
+            sam = slack.user("U0REPORTER")
+            quick = {"danger": DANGER, "child": CHILD, "you": YOU, "send": {"next_step": "send"}}
+            view, turns = await opened_modal(slack, sam), 1
+            while view.get("callback_id") == Callback.PAGE and turns <= 12:
+                section = decode_form(view["private_metadata"]).section_id
+                view, turns = await page(sam, view, quick[section]), turns + 1
+            [case] = cases(slack_db)
+            assert "Concern raised" in view["title"]["text"] and case.reference in text_of(view["blocks"])
+            assert turns <= 12 and turns == QUICK_TURNS, turns
 
     asyncio.run(scenario())

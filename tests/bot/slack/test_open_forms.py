@@ -47,11 +47,11 @@ def test_a_dm_with_the_modal_open_is_answered_and_offers_the_form_again_at_the_p
     async def scenario():
         async with running(slack_db) as slack:
             sam = slack.user("U0REPORTER")
-            reached = await child_page(slack, sam)  # page 2 of the referral, answers saved
+            reached = await child_page(slack, sam)  # page 5 of the referral (the detail's first), answers saved
             assert (await sam.dm("is home education CME?"))[0] == 200
             posted = await _dm_reply(slack, 1)
             said = text_of(posted["blocks"])
-            assert "home education" in said.lower() and "still open at page 2" in said
+            assert "home education" in said.lower() and "still open at page 5" in said
             assert "something went wrong" not in said.lower()
             button = _button(posted["blocks"], "Open the form")
             await sam.click(button["action_id"], button["value"], channel=DM_CHANNEL)
@@ -94,7 +94,7 @@ def test_when_slack_cannot_open_the_modal_the_dm_says_so_and_opens_it_later(slac
             button = _button(posted["blocks"], "Open the form")
             await sam.click(button["action_id"], button["value"], channel=DM_CHANNEL)
             view = await slack.fake.modal(2)
-            assert view["callback_id"] == Callback.PAGE and "child_forenames" in inputs(view)
+            assert view["callback_id"] == Callback.PAGE and "immediate_danger" in inputs(view)
 
     asyncio.run(scenario())
 
@@ -105,15 +105,17 @@ def test_report_in_slack_during_a_dm_referral_carries_it_on_in_the_modal(slack_d
             sam = slack.user("U0REPORTER")
             await sam.dm("report")
             await _dm_reply(slack, 1)
-            await sam.dm("Zephyrine")
+            await sam.dm("no")  # in danger now? (asked first)
             await _dm_reply(slack, 2)
-            await sam.dm("Quillfeather")
+            await sam.dm("Zephyrine")
             await _dm_reply(slack, 3)
+            await sam.dm("Quillfeather")
+            await _dm_reply(slack, 4)
             await sam.dm("02/05/14")  # a date is said back in words; a two-digit year is taken without asking
-            said = text_of((await _dm_reply(slack, 4))["blocks"])
+            said = text_of((await _dm_reply(slack, 5))["blocks"])
             assert "Taken as Friday 2 May 2014." in said and "Did you mean" not in said
             await sam.dm("what is a CTF?")  # help inside the form: the term explained, then the same question
-            helped = text_of((await _dm_reply(slack, 5))["blocks"])
+            helped = text_of((await _dm_reply(slack, 6))["blocks"])
             assert "common transfer file" in helped.lower() and "Source:" in helped
             assert helped.split("Source:")[-1].count("?") >= 1  # the question is asked again
             assert (await sam.command("report"))[0] == 200
@@ -122,7 +124,7 @@ def test_report_in_slack_during_a_dm_referral_carries_it_on_in_the_modal(slack_d
             first = next(b for b in view["blocks"] if b.get("block_id") == "child_forenames")
             assert first["element"]["initial_value"] == "Zephyrine"  # nothing the person typed is lost
             await sam.dm("what counts as CME?")  # the draft is the modal's now: the DM offers it back
-            assert "still open at page 1" in text_of((await _dm_reply(slack, 6))["blocks"])
+            assert "still open at page 2" in text_of((await _dm_reply(slack, 7))["blocks"])
 
     asyncio.run(scenario())
 
@@ -183,7 +185,7 @@ def test_report_while_a_check_is_open_asks_in_the_modal_and_keep_for_later_opens
             await sam.click(keep["action_id"], keep["value"], view=asked)
             [pushed] = await slack.fake.wait_for("views.push")
             referral = slack.fake.views[pushed.result["view"]["id"]]
-            assert referral["callback_id"] == Callback.PAGE and "child_forenames" in inputs(referral)
+            assert referral["callback_id"] == Callback.PAGE and "immediate_danger" in inputs(referral)
 
     asyncio.run(scenario())
 

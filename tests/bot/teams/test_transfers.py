@@ -11,13 +11,16 @@ from storage.children import Transfer
 from tests.bot.teams.harness import OFFICER, SAM, form_card, inputs_of, run, running, submission
 from tests.bot.teams.test_officer_actions import buttons
 from tests.handlers.casework.test_cases import make_case
-from tests.support import CHILD_PAGE, Clock
+from tests.support import CHILD_MORE_PAGE, CHILD_PAGE, Clock
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 CALM_PAGES = {
     "from_council": {},
+    "danger": {"immediate_danger": "no"},
     "child": CHILD_PAGE,
-    "harm": {"immediate_danger": "no", "harm_indicators": "none"},
+    "you": {"concern": "Notified by another council.", "referrer_contact": "0161 253 5000"},
+    "harm": {"harm_indicators": "none"},
+    "child-more": CHILD_MORE_PAGE,
     "reason": {"reason": "contact-failed", "destination_known": "no"},
     "referrer": {"referrer_role": "CME officer", "referrer_agency": "Bury Council"},
 }
@@ -70,7 +73,8 @@ async def incoming_by_card(db_url, profile) -> None:
             section = card["actions"][0]["data"]["_section"]
             seen.append(section)
             sent = await h.say(value=submission(card, CALM_PAGES.get(section, {})), who=OFFICER)
-        assert seen[:2] == ["from_council", "child"] and seen[-1] == "referrer"
+        assert seen[:3] == ["from_council", "danger", "child"] and seen[-1] == "referrer"
+        assert "send" not in seen  # an officer's record of a child notified by a council: the whole form
         assert any("notified by Kingston upon Thames (314)" in s.text for s in sent)
         (move,) = moves(h.engine)
         assert (move.direction, move.council_code, move.their_reference) == ("in", "314", "RBK-0042")

@@ -146,7 +146,7 @@ def test_a_reporter_cannot_transfer_or_record_an_incoming_child(router, engine):
 def test_incoming_child_is_the_referral_form_with_the_sending_council_and_their_reference(router, engine):
     officer = Person(router, user="cme-officer", name="Olive Officer")
     first = officer.say("/cme incoming Leeds LCC-2026-0117")
-    assert first[-1].question.field_id == "child_forenames"  # the council and their reference came with the command
+    assert first[-1].question.field_id == "immediate_danger"  # the council and their reference came with the command
     officer.fill(CALM_REFERRAL)
     done = officer.say("submit")[0]
     assert done.kind is ReplyKind.CONFIRMATION and "notified by Leeds (383)" in done.text

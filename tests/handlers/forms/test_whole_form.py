@@ -6,18 +6,26 @@ from sqlmodel import Session, select
 
 from handlers.messages import Address, Channel, Identity, Inbound, ReplyKind
 from storage.models import Case
-from tests.support import CHILD_PAGE
+from tests.support import CHILD_MORE_PAGE, CHILD_PAGE
 
 WHO = Identity(Channel.SLACK, "U1", "T1", display_name="Sam Nurse", email="sam@nhs.example.uk")
 WHERE = Address(Channel.SLACK, "D1", "U1")
 PAGES = {
+    "danger": {"immediate_danger": "no"},
     "child": CHILD_PAGE,
-    "harm": {"immediate_danger": "no", "harm_indicators": ["abuse-neglect"]},
+    "you": {
+        "concern": "Not seen since half term.",
+        "referrer_name": "Sam Nurse",
+        "referrer_contact": "sam@nhs.example.uk",
+    },
+    "send": {"next_step": "more"},
+    "harm": {"harm_indicators": ["abuse-neglect"]},
+    "child-more": CHILD_MORE_PAGE,
     "mash": {"mash_contacted": "yes"},
     "parents": {},
     "school": {},
     "reason": {"reason": "contact-failed", "destination_known": "no"},
-    "referrer": {"referrer_name": "Sam Nurse", "referrer_role": "School nurse", "referrer_agency": "NHS"},
+    "referrer": {"referrer_role": "School nurse", "referrer_agency": "NHS"},
 }
 
 
@@ -34,7 +42,7 @@ def _page(router, view, values):
 def test_pages_in_order_with_signpost_and_one_case_on_double_submit(router, engine):
     replies = _send(router, text="/cme report", wants_form=True)
     view = replies[-1].form
-    assert (replies[-1].kind, view.section_id) == (ReplyKind.FORM, "child")
+    assert (replies[-1].kind, view.section_id) == (ReplyKind.FORM, "danger")
     seen = []
     while True:
         last_values = PAGES[view.section_id]
@@ -45,9 +53,12 @@ def test_pages_in_order_with_signpost_and_one_case_on_double_submit(router, engi
         if view.section_id == "harm":
             assert replies[0].kind is ReplyKind.SIGNPOST
         view = replies[-1].form
-        if view.section_id == "referrer":  # the channel's identity fills these in
-            assert view.values == {"referrer_name": "Sam Nurse", "referrer_email": "sam@nhs.example.uk"}
-    assert seen == ["child", "harm", "mash", "parents", "school", "reason", "referrer"]
+        if view.section_id == "you":  # the channel's identity fills these in, to be confirmed
+            assert view.values == {"referrer_name": "Sam Nurse", "referrer_contact": "sam@nhs.example.uk"}
+        if view.section_id == "referrer":
+            assert view.values == {"referrer_email": "sam@nhs.example.uk"}
+    assert seen == ["danger", "child", "you", "send", "harm", "mash", "child-more", "parents", "school", "reason",
+                    "referrer"]  # fmt: skip
     confirmation = next(r for r in replies if r.kind is ReplyKind.CONFIRMATION)
     assert any(r.kind is ReplyKind.SIGNPOST for r in replies)  # the signpost again with the confirmation
     assert confirmation.kind is ReplyKind.CONFIRMATION and confirmation.data["urgent"]
@@ -59,9 +70,10 @@ def test_pages_in_order_with_signpost_and_one_case_on_double_submit(router, engi
 
 def test_errors_come_back_on_the_right_field_and_keep_the_page(router):
     view = _send(router, text="/cme report", wants_form=True)[-1].form
-    bad = dict(PAGES["child"], child_dob="2031-01-01", child_postcode="NOT A CODE")
+    view = _page(router, view, PAGES["danger"])[-1].form
+    bad = dict(PAGES["child"], child_dob="2031-01-01", date_last_attended="NOT A DATE")
     replies = _page(router, view, bad)
     errors = replies[-1].form.errors
-    assert set(errors) == {"child_dob", "child_postcode"}
+    assert set(errors) == {"child_dob", "date_last_attended"}
     assert "future" in errors["child_dob"]
     assert replies[-1].form.section_id == "child" and replies[-1].form.values["child_forenames"] == "Zephyrine"

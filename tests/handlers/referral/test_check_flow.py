@@ -64,10 +64,10 @@ def test_check_hands_off_to_a_prefilled_referral(router, engine):
     mark = len(person.heard)
     started = person.say("/cme report")
     asked = [r.question.field_id for r in started if r.question]
-    assert asked == ["child_forenames"]
+    assert asked == ["immediate_danger"]
     person.fill({k: v for k, v in CALM_REFERRAL.items() if k not in SITUATIONS["cme"]})
     review = person.heard[-1]
-    assert ("3. Date of birth", "2 May 2014") in review.facts
+    assert ("4. Date of birth", "2 May 2014") in review.facts
     person.say("submit")
     with Session(engine) as session:
         answers = session.exec(select(Report)).one().answers

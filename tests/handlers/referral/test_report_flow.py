@@ -16,7 +16,7 @@ def test_calm_referral_creates_case_report_audit_and_alert(router, engine):
     alice.say("/cme report")
     review = alice.fill(CALM_REFERRAL)
     assert review[-1].kind is ReplyKind.REVIEW
-    assert ("1. First name(s)", "Zephyrine") in review[-1].facts
+    assert ("2. First name(s)", "Zephyrine") in review[-1].facts
     done = alice.say("submit")
     confirmation = done[-1]
     assert confirmation.kind is ReplyKind.CONFIRMATION
@@ -47,7 +47,7 @@ def test_referrer_name_comes_from_channel_identity(router):
 def test_a_name_the_channel_learns_mid_form_is_used_when_the_form_gets_there(router):
     alice = Person(router, name=None)  # Slack says who someone is only after their first message
     alice.say("/cme report")
-    alice.fill(CALM_REFERRAL, until="reason")
+    alice.fill(CALM_REFERRAL, until="concern")
     alice.name = "Alice Teacher"
     review = alice.fill(CALM_REFERRAL)[-1]
     assert any(label.endswith("Your name") and value == "Alice Teacher" for label, value in review.facts)

@@ -1,0 +1,74 @@
+"""The quick report in the terminal chat: the essentials and "Send now" give a case reference in at most 12 turns.
+
+In-process through bot.terminal.Chat (what `cme-bot chat` runs for each line), so the count is the lines a
+person types. README and docs/raising-a-concern.md quote the figure: a test keeps it from growing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from bot.terminal import Chat
+from handlers.commands import build_router
+from handlers.messages import Address, Channel, Identity, Inbound, ReplyKind
+from storage.models import Case, EnquiryStep
+from tests.support import QUICK_REFERRAL
+
+MAX_TURNS = 12  # issue 21: a concern raised in two minutes
+MEASURED_TURNS = 12  # README: "12 turns (about 3 minutes)"
+CHOICES = {"immediate_danger", "on_roll", "home_educated", "next_step"}
+
+
+def walk(say, first) -> tuple[list[str], list]:
+    """Answer only the essentials (QUICK_REFERRAL) to each question asked; the lines typed and every reply."""
+    typed, heard = ["/cme report"], list(first)
+    while heard[-1].question is not None and len(typed) <= 2 * MAX_TURNS:
+        field_id = heard[-1].question.field_id
+        assert field_id in QUICK_REFERRAL, f"the quick report asked {field_id}, which is not an essential"
+        typed.append(QUICK_REFERRAL[field_id])
+        heard.extend(say(typed[-1]))
+    return typed, heard
+
+
+def test_the_essentials_and_send_now_give_a_reference_in_at_most_12_turns(core, engine):
+    who = Identity(Channel.TERMINAL, "teacher1", "local", display_name="Alice Teacher")
+    chat = Chat(core, build_router(core), who, Address(Channel.TERMINAL, "dm:teacher1", "teacher1"))
+    chat.start(interactive=False)
+    typed, heard = walk(chat.say, chat.say("/cme report"))
+    confirmation = heard[-1]
+    assert confirmation.kind is ReplyKind.CONFIRMATION, [r.text for r in heard[-3:]]
+    assert len(typed) <= MAX_TURNS and len(typed) == MEASURED_TURNS, typed
+    asked = [r for r in heard if r.question is not None]
+    assert asked[0].question.field_id == "immediate_danger"  # harm first of all
+    totals = {re.search(r"of about (\d+)", r.title).group(1) for r in asked}
+    assert len(totals) == 1  # the progress line never changes its total
+    offer = asked[-1]
+    assert [b.label for b in offer.buttons][0] == "Send now" and re.search(r"about \d+ minutes", offer.text)
+    typed_answers = [t for t, r in zip(typed[1:], asked, strict=True) if r.question.field_id not in CHOICES]
+    seconds = 20 * len(typed_answers) + 10 * (len(asked) - len(typed_answers))  # issue 21's figures
+    assert seconds <= 180, seconds  # README: about 3 minutes
+    with Session(engine) as session:
+        case = session.exec(select(Case)).one()
+        first = session.exec(select(EnquiryStep).where(EnquiryStep.case_id == case.id).order_by(EnquiryStep.position))
+        assert first.first().step_id == "missing-details"
+        assert case.cme_reason is None and case.triage_outcome == "cme"  # the DfE reason: Not recorded
+
+
+def test_the_officer_sees_what_is_still_missing(core, engine):
+    router = build_router(core)
+    who = Identity(Channel.TERMINAL, "teacher2", "local", display_name="Alice Teacher")
+    say = lambda text, identity=who: router.handle(  # noqa: E731
+        Inbound(identity, Address(Channel.TERMINAL, f"dm:{identity.user_id}", identity.user_id), text=text)
+    )
+    _, heard = walk(say, say("/cme report"))
+    reference = heard[-1].data["reference"]
+    officer = Identity(Channel.TERMINAL, "cme-officer", "local")
+    view = say(f"/cme case {reference}", officer)
+    facts = dict(fact for reply in view for fact in reply.facts)
+    missing = next(value for label, value in facts.items() if label.startswith("Still missing"))
+    assert "Parents and carers" in missing and "Referrer's role" in missing
+    assert facts["What worries the reporter"].startswith("Not seen since half term")
+    plan = next(reply for reply in view if reply.title == "Enquiry plan")
+    assert plan.facts[0][0].startswith("1. Ask the reporter for the details still missing")
