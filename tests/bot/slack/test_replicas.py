@@ -86,6 +86,6 @@ def test_a_delivery_is_still_handled_when_its_claim_cannot_be_written(slack_db, 
         async with running(slack_db) as slack:
             await slack.user("U0REPORTER").dm("report", event_id="Ev0NOCLAIM")
             [answer] = await slack.fake.wait_for("chat.postMessage")
-            assert "first name" in text_of(answer.args["blocks"])
+            assert "danger right now" in text_of(answer.args["blocks"])
 
     asyncio.run(scenario())

@@ -51,19 +51,19 @@ def test_dm_conversation_is_the_terminal_chat_and_buttons_answer(slack_db):
             sam = slack.user("U0REPORTER")
             assert (await sam.dm("report"))[0] == 200
             [first] = await slack.fake.wait_for("chat.postMessage")
-            assert first.args["channel"] == "DU0REPORTER" and "first name" in text_of(first.args["blocks"])
-            await sam.dm("Zephyrine")
-            await sam.dm("Quillfeather")
-            await sam.dm("skip")
-            asked = (await slack.fake.wait_for("chat.postMessage", 4))[-1].args["blocks"]
-            assert "missing from home" in text_of(asked)
+            asked = first.args["blocks"]
+            assert first.args["channel"] == "DU0REPORTER" and "danger right now" in text_of(asked)  # harm first
             yes_no = next(b for b in asked if b["type"] == "actions")["elements"]
             assert [b["text"]["text"] for b in yes_no][:2] == ["Yes", "No"]
             no = yes_no[1]
             await sam.click(no["action_id"], no["value"], channel={"id": "DU0REPORTER", "name": "directmessage"})
-            nxt = (await slack.fake.wait_for("chat.postMessage", 5))[-1].args
-            assert nxt["channel"] == "DU0REPORTER" and "school roll" in text_of(nxt["blocks"])
-            assert drafts(slack_db)[0].state["answers"]["missing_from_home"] is False
+            nxt = (await slack.fake.wait_for("chat.postMessage", 2))[-1].args
+            assert nxt["channel"] == "DU0REPORTER" and "first name" in text_of(nxt["blocks"])
+            assert drafts(slack_db)[0].state["answers"]["immediate_danger"] is False
+            await sam.dm("Zephyrine")
+            await sam.dm("Quillfeather")
+            asked = (await slack.fake.wait_for("chat.postMessage", 4))[-1].args["blocks"]
+            assert "date of birth" in text_of(asked)
 
     asyncio.run(scenario())
 

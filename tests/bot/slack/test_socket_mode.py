@@ -54,7 +54,7 @@ def test_socket_mode_serves_the_slash_command_without_the_http_endpoint(slack_db
                 [opened] = await fake.wait_for("views.open")
                 assert opened.args["trigger_id"] == "42.trigger"
                 # The core answered at once, so the one views.open showed the first page.
-                assert opened.args["view"]["blocks"][2]["block_id"] == "child_forenames"
+                assert opened.args["view"]["blocks"][2]["block_id"] == "immediate_danger"
                 assert not fake.of("views.update")
         finally:
             await fake.close()
