@@ -81,10 +81,11 @@ def test_piped_referral_that_triage_redirects(db_url, tmp_path):
         "child_dob": "02/05/2014",
         "on_roll": "no",
         "home_educated": "no",
+        "harm_indicators": "none",
         "missing_from_home": "yes",  # asked with more detail
     }
     lines = _script(tmp_path, answers, {"triage": "stop"})
-    replies, _ = run_piped(lines, db_url, "--as", "teacher3")
+    replies, _ = run_piped(lines, db_url, "--as", "teacher3", "--name", "Alice Teacher")  # as the dry run
     explanation = next(r for r in replies if r.get("data", {}).get("triage") == "missing_from_home")
     assert "police" in explanation["text"].lower()
     assert replies[-1]["text"].startswith("Stopped")
