@@ -1,8 +1,12 @@
 """The tamper-evident audit chain: each event's SHA-256 covers its content and the previous event's hash.
 
 Order: the chain's order is the id order. record_audit() locks the one AuditHead row before the event
-is inserted, so ids are handed out in chain order (PostgreSQL: SELECT ... FOR UPDATE; SQLite: every
-writer already holds the database from BEGIN IMMEDIATE) and two writers never fork the chain.
+is inserted (PostgreSQL: SELECT ... FOR UPDATE; SQLite: every writer already holds the database from
+BEGIN IMMEDIATE), and the head hands out the id: the one after its last_id. So two writers never fork
+the chain, and ids have no gaps (a sequence would skip the ids of rolled-back transactions on
+PostgreSQL): a row renumbered (the newest moved from 26 to 100) is a gap verify() names, and the head's
+last_id must be the newest row's. A database whose older chained rows have gaps (written before the
+head handed out ids) has AuditHead.numbered_from: the gaps before it are not faults.
 The id is not hashed: moving a row to another id (reordering) leaves its hash intact and breaks the
 links instead, so verify() can tell an edited row from a deleted or a reordered one.
 Events written before the chain began (hash NULL) are "legacy": counted, not covered.
@@ -20,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.models import AuditEvent
 from storage.protection import AuditHead
@@ -61,15 +65,24 @@ def _lock_head(session: Session) -> AuditHead:
 
 
 def chain(session: Session, event: AuditEvent) -> None:
-    """Add `event` to the session linked to the chain's head, and move the head to it."""
+    """Add `event` to the session linked to the chain's head, with the next id, and move the head to it."""
     head = _lock_head(session)  # before the event is added: an autoflush must not insert it unlocked
+    event.id = _next_id(session, head)  # under the head's lock: id order is chain order, with no gaps
     session.add(event)
-    session.flush()  # the id is handed out now, under the head's lock: id order is chain order
+    session.flush()
     event.prev_hash = head.last_hash
     event.hash = digest(head.last_hash, event)
     head.last_id, head.last_hash = event.id, event.hash
     session.add(head)
     session.flush()
+
+
+def _next_id(session: Session, head: AuditHead) -> int:
+    """The id after the head's last one (the first chained event: after any legacy event's)."""
+    if head.last_id is not None:
+        return head.last_id + 1
+    newest = session.exec(select(func.max(AuditEvent.id))).one()
+    return (newest or 0) + 1
 
 
 class Fault(StrEnum):
@@ -79,6 +92,8 @@ class Fault(StrEnum):
     DELETED = "deleted"  # a row before this one is gone (its link points at no row)
     REORDERED = "reordered"  # the row's link points at a row that is not the one before it
     TRUNCATED = "truncated"  # the newest rows are gone (the head, or the off-site copy, knows more)
+    RENUMBERED = "renumbered"  # the row's id is not the one after the row before it (ids have no gaps)
+    HEAD = "head"  # the chain's head does not name the newest row (changed, or gone)
 
 
 @dataclasses.dataclass
@@ -143,14 +158,16 @@ def _row_fault(session: Session, row: AuditEvent, before: AuditEvent | None) -> 
 
 
 def verify(session: Session, rows: Iterable[AuditEvent], *, progress=None) -> Verdict:
-    """Walk `rows` (id order) and name the first broken link; then check the head knows no newer row."""
+    """Walk `rows` (id order) and name the first broken link; then check the head names the newest row."""
     verdict = Verdict()
+    head = session.get(AuditHead, HEAD_ID)
+    numbered_from = head.numbered_from if head is not None and head.numbered_from is not None else 0
     before: AuditEvent | None = None
     for row in rows:
         if row.hash is None and before is None:
             verdict.legacy += 1
             continue
-        verdict.broken = _row_fault(session, row, before)
+        verdict.broken = _row_fault(session, row, before) or _gap(row, before, numbered_from)
         if verdict.broken is not None:
             return verdict
         before = row
@@ -158,15 +175,52 @@ def verify(session: Session, rows: Iterable[AuditEvent], *, progress=None) -> Ve
         verdict.last_id, verdict.last_hash = row.id, row.hash or GENESIS
         if progress is not None and verdict.checked % BATCH == 0:
             progress(verdict.checked)
-    head = session.get(AuditHead, HEAD_ID)
-    if head is not None and head.last_hash != verdict.last_hash:
-        verdict.broken = Break(
+    verdict.broken = _head_fault(head, verdict)
+    if verdict.broken is not None and verdict.broken.row == verdict.last_id:
+        verdict.checked -= 1  # the newest row itself is the one named
+    return verdict
+
+
+def _gap(row: AuditEvent, before: AuditEvent | None, numbered_from: int) -> Break | None:
+    """A row whose id is not the one after the row it follows (from where the head hands out ids)."""
+    if before is None or before.id < numbered_from or row.id == before.id + 1:
+        return None
+    return Break(
+        row.id,
+        Fault.RENUMBERED,
+        f"row {row.id} follows row {before.id} in the chain, so its id should be {before.id + 1}: "
+        "its id was changed (ids have no gaps)",
+    )
+
+
+def _head_fault(head: AuditHead | None, verdict: Verdict) -> Break | None:
+    """The head must name the newest row: its id and its hash."""
+    if head is None:
+        if verdict.checked == 0:
+            return None
+        return Break(verdict.last_id, Fault.HEAD, f"the chain's head is gone: the newest row is {verdict.last_id}")
+    if head.last_hash != verdict.last_hash:
+        return Break(
             head.last_id,
             Fault.TRUNCATED,
             f"the newest rows were deleted: the chain's head records row {head.last_id}, the newest row left is "
             f"{verdict.last_id}",
         )
-    return verdict
+    if head.last_id == verdict.last_id:
+        return None
+    if head.last_id is not None and (verdict.last_id is None or head.last_id > verdict.last_id):
+        said = f"the chain's head records row {head.last_id} as the newest, but the newest row is {verdict.last_id}"
+        return Break(head.last_id, Fault.HEAD, said + ": the head was changed")
+    said = f"row {verdict.last_id} is newer than the row the chain's head records ({head.last_id})"
+    return Break(verdict.last_id, Fault.HEAD, said + ": its id was changed")
+
+
+def sound_before(session: Session, row: int | None) -> int:
+    """How many chained events come before row `row` (what is sound when the first break is there)."""
+    query = select(func.count()).select_from(AuditEvent).where(col(AuditEvent.hash).is_not(None))
+    if row is not None:
+        query = query.where(col(AuditEvent.id) < row)
+    return session.exec(query).one()
 
 
 def against_copy(session: Session, copy: Iterable[dict[str, Any]]) -> Break | None:

@@ -33,6 +33,8 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     last_id: int | None = None
     last_hash: str = Field(default="", max_length=64)
+    # Ids are handed out by the head (no gaps) from here on; gaps before it come from before it did (0015).
+    numbered_from: int | None = None
 
 
 class SubjectAccessRequest(SQLModel, table=True):

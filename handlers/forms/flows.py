@@ -87,7 +87,8 @@ def expire_idle_drafts(session: Session, *, profile: Profile, now: dt.datetime) 
         if row.flow == SUBMITTED:  # nothing unfinished to tell anyone about
             session.delete(row)
             continue
-        row.state = {"last_active": row.updated_at.isoformat()}
+        # The draft's id (no answer) stays, so a page of it sent late is told it expired, not refused as another's.
+        row.state = {"last_active": row.updated_at.isoformat(), "draft_id": row.state.get("draft_id"), "flow": row.flow}
         row.flow = EXPIRED
         session.add(row)
     return len(rows)

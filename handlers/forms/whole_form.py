@@ -12,10 +12,10 @@ from typing import Any
 from handlers.core import TurnContext
 from handlers.forms import conversation
 from handlers.forms.dates import PRECISION_KEY
-from handlers.forms.flows import Flow, finish
+from handlers.forms.flows import KEPT, Flow, finish
 from handlers.forms.spec import FormSpec, Section, validate_all
 from handlers.messages import ActionId, Button, FormView, Reply, ReplyKind
-from storage.queries import conversation_of, save_conversation
+from storage.queries import case_by_submission, conversation_of, record_audit, save_conversation
 
 
 def open_form(turn: TurnContext, flow: Flow, prefill: dict[str, Any] | None = None) -> list[Reply]:
@@ -88,6 +88,8 @@ def submit_section(turn: TurnContext, flow: Flow, values: dict[str, Any]) -> lis
     draft_id, section_id = str(values.get("_draft", "")), str(values.get("_section", ""))
     state = _state_for(turn, spec, draft_id)
     if state is None:
+        if not _sent_by_caller(turn, spec, draft_id):
+            return _not_theirs(turn, spec, draft_id)
         return flow.on_submit(turn, {"draft_id": draft_id, "answers": {}, "meta": {}, "replay": True})
     section = next((s for s in spec.sections if s.id == section_id), None)
     if section is None:
@@ -121,6 +123,27 @@ def _state_for(turn: TurnContext, spec: FormSpec, draft_id: str) -> dict[str, An
     if row is None or row.flow != spec.id or row.state.get("draft_id") != draft_id:
         return None  # already submitted (a retry or a double click) or replaced by a newer draft
     return row.state
+
+
+def _sent_by_caller(turn: TurnContext, spec: FormSpec, draft_id: str) -> bool:
+    """True when the draft was the caller's own: their sent (or kept) draft of this form, or their referral's."""
+    if not draft_id:
+        return False
+    for key in (turn.user_key, f"{turn.user_key}{KEPT}{spec.id}"):  # in progress or sent; kept for later
+        row = conversation_of(turn.session, key)
+        if row is not None and row.state.get("draft_id") == draft_id and spec.id in (row.flow, row.state.get("flow")):
+            return True
+    case = case_by_submission(turn.session, f"draft:{draft_id}")
+    return case is not None and case.reporter_key == turn.user_key
+
+
+def _not_theirs(turn: TurnContext, spec: FormSpec, draft_id: str) -> list[Reply]:
+    """A page naming a draft not the caller's: nothing taken, the attempt audited, nothing about the draft said."""
+    detail = {"command": "form submit", "form": spec.id, "role": turn.role.value, "via": turn.inbound.identity.channel,
+              "why": "the draft is not the sender's", "draft": draft_id[:64]}  # fmt: skip
+    record_audit(turn.session, actor=turn.user_key, action="permission.refused", at=turn.now, detail=detail)
+    text = f"That page is not from the '{spec.title}' form you have open, so nothing was sent. /cme resume shows yours."
+    return [Reply(text, kind=ReplyKind.ERROR)]
 
 
 def _validate_section(

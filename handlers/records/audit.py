@@ -28,6 +28,8 @@ def verify_chain(
         verdict = audit_chain.verify(session, audit_chain.events(session), progress=progress)
         if verdict.broken is None and copy is not None:
             verdict.broken = audit_chain.against_copy(session, copy)
+            if verdict.broken is not None:  # the events sound are those before the row the copy disagrees on
+                verdict.checked = audit_chain.sound_before(session, verdict.broken.row)
     return verdict
 
 

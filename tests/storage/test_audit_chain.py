@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 
+from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from storage import audit_chain
 from storage.audit_chain import Fault
 from storage.db import unit_of_work
+from storage.migrate import alembic_config, upgrade
 from storage.models import AuditEvent
 from storage.protection import AuditHead
 from storage.queries import record_audit
@@ -133,3 +135,49 @@ def test_concurrent_writers_never_fork_the_chain(engine):
     with Session(engine) as session:
         hashes = session.exec(select(AuditEvent.prev_hash)).all()
     assert len(set(hashes)) == len(hashes)  # no two events claim the same predecessor
+
+
+# Issue 20, finding 9: ids are contiguous (handed out by the head), the head must name the newest row.
+
+
+def test_the_newest_row_renumbered_is_named_with_the_id_it_should_have(engine):
+    ids = _write(engine, 5)
+    _sql(engine, "UPDATE auditevent SET id = :to WHERE id = :id", to=ids[-1] + 74, id=ids[-1])
+    verdict = _verify(engine)
+    assert verdict.broken.fault is Fault.RENUMBERED and verdict.broken.row == ids[-1] + 74
+    assert f"its id should be {ids[-1]}" in verdict.broken.message and verdict.checked == 4
+
+
+def test_a_head_naming_a_row_past_the_newest_is_named(engine):
+    ids = _write(engine, 5)
+    _sql(engine, "UPDATE audit_head SET last_id = :id", id=ids[-1] + 74)
+    verdict = _verify(engine)
+    assert verdict.broken.fault is Fault.HEAD and verdict.broken.row == ids[-1] + 74
+    assert f"newest row is {ids[-1]}" in verdict.broken.message and verdict.checked == 5
+    _sql(engine, "DELETE FROM audit_head")
+    assert _verify(engine).broken.fault is Fault.HEAD  # a head taken away is named too
+
+
+def test_a_rolled_back_event_leaves_no_gap_in_the_ids(engine):
+    _write(engine, 2)
+    try:
+        with unit_of_work(engine) as session:
+            record_audit(session, actor="officer-1", action="case.viewed")
+            raise RuntimeError("the turn failed after its event was written")
+    except RuntimeError:
+        pass
+    ids = _write(engine, 2)
+    assert ids == [3, 4] and _verify(engine).broken is None
+
+
+def test_gaps_from_before_the_head_numbered_ids_are_not_faults_after_the_upgrade(engine):
+    _write(engine, 2)
+    _sql(engine, "UPDATE audit_head SET last_id = 3")  # a PostgreSQL sequence skipped 3 (a rollback, before 0015)
+    _write(engine, 2)  # ids 4 and 5
+    assert _verify(engine).broken.fault is Fault.RENUMBERED
+    command.downgrade(alembic_config(engine), "0014")
+    upgrade(engine)
+    assert _verify(engine).broken is None
+    _write(engine, 1)
+    _sql(engine, "UPDATE auditevent SET id = 60 WHERE id = 6")  # a gap after the old ones is still named
+    assert _verify(engine).broken.fault is Fault.RENUMBERED

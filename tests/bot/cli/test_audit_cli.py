@@ -126,3 +126,34 @@ def test_the_copy_is_owner_only_whatever_the_umask_and_a_missing_folder_is_said(
     with Session(engine) as session:
         exported = session.exec(select(AuditEvent).where(AuditEvent.action == "audit.exported")).all()
     assert [e.detail["via"] for e in exported] == ["cli"]  # the failed one recorded nothing
+
+
+def test_against_the_copy_a_rehashed_edit_names_its_row_and_counts_only_the_rows_before_it(
+    engine, db_url, tmp_path, monkeypatch, capsys
+):
+    from bot.cli.main import main
+    from storage import audit_chain
+    from storage.db import unit_of_work
+    from storage.protection import AuditHead
+    from storage.queries import record_audit
+
+    for number in range(12):
+        with unit_of_work(engine) as session:
+            record_audit(session, actor="terminal:local:cme-officer", action="case.note", reason=f"rang {number}")
+    with Session(engine) as session:
+        rows = list(audit_chain.events(session))
+    copy = tmp_path / "chain.jsonl"
+    copy.write_text("".join(json.dumps(audit_chain.exported(row)) + "\n" for row in rows))
+    with unit_of_work(engine) as session:  # row 10 edited and every hash after it made again, head and all
+        rows = list(audit_chain.events(session))
+        rows[9].actor, previous = "terminal:local:someone-else", rows[8].hash
+        for row in rows[9:]:
+            row.prev_hash, row.hash = previous, audit_chain.digest(previous, row)
+            previous = row.hash
+        session.get(AuditHead, 1).last_hash = previous
+    monkeypatch.setenv("CME_DATABASE_URL", db_url)
+    assert main(["audit", "verify"]) == 0  # the database alone can't tell
+    capsys.readouterr()
+    assert main(["audit", "verify", "--against", str(copy)]) == 1
+    said = capsys.readouterr().out
+    assert f"BROKEN at row {rows[9].id} (edited)" in said and "9 events before it are sound" in said

@@ -1,0 +1,43 @@
+"""audit_head.numbered_from: audit event ids are handed out by the chain's head, with no gaps
+
+Until this revision the ids came from the table's sequence, which on PostgreSQL skips the id of every
+rolled-back transaction, so a gap could not be told from a renumbered row. From now on the head hands
+out the id after its last one (storage/audit_chain.py), and `cme-bot audit verify` names a gap. A
+database whose chained rows already have gaps gets numbered_from: the id of the row after its last gap,
+from which ids are checked; a database without gaps leaves it NULL (checked from the first row).
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-07 06:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0015"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# The newest chained row whose id is not one more than the chained row before it (window functions:
+# SQLite 3.25 and PostgreSQL alike).
+LAST_GAP = """
+SELECT max(id) FROM (
+    SELECT id, lag(id) OVER (ORDER BY id) AS before FROM auditevent WHERE hash IS NOT NULL
+) AS chained WHERE before IS NOT NULL AND id <> before + 1
+"""
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("numbered_from", sa.Integer(), nullable=True))
+    last_gap = op.get_bind().execute(sa.text(LAST_GAP)).scalar()
+    if last_gap is not None:
+        op.execute(sa.text("UPDATE audit_head SET numbered_from = :id").bindparams(id=last_gap))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        batch_op.drop_column("numbered_from")
