@@ -32,7 +32,7 @@ async def scenario(db_url: str, profile) -> None:
         assert "not from the" in said and "nothing was sent" in said
         assert h.cases() == [] and "Zephyrine" not in said and "_draft" not in str([s.cards for s in taken])
         [refused] = _refusals(h.engine)
-        assert refused.actor.endswith(MALLORY.id) and refused.detail["why"] == "the draft is not the sender's"
+        assert refused.actor.endswith(MALLORY.aad) and refused.detail["why"] == "the draft is not the sender's"
         assert "Concern raised" in " ".join(s.text for s in await h.say(value=last))  # Sam's own still goes
         [case] = h.cases()
         again = await h.say(value=last, who=MALLORY)  # a replay of Sam's sent page shows Mallory nothing of it
