@@ -6,7 +6,7 @@ BEGIN IMMEDIATE), and the head hands out the id: the one after its last_id. So t
 the chain, and ids have no gaps (a sequence would skip the ids of rolled-back transactions on
 PostgreSQL): a row renumbered (the newest moved from 26 to 100) is a gap verify() names, and the head's
 last_id must be the newest row's. A database whose older chained rows have gaps (written before the
-head handed out ids) has AuditHead.numbered_from: the gaps before it are not faults.
+head handed out ids) has an AuditNumbering row (migration 0015): the gaps before its id are not faults.
 The id is not hashed: moving a row to another id (reordering) leaves its hash intact and breaks the
 links instead, so verify() can tell an edited row from a deleted or a reordered one.
 Events written before the chain began (hash NULL) are "legacy": counted, not covered.
@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from storage.models import AuditEvent
-from storage.protection import AuditHead
+from storage.protection import AuditHead, AuditNumbering
 
 HEAD_ID = 1
 GENESIS = ""  # the first chained event's prev_hash
@@ -161,7 +161,8 @@ def verify(session: Session, rows: Iterable[AuditEvent], *, progress=None) -> Ve
     """Walk `rows` (id order) and name the first broken link; then check the head names the newest row."""
     verdict = Verdict()
     head = session.get(AuditHead, HEAD_ID)
-    numbered_from = head.numbered_from if head is not None and head.numbered_from is not None else 0
+    numbering = session.get(AuditNumbering, HEAD_ID)
+    numbered_from = numbering.numbered_from if numbering is not None else 0
     before: AuditEvent | None = None
     for row in rows:
         if row.hash is None and before is None:

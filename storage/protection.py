@@ -33,8 +33,18 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     last_id: int | None = None
     last_hash: str = Field(default="", max_length=64)
-    # Ids are handed out by the head (no gaps) from here on; gaps before it come from before it did (0015).
-    numbered_from: int | None = None
+
+
+class AuditNumbering(SQLModel, table=True):
+    """Where the head began handing out audit ids (no gaps after it): a row only in a database that had gaps (0015).
+
+    A table of its own, not a column of AuditHead, so the chain's writes never need it (nor an old schema).
+    """
+
+    __tablename__ = "audit_numbering"
+
+    id: int = Field(default=1, primary_key=True)
+    numbered_from: int
 
 
 class SubjectAccessRequest(SQLModel, table=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from storage.models import AuditEvent
-from tests.bot.teams.harness import SAM, Person, form_card, run, running, submission
+from tests.bot.teams.harness import Person, form_card, run, running, submission
 from tests.bot.teams.test_referral_card import PAGES, section_of
 
 MALLORY = Person("29:mallory", "aad-mallory", "Mallory Else")

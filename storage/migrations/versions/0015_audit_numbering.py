@@ -1,10 +1,10 @@
-"""audit_head.numbered_from: audit event ids are handed out by the chain's head, with no gaps
+"""audit_numbering: audit event ids are handed out by the chain's head, with no gaps
 
 Until this revision the ids came from the table's sequence, which on PostgreSQL skips the id of every
 rolled-back transaction, so a gap could not be told from a renumbered row. From now on the head hands
 out the id after its last one (storage/audit_chain.py), and `cme-bot audit verify` names a gap. A
-database whose chained rows already have gaps gets numbered_from: the id of the row after its last gap,
-from which ids are checked; a database without gaps leaves it NULL (checked from the first row).
+database whose chained rows already have gaps gets one audit_numbering row: the id of the row after its
+last gap, from which ids are checked; a database without gaps gets none (checked from the first row).
 
 Revision ID: 0015
 Revises: 0014
@@ -31,13 +31,16 @@ SELECT max(id) FROM (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("audit_head", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("numbered_from", sa.Integer(), nullable=True))
+    numbering = op.create_table(
+        "audit_numbering",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("numbered_from", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     last_gap = op.get_bind().execute(sa.text(LAST_GAP)).scalar()
     if last_gap is not None:
-        op.execute(sa.text("UPDATE audit_head SET numbered_from = :id").bindparams(id=last_gap))
+        op.bulk_insert(numbering, [{"id": 1, "numbered_from": last_gap}])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("audit_head", schema=None) as batch_op:
-        batch_op.drop_column("numbered_from")
+    op.drop_table("audit_numbering")
