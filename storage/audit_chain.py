@@ -2,8 +2,8 @@
 
 Order: the chain's order is the id order. record_audit() locks the one AuditHead row before the event
 is inserted (PostgreSQL: SELECT ... FOR UPDATE; SQLite: every writer already holds the database from
-BEGIN IMMEDIATE), and the head hands out the id: the one after its last_id. So two writers never fork
-the chain, and ids have no gaps (a sequence would skip the ids of rolled-back transactions on
+BEGIN IMMEDIATE), and the id is handed out under that lock: the one after the newest. So two writers
+never fork the chain, and ids have no gaps (a sequence would skip the ids of rolled-back transactions on
 PostgreSQL): a row renumbered (the newest moved from 26 to 100) is a gap verify() names, and the head's
 last_id must be the newest row's. A database whose older chained rows have gaps (written before the
 head handed out ids) has an AuditNumbering row (migration 0015): the gaps before its id are not faults.
@@ -67,7 +67,7 @@ def _lock_head(session: Session) -> AuditHead:
 def chain(session: Session, event: AuditEvent) -> None:
     """Add `event` to the session linked to the chain's head, with the next id, and move the head to it."""
     head = _lock_head(session)  # before the event is added: an autoflush must not insert it unlocked
-    event.id = _next_id(session, head)  # under the head's lock: id order is chain order, with no gaps
+    event.id = _next_id(session)  # under the head's lock: id order is chain order, with no gaps
     session.add(event)
     session.flush()
     event.prev_hash = head.last_hash
@@ -77,11 +77,9 @@ def chain(session: Session, event: AuditEvent) -> None:
     session.flush()
 
 
-def _next_id(session: Session, head: AuditHead) -> int:
-    """The id after the head's last one (the first chained event: after any legacy event's)."""
-    if head.last_id is not None:
-        return head.last_id + 1
-    newest = session.exec(select(func.max(AuditEvent.id))).one()
+def _next_id(session: Session) -> int:
+    """The id after the newest row's (the head is locked: no other writer is between the two)."""
+    newest = session.exec(select(func.max(AuditEvent.id))).one()  # the primary key's index: one look-up
     return (newest or 0) + 1
 
 

@@ -83,8 +83,11 @@ def _append(bind, previous: str, *, case_id: int, at: dt.datetime, reason: str, 
     content = SimpleNamespace(action=ACTION, actor=ACTOR, at=at, case_id=case_id, detail=detail, reason=reason)
     hashed = digest(previous, content)
     values = dict(case_id=case_id, at=at, actor=ACTOR, action=ACTION, reason=reason, prev_hash=previous, hash=hashed)
-    insert = sa.insert(event_table).values(**values, detail=json.dumps(detail, separators=(",", ":")))
-    new_id = bind.execute(insert.returning(event_table.c.id)).scalar_one()
+    # The id after the newest, as the chain's head hands them out (storage/audit_chain.py, 0015): not the
+    # table's sequence, which events chained by the bot since then have not moved.
+    new_id = (bind.execute(sa.select(sa.func.max(event_table.c.id))).scalar() or 0) + 1
+    insert = sa.insert(event_table).values(id=new_id, **values, detail=json.dumps(detail, separators=(",", ":")))
+    bind.execute(insert)
     bind.execute(sa.update(head_table).where(head_table.c.id == HEAD_ID).values(last_id=new_id, last_hash=hashed))
     return hashed
 
