@@ -6,7 +6,7 @@ BEGIN IMMEDIATE), and the id is handed out under that lock: the one after the ne
 never fork the chain, and ids have no gaps (a sequence would skip the ids of rolled-back transactions on
 PostgreSQL): a row renumbered (the newest moved from 26 to 100) is a gap verify() names, and the head's
 last_id must be the newest row's. A database whose older chained rows have gaps (written before the
-head handed out ids) has an AuditNumbering row (migration 0015): the gaps before its id are not faults.
+head handed out ids) has an AuditNumbering row (migration 0016): the gaps before its id are not faults.
 The id is not hashed: moving a row to another id (reordering) leaves its hash intact and breaks the
 links instead, so verify() can tell an edited row from a deleted or a reordered one.
 Events written before the chain began (hash NULL) are "legacy": counted, not covered.

@@ -36,7 +36,7 @@ class AuditHead(SQLModel, table=True):
 
 
 class AuditNumbering(SQLModel, table=True):
-    """Where the head began handing out audit ids (no gaps after it): a row only in a database that had gaps (0015).
+    """Where the head began handing out audit ids (no gaps after it): a row only in a database that had gaps (0016).
 
     A table of its own, not a column of AuditHead, so the chain's writes never need it (nor an old schema).
     """

@@ -172,11 +172,11 @@ def test_a_rolled_back_event_leaves_no_gap_in_the_ids(engine):
 
 def test_gaps_from_before_the_head_numbered_ids_are_not_faults_after_the_upgrade(engine):
     _write(engine, 3)
-    _sql(engine, "UPDATE auditevent SET id = 4 WHERE id = 3")  # a PostgreSQL sequence skipped 3 (before 0015)
+    _sql(engine, "UPDATE auditevent SET id = 4 WHERE id = 3")  # a PostgreSQL sequence skipped 3 (before 0016)
     _sql(engine, "UPDATE audit_head SET last_id = 4")
     _write(engine, 1)  # id 5
     assert _verify(engine).broken.fault is Fault.RENUMBERED
-    command.downgrade(alembic_config(engine), "0014")
+    command.downgrade(alembic_config(engine), "0015")
     upgrade(engine)
     assert _verify(engine).broken is None
     _write(engine, 1)

@@ -83,7 +83,7 @@ def _append(bind, previous: str, *, case_id: int, at: dt.datetime, reason: str, 
     content = SimpleNamespace(action=ACTION, actor=ACTOR, at=at, case_id=case_id, detail=detail, reason=reason)
     hashed = digest(previous, content)
     values = dict(case_id=case_id, at=at, actor=ACTOR, action=ACTION, reason=reason, prev_hash=previous, hash=hashed)
-    # The id after the newest, as the chain's head hands them out (storage/audit_chain.py, 0015): not the
+    # The id after the newest, as the chain's head hands them out (storage/audit_chain.py, 0016): not the
     # table's sequence, which events chained by the bot since then have not moved.
     new_id = (bind.execute(sa.select(sa.func.max(event_table.c.id))).scalar() or 0) + 1
     insert = sa.insert(event_table).values(id=new_id, **values, detail=json.dumps(detail, separators=(",", ":")))

@@ -6,8 +6,8 @@ out the id after its last one (storage/audit_chain.py), and `cme-bot audit verif
 database whose chained rows already have gaps gets one audit_numbering row: the id of the row after its
 last gap, from which ids are checked; a database without gaps gets none (checked from the first row).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 06:30:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
