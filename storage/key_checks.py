@@ -20,6 +20,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy import Engine, Text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field
 
 from storage import crypto
@@ -135,11 +136,10 @@ def ensure(engine: Engine, keyring: Keyring) -> Assessment:
 
 
 def _insert_once(connection: sa.Connection, kid: str, value: str) -> None:
-    """Write a check unless another process starting at the same moment wrote it first."""
-    table = DataKeyCheck.__table__
-    exists = connection.execute(sa.select(table.c.key_id).where(table.c.key_id == kid)).first()
-    if exists is None:
-        connection.execute(sa.insert(table).values(key_id=kid, value=value, written_at=utcnow()))
+    """Write a check unless another process starting at the same moment wrote it first (either opens the same)."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    row = {"key_id": kid, "value": value, "written_at": utcnow()}
+    connection.execute(insert(DataKeyCheck.__table__).values(row).on_conflict_do_nothing())
 
 
 def _proof_fails(connection: sa.Connection, keyring: Keyring, kid: str) -> bool:
