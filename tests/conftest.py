@@ -17,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+import storage.key_checks  # noqa: F401  (its table is listed in EMPTY_EVERY_TABLE, built at import)
 from handlers.commands import build_router
 from handlers.core import Core
 from handlers.knowledge.profile import bundled_profile
-import storage.key_checks  # noqa: F401  (its table is listed in EMPTY_EVERY_TABLE, built at import)
 from storage import crypto
 from storage.crypto import INDEX_KEY_ID, new_key_line
 from storage.db import make_engine
