@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 # `/cme add REF` and `/cme follow-up REF` typed without their text: a form asks for it (a modal here), so that
 # the answer is never typed into the channel the command was typed in.
 FORM_COMMANDS = frozenset({"add", "follow-up"})
+# `/cme close REF OUTCOME ...` may ask before it closes (enquiry steps not done: a reason and a confirmation), so it
+# always answers in a modal: its review's Submit confirms, wherever the command was typed.
+ASKING_COMMANDS = frozenset({"close"})
 # A person writing: a plain message, or a thread reply also sent to the DM ("Also send to direct message").
 PERSON_SUBTYPES = (None, "thread_broadcast")
 
@@ -91,7 +94,8 @@ class Listeners:
             await pages.open_report(self.bridge, client, body["trigger_id"], identity, once=once)
             return
         words = text.lower().split()
-        if len(words) == 2 and words[0] in FORM_COMMANDS:  # the text is missing: a modal asks for it, not the channel
+        missing_text = len(words) == 2 and words[0] in FORM_COMMANDS  # a modal asks for it, not the channel
+        if missing_text or (words and words[0] in ASKING_COMMANDS):
             inbound = Inbound(identity, pages.dm(identity), text=f"{COMMAND} {text}", wants_form=True)
             await pages.open_command_form(self.bridge, client, body["trigger_id"], inbound, once=once)
             return
