@@ -17,7 +17,7 @@ from storage.db import unit_of_work
 from storage.merges import CaseMerge
 from storage.migrate import upgrade
 from storage.models import Case, EnquiryStep, Report
-from tests.storage.old_schema import database_at
+from tests.storage.old_schema import database_at, seeding_with_todays_models
 from tests.support import Person
 
 RAISED = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
@@ -41,7 +41,7 @@ def test_a_merge_made_before_0013_is_split_after_the_upgrade(backend, tmp_path, 
     jon = {"child_forenames": "Jon", "child_surname": "Ashcroft", "child_dob": "2014-03-12"}
     joan = {**jon, "child_forenames": "Joan"}
     with database_at("0012", backend, tmp_path) as engine:
-        with unit_of_work(engine) as session:  # as the bot left it before 0013: merged, nothing kept to undo it
+        with seeding_with_todays_models(engine), unit_of_work(engine) as session:  # merged, nothing kept to undo it
             child = new_child(session, child_values(jon), RAISED)
             first = _case(session, 1, child.id, "terminal:local:alice", jon, profile)
             second = _case(session, 2, child.id, "terminal:local:bob", joan, profile)

@@ -16,7 +16,7 @@ from storage import audit_chain
 from storage.migrate import alembic_config, upgrade
 from storage.models import AuditEvent, Case
 from storage.queries import record_audit
-from tests.storage.old_schema import database_at
+from tests.storage.old_schema import database_at, seeding_with_todays_models
 
 LONDON = ZoneInfo("Europe/London")
 CENSUS = dt.date(2026, 10, 1)
@@ -39,7 +39,7 @@ def at_0010(request, tmp_path):
 
 
 def _seed(engine) -> None:
-    with Session(engine) as session:
+    with seeding_with_todays_models(engine), Session(engine) as session:
         for number, (reference, (code, _)) in enumerate(OLD.items(), 1):
             case = Case(
                 reference=reference,
@@ -96,6 +96,6 @@ def test_upgrading_twice_changes_nothing_and_downgrade_restores_the_old_codes(at
     with Session(at_0010) as session:
         assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "case.reason_migrated")).all()) == 3
     command.downgrade(alembic_config(at_0010), "0010")
-    with Session(at_0010) as session:
-        restored = {case.reference: case.cme_reason for case in session.exec(select(Case)).all()}
+    with at_0010.connect() as conn:  # the schema of 0010: today's model has columns it lacks
+        restored = dict(conn.exec_driver_sql('SELECT reference, cme_reason FROM "case"').all())
     assert restored == {ref: old for ref, (old, _) in OLD.items()}
