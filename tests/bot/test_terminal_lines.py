@@ -55,6 +55,7 @@ def test_exit_with_a_form_open_says_the_answers_are_kept_for_how_long_and_how_to
     chat.start(interactive=False)
     assert chat.leave() == []  # nothing open: exit just leaves
     chat.say("/cme report")
+    chat.say("no")  # the quick report asks first whether the child is in danger now
     chat.say("Zephyrine")
     (left,) = chat.leave()
     hours = core.profile.drafts.idle_limit_hours
