@@ -238,7 +238,8 @@ def test_development_without_data_keys_is_a_warning_and_makes_no_key_file(env, t
 
 
 def test_values_encrypted_with_a_key_that_is_no_longer_set(env, db_url):
-    old = crypto.Keyring.parse(f"{crypto.new_key_line('old')},{crypto.new_key_line(crypto.INDEX_KEY_ID)}")
+    old_line = crypto.new_key_line("old")
+    old = crypto.Keyring.parse(f"{old_line},{crypto.new_key_line(crypto.INDEX_KEY_ID)}")
     crypto.install(old)
     engine = make_engine(db_url)
     with unit_of_work(engine) as session:
@@ -246,7 +247,8 @@ def test_values_encrypted_with_a_key_that_is_no_longer_set(env, db_url):
     engine.dispose()
     status, detail, fix = findings()["data keys in use"]
     assert status is Status.ERROR and "old" in detail and "CME_DATA_KEYS" in fix
-    env.setenv("CME_DATA_KEYS", f"{_data_keys()['CME_DATA_KEYS']},{crypto.new_key_line('old')}")
+    # The same key put back (a new key under the old id is a wrong key: doctor says so, issue 20 finding 2).
+    env.setenv("CME_DATA_KEYS", f"{_data_keys()['CME_DATA_KEYS']},{old_line}")
     assert findings()["data keys in use"][0] is Status.OK
 
 
