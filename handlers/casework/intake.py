@@ -149,7 +149,8 @@ def _new_case(
         reference=reference,
         year=year,
         seq=seq,
-        urgent=harm_flagged(answers) or bool(meta.get("harm_flagged")),
+        # Harm described in the reporter's own words counts too: the quick report asks no harm screen before sending.
+        urgent=harm_flagged(answers) or bool(meta.get("harm_flagged") or meta.get("harm_mentioned")),
         triage_outcome=triage_answers(answers, ctx).outcome.value,
         reporter_key=identity.key,
         reporter_address=address.to_dict(),

@@ -119,7 +119,8 @@ def test_only_staff_may_submit_and_the_role_is_checked_again_at_submit(router, c
     alice = Identity(Channel.TERMINAL, "alice", "local")
     page = card_press(router, f"/cme close {reference}", ActionId.CASE_CLOSE).pop().form
     forged = submit(router, page, {"outcome": "not_cme", "early": "no concern"}, who=alice)
-    assert forged[0].kind is ReplyKind.ERROR and "officer and their manager only" in forged[0].text
+    # Another person's page: refused as not theirs (drafts belong to their person, issue 20) before any role check.
+    assert forged[0].kind is ReplyKind.ERROR and "nothing was sent" in forged[0].text
     core.role_overrides = {OFFICER.key: Role.REPORTER}  # taken off the officers' list mid-form
     late = submit(router, page, {"outcome": "not_cme", "early": "no concern"})
     assert late[0].kind is ReplyKind.ERROR
