@@ -72,3 +72,16 @@ def test_the_officer_sees_what_is_still_missing(core, engine):
     assert facts["What worries the reporter"].startswith("Not seen since half term")
     plan = next(reply for reply in view if reply.title == "Enquiry plan")
     assert plan.facts[0][0].startswith("1. Ask the reporter for the details still missing")
+
+
+def test_harm_told_in_the_reporters_own_words_makes_the_case_urgent(core, engine, monkeypatch):
+    who = Identity(Channel.TERMINAL, "teacher3", "local", display_name="Alice Teacher")
+    chat = Chat(core, build_router(core), who, Address(Channel.TERMINAL, "dm:teacher3", "teacher3"))
+    chat.start(interactive=False)
+    worried = {**QUICK_REFERRAL, "concern": "Her stepfather hits her and she is scared to go home."}
+    monkeypatch.setattr("tests.bot.test_terminal_quick_report.QUICK_REFERRAL", worried)
+    _, heard = walk(chat.say, chat.say("/cme report"))
+    assert any("MASH" in reply.text for reply in heard)  # the contacts at once, before the next question
+    assert any(reply.kind is ReplyKind.CONFIRMATION for reply in heard[-3:])  # the contacts come again with it
+    with Session(engine) as session:
+        assert session.exec(select(Case)).one().urgent  # no harm screen was asked: the words alone make it urgent
