@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from handlers.casework import reporter_forms
 from handlers.casework.actions import Usage, audit, plain, private_reporter_address, today, write_note
+from handlers.casework.harm_drafts import contact_given
 from handlers.casework.reminders import address_for_key
 from handlers.casework.reporter_notes import REFERENCE, Refused, checked_text, thread_data
 from handlers.casework.resolve import resolve
@@ -55,14 +56,6 @@ WHY_UNREACHABLE = {  # a channel's reason code in words an officer understands
     "slack": "Slack would not deliver it (their account may be deactivated, or the bot can no longer message them)",
     "teams": "Teams would not deliver it (the bot has no chat with them, or their account is gone)",
 }
-REFERRER_FIELDS = (
-    "referrer_name",
-    "referrer_role",
-    "referrer_agency",
-    "referrer_phone",
-    "referrer_email",
-    "referrer_contact",
-)
 
 
 def follow_up_command(turn: TurnContext, args: str, registry: Mapping[str, Flow]) -> list[Reply]:
@@ -232,8 +225,7 @@ def reporter_contact(session: Session, case: Case) -> str:
     reports = reports_of(session, standing.id)
     theirs = [r for r in reports if r.submitted_by == case.reporter_key] or (reports[:1] if standing is case else [])
     answers = theirs[0].answers if theirs else {}
-    said = [str(answers[key]) for key in REFERRER_FIELDS if answers.get(key)]
-    given = list(dict.fromkeys(part.strip() for answer in said for part in answer.split(", ")))  # no repeats
+    given = contact_given(answers)
     channel, _, user = case.reporter_key.partition(":")
     return ", ".join([*given, f"{channel} user {user.partition(':')[2] or user}"])
 

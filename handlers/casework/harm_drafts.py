@@ -36,10 +36,15 @@ CONTACT_ANSWERS = (
 )
 
 
+def contact_given(answers: dict[str, Any] | None) -> list[str]:
+    """What a referral's answers say of its reporter and how to reach them, each part once."""
+    said = [str((answers or {}).get(key)) for key in CONTACT_ANSWERS if (answers or {}).get(key)]
+    return list(dict.fromkeys(part.strip() for answer in said for part in answer.split(", ")))
+
+
 def contact_line(identity: Identity, answers: dict[str, Any] | None = None) -> str:
     """Who the reporter is and how to reach them: what the channel says and what they have answered so far."""
-    said = [str((answers or {}).get(key)) for key in CONTACT_ANSWERS if (answers or {}).get(key)]
-    given = list(dict.fromkeys(part.strip() for answer in said for part in answer.split(", ")))
+    given = contact_given(answers)
     known = [identity.display_name, identity.email, identity.phone]
     parts = [*given, *(part for part in known if part and part not in given)]
     parts.append(f"{CHANNEL_WORDS.get(identity.channel.value, 'user')} {identity.user_id}")
