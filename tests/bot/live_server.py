@@ -154,7 +154,11 @@ class LiveServer:
                     received += chunk
             except ConnectionError:
                 return Answer(0)
-        head, _, body = received.partition(b"\r\n\r\n")
-        parts = head.split(b" ", 2)
-        status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-        return Answer(status, body)
+        while True:  # an interim answer (100 Continue, sent or not as the race goes) is followed by the real one
+            head, _, received = received.partition(b"\r\n\r\n")
+            parts = head.split(b" ", 2)
+            status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+            if not 100 <= status < 200:
+                return Answer(status, received)
+            if not received:  # nothing after it: the server closed, as a client that sends no body deserves
+                return Answer(0)
