@@ -26,11 +26,11 @@ RAISED = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # a Thursday in term
 MOST_LINES = 19
 
 
-def three_cases(engine, profile) -> list[str]:
-    """An urgent case nobody has yet, one of the officer's, one nobody's: as the issue tried it."""
+def three_cases(engine, profile, officer: str = OFFICER) -> list[str]:
+    """An urgent case nobody has yet, one of the officer's, one nobody's, raised at RAISED: as the issue tried it."""
     return [
         make_case(engine, profile, 1, RAISED, urgent=True),
-        make_case(engine, profile, 2, RAISED, assigned_to=OFFICER),
+        make_case(engine, profile, 2, RAISED, assigned_to=officer),
         make_case(engine, profile, 3, RAISED),
     ]
 

@@ -163,7 +163,7 @@ def test_a_button_pressed_in_a_channel_is_answered_in_the_officers_dm(slack_db):
 
 def test_ten_school_days_on_one_digest_names_all_three_cases_as_the_preview_said(slack_db):
     from handlers.casework.preview import preview_day
-    from tests.bot.test_terminal_day import ten_school_days_on
+    from tests.bot.test_terminal_day import ten_school_days_on, three_cases
 
     async def scenario():
         clock = Clock(BEFORE)
@@ -171,11 +171,7 @@ def test_ten_school_days_on_one_digest_names_all_three_cases_as_the_preview_said
             context = slack.client.server.app[CONTEXT_KEY]
             core = context.core
             clock.now = NOW
-            references = [
-                make_case(core.engine, core.profile, 1, NOW, urgent=True),
-                make_case(core.engine, core.profile, 2, NOW, assigned_to=OFFICER_KEY),
-                make_case(core.engine, core.profile, 3, NOW),
-            ]
+            references = three_cases(core.engine, core.profile, OFFICER_KEY)  # raised at NOW
             later = ten_school_days_on(core.profile)
             (previewed,) = [m for m in preview_day(core, on=later.date()).messages if m.recipient["channel"] == "slack"]
             clock.now = later

@@ -131,7 +131,7 @@ def test_an_officer_corrects_a_childs_date_of_birth_in_teams(sqlite_url, teams_p
 
 def test_ten_school_days_on_one_digest_names_all_three_cases_as_the_preview_said(sqlite_url, teams_profile):
     from handlers.casework.preview import preview_day
-    from tests.bot.test_terminal_day import ten_school_days_on
+    from tests.bot.test_terminal_day import ten_school_days_on, three_cases
 
     async def scenario():
         clock = Clock(BEFORE)
@@ -139,11 +139,7 @@ def test_ten_school_days_on_one_digest_names_all_three_cases_as_the_preview_said
             await h.say("help", who=OFFICER)  # the officer's personal chat is now known
             core = h.context.core
             clock.now = NOW
-            references = [
-                make_case(h.engine, core.profile, 1, NOW, urgent=True),
-                make_case(h.engine, core.profile, 2, NOW, assigned_to=OFFICER_KEY),
-                make_case(h.engine, core.profile, 3, NOW),
-            ]
+            references = three_cases(h.engine, core.profile, OFFICER_KEY)  # raised at NOW
             later = ten_school_days_on(core.profile)
             (previewed,) = [m for m in preview_day(core, on=later.date()).messages if m.recipient["channel"] == "teams"]
             clock.now = later
