@@ -57,6 +57,9 @@ def when_due(due_on: dt.date, today: dt.date) -> str:
     return f"due {day(due_on)}"
 
 
+CHANNEL_NAMES = {"slack": "Slack", "teams": "Teams", "terminal": "terminal", "cli": "command line"}
+
+
 def who(key: str | None) -> str:
     """An identity key shown as the person's id on their channel."""
     if not key:
@@ -131,7 +134,7 @@ def case_replies(
 ) -> list[Reply]:
     """The whole case for an officer: summary, the child's details, the enquiry plan, the timeline, actions."""
     return [
-        _summary(case, profile),
+        _summary(case, profile, reporter=_reporter(case, report)),
         _details(report),
         plan_reply(case, steps, today),
         _timeline(events, notes, profile),
@@ -139,11 +142,20 @@ def case_replies(
     ]
 
 
-def _summary(case: Case, profile: Profile) -> Reply:
+def _reporter(case: Case, report: Report | None) -> str:
+    # A Teams id ("29:1f3a...") says nothing to an officer: the name the reporter gave, and where they raised it.
+    name = (report.answers.get("referrer_name") if report is not None else None) or None
+    channel = case.reporter_key.split(":", 1)[0] if ":" in case.reporter_key else None
+    if name is None:
+        return who(case.reporter_key)
+    return f"{name} ({CHANNEL_NAMES.get(channel, channel)})" if channel else name
+
+
+def _summary(case: Case, profile: Profile, *, reporter: str) -> Reply:
     raised = case.created_at.astimezone(profile.tz)
     facts = [
         ("Status", case.state + (" · URGENT" if case.urgent else "")),
-        ("Raised", f"{raised:%a %-d %b %Y %H:%M} by {who(case.reporter_key)}"),
+        ("Raised", f"{raised:%a %-d %b %Y %H:%M} by {reporter}"),
         ("Assigned to", who(case.assigned_to)),
         ("Triage", (case.triage_outcome or "-").replace("_", " ")),
     ]

@@ -73,6 +73,9 @@ def test_a_new_referral_gets_the_plan_and_the_case_view_shows_it_and_records_the
     replies = Person(router, user="cme-officer").say(f"/cme case {reference}")
     summary, details, plan, timeline, actions = replies
     assert summary.title == f"Case {reference}"
+    # The reporter by the name they gave and where they raised it, not their chat id
+    raised = dict(summary.facts)["Raised"]
+    assert raised.endswith("by Alice Teacher (terminal)") and "alice" not in raised
     assert ("First name(s)", "Zephyrine") in details.facts
     assert plan.facts[0] == ("1. Ring every contact and emergency number [phone-contacts]", "due Fri 27 Nov 2026")
     assert len(plan.facts) == 9
