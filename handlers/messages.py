@@ -180,6 +180,15 @@ class Question:
 
 
 @dataclass(frozen=True)
+class QuestionHelp:
+    """Help with one question of a form page: its label and what its words mean (or that there is no more to say)."""
+
+    field_id: str
+    label: str
+    lines: tuple[str, ...]  # each a term explained with its source, or "There is no more to say ..." with its hint
+
+
+@dataclass(frozen=True)
 class FormView:
     """One section of a form to show at once (a Slack modal page, a Teams card), with values and errors.
 
@@ -194,6 +203,7 @@ class FormView:
     errors: dict[str, str] = field(default_factory=dict)
     step: tuple[int, int] = (1, 1)  # (page, of pages so far)
     hints: dict[str, str] = field(default_factory=dict)  # words from the answers so far, by field ("about 7 minutes")
+    help: tuple[QuestionHelp, ...] = ()  # each question of the page explained (the core's, shown by every channel)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def reply_blocks(reply: Reply, *, buttons: bool = True) -> list[Block]:
     text = escape(reply.text)
     if reply.kind is ReplyKind.ERROR and not title:
         text = f"{LOUD[ReplyKind.ERROR]} {text}"
-    blocks.extend(SectionBlock(text=MarkdownTextObject(text=part)) for part in _sections(text))
+    blocks.extend(SectionBlock(text=MarkdownTextObject(text=part)) for part in text_sections(text))
     if reply.facts:
         lines = "\n".join(f"• *{escape(label)}*: {escape(value)}" for label, value in reply.facts)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(lines, SECTION_TEXT_LIMIT))))
@@ -54,7 +54,7 @@ def reply_blocks(reply: Reply, *, buttons: bool = True) -> list[Block]:
     return blocks
 
 
-def _sections(text: str) -> list[str]:
+def text_sections(text: str) -> list[str]:
     """Text in pieces of at most a section's 3,000 characters, cut between lines (a long digest stays whole)."""
     parts, current = [], ""
     for line in text.split("\n"):

@@ -19,6 +19,7 @@ class Callback(StrEnum):
     WORKING = "cme_working"  # shown while the core is busy; replaced by views.update
     CASE = "cme_case"  # an officer's view of a case
     DONE = "cme_done"  # confirmation or a message with only a close button
+    HELP = "cme_page_help"  # a form page's questions explained, pushed over the page (closing it goes back)
 
 
 class Block(StrEnum):
@@ -31,6 +32,7 @@ class Block(StrEnum):
     HOME_HEAD = "cme_home_head"
     FORM_OPEN = "cme_form_open"  # App Home: the form in progress, with a button to carry on
     HOME_MORE = "cme_home_more"  # App Home: the caseload's next page
+    PAGE_HELP = "cme_page_help"  # a form page's "Help with these questions" button
 
 
 class Action(StrEnum):
@@ -38,6 +40,7 @@ class Action(StrEnum):
 
     FIELD = "cme_field"  # every input element of a form page
     START_REPORT = "cme_start_report"
+    PAGE_HELP = "cme_page_help"  # a form page's "Help with these questions": pushes the help, changes nothing
 
 
 def _action_re(actions) -> re.Pattern[str]:

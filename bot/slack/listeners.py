@@ -63,6 +63,7 @@ class Listeners:
         app.view_submission(Callback.SIGNPOST)(self.signpost_read)
         app.block_action(Action.FIELD)(self._after_ack(self.field_changed))
         app.block_action(Action.START_REPORT)(self._after_ack(self.start_report))
+        app.block_action(Action.PAGE_HELP)(self._after_ack(self.page_help))
         app.block_action(FORM_RE)(self._after_ack(self.form_button))
         app.block_action(TYPED_RE)(self._after_ack(self.say))
         app.block_action(OPEN_CASE_RE)(self._after_ack(self.open_case))
@@ -120,6 +121,10 @@ class Listeners:
         """An answer that shows or hides other fields changed."""
         if body.get("view"):
             await pages.rerender(self.bridge, client, body)
+
+    async def page_help(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
+        """A form page's "Help with these questions": the help over the page, which stays as it was."""
+        await pages.show_help(self.bridge, client, body)
 
     async def start_report(self, body: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
         """App Home's "Raise a concern" button (the profile look-up waits for the first page, as for /cme report)."""

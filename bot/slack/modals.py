@@ -14,7 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     CheckboxesElement,
     ContextBlock,
     DatePickerElement,
@@ -31,12 +33,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.slack.blocks import escape, reply_blocks
+from bot.slack.blocks import escape, reply_blocks, text_sections
 from bot.slack.ids import Action, Callback
 from bot.slack.ids import Block as BlockId
 from handlers.forms.fields import MAX_LONG_TEXT, MAX_TEXT, Kind
 from handlers.forms.spec import Field, FormSpec, Section
-from handlers.messages import FormView, Reply, ReplyKind
+from handlers.messages import FormView, QuestionHelp, Reply, ReplyKind
 from handlers.referral.form import FORM_ID as REFERRAL_ID
 
 MAX_VIEW_BLOCKS = 100
@@ -44,6 +46,11 @@ METADATA_LIMIT = 3000
 RADIO_LIMIT = 5  # more options than this read better as a menu
 CHECKBOX_LIMIT = 10  # Slack's limit for checkboxes
 REFERRAL_TITLE = "CME concern"  # the referral's own title is longer than a modal's 24 characters
+HELP_BUTTON = "Help with these questions"
+HELP_TITLE = "Help with questions"  # "Help with these questions" is 25 characters, one more than a title takes
+HELP_CLOSE = "Back to the form"
+HELP_INTRO = "What the words in these questions mean, and where that comes from. Your answers are kept: press "
+HELP_INTRO += f"'{HELP_CLOSE}' to carry on."
 
 
 def _title(text: str) -> str:
@@ -82,6 +89,7 @@ def _render_page(spec: FormSpec, form: FormView, notes: list[Reply] | None) -> d
     blocks.append(HeaderBlock(block_id=BlockId.STEP, text=section.title[:150]))
     if pages > 1:
         blocks.append(_context(f"Page {page} of {pages}. Optional questions say so."))
+    blocks.append(_help_button())
     dispatching = controllers(section)
     for field in visible_fields(section, form.values):
         blocks.append(_input(field, form.values.get(field.id), dispatch=field.id in dispatching))
@@ -100,6 +108,27 @@ def _render_page(spec: FormSpec, form: FormView, notes: list[Reply] | None) -> d
         private_metadata=encode_form(form),
         notify_on_close=True,  # closing it keeps the draft: the DM then says how to carry on or discard it
     )
+    return view.to_dict()
+
+
+def _help_button() -> ActionsBlock:
+    # Pressing it pushes the page's help over the page (pages.show_help): nothing is sent or changed.
+    button = ButtonElement(text=HELP_BUTTON, action_id=Action.PAGE_HELP, value="help")
+    return ActionsBlock(block_id=BlockId.PAGE_HELP, elements=[button])
+
+
+def help_view(title: str, questions: tuple[QuestionHelp, ...]) -> dict[str, Any]:
+    """A page's questions explained, read-only, for views.push over the page: closing it shows the page again."""
+    blocks: list[Block] = [HeaderBlock(text=title[:150]), _context(escape(HELP_INTRO))]
+    for question in questions:
+        lines = [f"*{escape(question.label)}*", *(f"• {escape(line)}" for line in question.lines)]
+        # A long explanation is cut between lines into sections of at most 3,000 characters (Slack's limit).
+        blocks.extend(SectionBlock(text=MarkdownTextObject(text=part)) for part in text_sections("\n".join(lines)))
+    if len(blocks) > MAX_VIEW_BLOCKS:
+        more = "There is more: type `help` at a question in the chat with the bot to read it."
+        blocks = [*blocks[: MAX_VIEW_BLOCKS - 1], _context(more)]
+    # No notify_on_close: closing the help is not closing the form (that would tell the DM the form was left).
+    view = View(type="modal", callback_id=Callback.HELP, title=HELP_TITLE, close=HELP_CLOSE, blocks=blocks)
     return view.to_dict()
 
 

@@ -22,6 +22,7 @@ from bot.slack.modals import (
     decode_form,
     form_title,
     form_values,
+    help_view,
     message_view,
     page_view,
     signpost_view,
@@ -30,6 +31,7 @@ from bot.slack.modals import (
 from bot.slack.opening import open_modal, update_view
 from bot.slack.turns import Bridge
 from handlers.forms.spec import FormSpec
+from handlers.forms.whole_form import help_for
 from handlers.messages import ActionId, Address, Channel, FormView, Identity, Inbound, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -222,6 +224,28 @@ async def continue_after_signpost(bridge: Bridge, ack, body: dict[str, Any]) -> 
         await ack(response_action="update", view=message_view([_stale()], title="CME concern"))
         return
     await ack(response_action="update", view=page_view(_spec(bridge, form), form))
+
+
+async def show_help(bridge: Bridge, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    """A page's "Help with these questions": its questions explained, pushed over the page; nothing sent or changed.
+
+    The help is the form's words and the glossary, the same for anyone, so the draft is neither read nor touched;
+    Slack keeps the page, with what was typed, under the pushed view.
+    """
+    view, trigger = body.get("view"), body.get("trigger_id")
+    form = _form_of(bridge, view) if isinstance(view, dict) else None
+    if not isinstance(trigger, str) or not trigger:
+        return  # nothing to push with: a press Slack would never send
+    if form is None:
+        shown = message_view([_stale()], title=REFERRAL_TITLE)
+    else:
+        spec = _spec(bridge, form)
+        section = next(s for s in spec.sections if s.id == form.section_id)
+        shown = help_view(section.title, help_for(spec, form.section_id))
+    try:
+        await client.views_push(trigger_id=trigger, view=shown)
+    except SlackApiError as exc:  # push_limit_reached (three views deep), an expired trigger
+        log.warning("views.push of a page's help failed (%s)", exc.response.get("error"))
 
 
 async def rerender(bridge: Bridge, client: AsyncWebClient, body: dict[str, Any]) -> None:

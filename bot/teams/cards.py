@@ -12,7 +12,7 @@ from typing import Any
 
 from handlers.forms.fields import Kind
 from handlers.forms.spec import Field, FormSpec, Section
-from handlers.messages import FormView
+from handlers.messages import FormView, QuestionHelp
 from handlers.referral.form import REFERRAL
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -22,6 +22,8 @@ MAX_TEXT = 200
 MAX_LONG_TEXT = 3000
 REQUIRED_MESSAGE = "Please answer this question."
 SUBMIT_LABELS = {REFERRAL.id: "Send to the CME officer"}  # other forms (an officer's short forms) say "Save"
+HELP_TITLE = "Help with these questions"
+HELP_INTRO = "What the words in these questions mean, and where that comes from. Your answers stay as they are."
 
 
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -58,7 +60,19 @@ def form_card(spec: FormSpec, view: FormView, intro: str | None = None, footer: 
         body.append(text_block(footer, isSubtle=True, size="Small", spacing="Medium"))
     data = {FORM_KEY: spec.id, "_draft": view.draft_id, "_section": view.section_id}
     label = section.submit or (SUBMIT_LABELS.get(spec.id, "Save") if _is_last(spec, section, view) else "Next")
-    return card(body, [{"type": "Action.Submit", "title": label, "style": "positive", "data": data}])
+    actions = [{"type": "Action.Submit", "title": label, "style": "positive", "data": data}]
+    if view.help:
+        actions.append(help_action(view.help))
+    return card(body, actions)
+
+
+def help_action(questions: tuple[QuestionHelp, ...]) -> dict[str, Any]:
+    """The page's help in the card itself (Action.ShowCard, no round trip): it opens under the card, sends nothing."""
+    body = [text_block(HELP_INTRO, isSubtle=True, size="Small")]
+    for question in questions:
+        body.append(text_block(question.label, weight="Bolder", spacing="Medium"))
+        body.extend(text_block(line, size="Small", spacing="Small") for line in question.lines)
+    return {"type": "Action.ShowCard", "title": HELP_TITLE, "card": {"type": "AdaptiveCard", "body": body}}
 
 
 def _is_last(spec: FormSpec, section: Section, view: FormView) -> bool:

@@ -8,11 +8,13 @@ explaining says so plainly, with what to type: never "I don't know" about the fo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from handlers.forms.asking import kind_hint
+from handlers.forms.fields import Kind
 from handlers.forms.spec import Field
 from handlers.knowledge.glossary import Explanation, asked_about, terms_in
-from handlers.messages import Reply, ReplyKind
+from handlers.messages import QuestionHelp, Reply, ReplyKind
 
 # Asking for help with the question itself, in the ways people do.
 HELP_WORDS = frozenset(
@@ -107,6 +109,35 @@ def question_help(spec_field: Field) -> str:
         return "About this question:\n" + _explained(terms)
     hint = " ".join(part for part in (spec_field.help, kind_hint(spec_field)) if part)
     return f"{NOTHING_MORE} {hint}".strip()
+
+
+# What to put at a question on a page, where a chat's "type a number" or "type 'skip'" would be wrong.
+_PAGE_HINTS = {
+    Kind.UPN: "13 characters: a letter, then 12 digits.",
+    Kind.PHONE: "A phone number with its area code.",
+    Kind.POSTCODE: "A postcode, for example BL9 0EJ.",
+}
+PAGE_OPTIONAL = "Optional: you may leave it empty."
+
+
+def page_help(fields: Iterable[Field]) -> tuple[QuestionHelp, ...]:
+    """Help with each question of a form page (a modal, a card): the terms it uses with their sources, or its hint."""
+    said: set[str] = set()  # a term two questions use is explained once, at the first
+    out = []
+    for spec_field in fields:
+        out.append(QuestionHelp(spec_field.id, spec_field.label, _page_lines(spec_field, said)))
+    return tuple(out)
+
+
+def _page_lines(spec_field: Field, said: set[str]) -> tuple[str, ...]:
+    terms = terms_in(_words_of(spec_field))
+    if terms:
+        lines = tuple(f"{e.term}: explained above." if e.id in said else e.as_text() for e in terms)
+        said.update(e.id for e in terms)
+        return lines
+    optional = PAGE_OPTIONAL if not spec_field.required else None
+    hint = " ".join(part for part in (spec_field.help, _PAGE_HINTS.get(spec_field.kind), optional) if part)
+    return (f"{NOTHING_MORE} {hint}".strip(),)
 
 
 def _explained(entries: list[Explanation]) -> str:

@@ -13,8 +13,9 @@ from handlers.core import TurnContext
 from handlers.forms import conversation
 from handlers.forms.dates import PRECISION_KEY
 from handlers.forms.flows import KEPT, Flow, finish
+from handlers.forms.help import page_help
 from handlers.forms.spec import FormSpec, Section, validate_all
-from handlers.messages import ActionId, Button, FormView, Reply, ReplyKind
+from handlers.messages import ActionId, Button, FormView, QuestionHelp, Reply, ReplyKind
 from storage.queries import case_by_submission, conversation_of, record_audit, save_conversation
 
 
@@ -104,6 +105,7 @@ def submit_section(turn: TurnContext, flow: Flow, values: dict[str, Any]) -> lis
             errors=errors,
             step=_step(spec, state, section),
             hints=_hints(section, state["answers"]),
+            help=help_for(spec, section.id),
         )
         return [Reply("Please correct the answers marked.", kind=ReplyKind.ERROR, form=view)]
     replies = _apply(spec, state, answers, turn)
@@ -203,6 +205,18 @@ def _step(spec: FormSpec, state: dict[str, Any], section: Section) -> tuple[int,
     return number, len(shown)
 
 
+_HELP: dict[tuple[str, str], tuple[QuestionHelp, ...]] = {}
+
+
+def help_for(spec: FormSpec, section_id: str) -> tuple[QuestionHelp, ...]:
+    """Help with every question of a page (all of them: a card can't hide the ones that come and go)."""
+    key = (spec.id, section_id)  # a form's id names it (the router holds one flow an id): worked out once a page
+    if key not in _HELP:
+        section = next((s for s in spec.sections if s.id == section_id), None)
+        _HELP[key] = page_help(section.fields) if section is not None else ()
+    return _HELP[key]
+
+
 def _hints(section: Section, answers: dict[str, Any]) -> dict[str, str]:
     """A page's words that depend on the answers so far (how long adding more detail takes)."""
     return {f.id: f.describe(answers) for f in section.fields if f.describe is not None}
@@ -211,7 +225,8 @@ def _hints(section: Section, answers: dict[str, Any]) -> dict[str, str]:
 def _page(turn: TurnContext, spec: FormSpec, state: dict[str, Any], section: Section) -> Reply:
     values = {k: v for k, v in state["answers"].items() if any(f.id == k for f in section.fields)}
     step, hints = _step(spec, state, section), _hints(section, state["answers"])
-    view = FormView(spec.id, section.id, state["draft_id"], values=values, step=step, hints=hints)
+    help_ = help_for(spec, section.id)
+    view = FormView(spec.id, section.id, state["draft_id"], values=values, step=step, hints=hints, help=help_)
     # A card can sit unanswered in a chat: it says what leaving it means ("kept" goes under a Teams card).
     kept = f"If you leave this form, nothing is sent. {conversation.kept_for(turn.form_context())}"
     return Reply(section.title, kind=ReplyKind.FORM, title=spec.title, form=view, data={"kept": kept})
