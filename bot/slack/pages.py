@@ -233,9 +233,9 @@ async def show_help(bridge: Bridge, client: AsyncWebClient, body: dict[str, Any]
     Slack keeps the page, with what was typed, under the pushed view.
     """
     view, trigger = body.get("view"), body.get("trigger_id")
-    form = _form_of(bridge, view) if isinstance(view, dict) else None
-    if not isinstance(trigger, str) or not trigger:
-        return  # nothing to push with: a press Slack would never send
+    if not isinstance(view, dict) or not isinstance(trigger, str) or not trigger:
+        return  # no modal to push over, or nothing to push with: a press Slack would never send
+    form = _form_of(bridge, view)
     if form is None:
         shown = message_view([_stale()], title=REFERRAL_TITLE)
     else:

@@ -152,6 +152,7 @@ def slack_templates(respond: str) -> dict[str, tuple[str, dict[str, Any]]]:
         "quick reply": ("payload", _button(ActionId.SAY, CHILD, channel={"id": "D0REPORTER"})),
         "raise a concern": ("payload", _button(Action.START_REPORT, "report")),
         "field changed": ("payload", _button(Action.FIELD, "x", view=_view(Callback.PAGE, PAGE))),
+        "page help": ("payload", _button(Action.PAGE_HELP, "help", view=_view(Callback.PAGE, PAGE))),
         "open case": ("payload", _button(ActionId.OPEN_CASE + ":1", "CME-2026-0001")),
         "page submitted": ("payload", interaction("view_submission", view=_view(Callback.PAGE, PAGE))),
         "signpost read": ("payload", interaction("view_submission", view=_view(Callback.SIGNPOST, PAGE))),
@@ -300,9 +301,10 @@ def slack_probes(respond: str) -> list[Probe]:
         }
         for kind in ("view_submission", "view_closed"):
             probes.append(signed(f"metadata {number}", encode_slack("payload", interaction(kind, view=view))[1], FORM))
-        probes.append(
-            signed(f"metadata {number}", encode_slack("payload", _button(Action.FIELD, "x", view=view))[1], FORM)
-        )
+        for action in (Action.FIELD, Action.PAGE_HELP):  # a field changed; the page's "Help with these questions"
+            probes.append(
+                signed(f"metadata {number}", encode_slack("payload", _button(action, "x", view=view))[1], FORM)
+            )
         signpost = {**view, "callback_id": Callback.SIGNPOST}
         probes.append(
             signed(
