@@ -13,7 +13,8 @@ import json
 from sqlmodel import Session, select
 
 from bot.slack.ids import Action, Block, Callback
-from bot.slack.modals import HELP_CLOSE, MAX_VIEW_BLOCKS, decode_form
+from bot.slack.modals import HELP_CLOSE, MAX_VIEW_BLOCKS, decode_form, help_view
+from handlers.messages import QuestionHelp
 from storage.db import make_engine
 from storage.models import Conversation
 from tests.bot.slack.slack_driver import fill, inputs, text_of
@@ -151,3 +152,14 @@ def test_a_help_push_slack_refuses_is_logged_by_its_error_only(slack_db, caplog)
 
     asyncio.run(scenario())
     assert "views.push of a page's help failed (push_limit_reached)" in caplog.text
+
+
+def test_long_help_is_cut_between_lines_within_slacks_limits():
+    long_line = "A long explanation. " * 200  # 4,000 characters: more than a section takes
+    many = tuple(QuestionHelp(f"q{i}", f"Question {i}?", (long_line, "Short line.")) for i in range(80))
+    shown = help_view("A page title that is long " * 10, many)
+    sections = [b["text"]["text"] for b in shown["blocks"] if b["type"] == "section"]
+    assert len(shown["blocks"]) == MAX_VIEW_BLOCKS and len(shown["title"]["text"]) <= 24
+    assert all(len(text) <= 3000 for text in sections) and len(shown["blocks"][0]["text"]["text"]) <= 150
+    assert sections[0].startswith("*Question 0?*") and sections[1].endswith("…") and sections[2] == "• Short line."
+    assert "type `help` at a question in the chat" in text_of(shown["blocks"][-1:])  # where the rest is
