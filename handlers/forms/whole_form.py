@@ -205,16 +205,18 @@ def _step(spec: FormSpec, state: dict[str, Any], section: Section) -> tuple[int,
     return number, len(shown)
 
 
-_HELP: dict[tuple[str, str], tuple[QuestionHelp, ...]] = {}
+_HELP: dict[tuple[str, str], tuple[FormSpec, tuple[QuestionHelp, ...]]] = {}
 
 
 def help_for(spec: FormSpec, section_id: str) -> tuple[QuestionHelp, ...]:
     """Help with every question of a page (all of them: a card can't hide the ones that come and go)."""
-    key = (spec.id, section_id)  # a form's id names it (the router holds one flow an id): worked out once a page
-    if key not in _HELP:
+    # Worked out once a page: a spec is built once (a form whose choices come from the profile, once a router).
+    key = (spec.id, section_id)
+    cached = _HELP.get(key)
+    if cached is None or cached[0] is not spec:
         section = next((s for s in spec.sections if s.id == section_id), None)
-        _HELP[key] = page_help(section.fields) if section is not None else ()
-    return _HELP[key]
+        _HELP[key] = cached = (spec, page_help(section.fields) if section is not None else ())
+    return cached[1]
 
 
 def _hints(section: Section, answers: dict[str, Any]) -> dict[str, str]:
