@@ -13,8 +13,8 @@ import json
 from sqlmodel import Session, select
 
 from bot.slack.ids import Action, Block, Callback
-from bot.slack.modals import HELP_CLOSE, MAX_VIEW_BLOCKS, decode_form, help_view
-from handlers.messages import QuestionHelp
+from bot.slack.modals import HELP_CLOSE, MAX_VIEW_BLOCKS, decode_form, help_view, message_view, signpost_view
+from handlers.messages import FormView, QuestionHelp, Reply, ReplyKind
 from storage.db import make_engine
 from storage.models import Conversation
 from tests.bot.slack.slack_driver import fill, inputs, text_of
@@ -163,3 +163,11 @@ def test_long_help_is_cut_between_lines_within_slacks_limits():
     assert all(len(text) <= 3000 for text in sections) and len(shown["blocks"][0]["text"]["text"]) <= 150
     assert sections[0].startswith("*Question 0?*") and sections[1].endswith("…") and sections[2] == "• Short line."
     assert "type `help` at a question in the chat" in text_of(shown["blocks"][-1:])  # where the rest is
+
+
+def test_views_without_questions_have_no_help_button():
+    page = FormView("cme-referral", "child", "d" * 32, step=(2, 4))
+    signpost = signpost_view([Reply("Call MASH now.", kind=ReplyKind.SIGNPOST)], [], page)
+    done = message_view([Reply("Concern raised: CME-2026-0001", kind=ReplyKind.CONFIRMATION)], title="Concern raised")
+    for view in (signpost, done):
+        assert not [b for b in view["blocks"] if b.get("block_id") == Block.PAGE_HELP]
