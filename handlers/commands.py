@@ -6,7 +6,17 @@ import dataclasses
 import threading
 from typing import Any
 
-from handlers.casework import case_fields, cases, child_fields, follow_ups, matches, reporter_notes, restrict, split
+from handlers.casework import (
+    case_fields,
+    cases,
+    child_fields,
+    follow_ups,
+    matches,
+    reporter_details,
+    reporter_notes,
+    restrict,
+    split,
+)
 from handlers.casework.alerts import alert_if_harm
 from handlers.casework.intake import confirmation, submit_referral
 from handlers.casework.status import status
@@ -20,7 +30,9 @@ from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.notices import commands as notices
 from handlers.records import holds
 from handlers.referral.check import CHECK, RESULT_FLOW, finish_check
+from handlers.referral.details import still_to_ask
 from handlers.referral.form import REFERRAL, answers_signpost, sent_quick
+from handlers.referral.sections import minutes_for
 from handlers.reports import commands as reports
 from handlers.router import Router
 from storage.queries import case_by_submission, conversation_of, drop_conversation
@@ -57,6 +69,7 @@ def build_router(core: Core) -> Router:
     )
     cases.register(router)
     reporter_notes.register(router)  # /cme add, and replies to the bot's messages about a concern
+    reporter_details.register(router)  # /cme details: the detail questions a quick report left out
     follow_ups.register(router)  # /cme follow-up: the officer asks the reporter
     matches.register(router)
     split.register(router)
@@ -228,7 +241,9 @@ def finish_referral(turn: TurnContext, state: dict[str, Any]) -> list[Reply]:
         submission_key=f"draft:{state['draft_id']}",
         ctx=turn.form_context(),
     )
-    replies = [confirmation(case, turn.profile, quick=sent_quick(state["answers"]))]
+    quick = sent_quick(state["answers"])
+    asked = still_to_ask(REFERRAL.clean(state["answers"])) if quick else []  # what /cme details would ask
+    replies = [confirmation(case, turn.profile, quick=quick, minutes=minutes_for(asked) if asked else None)]
     if case.urgent:
         # 999 first only for a yes; "not known" says why MASH is shown (answers_signpost)
         replies.insert(0, answers_signpost(state["answers"], now=turn.now, profile=turn.profile))

@@ -64,6 +64,7 @@ class ActionId(StrEnum):
     DIFFERENT_CHILD = "different_child"  # a possible match is a different child: "/cme different REF OTHERREF"
     # The reporter's side of a case: each value is the command the press stands for; without text it opens a form.
     REPORTER_ADD = "reporter_add"  # "Add to this concern" / "Answer": "/cme add REF"
+    REPORTER_DETAILS = "reporter_details"  # "Add more detail": "/cme details REF" (the detail questions, as a form)
     ASK_REPORTER = "ask_reporter"  # an officer's "Ask the reporter": "/cme follow-up REF"
     SPLIT_CASE = "split_case"  # undo a wrong merge: "/cme split REF"
     CASES_MORE = "cases_more"  # the caseload's next page: "/cme cases [FILTERS] page N"

@@ -74,6 +74,12 @@ class Case(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("year", "seq", name="uq_case_year_seq"),)
 
 
+# A Report row of this form holds the details its reporter added later (/cme details) to the referral whose
+# Report id is under DETAILS_OF in its answers: the referral's own row stays as it was sent.
+DETAILS_FORM = "cme-referral-details"
+DETAILS_OF = "_report"
+
+
 class Report(SQLModel, table=True):
     """The referral as submitted: the answers (child details) and the harm screen's record."""
 

@@ -79,7 +79,7 @@ def recent_cases(session: Session, limit: int = 20) -> Sequence[Case]:
 
 def report_for(session: Session, case_id: int) -> Report | None:
     """The referral report of a case."""
-    return session.exec(select(Report).where(Report.case_id == case_id)).first()
+    return session.exec(select(Report).where(Report.case_id == case_id).order_by(col(Report.id))).first()
 
 
 def record_audit(

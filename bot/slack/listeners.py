@@ -36,8 +36,8 @@ from handlers.messages import Action as Pressed
 
 log = logging.getLogger(__name__)
 # `/cme add REF` and `/cme follow-up REF` typed without their text: a form asks for it (a modal here), so that
-# the answer is never typed into the channel the command was typed in.
-FORM_COMMANDS = frozenset({"add", "follow-up"})
+# the answer is never typed into the channel the command was typed in; `/cme details REF` is always a form.
+FORM_COMMANDS = frozenset({"add", "follow-up", "details"})
 # `/cme close REF OUTCOME ...` may ask before it closes (enquiry steps not done: a reason and a confirmation), so it
 # always answers in a modal: its review's Submit confirms, wherever the command was typed.
 ASKING_COMMANDS = frozenset({"close"})

@@ -19,15 +19,16 @@ from handlers.casework.child_views import child_replies, later_referrals
 from handlers.casework.reporter_view import reporter_reply
 from handlers.casework.resolve import case_for
 from handlers.casework.short_forms import NeedsForm, OfficerForm
-from handlers.casework.views import case_list_reply, case_replies, when_due
+from handlers.casework.views import case_list_reply, case_replies, when_due, with_added
 from handlers.children.household import linked_reply
 from handlers.core import Caller, Refused, TurnContext
 from handlers.forms.fields import Confirm, Invalid, parse_date
 from handlers.forms.flows import Flow
 from handlers.messages import CommandSpec, Reply, ReplyKind
 from handlers.router import Router
+from storage.child_queries import reports_of
 from storage.models import Case, CaseNote
-from storage.queries import audit_trail, report_for, steps_of
+from storage.queries import audit_trail, steps_of
 
 # ASCII only, matched on the text as typed: upper-casing first moves offsets ('ß' becomes 'SS') and
 # \d would take any script's digits.
@@ -119,10 +120,13 @@ def view_case(turn: TurnContext, args: str) -> list[Reply]:
     turn.session.flush()
     query = select(CaseNote).where(CaseNote.case_id == case.id)
     notes = {note.id: note.text for note in turn.session.exec(query).all()}
-    report = report_for(turn.session, case.id)
+    referrals = with_added(reports_of(turn.session, case.id))  # each with the details its reporter added later
+    report, added = referrals[0] if referrals else (None, [])
     steps = steps_of(turn.session, case.id)
     events = audit_trail(turn.session, case.id)
-    replies = case_replies(case, report, steps, events, notes=notes, profile=turn.profile, today=actions.today(turn))
+    replies = case_replies(
+        case, report, steps, events, added=added, notes=notes, profile=turn.profile, today=actions.today(turn)
+    )
     typed = find_reference(args)
     linked = linked_reply(turn.session, case)  # siblings and household, with their cases' states
     children = [*child_replies(turn.session, case, typed[0] if typed else None), *([linked] if linked else [])]

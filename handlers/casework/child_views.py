@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from handlers.casework.views import details_reply, outcome_words, who
+from handlers.casework.views import details_reply, outcome_words, who, with_added
 from handlers.children.link import episode_note, ordinal
 from handlers.children.possible import SCORE_MEANING, explain, plain_words
 from handlers.messages import ActionId, Button, Reply
@@ -82,9 +82,11 @@ def later_referrals(session: Session, case: Case) -> list[Reply]:
     """The details of referrals merged into this case after its own (shown after the first referral's)."""
     return [
         details_reply(
-            report, f"Details from a later referral ({report.submitted_at:%-d %b %Y}, by {who(report.submitted_by)})"
+            report,
+            f"Details from a later referral ({report.submitted_at:%-d %b %Y}, by {who(report.submitted_by)})",
+            added,
         )
-        for report in reports_of(session, case.id)[1:]
+        for report, added in with_added(reports_of(session, case.id))[1:]
     ]
 
 

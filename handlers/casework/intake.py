@@ -179,9 +179,11 @@ def _report(case: Case, answers: dict[str, Any], meta: dict[str, Any], identity:
 
 
 MORE_LATER = (
-    "You sent the essentials. To add more detail later (the family, brothers and sisters, who else is involved, "
-    "what has been tried):"
+    "You sent the essentials. To answer the rest of the form later (the family, brothers and sisters, who else "
+    "is involved, what has been tried), {how} /cme details {ref} (about {minutes} minutes). To add something in "
+    "your own words:"
 )
+PRESS_OR_TYPE = "press 'Add more detail' or type"  # where the confirmation has the button (the terminal has none)
 # How to add to a concern later, by the reporter's channel (a reply to this message adds to it where there is one).
 ADD_LATER = {
     "slack": "Reply in this message's thread in your chat with the bot, or type /cme add {ref} and what to add.",
@@ -190,28 +192,36 @@ ADD_LATER = {
 }
 
 
-def confirmation(case: Case, profile: Profile, *, quick: bool = False) -> Reply:
+def confirmation(case: Case, profile: Profile, *, quick: bool = False, minutes: int | None = None) -> Reply:
     """What the reporter is told after submitting: the reference and what happens next.
 
-    `quick`: sent with the essentials only ("Send now"), so how to add the rest later comes first.
+    `quick`: sent with the essentials only ("Send now"), so how to add the rest later comes first; `minutes`:
+    about how long the detail questions still open take (none open: no "Add more detail").
     """
     officer = profile.contact("cme_officer")
     channel = case.reporter_key.split(":", 1)[0]
-    add_later = ADD_LATER.get(channel, ADD_LATER["terminal"]).format(ref=case.reference)
+    ref = case.reference
+    add_later = ADD_LATER.get(channel, ADD_LATER["terminal"]).format(ref=ref)
+    more = quick and minutes is not None
+    how = "type" if channel not in ("slack", "teams") else PRESS_OR_TYPE
     lines = [
-        f"Thank you. Your concern has been sent to the CME officer. Your reference is {case.reference}.",
+        f"Thank you. Your concern has been sent to the CME officer. Your reference is {ref}.",
         "What happens next: the CME officer checks the details and starts reasonable enquiries to find the "
         "child and get them back into education. They may contact you for more information.",
-        f"You'll be told the outcome when the case closes. Check on it any time with /cme status {case.reference}.",
-        f"{MORE_LATER if quick else 'Anything to add later?'} {add_later} Or contact the CME officer: "
-        f"{officer.phone or ''} {officer.email or ''}".strip(),
+        f"You'll be told the outcome when the case closes. Check on it any time with /cme status {ref}.",
+        f"{MORE_LATER.format(ref=ref, minutes=minutes, how=how) if more else 'Anything to add later?'} {add_later} Or "
+        f"contact the CME officer: {officer.phone or ''} {officer.email or ''}".strip(),
     ]
     if case.urgent:
         lines.insert(1, "Because you flagged harm, the case is marked urgent and the officer has been alerted.")
+    buttons = (Button("Add to this concern", f"/cme add {ref}", ActionId.REPORTER_ADD),)
+    if more:
+        detail = Button(f"Add more detail (about {minutes} minutes)", f"/cme details {ref}", ActionId.REPORTER_DETAILS)
+        buttons = (detail, *buttons)
     return Reply(
         "\n\n".join(lines),
         kind=ReplyKind.CONFIRMATION,
-        title=f"Concern raised: {case.reference}",
-        buttons=(Button("Add to this concern", f"/cme add {case.reference}", ActionId.REPORTER_ADD),),
-        data={"reference": case.reference, "urgent": case.urgent, **thread_data(case.reference)},
+        title=f"Concern raised: {ref}",
+        buttons=buttons,
+        data={"reference": ref, "urgent": case.urgent, **thread_data(ref)},
     )

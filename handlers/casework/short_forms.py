@@ -59,6 +59,7 @@ FORM_ACTIONS = frozenset(
         ActionId.CASE_CLOSE,
         ActionId.CASE_REOPEN,
         ActionId.REPORTER_ADD,  # the reporter's "Add to this concern" (handlers/casework/reporter_forms.py)
+        ActionId.REPORTER_DETAILS,  # the reporter's "Add more detail" (handlers/casework/reporter_details.py)
         ActionId.ASK_REPORTER,  # the officer's "Ask the reporter"
     }
 )

@@ -12,13 +12,15 @@ from collections.abc import Sequence
 
 from handlers.casework.access import RESTRICTED
 from handlers.casework.caseload import FILTERS, FLAG_WORDS, CaseList, CaseRow
-from handlers.forms.spec import shown
+from handlers.forms.spec import Field, shown
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Button, Reply
+from handlers.referral.details import DETAILS_ID, REPORT_KEY
 from handlers.referral.form import REFERRAL, missing_details
 from storage.models import ACTIVE_STEP_STATES, AuditEvent, Case, EnquiryStep, Report
 
 QUIET = {"next_step"}  # how the reporter chose to send it is not a detail of the child
+REFERRAL_IDS = frozenset(f.id for f in REFERRAL.fields)
 
 STEP_WORDS = {
     "open": "open",
@@ -128,6 +130,7 @@ def case_replies(
     steps: Sequence[EnquiryStep],
     events: Sequence[AuditEvent],
     *,
+    added: Sequence[Report] = (),
     notes: dict[int, str],
     profile: Profile,
     today: dt.date,
@@ -135,7 +138,7 @@ def case_replies(
     """The whole case for an officer: summary, the child's details, the enquiry plan, the timeline, actions."""
     return [
         _summary(case, profile, reporter=_reporter(case, report)),
-        _details(report),
+        _details(report, added),
         plan_reply(case, steps, today),
         _timeline(events, notes, profile),
         _actions(case),
@@ -166,24 +169,43 @@ def _summary(case: Case, profile: Profile, *, reporter: str) -> Reply:
     return Reply("Confidential: for the CME service only.", title=title, facts=tuple(facts), data=data)
 
 
-def _details(report: Report | None) -> Reply:
+def _details(report: Report | None, added: Sequence[Report] = ()) -> Reply:
     if report is None:
         return Reply("No referral details are stored for this case.", title="Details")
-    return details_reply(report, "Details from the referral")
+    return details_reply(report, "Details from the referral", added)
 
 
-def details_reply(report: Report, title: str) -> Reply:
-    """One referral's answers as the reporter gave them (officers only: it holds the child's details)."""
-    answers = report.answers
+def details_reply(report: Report, title: str, added: Sequence[Report] = ()) -> Reply:
+    """One referral's answers as the reporter gave them, with the details they added later (officers only)."""
+    answers, later = dict(report.answers), {}
+    for row in added:  # oldest first: each adds only what was still unanswered
+        fresh = {k: v for k, v in row.answers.items() if not k.startswith("_")}
+        answers.update(fresh)
+        later.update(dict.fromkeys(fresh, row.submitted_at))
     facts = tuple(
-        (field.record_label or field.review_label or field.label, shown(field, answers))
+        (_label(field) + (f" (added {later[field.id]:%-d %b})" if field.id in later else ""), shown(field, answers))
         for field in REFERRAL.fields  # what was stored was what applied when it was sent (intake cleans the rest)
         if answers.get(field.id) not in (None, "", []) and field.id not in QUIET
     )
+    unknown = [_label(REFERRAL.field(k)) for k in later if answers.get(k) in (None, "", []) and k in REFERRAL_IDS]
+    if unknown:  # asked later and skipped: the reporter doesn't know them (no use asking them again)
+        facts = (*facts, ("Not known to the reporter", ", ".join(unknown)))
     missing = missing_details(answers)
     if missing:  # sent with the essentials only: what to ask the reporter for (the plan's first step says so too)
         facts = (*facts, ("Still missing (sent as a quick report)", "; ".join(missing)))
     return Reply("As the reporter gave them.", title=title, facts=facts)
+
+
+def _label(field: Field) -> str:
+    return field.record_label or field.review_label or field.label
+
+
+def with_added(reports: Sequence[Report]) -> list[tuple[Report, list[Report]]]:
+    """Each referral on a case, oldest first, with the details its reporter added later (/cme details)."""
+    referrals = [r for r in reports if r.form_id != DETAILS_ID]
+    return [
+        (r, [d for d in reports if d.form_id == DETAILS_ID and d.answers.get(REPORT_KEY) == r.id]) for r in referrals
+    ]
 
 
 def plan_reply(case: Case, steps: Sequence[EnquiryStep], today: dt.date) -> Reply:

@@ -24,7 +24,7 @@ from handlers.children.record import child_values, new_child
 from storage.child_queries import MERGED, merged_group, reports_of, surviving_case, surviving_child
 from storage.children import Child, ChildLink, ChildMatch, MatchState
 from storage.merges import CaseMerge, MergeKind, claim_split, last_split, merges_into, merges_of
-from storage.models import Case, EnquiryStep, Report, StepState
+from storage.models import DETAILS_FORM, DETAILS_OF, Case, EnquiryStep, Report, StepState
 from storage.queries import record_audit, steps_of
 
 
@@ -152,13 +152,13 @@ def _own_reports(session: Session, typed: Case, group: list[Case], undo: dict) -
     if not ids:
         return []
     query = select(Report).where(col(Report.case_id).in_(ids))
+    rows = list(session.exec(query).all())
     if "reports" in undo:
-        return list(session.exec(query.where(col(Report.id).in_(undo["reports"] or [-1]))).all())
-    return [
-        report
-        for report in session.exec(query).all()
-        if report.submitted_by == typed.reporter_key and report.submitted_at == typed.created_at
-    ]
+        own = [report for report in rows if report.id in set(undo["reports"])]
+    else:
+        own = [r for r in rows if r.submitted_by == typed.reporter_key and r.submitted_at == typed.created_at]
+    ids_back = {report.id for report in own}  # details the reporter added later (/cme details) go with them
+    return [*own, *(r for r in rows if r.form_id == DETAILS_FORM and r.answers.get(DETAILS_OF) in ids_back)]
 
 
 def _children_back(

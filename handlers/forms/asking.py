@@ -61,7 +61,8 @@ def progress(spec: FormSpec, spec_field: Field, answers: Answers) -> tuple[int, 
     passes it); the number is the question's place among those that apply now.
     """
     part = spec.section_of(spec_field.id).part
-    counted = [f for f in spec.part_fields(part) if _numbered(f)]
+    settled = spec.settled_ids(answers)
+    counted = [f for f in spec.part_fields(part) if _numbered(f) and f.id not in settled]
     shown = {f.id for f in spec.visible_fields(answers)}
     before = 0
     for candidate in counted:

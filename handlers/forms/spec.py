@@ -148,6 +148,8 @@ class FormSpec:
     submit_word: str = "submit"
     review: bool = True  # False: the form ends as soon as the last question is answered
     sends_when: Callable[[Answers], bool] | None = None  # once this holds, the form is sent without the review
+    # Questions answered before this form began (a concern's details added later): never asked, never counted.
+    settled: Callable[[Answers], frozenset[str]] | None = None
 
     def sends_now(self, answers: Answers) -> bool:
         """True when the form ends without its review (never reviewed, or the answers say "send now")."""
@@ -172,6 +174,10 @@ class FormSpec:
     def visible_fields(self, answers: Answers) -> list[Field]:
         """Fields that apply given the answers."""
         return [f for s in self.sections if s.applies(answers) for f in s.fields if f.visible(answers)]
+
+    def settled_ids(self, answers: Answers) -> frozenset[str]:
+        """The ids of questions answered before the form began (none for most forms)."""
+        return self.settled(answers) if self.settled is not None else frozenset()
 
     def part_fields(self, part: str) -> tuple[Field, ...]:
         """Every field of the sections in `part`, in order."""
