@@ -164,7 +164,9 @@ async def quick_report(db_url: str, profile) -> None:
         confirmation = next(s for s in sent if "Concern raised" in s.text)
         assert turns <= 12 and turns == QUICK_TURNS, turns
         reference = h.cases()[0].reference
-        assert reference in confirmation.text and "add more detail later" in confirmation.text
+        assert reference in confirmation.text and f"/cme details {reference}" in confirmation.text
+        buttons = [a["title"] for card in confirmation.cards for a in card.get("actions", [])]
+        assert buttons[0].startswith("Add more detail (about ") and buttons[1] == "Add to this concern"
 
 
 def test_the_quick_report_by_card_gives_a_reference_in_at_most_12_turns(sqlite_url, teams_profile):
