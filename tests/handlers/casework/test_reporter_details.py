@@ -261,3 +261,18 @@ def test_the_quick_confirmation_offers_more_detail_and_names_the_command(router)
     full = refer(router, "bob", AVA)
     [_, whole] = [r for r in Person(router, user="bob").heard if r.kind is ReplyKind.CONFIRMATION] or [None, None]
     assert whole is None or all(b.action_id is not ActionId.REPORTER_DETAILS for b in whole.buttons), full
+
+
+def test_a_split_takes_the_details_back_with_the_referral_they_complete(router, engine):
+    first = quick(router)
+    second = quick(router, "carol")  # the same child: joined to Alice's open case at intake
+    carol = Person(router, user="carol")
+    carol.say(f"/cme details {second}")
+    carol.fill(LATER)
+    assert carol.say("submit")[-1].kind is ReplyKind.CONFIRMATION
+    said = Person(router, user=OFFICER).say(f"/cme split {second} they are cousins")[-1]
+    assert said.kind is ReplyKind.CONFIRMATION, said.text
+    [details] = rows(engine, Report, form_id=DETAILS_FORM)
+    assert details.case_id == the_case(engine, second).id  # back with Carol's referral, not left on Alice's case
+    assert "Parents and carers" in facts(router, first)["Still missing (sent as a quick report)"]
+    assert facts(router, second)["Parents or carers (added 26 Nov)"] == "Orla Quillfeather"
