@@ -133,6 +133,17 @@ def test_the_missing_details_step_names_what_is_left_and_stays_for_the_officer(r
     assert any(label.startswith("1. Ask the reporter for the details still missing") for label in plan)
 
 
+def test_the_reporters_status_names_the_command_while_questions_are_open(router, engine):
+    reference = quick(router)
+    alice = Person(router, user="alice")
+    shown = dict(alice.say(f"/cme status {reference}")[-1].facts)
+    assert shown["More detail"] == f"24 questions not answered yet: type /cme details {reference}"
+    alice.say(f"/cme details {reference}")
+    alice.fill(LATER)
+    alice.say("submit")
+    assert "More detail" not in dict(alice.say(f"/cme status {reference}")[-1].facts)
+
+
 def test_everything_answered_says_nothing_is_missing(router, engine):
     reference = refer(router, "alice", AVA)  # the whole form: nothing left to ask
     said = Person(router, user="alice").say(f"/cme details {reference}")[-1]
