@@ -46,7 +46,7 @@ from handlers.referral.details import (
     new_harm,
     still_to_ask,
 )
-from handlers.referral.sections import FORM_ID, missing_details
+from handlers.referral.sections import FORM_ID, missing_details, sent_quick
 from handlers.router import Router
 from storage.child_queries import reports_of
 from storage.models import ACTIVE_STEP_STATES, Case, Outbox, Report
@@ -68,9 +68,14 @@ def details_command(turn: TurnContext, args: str, registry: Mapping[str, Flow]) 
     except Refused as exc:
         return [Reply(str(exc), kind=ReplyKind.ERROR)]
     answers = answers_so_far(turn.session, case, standing)
-    if not still_to_ask(answers):
+    if not open_questions(answers):
         return [Reply(nothing_missing(case.reference))]
     return _open(turn, registry, case.reference, answers)
+
+
+def open_questions(answers: dict[str, Any]) -> int:
+    """How many detail questions a quick report's answers leave open (a whole form, a notice, a transfer: none)."""
+    return len(still_to_ask(answers)) if sent_quick(answers) else 0
 
 
 def nothing_missing(reference: str) -> str:

@@ -6,11 +6,10 @@ import re
 
 from handlers.casework.access import RESTRICTED, hidden_from
 from handlers.casework.actions import Usage
-from handlers.casework.reporter_details import answers_so_far
+from handlers.casework.reporter_details import answers_so_far, open_questions
 from handlers.casework.resolve import resolve
 from handlers.core import TurnContext, is_staff
 from handlers.messages import Reply, ReplyKind
-from handlers.referral.details import still_to_ask
 from storage.child_queries import case_as_raised, surviving_case
 from storage.models import Case
 from storage.queries import cases_reported_by, recent_cases
@@ -84,9 +83,9 @@ def _one(turn: TurnContext, reference: str) -> Reply:
                     f"Answer with /cme add {case.reference} and your answer.",
                 )
             )
-        asked = still_to_ask(answers_so_far(turn.session, case, standing))
+        asked = open_questions(answers_so_far(turn.session, case, standing))
         if asked:  # a quick report: the rest of the form is still theirs to answer
-            more = f"{len(asked)} questions not answered yet: type /cme details {case.reference}"
+            more = f"{asked} questions not answered yet: type /cme details {case.reference}"
             facts.append(("More detail", more))
     return Reply(
         f"Case {case.reference}",

@@ -228,15 +228,34 @@ def test_harm_told_later_makes_the_case_urgent_shows_the_signpost_and_alerts_at_
     assert rows(engine, Report, form_id=DETAILS_FORM)[0].harm_flagged
 
 
-def test_the_button_opens_a_whole_form_and_a_replay_adds_nothing_twice(router, engine):
+def test_harm_ticked_on_the_page_shows_the_signpost_and_makes_the_case_urgent(router, engine):
     reference = quick(router)
+    who, where = teams_reporter(engine, reference)
+    press = Action(ActionId.REPORTER_DETAILS, f"/cme details {reference}")
+    page = router.handle(Inbound(who, where, action=press, wants_form=True))[-1].form
+    values = {"_draft": page.draft_id, "_section": page.section_id, "harm_indicators": "abuse-neglect"}
+    shown = router.handle(Inbound(who, where, form_id=page.form_id, form_values=values))
+    assert any("MASH" in reply.text for reply in shown) and shown[-1].form.section_id == "child-more"
+    assert the_case(engine, reference).urgent
+    [alert] = rows(engine, Outbox, kind="reporter.harm")
+    assert alert.text == f"URGENT: the reporter of {reference} flagged harm while adding details. The case is " \
+        f"marked urgent and they were shown the MASH contacts. Open it now: /cme case {reference}"  # fmt: skip
+
+
+def teams_reporter(engine, reference: str) -> tuple[Identity, Address]:
+    """Make the case raised in the terminal Alice's Teams one; her identity and chat."""
     who = Identity(Channel.TEAMS, "alice", "tenant")
-    with Session(engine) as session:  # raised in the terminal: make it Alice's Teams one
+    with Session(engine) as session:
         case = session.exec(select(Case).where(Case.reference == reference)).one()
         case.reporter_key = who.key
         session.add(case)
         session.commit()
-    where = Address(Channel.TEAMS, "a:alice", "alice")
+    return who, Address(Channel.TEAMS, "a:alice", "alice")
+
+
+def test_the_button_opens_a_whole_form_and_a_replay_adds_nothing_twice(router, engine):
+    reference = quick(router)
+    who, where = teams_reporter(engine, reference)
     press = Action(ActionId.REPORTER_DETAILS, f"/cme details {reference}")
     page = router.handle(Inbound(who, where, action=press, wants_form=True))[-1].form
     assert page is not None and page.form_id == DETAILS_FORM and page.section_id == "harm"
