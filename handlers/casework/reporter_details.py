@@ -19,6 +19,7 @@ urgent and the officers get an urgent alert, as at intake.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -161,15 +162,12 @@ def add_details(
     before = answers_so_far(turn.session, case, standing)
     fresh = addable(before, given)  # another form may have added some meanwhile: never twice
     told = [k for k, v in fresh.items() if not k.endswith(PRECISION_KEY) and v not in (None, "", [])]
-    if report is None or not told:
+    if report is None or not told:  # nothing left to add, or every question skipped: the draft is done with
         drop_conversation(turn.session, turn.user_key)
-        said = nothing_missing(case.reference) if not fresh else "You skipped every question, so nothing was added"
-        return [Reply(said if not fresh else f"{said} to {case.reference}. Nothing else has changed.")]
+        skipped_all = f"You skipped every question, so nothing was added to {case.reference}."
+        return [Reply(skipped_all if report is not None and fresh else nothing_missing(case.reference))]
     harm = bool(meta.get("harm_flagged") or meta.get("harm_mentioned")) or new_harm(fresh)
-    row = Report(case_id=standing.id, form_id=DETAILS_ID, answers={**fresh, REPORT_KEY: report.id},
-                 submitted_by=turn.user_key, submitted_at=turn.now, harm_flagged=harm)  # fmt: skip
-    turn.session.add(row)
-    turn.session.flush()
+    row = _stored(turn, standing, report, fresh, harm=harm, signpost=meta.get("signpost_shown_at"))
     after = {**before, **fresh}
     filled = _fill_statistics(turn, standing, after)
     urgent = _make_urgent(standing) if harm else False
@@ -179,6 +177,25 @@ def add_details(
           skipped=skipped, statistics=filled, became_urgent=urgent, step=step)  # fmt: skip
     _tell_officers(turn, standing, row, len(told), harm_alert=harm and not meta.get("alerted"))
     return [_added(case, len(told), urgent=harm)]
+
+
+def _stored(
+    turn: TurnContext, standing: Case, report: Report, fresh: dict[str, Any], *, harm: bool, signpost: str | None
+) -> Report:
+    """The details as a Report row of their own on the case that stands, pointing at the referral they complete."""
+    row = Report(
+        case_id=standing.id,
+        form_id=DETAILS_ID,
+        answers={**fresh, REPORT_KEY: report.id},
+        submitted_by=turn.user_key,
+        submitted_at=turn.now,
+        harm_flagged=harm,
+        signpost_shown_at=dt.datetime.fromisoformat(signpost) if signpost else None,
+        mash_contacted=fresh.get("mash_contacted"),
+    )
+    turn.session.add(row)
+    turn.session.flush()
+    return row
 
 
 def _added(case: Case, count: int, *, urgent: bool) -> Reply:

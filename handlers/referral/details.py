@@ -20,7 +20,7 @@ from handlers.forms.fields import Kind
 from handlers.forms.spec import Answers, Field, FormSpec, Interjection, Section
 from handlers.knowledge.harm import mentions_harm, signpost
 from handlers.messages import Reply
-from handlers.referral.sections import DETAIL_SECTIONS, MORE, NO_HARM, detail_fields, minutes_for
+from handlers.referral.sections import DETAIL_SECTIONS, MASH, MORE, NO_HARM, detail_fields, minutes_for
 from storage.models import DETAILS_FORM, DETAILS_OF
 
 DETAILS_ID = DETAILS_FORM
@@ -28,6 +28,8 @@ CASE_KEY = "_case"  # the reference the reporter typed (no field reads it)
 REPORT_KEY = DETAILS_OF  # in a details Report row's answers: the id of the referral's Report it completes
 GIVEN = "_given"  # the ids the concern's reports had answered when the form began: never asked again
 TEXT_KINDS = (Kind.TEXT, Kind.LONG_TEXT, Kind.NAME)
+# The harm screen, then "have you contacted MASH?" when it has a yes (and it was not asked before), then the rest.
+ASKED = (DETAIL_SECTIONS[0], MASH, *DETAIL_SECTIONS[1:])
 
 
 def _as_if_more(answers: Answers) -> dict[str, Any]:
@@ -63,7 +65,7 @@ def new_answers(answers: Answers) -> dict[str, Any]:
 def addable(before: Answers, given: Answers) -> dict[str, Any]:
     """What of `given` may be added to answers `before`: unanswered questions that apply, with both together."""
     both = _as_if_more({**before, **given})
-    ids = {f.id for s in DETAIL_SECTIONS if s.applies(both) for f in s.fields if f.visible(both)} - set(before)
+    ids = {f.id for s in ASKED if s.applies(both) for f in s.fields if f.visible(both)} - set(before)
     return {k: v for k, v in given.items() if k.removesuffix(PRECISION_KEY) in ids}
 
 
@@ -113,7 +115,7 @@ DETAILS = FormSpec(
     "Add more detail",
     "The questions your concern doesn't answer yet. Answer what you know and skip the rest; what you add goes "
     "to the CME officer, who is told at once.",
-    tuple(_section(s) for s in DETAIL_SECTIONS),
+    tuple(_section(s) for s in ASKED),
     after_answer=_after_answer,
     settled=lambda answers: frozenset(answers.get(GIVEN, ())),
 )

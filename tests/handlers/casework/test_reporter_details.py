@@ -67,7 +67,7 @@ def test_details_added_later_show_on_the_case_and_still_missing_shrinks(router, 
     assert opened[0].title == f"Add more detail: {reference}"
     assert "questions your concern doesn't answer yet, about" in opened[0].text
     assert opened[-1].question.field_id == "harm_indicators"  # harm first, as in the referral
-    assert opened[-1].title == "Safety · question 1 of about 28"  # the detail part's questions, none of the quick
+    assert opened[-1].title == "Safety · question 1 of about 29"  # the detail part's questions, none of the quick
     review = alice.fill(LATER_REG9)
     assert review[-1].kind is ReplyKind.REVIEW
     labels = [label for label, _ in review[-1].facts]
@@ -221,11 +221,14 @@ def test_harm_told_later_makes_the_case_urgent_shows_the_signpost_and_alerts_at_
     assert the_case(engine, reference).urgent  # at once, before the form is sent
     [alert] = rows(engine, Outbox, kind="reporter.harm")
     assert alert.urgent and alert.text.startswith(f"URGENT: the reporter of {reference} flagged harm")
-    alice.fill(LATER | {"harm_indicators": "1"})
+    assert alice.last_question() == "mash_contacted"  # asked next, as in the referral
+    alice.fill(LATER | {"harm_indicators": "1", "mash_contacted": "Not yet"})
     sent = alice.say("submit")[-1]
     assert "marked urgent" in sent.text
     assert len(rows(engine, Outbox, kind="reporter.harm")) == 1  # not twice
-    assert rows(engine, Report, form_id=DETAILS_FORM)[0].harm_flagged
+    [details] = rows(engine, Report, form_id=DETAILS_FORM)
+    assert details.harm_flagged and details.mash_contacted == "not-yet" and details.signpost_shown_at is not None
+    assert facts(router, reference)["Contacted MASH or police (added 26 Nov)"] == "Not yet"
 
 
 def test_harm_ticked_on_the_page_shows_the_signpost_and_makes_the_case_urgent(router, engine):
