@@ -238,7 +238,7 @@ def test_harm_ticked_on_the_page_shows_the_signpost_and_makes_the_case_urgent(ro
     page = router.handle(Inbound(who, where, action=press, wants_form=True))[-1].form
     values = {"_draft": page.draft_id, "_section": page.section_id, "harm_indicators": "abuse-neglect"}
     shown = router.handle(Inbound(who, where, form_id=page.form_id, form_values=values))
-    assert any("MASH" in reply.text for reply in shown) and shown[-1].form.section_id == "child-more"
+    assert any("MASH" in reply.text for reply in shown) and shown[-1].form.section_id == "mash"
     assert the_case(engine, reference).urgent
     [alert] = rows(engine, Outbox, kind="reporter.harm")
     assert alert.text == f"URGENT: the reporter of {reference} flagged harm while adding details. The case is " \
@@ -309,3 +309,21 @@ def test_a_split_takes_the_details_back_with_the_referral_they_complete(router, 
     assert details.case_id == the_case(engine, second).id  # back with Carol's referral, not left on Alice's case
     assert "Parents and carers" in facts(router, first)["Still missing (sent as a quick report)"]
     assert facts(router, second)["Parents or carers (added 26 Nov)"] == "Orla Quillfeather"
+
+
+def test_harm_told_in_the_reporters_own_words_later_makes_the_case_urgent_when_sent(router, engine):
+    reference = quick(router)
+    alice = Person(router, user="alice")
+    alice.say(f"/cme details {reference}")
+    heard = alice.fill(LATER, until="siblings")
+    assert heard[-1].question.field_id == "siblings"
+    told = alice.say("Her brother says their stepfather hits her and she is scared to go home")
+    assert any("MASH" in reply.text for reply in told)  # the contacts at once, before the next question
+    assert not the_case(engine, reference).urgent  # a word is not a yes: urgent once it is sent, as at intake
+    alice.fill(LATER)
+    sent = alice.say("submit")[-1]
+    assert sent.kind is ReplyKind.CONFIRMATION and "marked urgent" in sent.text
+    assert the_case(engine, reference).urgent
+    [alert] = rows(engine, Outbox, kind="reporter.harm")
+    assert alert.urgent and "stepfather" not in alert.text
+    assert [event.detail["became_urgent"] for event in rows(engine, AuditEvent, action="reporter.details")] == [True]
