@@ -192,6 +192,10 @@ ADD_LATER = {
 }
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def confirmation(case: Case, profile: Profile, *, quick: bool = False, minutes: int | None = None) -> Reply:
     """What the reporter is told after submitting: the reference and what happens next.
 
@@ -204,13 +208,16 @@ def confirmation(case: Case, profile: Profile, *, quick: bool = False, minutes: 
     add_later = ADD_LATER.get(channel, ADD_LATER["terminal"]).format(ref=ref)
     more = quick and minutes is not None
     how = "type" if channel not in ("slack", "teams") else PRESS_OR_TYPE
+    if more:
+        later = f"{MORE_LATER.format(ref=ref, minutes=minutes, how=how)} {_lower_first(add_later)}"
+    else:
+        later = f"Anything to add later? {add_later}"
     lines = [
         f"Thank you. Your concern has been sent to the CME officer. Your reference is {ref}.",
         "What happens next: the CME officer checks the details and starts reasonable enquiries to find the "
         "child and get them back into education. They may contact you for more information.",
         f"You'll be told the outcome when the case closes. Check on it any time with /cme status {ref}.",
-        f"{MORE_LATER.format(ref=ref, minutes=minutes, how=how) if more else 'Anything to add later?'} {add_later} Or "
-        f"contact the CME officer: {officer.phone or ''} {officer.email or ''}".strip(),
+        f"{later} Or contact the CME officer: {officer.phone or ''} {officer.email or ''}".strip(),
     ]
     if case.urgent:
         lines.insert(1, "Because you flagged harm, the case is marked urgent and the officer has been alerted.")

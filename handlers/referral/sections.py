@@ -334,17 +334,23 @@ def minutes_for(fields: list[Field]) -> int:
     return max(1, round(seconds / 60))
 
 
+def _asked_fields(answers: Answers) -> list[Field]:
+    # What "more detail" will ask: a question the channel fills in (the reporter's phone, email) is not asked,
+    # and so not counted, as in /cme details later (handlers/referral/details.py): one figure before and after.
+    return [f for f in detail_fields(answers) if f.prefill is None]
+
+
 def _minutes_words(answers: Answers) -> dict[str, str]:
-    return {MORE: f"(about {minutes_for(detail_fields(answers))} minutes)"}
+    return {MORE: f"(about {minutes_for(_asked_fields(answers))} minutes)"}
 
 
 def _more_detail(answers: Answers) -> str:
-    remaining = detail_fields(answers)
+    remaining = _asked_fields(answers)
     return (
         f"Adding more detail now takes about {minutes_for(remaining)} minutes ({len(remaining)} more questions: "
         "the family, other addresses, the school's enquiries, the reason, and your role). If you send it now, "
-        "the CME officer asks you for what they need, and you can add to it any time with /cme add and your "
-        "reference."
+        "the CME officer asks you for what they need, and you can answer the rest any time with /cme details and "
+        "your reference."
     )
 
 
