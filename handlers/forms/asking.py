@@ -51,7 +51,7 @@ def question_reply(spec: FormSpec, spec_field: Field, answers: Answers, note: st
 
 def _numbered(spec_field: Field) -> bool:
     # A question filled in from the channel (the reporter's name) is not counted: it is rarely asked.
-    return spec_field.prefill is None or spec_field.confirm_prefill
+    return spec_field.chat and (spec_field.prefill is None or spec_field.confirm_prefill)
 
 
 def progress(spec: FormSpec, spec_field: Field, answers: Answers) -> tuple[int, int]:
@@ -88,7 +88,9 @@ def _choice_lines(spec_field: Field, words: Mapping[str, str]) -> list[str]:
 def kind_hint(spec_field: Field) -> str:
     """What to type at a question of this kind ("Type a date, for example 02/05/2014.")."""
     hints = {
-        Kind.DATE: "Type a date, for example 02/05/2014.",
+        Kind.DATE: "Type a date, for example 02/05/2014."
+        + (" If you don't know it, type their age (for example 9)." if spec_field.or_age else ""),
+        Kind.AGE: "Type their age in years, for example 9.",
         Kind.MULTI_CHOICE: "Type the numbers that apply, separated by commas"
         + (", or 'none'." if spec_field.none_choice else "."),
         Kind.CHOICE: "Type a number or the option." if spec_field.numbered else "Type one of these.",

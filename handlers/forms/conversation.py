@@ -184,7 +184,7 @@ def _answer(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx: Fo
     try:
         read = read_answer(spec_field, text, ctx, answers)
     except Confirm as exc:
-        return _ask_to_confirm(state, spec_field, exc.value, str(exc), options=exc.options)
+        return _ask_to_confirm(state, spec_field, exc.value, str(exc), options=exc.options, extra=exc.extra)
     except Invalid as exc:
         return Turn(state, [_error(str(exc), exc.options), question_reply(spec, spec_field, answers)])
     return _store(spec, state, spec_field, read, ctx)
@@ -218,12 +218,15 @@ def _ask_to_confirm(
     *,
     clear: bool = False,
     options: Iterable[Choice] = (),
+    extra: dict[str, Any] | None = None,
 ) -> Turn:
     """Stage "confirm": the field and the value wait in the draft (JSON) until the person says yes."""
     state["stage"] = "confirm"
     state["confirm"] = {"field": spec_field.id, "value": value, "text": text, "clear": clear}
     if options:
         state["confirm"]["options"] = [[c.label, c.value] for c in options]
+    if extra:
+        state["confirm"]["extra"] = extra
     return Turn(state, [_confirm_reply(state["confirm"])])
 
 
@@ -233,7 +236,7 @@ def _confirmed(spec: FormSpec, state: dict[str, Any], text: str, word: str, ctx:
     state["stage"], state["field"] = "ask", waiting["field"]
     spec_field = spec.field(waiting["field"])
     if word in CONFIRM_YES:
-        return _store(spec, state, spec_field, waiting["value"], ctx)
+        return _store(spec, state, spec_field, Read(waiting["value"], waiting.get("extra") or {}), ctx)
     if word in CONFIRM_NO and waiting.get("clear"):
         return _advance(spec, Turn(state, [Reply("Kept your answer.", kind=ReplyKind.INFO)]), ctx)
     if word in CONFIRM_NO:
@@ -255,7 +258,8 @@ def _advance(spec: FormSpec, turn: Turn, ctx: FormContext) -> Turn:
     visible = spec.visible_fields(answers)
     if fill_from_identity([f for f in visible if f.id not in answers], answers, ctx):
         visible = spec.visible_fields(answers)  # a filled-in answer may open or close other questions
-    pending = [f for f in visible if f.id not in answers or (f.confirm_prefill and f.id not in state["history"])]
+    asked = [f for f in visible if f.chat]  # an age is taken at the date of birth question, not asked again
+    pending = [f for f in asked if f.id not in answers or (f.confirm_prefill and f.id not in state["history"])]
     if pending:  # after a change that opened new questions, these come before the review again
         state["stage"], state["field"] = "ask", pending[0].id
         turn.replies.append(question_reply(spec, pending[0], answers))

@@ -16,6 +16,7 @@ from enum import StrEnum
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from handlers.forms.ages import AGE_HINT, AgeProblem, read_age
 from handlers.forms.choices import NO_WORDS, YES_WORDS, Unclear, is_not_known, match_choice, means_dont_know, normalise
 from handlers.forms.dates import DateProblem, read_date
 from handlers.messages import Choice
@@ -38,6 +39,7 @@ class Kind(StrEnum):
     UPN = "upn"  # the DfE unique pupil number, check letter verified
     LONG_TEXT = "long_text"
     DATE = "date"
+    AGE = "age"  # a child's age in whole years, 0 to 18 ("9", "9 years old", "nine")
     CHOICE = "choice"
     MULTI_CHOICE = "multi_choice"
     YES_NO = "yes_no"
@@ -65,10 +67,19 @@ class Confirm(Invalid):
     whole-form page (modal, card) it is shown as an error, so the person corrects the field.
     """
 
-    def __init__(self, message: str, *, value: object, fix: str | None = None, options: Sequence[Choice] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        value: object,
+        fix: str | None = None,
+        options: Sequence[Choice] = (),
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message, options=options)  # options: buttons (label, the words they send)
         self.value = value  # what the form stores on yes (JSON-safe)
         self.fix = fix or message  # what to type instead, where a page can't ask yes or no
+        self.extra = dict(extra or {})  # stored beside it on yes (an age typed at a date of birth question)
 
 
 def clean_text(raw: str, *, multiline: bool = False, limit: int = MAX_TEXT) -> str:
@@ -95,6 +106,17 @@ def parse_date(raw: str, *, today: dt.date) -> dt.date:
         return read_date(clean_text(raw), today=today).day
     except DateProblem as exc:
         raise Invalid(str(exc), options=exc.options) from None
+
+
+def parse_age(raw: str) -> int:
+    """A child's age in whole years, 0 to 18, as people type it ("9", "aged 9", "9 years old", "nine")."""
+    try:
+        age = read_age(clean_text(raw, limit=40))
+    except AgeProblem as exc:
+        raise Invalid(str(exc)) from None
+    if age is None:
+        raise Invalid(f"I couldn't read that as an age. {AGE_HINT}")
+    return age
 
 
 def parse_yes_no(raw: str, *, not_known: bool = False) -> bool | str:

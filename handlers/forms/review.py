@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.forms.asking import question_reply
-from handlers.forms.spec import FormSpec, shown
+from handlers.forms.spec import Field, FormSpec, shown
 from handlers.messages import Button, Reply, ReplyKind
 
 SUBMIT_WORDS = {"submit"}  # only the word the review asks for: a stray "yes" must not send a referral
@@ -21,7 +21,7 @@ def take(spec: FormSpec, state: dict[str, Any], word: str) -> tuple[list[Reply],
     if word in NEARLY_SUBMIT:
         nearly = f"Type '{spec.submit_word}' to send it (or press Submit). Nothing has been sent yet."
         return [Reply(nearly, kind=ReplyKind.INFO), review_reply(spec, state["answers"])], None
-    visible = spec.visible_fields(state["answers"])
+    visible = reviewed(spec, state["answers"])
     number = _answer_number(word.removeprefix("change").strip(), len(visible))
     if number is not None:
         spec_field = visible[number - 1]
@@ -35,6 +35,11 @@ def take(spec: FormSpec, state: dict[str, Any], word: str) -> tuple[list[Reply],
     return [Reply(problem, kind=ReplyKind.ERROR), review_reply(spec, state["answers"])], None
 
 
+def reviewed(spec: FormSpec, answers: dict[str, Any]) -> list[Field]:
+    """The answers the review lists, numbered: every question that applies, and a page-only one (an age) if given."""
+    return [f for f in spec.visible_fields(answers) if f.chat or answers.get(f.id) is not None]
+
+
 def _answer_number(target: str, count: int) -> int | None:
     """The review line `target` names (1 to count), or None."""
     if not (target.isascii() and target.isdigit()) or len(target) > MAX_CHANGE_DIGITS:
@@ -46,7 +51,7 @@ def _answer_number(target: str, count: int) -> int | None:
 def review_reply(spec: FormSpec, answers: dict[str, Any]) -> Reply:
     """Every answer, numbered, with how to change one and how to send."""
     facts = []
-    for number, spec_field in enumerate(spec.visible_fields(answers), 1):
+    for number, spec_field in enumerate(reviewed(spec, answers), 1):
         label = spec_field.review_label or spec_field.label
         facts.append((f"{number}. {label}", shown(spec_field, answers)))
     text = (

@@ -15,6 +15,7 @@ from typing import Any
 
 from handlers.core import FormContext
 from handlers.forms import fields as parse
+from handlers.forms.ages import AgeProblem, age_words, read_age
 from handlers.forms.dates import (
     PRECISION_KEY,
     DateProblem,
@@ -64,6 +65,9 @@ class Field:
     confirm_prefill: bool = False  # a prefilled answer is still asked, to be confirmed ("yes") or replaced
     describe: Callable[[Answers], str] | None = None  # words from the answers so far, shown with the question
     option_words: Callable[[Answers], Mapping[str, str]] | None = None  # after an option's label in a chat, by value
+    # A date of birth question that also takes an age ("9 years old"): the age's own field, where it is stored.
+    or_age: Field | None = None
+    chat: bool = True  # False: shown on a page, never asked on its own in a chat (another question takes it)
 
     def visible(self, answers: Answers) -> bool:
         """True when the field applies given the answers so far."""
@@ -209,6 +213,8 @@ def parse_value(spec_field: Field, raw: str, ctx: FormContext, answers: Answers 
 
 def read_answer(spec_field: Field, raw: str, ctx: FormContext, answers: Answers | None = None) -> Read:
     """parse_value, with what is stored beside the value (a date's precision) and the date said back in words."""
+    if spec_field.or_age is not None and _says_an_age(raw):
+        return _read_age_instead(spec_field, spec_field.or_age, raw, ctx, answers or {})
     try:
         read = (
             _read_date(spec_field, raw, ctx)
@@ -220,6 +226,27 @@ def read_answer(spec_field: Field, raw: str, ctx: FormContext, answers: Answers 
         raise
     _check(spec_field, read.value, ctx, answers or {})
     return read
+
+
+def _says_an_age(raw: str) -> bool:
+    try:
+        return read_age(raw) is not None
+    except AgeProblem:
+        return True  # meant as an age ("25", "a teenager"): the age's own message says what to type
+
+
+def _read_age_instead(dob: Field, age: Field, raw: str, ctx: FormContext, answers: Answers) -> Read:
+    """An age typed at a date of birth question: stored as the age, the date of birth left empty (never invented)."""
+    without = {**answers, dob.id: None}  # a date of birth given before is replaced, not checked against
+    cleared = {age.id: None, dob.id + PRECISION_KEY: None}
+    try:
+        read = read_answer(age, raw, ctx, without)
+    except Confirm as confirm:  # on yes the age is stored as the age, beside an empty date of birth
+        raise Confirm(
+            str(confirm), value=None, fix=confirm.fix, options=confirm.options, extra={**cleared, age.id: confirm.value}
+        ) from None
+    said = f"{age_words(read.value)}: noted as the child's age, with no date of birth recorded"
+    return Read(None, {**cleared, age.id: read.value}, said)
 
 
 def _read_date(spec_field: Field, raw: str, ctx: FormContext) -> Read:
@@ -235,7 +262,10 @@ def _read_date(spec_field: Field, raw: str, ctx: FormContext) -> Read:
     if problem:
         raise Invalid(problem)
     precision = None if said.precision is Precision.DAY else said.precision.value
-    return Read(said.day.isoformat(), {spec_field.id + PRECISION_KEY: precision}, said.echo)
+    extra = {spec_field.id + PRECISION_KEY: precision}
+    if spec_field.or_age is not None:
+        extra[spec_field.or_age.id] = None  # a date of birth replaces an age given before
+    return Read(said.day.isoformat(), extra, said.echo)
 
 
 def _parse_kind(spec_field: Field, raw: str, ctx: FormContext) -> Any:
@@ -260,6 +290,7 @@ def _parse_kind(spec_field: Field, raw: str, ctx: FormContext) -> Any:
         Kind.PHONE: parse.parse_phone,
         Kind.EMAIL: parse.parse_email,
         Kind.POSTCODE: parse.parse_postcode,
+        Kind.AGE: parse.parse_age,
     }
     return parsers[kind](raw)
 
@@ -281,6 +312,9 @@ def _check(spec_field: Field, value: Any, ctx: FormContext, answers: Answers) ->
 
 def shown(spec_field: Field, answers: Answers) -> str:
     """display() of the field's answer, a rough date as rough as it was said ("early October 2026")."""
+    age = answers.get(spec_field.or_age.id) if spec_field.or_age is not None else None
+    if answers.get(spec_field.id) is None and age is not None:
+        return f"Not known ({age_words(age)} given)"
     return display(spec_field, answers.get(spec_field.id), answers.get(spec_field.id + PRECISION_KEY))
 
 

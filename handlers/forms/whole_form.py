@@ -50,7 +50,7 @@ def to_chat(turn: TurnContext, flow: Flow, state: dict[str, Any]) -> list[Reply]
     """Carry on with a whole-form draft one question at a time (asked for in a chat): its first unanswered one."""
     spec = flow.spec
     state.pop("section", None)
-    pending = [f for f in spec.visible_fields(state["answers"]) if f.id not in state["answers"]]
+    pending = [f for f in spec.visible_fields(state["answers"]) if f.id not in state["answers"] and f.chat]
     state["stage"], state["field"] = ("ask", pending[0].id) if pending else ("review", None)
     state["history"] = [f.id for f in spec.visible_fields(state["answers"]) if f.id in state["answers"]]
     save_conversation(turn.session, user_key=turn.user_key, flow=spec.id, state=state, now=turn.now)

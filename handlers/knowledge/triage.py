@@ -7,7 +7,10 @@ carries plain-English reasons, one next step with the profile's contacts, and it
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
 
 from handlers.knowledge.calendar import age_on, autumn_term_start, birthday, leaving_date
 from handlers.knowledge.harm import contact_phrase, reach
@@ -89,36 +92,73 @@ def _missing_from_home(profile: Profile) -> _Answer:
     )
 
 
+def age_standing(years: int, on: dt.date, profile: Profile) -> tuple[str, float]:
+    """Where a child aged `years` on `on` stands, without a date of birth: "below", "within" or "above" compulsory
+    school age, and the share of the birthdays that age allows which put the child there (1.0: certain)."""
+    youngest = on - relativedelta(years=years)  # born that day: `years` old today
+    day, places = youngest - relativedelta(years=1) + dt.timedelta(days=1), Counter()
+    while day <= youngest:  # a year of possible birthdays: a few hundred date sums, once per answer
+        starts, ends = compulsory_school_age(day, profile)
+        places["below" if on < starts else "above" if on > ends else "within"] += 1
+        day += dt.timedelta(days=1)
+    place, count = places.most_common(1)[0]
+    return place, count / places.total()
+
+
+def _outside_by_age(facts: Facts, years: int, profile: Profile) -> _Answer | None:
+    # Only an age outside compulsory school age whatever the birthday redirects: "probably" never does.
+    place, share = age_standing(years, facts.on, profile)
+    if place == "within" or share < 1:
+        return None
+    said = f"On {long_date(facts.on)} the child is {years} years old (no date of birth was given)"
+    if place == "below":
+        return _below(f"{said}; compulsory school age starts after the fifth birthday (Education Act 1996 s8)", profile)
+    return _above(
+        f"{said}; compulsory school age ends on the school leaving date of the school year in which a child turns "
+        "16 (Education Act 1996 s8)",
+        profile,
+    )
+
+
 def _outside_age(facts: Facts, dob: dt.date, age: Span, profile: Profile) -> _Answer | None:
     starts, ends = age
     years = f"{age_on(dob, facts.on)} years old"
     if facts.on < starts:
-        early_help = _local(profile, "early_help")
-        return _Answer(
-            Outcome.BELOW_SCHOOL_AGE,
-            [
-                f"On {long_date(facts.on)} the child is {years}; compulsory school age starts on "
-                f"{long_date(starts)} (Education Act 1996 s8), so the child is not missing education."
-            ],
-            "No CME report is needed yet: for an early years or school place, contact "
-            f"{contact_phrase(profile, early_help)}.",
-            ("ea1996-s8", "ea1996-s436a"),
-            (early_help,),
+        return _below(
+            f"On {long_date(facts.on)} the child is {years}; compulsory school age starts on {long_date(starts)} "
+            "(Education Act 1996 s8)",
+            profile,
         )
     if facts.on > ends:
-        return _Answer(
-            Outcome.ABOVE_SCHOOL_AGE,
-            [
-                f"On {long_date(facts.on)} the young person is {years}; compulsory school age ended on "
-                f"{long_date(ends)}, the school leaving date (Education Act 1996 s8), so they are not missing "
-                "education."
-            ],
-            "No CME report is needed: point the young person to post-16 education, employment or training "
-            f"support, or ask {contact_phrase(profile, 'cme_officer')} if unsure.",
-            ("ea1996-s8", "leaving-date-order", "ea1996-s436a"),
-            ("cme_officer",),
+        return _above(
+            f"On {long_date(facts.on)} the young person is {years}; compulsory school age ended on "
+            f"{long_date(ends)}, the school leaving date (Education Act 1996 s8)",
+            profile,
         )
     return None
+
+
+def _below(why: str, profile: Profile) -> _Answer:
+    early_help = _local(profile, "early_help")
+    return _Answer(
+        Outcome.BELOW_SCHOOL_AGE,
+        [f"{why}, so the child is not missing education."],
+        "No CME report is needed yet: for an early years or school place, contact "
+        f"{contact_phrase(profile, early_help)}.",
+        ("ea1996-s8", "ea1996-s436a"),
+        (early_help,),
+    )
+
+
+def _above(why: str, profile: Profile) -> _Answer:
+    return _Answer(
+        Outcome.ABOVE_SCHOOL_AGE,
+        [f"{why}, so they are not missing education."],
+        "No CME report is needed: point the young person to post-16 education, employment or training "
+        f"support, or ask {contact_phrase(profile, 'cme_officer')} if unsure.",
+        ("ea1996-s8", "leaving-date-order", "ea1996-s436a"),
+        ("cme_officer",),
+    )
 
 
 _SAFEGUARDING = "If there is any safeguarding concern, contact MASH straight away: do not wait for the CME officer."
@@ -219,7 +259,26 @@ def _by_schooling(facts: Facts, profile: Profile) -> _Answer:
     return answer
 
 
-def _age_reasons(age: Span | None) -> list[str]:
+# How an age alone places a child, where the date of birth would settle it.
+_STANDING = {"below": "below compulsory school age", "within": "of compulsory school age",
+             "above": "over compulsory school age"}  # fmt: skip
+
+
+def _age_only_reasons(facts: Facts, years: int, profile: Profile) -> list[str]:
+    place, share = age_standing(years, facts.on, profile)
+    said = f"No date of birth was given; at {years} the child is"
+    if share == 1:
+        return [f"{said} {_STANDING[place]} (Education Act 1996 s8)."]
+    return [
+        f"{said} probably {_STANDING[place]}: it starts after the fifth birthday and ends on the school leaving date "
+        "of the school year in which a child turns 16 (Education Act 1996 s8), so the age alone can't settle it. "
+        "The CME officer will check the date of birth."
+    ]
+
+
+def _age_reasons(facts: Facts, age: Span | None, profile: Profile) -> list[str]:
+    if age is None and facts.age is not None:
+        return _age_only_reasons(facts, facts.age, profile)
     if age is None:
         return [
             "No date of birth was given, so compulsory school age was not checked; this answer "
@@ -247,6 +306,8 @@ def _route(facts: Facts, age: Span | None, profile: Profile) -> _Answer:
     if facts.missing_from_home is True:
         return _missing_from_home(profile)
     outside = _outside_age(facts, facts.dob, age, profile) if facts.dob and age else None
+    if facts.dob is None and facts.age is not None:
+        outside = _outside_by_age(facts, facts.age, profile)
     answer = outside or _by_schooling(facts, profile)
     if facts.missing_from_home is None:
         _add_missing_unknown(answer, profile)
@@ -277,8 +338,8 @@ def triage(facts: Facts, profile: Profile) -> TriageResult:
     reasons = list(answer.reasons)
     source_keys = list(answer.sources)
     if answer.outcome not in (Outcome.BELOW_SCHOOL_AGE, Outcome.ABOVE_SCHOOL_AGE):
-        reasons[1:1] = _age_reasons(age)
-        source_keys += ["ea1996-s8"] if age else []
+        reasons[1:1] = _age_reasons(facts, age, profile)
+        source_keys += ["ea1996-s8"] if age or facts.age is not None else []
     if answer.outcome in CME_ROUTE and facts.out_since:
         reasons[-1:-1] = _period_reasons(facts.on, facts.out_since, profile)
         source_keys.append("bury-briefing")

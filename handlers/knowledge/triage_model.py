@@ -60,6 +60,7 @@ class Facts:
     missing_from_home: bool | None = False
     awaiting_place: bool | None = False
     out_since: dt.date | None = None
+    age: int | None = None  # the age in years, when the date of birth is not known ("about 9")
 
     def __post_init__(self) -> None:
         # Messages name the field, never its value: a date of birth is a child detail.

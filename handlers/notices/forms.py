@@ -137,7 +137,7 @@ SCHOOL = Section("school", "Your school", (
 PUPIL = Section("pupil", "The pupil", (
     _from_referral("child_forenames", label="The pupil's first name (or names)?"),
     _from_referral("child_surname", label="The pupil's surname?"),
-    _from_referral("child_dob", label="The pupil's date of birth?", required=True),
+    _from_referral("child_dob", label="The pupil's date of birth?", required=True, or_age=None),  # a school knows it
     _from_referral("child_gender", label="The pupil's sex, as on the admission register?", required=True,
                    choices=GENDERS),
     _from_referral("child_year_group", when=None),  # the referral asks it only with more detail

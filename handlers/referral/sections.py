@@ -16,7 +16,7 @@ from handlers.core import FormContext
 from handlers.forms.dates import Tense
 from handlers.forms.fields import NOT_KNOWN, Invalid, Kind, parse_email, parse_phone
 from handlers.forms.identifiers import meaningful_text
-from handlers.forms.school_year import dob_against, year_group_against
+from handlers.forms.school_year import age_against, dob_against, year_group_against
 from handlers.forms.spec import Answers, Field, Section
 from handlers.knowledge.harm import HARM_INDICATORS
 from handlers.messages import Choice, Identity
@@ -163,10 +163,12 @@ def _contact_of(who: Identity) -> str | None:
 
 
 def _year_group_asked(answers: Answers) -> bool:
-    # In the quick report only when the date of birth is not known; with more detail, always (the DfE return);
-    # and once given (both typed on a page): it stays, to be checked against the date of birth.
+    # In the quick report only when neither the date of birth nor the age is known (either places the child for
+    # triage); with more detail, always (the DfE return counts year groups, and an age fits two of them);
+    # and once given (both typed on a page): it stays, to be checked against the date of birth or the age.
     given = answers.get("child_year_group") not in (None, "")
-    return not answers.get("child_dob") or answers.get("next_step") == MORE or given
+    placed = bool(answers.get("child_dob")) or answers.get("child_age") is not None
+    return not placed or answers.get("next_step") == MORE or given
 
 
 def detail(section_id: str, title: str, fields: tuple[Field, ...]) -> Section:
@@ -201,16 +203,25 @@ MASH = Section("mash", "Contacting MASH", (
         choices=MASH_CONTACT, when=harm_flagged, review_label="Contacted MASH or police"),
 ), part="quick")
 
+# The child's age, when the date of birth is not known: typed at the date of birth question in a chat, its own
+# box on a page (a date picker can't take "9"). Stored as an age, never turned into a made-up date of birth.
+CHILD_AGE = opt("child_age", Kind.AGE, "If you don't know the date of birth: the child's age?", chat=False,
+    rules=(age_against("child_year_group", "child_dob"),),
+    help="In years, for example 9. Leave it empty if you gave the date of birth.",
+    review_label="Age", record_label="Age when reported")
+
 CHILD = Section("child", "The child", (
     ask("child_forenames", Kind.NAME, "What is the child's first name (or names)?", review_label="First name(s)"),
     ask("child_surname", Kind.NAME, "What is the child's surname?", review_label="Surname"),
     opt("child_dob", Kind.DATE, "What is the child's date of birth?", checks=(_plausible_dob,),
         against=(_before_life_dates,), tense=Tense.BIRTH, rules=(dob_against("child_year_group"),),
-        help="It tells whether the child is of compulsory school age. If you don't know it, type 'not known'.",
-        review_label="Date of birth"),
+        help="It tells whether the child is of compulsory school age. If you don't know it, type their age "
+        "(for example 9), or 'not known'.",
+        review_label="Date of birth", or_age=CHILD_AGE),
+    CHILD_AGE,
     opt("child_year_group", Kind.CHOICE, "Which year group is (or was) the child in?", choices=YEAR_GROUPS,
         synonyms=YEAR_GROUP_SYNONYMS, numbered=False, when=_year_group_asked,
-        rules=(year_group_against("child_dob"),), review_label="Year group"),
+        rules=(year_group_against("child_dob", "child_age"),), review_label="Year group"),
     opt("school_name", Kind.TEXT, "Which school or setting is the child at, or was last at?",
         checks=(meaningful_text,), review_label="Current or last school"),
     ask("on_roll", Kind.CHOICE, "Is the child on a school roll (registered at a school) now?", choices=YES_NO_UNKNOWN,

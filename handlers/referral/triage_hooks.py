@@ -16,7 +16,15 @@ from handlers.knowledge.harm import signpost
 from handlers.knowledge.triage import HEADLINES, Facts, Outcome, TriageResult, missing_not_known, triage
 from handlers.messages import Choice, Reply, ReplyKind
 
-TRIAGE_FIELDS = ("child_dob", "missing_from_home", "on_roll", "home_educated", "awaiting_place", "other_provision")
+TRIAGE_FIELDS = (
+    "child_dob",
+    "child_age",
+    "missing_from_home",
+    "on_roll",
+    "home_educated",
+    "awaiting_place",
+    "other_provision",
+)
 REDIRECTS = {
     Outcome.ATTENDANCE,
     Outcome.MISSING_FROM_HOME,
@@ -39,6 +47,7 @@ def facts_from_answers(answers: dict[str, Any], today: dt.date) -> Facts:
     return Facts(
         dob=dt.date.fromisoformat(dob) if dob else None,
         on=today,
+        age=answers.get("child_age") if not dob and isinstance(answers.get("child_age"), int) else None,
         on_roll=answers.get("on_roll") or "unknown",
         home_educated=answers.get("home_educated") or "no",
         other_provision=_yes_no(answers.get("other_provision")),

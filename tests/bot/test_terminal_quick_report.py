@@ -139,3 +139,25 @@ def test_the_details_left_out_are_added_later_and_the_officer_sees_them(core, en
 
 def _facts(replies) -> dict[str, str]:
     return dict(fact for reply in replies for fact in reply.facts)
+
+
+def test_an_age_instead_of_the_date_of_birth_gives_a_reference_in_12_turns(core, engine, monkeypatch):
+    who = Identity(Channel.TERMINAL, "teacher5", "local", display_name="Alice Teacher")
+    router = build_router(core)
+    chat = Chat(core, router, who, Address(Channel.TERMINAL, "dm:teacher5", "teacher5"))
+    chat.start(interactive=False)
+    aged = {**QUICK_REFERRAL, "child_dob": "9 years old"}
+    monkeypatch.setattr("tests.bot.test_terminal_quick_report.QUICK_REFERRAL", aged)
+    typed, heard = walk(chat.say, chat.say("/cme report"))
+    assert heard[-1].kind is ReplyKind.CONFIRMATION and len(typed) == MEASURED_TURNS, typed  # no year group asked
+    assert any(r.text.startswith("Taken as age 9: noted as the child's age") for r in heard)
+    officer = Identity(Channel.TERMINAL, "cme-officer", "local")
+    view = router.handle(
+        Inbound(
+            officer,
+            Address(Channel.TERMINAL, "dm:cme-officer", "cme-officer"),
+            text=f"/cme case {heard[-1].data['reference']}",
+        )
+    )
+    facts = dict(fact for reply in view for fact in reply.facts)
+    assert facts["Age when reported"] == "9" and "Date of birth" not in facts
