@@ -32,6 +32,7 @@ COLUMNS: tuple[tuple[str, bool], ...] = (
     ("outcome", True),
     ("cme_reason", True),
     ("missing_since", True),
+    ("missing_since_precision", True),
     ("sex", True),
     ("year_group", True),
     ("assigned_to", True),
@@ -40,6 +41,8 @@ OFFICER_ONLY = " [officer only]"
 FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 ABOUT = (
     "One row per case raised in the period (merged references are left out: their case's row stands).",
+    "missing_since is a day; for a rough date from a referral it is the first day the date can mean, and "
+    "missing_since_precision says how rough: early, mid or late (a third of that month), week or month.",
     'Columns marked "[officer only]" describe a child or the service\'s judgement: keep them within the CME service.',
     'A restricted case shows only its reference and "restricted" unless you are named on it.',
     "No child's name, date of birth or address is in this file. This export was recorded in the audit trail.",
@@ -76,6 +79,7 @@ def _row(case: Case) -> list:
         case.outcome or "",
         reason_label(case.cme_reason),  # the DfE's words (knowledge/data/dfe_cme_categories.yaml)
         case.missing_since.isoformat() if case.missing_since else "",
+        case.missing_since_precision or "" if case.missing_since else "",  # "early": a rough date, from its first day
         case.sex or "",
         case.year_group or "",
         case.assigned_to or "",

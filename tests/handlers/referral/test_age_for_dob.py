@@ -29,6 +29,7 @@ def test_an_age_is_said_back_as_an_age_and_stored_as_one_without_a_date_of_birth
         assert answers["child_age"] == 9 and answers.get("child_dob") is None
         assert "child_year_group" not in answers
         assert session.exec(select(Child)).one().dob is None  # no date of birth invented for the child record
+        assert session.exec(select(Case)).one().year_group is None  # nor a year group for the DfE return
 
 
 def test_the_officers_case_view_shows_the_age_when_reported_and_the_reporters_view_doesnt(router):
