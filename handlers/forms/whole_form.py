@@ -225,13 +225,18 @@ def _hints(section: Section, answers: dict[str, Any]) -> dict[str, str]:
 
 
 def _page(turn: TurnContext, spec: FormSpec, state: dict[str, Any], section: Section) -> Reply:
-    values = {k: v for k, v in state["answers"].items() if any(f.id == k for f in section.fields)}
+    values = {k: _as_typed(v) for k, v in state["answers"].items() if any(f.id == k for f in section.fields)}
     step, hints = _step(spec, state, section), _hints(section, state["answers"])
     help_ = help_for(spec, section.id)
     view = FormView(spec.id, section.id, state["draft_id"], values=values, step=step, hints=hints, help=help_)
     # A card can sit unanswered in a chat: it says what leaving it means ("kept" goes under a Teams card).
     kept = f"If you leave this form, nothing is sent. {conversation.kept_for(turn.form_context())}"
     return Reply(section.title, kind=ReplyKind.FORM, title=spec.title, form=view, data={"kept": kept})
+
+
+def _as_typed(value: Any) -> Any:
+    # A number (an age) goes back into a text box as the text it was read from; yes/no stays a bool.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _raw(values: dict[str, Any]) -> dict[str, Any]:

@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 from handlers.core import FormContext
 from handlers.forms.ages import UNITS, read_age
 from handlers.forms.fields import Confirm, Invalid, parse_age
-from handlers.forms.spec import read_answer, shown, validate_all
+from handlers.forms.spec import FormSpec, read_answer, shown, validate_all
 from handlers.knowledge.profile import bundled_profile
 from handlers.referral.form import REFERRAL
 
 CTX = FormContext(now=dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC), profile=bundled_profile())
 DOB = REFERRAL.field("child_dob")
+NAMED = {"child_forenames": "Zephyrine", "child_surname": "Quillfeather", "on_roll": "yes"}
 PHRASES = ("{n}", "{n} years old", "aged {n}", "about {n}", "she's {n}", "{n}yo", "{n} y/o", "age {n}", "he is {n}",
            "{n} yrs", "Aged about {n}.", "{n}ish")  # fmt: skip
 
@@ -99,23 +100,20 @@ def test_an_age_the_year_group_given_earlier_doesnt_fit_is_asked_about_and_store
 @pytest.mark.parametrize(("age", "group"), [(9, "year-4"), (9, "year-5"), (10, "year-4"), (4, "reception"),
                                             (3, "nursery"), (5, "reception"), (9, "not-known")])  # fmt: skip
 def test_a_year_group_that_fits_the_age_is_taken(age, group):
-    page = {"child_forenames": "Zephyrine", "child_surname": "Quillfeather", "on_roll": "yes", "child_age": str(age),
-            "child_year_group": group}  # fmt: skip
+    page = {**NAMED, "child_age": str(age), "child_year_group": group}
     answers, errors = validate_all(_child_only(), page, CTX)
     assert not errors and answers["child_age"] == age
 
 
 @pytest.mark.parametrize(("age", "group"), [(6, "year-9"), (9, "year-2"), (4, "year-3"), (14, "reception")])
 def test_a_clear_mismatch_of_age_and_year_group_is_marked_on_a_page(age, group):
-    page = {"child_forenames": "Zephyrine", "child_surname": "Quillfeather", "on_roll": "yes", "child_age": str(age),
-            "child_year_group": group}  # fmt: skip
+    page = {**NAMED, "child_age": str(age), "child_year_group": group}
     _, errors = validate_all(_child_only(), page, CTX)
     assert "doesn't fit the age" in errors["child_year_group"]
 
 
 def test_an_age_the_date_of_birth_on_the_same_page_contradicts_is_marked():
-    page = {"child_forenames": "Zephyrine", "child_surname": "Quillfeather", "on_roll": "yes", "child_dob": "2014-05-02",
-            "child_age": "9"}  # fmt: skip
+    page = {**NAMED, "child_dob": "2014-05-02", "child_age": "9"}
     _, errors = validate_all(_child_only(), page, CTX)
     assert errors["child_age"].startswith("The date of birth makes the child 12, not 9")
 
@@ -131,7 +129,6 @@ def test_a_bad_age_on_a_page_is_marked_with_what_to_type():
     assert "number for their age" in errors["child_age"]
 
 
-def _child_only():
-    from handlers.forms.spec import FormSpec
-
+def _child_only() -> FormSpec:
+    """The referral's page about the child alone, as a whole-form page validates it."""
     return FormSpec(REFERRAL.id, REFERRAL.title, "", (REFERRAL.section_of("child_dob"),))

@@ -77,3 +77,12 @@ def test_errors_come_back_on_the_right_field_and_keep_the_page(router):
     assert set(errors) == {"child_dob", "date_last_attended"}
     assert "future" in errors["child_dob"]
     assert replies[-1].form.section_id == "child" and replies[-1].form.values["child_forenames"] == "Zephyrine"
+
+
+def test_an_age_answered_in_the_chat_is_in_its_box_when_the_draft_becomes_a_page(router):
+    for text in ("/cme report", "no", "Zephyrine", "Quillfeather", "9 years old"):
+        _send(router, text=text)
+    page = _send(router, text="/cme resume", wants_form=True)[-1].form
+    assert page.section_id == "child" and page.values["child_age"] == "9"  # as text, for the page's text box
+    shown = _page(router, page, {**page.values, "school_name": "Elm Street Primary", "on_roll": "yes"})
+    assert shown[-1].form.section_id == "you"
