@@ -88,8 +88,7 @@ def _choice_lines(spec_field: Field, words: Mapping[str, str]) -> list[str]:
 def kind_hint(spec_field: Field) -> str:
     """What to type at a question of this kind ("Type a date, for example 02/05/2014.")."""
     hints = {
-        Kind.DATE: "Type a date, for example 02/05/2014."
-        + (" If you don't know it, type their age (for example 9)." if spec_field.or_age else ""),
+        Kind.DATE: "Type a date, for example 02/05/2014.",
         Kind.AGE: "Type their age in years, for example 9.",
         Kind.MULTI_CHOICE: "Type the numbers that apply, separated by commas"
         + (", or 'none'." if spec_field.none_choice else "."),
