@@ -82,5 +82,5 @@ def read_age(raw: str) -> int | None:
 
 
 def age_words(age: int) -> str:
-    """'age 9', 'under 1' for a baby."""
-    return "under 1" if age == 0 else f"age {age}"
+    """'age 9'; 'age under 1' for a baby."""
+    return "age under 1" if age == 0 else f"age {age}"

@@ -132,3 +132,8 @@ def test_a_bad_age_on_a_page_is_marked_with_what_to_type():
 def _child_only() -> FormSpec:
     """The referral's page about the child alone, as a whole-form page validates it."""
     return FormSpec(REFERRAL.id, REFERRAL.title, "", (REFERRAL.section_of("child_dob"),))
+
+
+def test_a_baby_is_said_back_as_under_1():
+    read = read_answer(DOB, "6 months old", CTX, {})
+    assert read.extra["child_age"] == 0 and read.said.startswith("age under 1:")
