@@ -67,6 +67,8 @@ _RANGE = re.compile(
     r"^(?:between|from)?\s*(?P<a>.+?)\s*(?:-|–|\bto\b|\bor\b|\band\b|&|\buntil\b|\btill\b)\s*(?P<b>.+)$"
 )
 _HALF_TERM = re.compile(r"\bhalf[- ]?term\b")
+# A year written out: four digits, or two at the end of a numeric date or after a month ("1/2/03", "1 Feb 03").
+_FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
 class DateProblem(ValueError):
@@ -139,6 +141,12 @@ def read_date(
     if _HALF_TERM.search(text) and tense != Tense.BIRTH:
         return _half_term(text, today, profile)
     said = _qualified(text, today, tense) or _range(text, today, tense) or _plain(text, today, tense)
+    if tense == Tense.BIRTH and not (_FOUR_DIGIT_YEAR.search(text) or _TWO_DIGIT_YEAR.search(text)):
+        # dateparser completes "12 March" with this year: a newborn, when the person meant a birthday.
+        raise DateProblem(
+            f"That date of birth has no year. Please type it with the year, for example {said.day:%d/%m}/2016, "
+            "or type the child's age."
+        )
     if said.precision is not Precision.DAY and not (rough and tense != Tense.BIRTH):
         raise DateProblem(f"That date is missing a part. {HINT}")
     if said.day.year < 1900:

@@ -149,3 +149,16 @@ def test_any_text_is_a_date_or_a_plain_reason_never_a_crash(text):
 @given(st.dates(min_value=dt.date(2008, 12, 8), max_value=TODAY))
 def test_a_date_of_birth_of_a_child_typed_with_a_two_digit_year_is_taken_as_that_day(born):
     assert _read(f"{born:%d/%m/%y}", tense=Tense.BIRTH).day == born
+
+
+@pytest.mark.parametrize("typed", ["12 March", "12th March", "the 9th", "12/3", "March 12th", "yesterday week"])
+def test_a_date_of_birth_without_its_year_asks_for_it_never_this_year(typed):
+    # dateparser completes "12 March" with the current year: a newborn, whom triage would send away as under age.
+    with pytest.raises(Invalid) as problem:
+        parse_value(REFERRAL.field("child_dob"), typed, CTX)
+    assert "without the year" in str(problem.value) or "has no year" in str(problem.value)
+
+
+@given(st.dates(min_value=dt.date(2008, 12, 8), max_value=TODAY))
+def test_a_date_of_birth_with_its_year_written_out_is_taken(born):
+    assert _read(f"{born.day} {born:%B %Y}", tense=Tense.BIRTH).day == born
