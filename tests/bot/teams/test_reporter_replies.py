@@ -44,12 +44,13 @@ def quoting_the_old_way(message_id: str, text: str) -> dict:
 
 
 async def send(h, who, body: dict):
-    """Post a message activity with extra fields (entities, attachments) as Teams sends it."""
+    """Post a message activity with extra fields (entities, attachments) as Teams sends it; the replies to `who`."""
     before = len(h.connector.sent)
     activity = {**h.activity(who), **body}
     response = await h.post(activity)
     assert response.status in (200, 201), response.status
-    return h.connector.sent[before:]
+    # Only their chat: the outbox job may deliver the officer's notice to another chat meanwhile.
+    return [s for s in h.connector.sent[before:] if s.conversation_id == activity["conversation"]["id"]]
 
 
 async def delivered(h, conversation_id: str, count: int, timeout: float = 15.0):
