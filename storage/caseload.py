@@ -106,6 +106,19 @@ def harm_flagged(session: Session, case_ids: Sequence[int]) -> set[int]:
     return set(session.exec(query.distinct()).all())
 
 
+def ages_given(session: Session, case_ids: Sequence[int]) -> dict[int, int]:
+    """The age a reporter gave in place of a date of birth, by case (the latest report saying one; decrypted)."""
+    if not case_ids:
+        return {}
+    query = select(Report).where(col(Report.case_id).in_(list(case_ids))).order_by(col(Report.id))
+    found = {}
+    for report in session.exec(query).all():
+        age = report.answers.get("child_age")
+        if isinstance(age, int) and not isinstance(age, bool):
+            found[report.case_id] = age
+    return found
+
+
 def repeat_episodes(session: Session, cases: Sequence[Case]) -> set[int]:
     """Which of these cases are a later episode: the same child had a case raised before (not one merged in)."""
     child_ids = {case.child_id for case in cases if case.child_id is not None}

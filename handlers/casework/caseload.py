@@ -23,7 +23,15 @@ from handlers.children.possible import possible_matches_of
 from handlers.core import Caller, refuse_unless_staff, transaction
 from handlers.knowledge.calendar import age_on
 from handlers.knowledge.dfe_categories import reason_label
-from storage.caseload import Filters, children_of, harm_flagged, next_steps, open_cases_page, repeat_episodes
+from storage.caseload import (
+    Filters,
+    ages_given,
+    children_of,
+    harm_flagged,
+    next_steps,
+    open_cases_page,
+    repeat_episodes,
+)
 from storage.children import Child
 from storage.models import Case
 from storage.queries import record_audit
@@ -103,6 +111,7 @@ class CaseRow:
     first_name: str | None = None
     surname: str | None = None
     age: int | None = None
+    age_given: int | None = None  # no date of birth: the age the reporter gave instead, when they gave one
     year_group: str | None = None
     reason: str | None = None  # the DfE reason in words
     missing_days: int | None = None  # days since the child started missing education, when recorded
@@ -174,8 +183,13 @@ def _rows(session: Session, caller: Caller, found: Sequence[Any]) -> list[CaseRo
     hidden = hidden_from(session, cases=cases, user_key=caller.key)
     shown = [case for case in cases if case.id not in hidden]
     ids = [case.id for case in shown]
+    children = children_of(session, (case.child_id for case in shown))
+    # Only the page's children with no date of birth: the age then comes from the report (decrypted, so few).
+    undated = [case.id for case in shown if case.child_id is None or children.get(case.child_id) is None
+               or children[case.child_id].dob is None]  # fmt: skip
     facts = _Facts(
-        children=children_of(session, (case.child_id for case in shown)),
+        children=children,
+        ages=ages_given(session, undated),
         steps=next_steps(session, ids),
         harm=harm_flagged(session, ids),
         repeat=repeat_episodes(session, shown),
@@ -191,6 +205,7 @@ class _Facts:
     """What the page's rows show beyond the case itself, keyed by case (or child) id."""
 
     children: dict[int, Child]
+    ages: dict[int, int]  # the age given in place of a date of birth, by case
     steps: dict[int, str]  # the next step's title
     harm: set[int]
     repeat: set[int]
@@ -213,6 +228,7 @@ class _Facts:
             first_name=child.forenames if child else None,
             surname=child.surname if child else None,
             age=age_on(child.dob, self.today) if child and child.dob else None,
+            age_given=self.ages.get(case.id),
             year_group=case.year_group,
             reason=reason_label(case.cme_reason) if case.cme_reason else None,
             missing_days=(self.today - case.missing_since).days if case.missing_since else None,

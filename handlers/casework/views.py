@@ -113,6 +113,8 @@ def case_line(row: CaseRow, today: dt.date) -> tuple[str, str]:
 def _age(row: CaseRow) -> str | None:
     year = row.year_group.replace("-", " ").capitalize() if row.year_group else None
     age = f"{row.age}" if row.age is not None else None
+    if age is None and row.age_given is not None:
+        age = f"aged {row.age_given} when reported"
     return " ".join(part for part in (age, f"({year})" if year and age else year) if part) or None
 
 
