@@ -59,7 +59,7 @@ def create_plan(
         ask = profile.missing_details_step
         due = ask.urgent_due if case.urgent and ask.urgent_due is not None else ask.due
         dates[ask.id] = due_date(start, due, profile)
-        titled = ask.model_copy(update={"title": f"{ask.title}: {'; '.join(missing)}"[:255]})
+        titled = ask.model_copy(update={"title": missing_step_title(profile, missing)})
         chosen.insert(0, titled)
     steps = [
         EnquiryStep(case_id=case.id, step_id=step.id, position=i, title=step.title, due_on=dates[step.id])
@@ -67,6 +67,18 @@ def create_plan(
     ]
     session.add_all(steps)
     return steps
+
+
+def missing_step_title(profile: Profile, missing: list[str]) -> str:
+    """The "ask for the details still missing" step's title: short, as it shows on every caseload and digest line.
+
+    What is missing is listed once, under "Still missing" in the case's details, not in the title: a list of
+    two dozen questions made a caseload line of four, cut off mid-word at the title's 255 characters.
+    """
+    if not missing:
+        return f"{profile.missing_details_step.title}: nothing now, the reporter added them (check, then mark done)"
+    parts = "part" if len(missing) == 1 else "parts"
+    return f"{profile.missing_details_step.title} ({len(missing)} {parts} of the form: see Still missing)"
 
 
 def find_step(session: Session, case: Case, step_id: str) -> EnquiryStep:

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from handlers.casework.actions import audit
 from handlers.casework.alerts import notify_role
+from handlers.casework.enquiries import missing_step_title
 from handlers.casework.reminders import officer_recipients
 from handlers.casework.reporter_notes import REFERENCE, Refused, open_case, own_case, thread_data
 from handlers.core import TurnContext
@@ -238,9 +239,7 @@ def _retitle_step(turn: TurnContext, standing: Case, answers: dict[str, Any]) ->
     step = next((s for s in steps_of(turn.session, standing.id) if s.step_id == ask.id), None)
     if step is None or step.state not in ACTIVE_STEP_STATES:
         return None
-    missing = missing_details(answers)
-    left = "; ".join(missing) if missing else "nothing now: the reporter added the details (check them, then mark done)"
-    step.title = f"{ask.title}: {left}"[:255]
+    step.title = missing_step_title(turn.profile, missing_details(answers))
     turn.session.add(step)
     return step.step_id
 

@@ -44,6 +44,22 @@ def test_the_officers_case_view_shows_the_age_when_reported_and_the_reporters_vi
     assert "Age when reported" not in mine and "Zephyrine" not in mine
 
 
+def test_the_caseload_line_gives_the_age_when_reported_where_there_is_no_date_of_birth(router):
+    alice = Person(router)
+    alice.say("/cme report")
+    aged = alice.fill(QUICK_AGED_9)[-1].data["reference"]
+    listing = Person(router, user="cme-officer").say("/cme cases")[0]
+    line = dict(listing.facts)
+    (who,) = [key for key in line if key.startswith(aged)]
+    assert who.endswith("aged 9 when reported")  # the officer sees the child's age without opening the case
+    assert "date of birth" in line[who]  # and that the date of birth is still missing
+    # The first step's title stays short (what is missing is listed once, in the case's details): two lines
+    assert "next: Ask the reporter for the details still missing (6 parts of the form: see Still missing)" in line[who]
+    assert len(line[who]) < 300
+    (row,) = [row for row in listing.data["cases"] if row["reference"] == aged]
+    assert row["age"] is None and row["age_given"] == 9  # cme-bot cases --json: never an age made from nothing
+
+
 def test_an_age_past_school_age_or_words_without_a_number_are_asked_again(router):
     alice = Person(router)
     alice.say("/cme report")
