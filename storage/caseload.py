@@ -108,6 +108,11 @@ def harm_flagged(session: Session, case_ids: Sequence[int]) -> set[int]:
 
 def ages_given(session: Session, case_ids: Sequence[int]) -> dict[int, int]:
     """The age a reporter gave in place of a date of birth, by case (the latest report saying one; decrypted)."""
+    return {case_id: age for case_id, (age, _) in ages_given_when(session, case_ids).items()}
+
+
+def ages_given_when(session: Session, case_ids: Sequence[int]) -> dict[int, tuple[int, dt.datetime]]:
+    """As ages_given, with when the report giving it was sent (an age is true of its day)."""
     if not case_ids:
         return {}
     query = select(Report).where(col(Report.case_id).in_(list(case_ids))).order_by(col(Report.id))
@@ -115,7 +120,7 @@ def ages_given(session: Session, case_ids: Sequence[int]) -> dict[int, int]:
     for report in session.exec(query).all():
         age = report.answers.get("child_age")
         if isinstance(age, int) and not isinstance(age, bool):
-            found[report.case_id] = age
+            found[report.case_id] = (age, report.submitted_at)
     return found
 
 

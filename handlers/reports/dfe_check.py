@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from handlers.forms.dates import in_words
+from handlers.forms.dates import in_words, year_group_value
+from handlers.forms.school_year import groups_for_age
 from handlers.knowledge.dfe_categories import (
     UNKNOWN,
     breakdown,
@@ -28,6 +29,7 @@ from handlers.knowledge.dfe_categories import (
     reason_label,
 )
 from handlers.reports.dfe_return import instant
+from storage.caseload import ages_given_when
 from storage.report_queries import CountedCase, census_cases, first_case_raised, migrated_reasons
 
 OUTSIDE_SCHOOL_AGE = ("nursery", "year-12", "year-13")
@@ -79,14 +81,29 @@ def _reason(case: CountedCase, was: str | None) -> Need | None:
     return Need("reason", f"reason not recorded (counted as {reason_label(None)})", command)
 
 
-def _year_group(case: CountedCase) -> Need | None:
+def _year_group(case: CountedCase, age: tuple[int, dt.datetime] | None, census: dt.date) -> Need | None:
     if category_of("year_group", case.year_group).code != UNKNOWN:
         return None
     command = f"/cme set {case.reference} year-group YEAR"
     if case.year_group in OUTSIDE_SCHOOL_AGE:
         shown = case.year_group.replace("-", " ").capitalize()
         return Need("year_group", f"year group {shown} is outside compulsory school age (counted as Unknown)", command)
-    return Need("year_group", "year group not recorded (counted as Unknown)", command)
+    return Need("year_group", "year group not recorded (counted as Unknown)" + _age_hint(age, census), command)
+
+
+def _school_year(day: dt.date) -> int:
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def _age_hint(age: tuple[int, dt.datetime] | None, census: dt.date) -> str:
+    """What an age given in place of a date of birth says of the year group at the census (two, a birthday apart)."""
+    if age is None:
+        return ""
+    years, when = age
+    moved_up = _school_year(census) - _school_year(when.date())
+    groups = [value for n in groups_for_age(years) if (value := year_group_value(n + moved_up))]
+    likely = " or ".join(group.replace("-", " ").capitalize() for group in groups)
+    return f"; the reporter gave the age as {years} on {when:%-d %B %Y}" + (f": likely {likely}" if likely else "")
 
 
 def _missing_since(case: CountedCase, census: dt.date) -> Need | None:
@@ -107,9 +124,11 @@ def cases_to_check(session: Session, *, census: dt.date, tz: ZoneInfo) -> list[C
     """The counted cases at `census` that an officer should complete, by reference, with what to type."""
     counted = census_cases(session, day_end=instant(census + dt.timedelta(days=1), tz))
     was = migrated_reasons(session, [case.id for case in counted if not case.cme_reason])
+    ages = ages_given_when(session, [case.id for case in counted if not case.year_group])
     found = []
     for case in counted:
-        needs = (_reason(case, was.get(case.id)), _year_group(case), _missing_since(case, census))
+        needs = (_reason(case, was.get(case.id)), _year_group(case, ages.get(case.id), census),
+                 _missing_since(case, census))  # fmt: skip
         if any(needs):
             found.append(CaseToCheck(case.reference, tuple(need for need in needs if need)))
     return found

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from handlers.knowledge.profile import bundled_profile
 from handlers.knowledge.triage import Facts, triage
 from handlers.messages import ReplyKind
+from handlers.reports.dfe_check import cases_to_check
 from storage.children import Child
 from storage.models import Case, Report
 from tests.support import CALM_REFERRAL, QUICK_REFERRAL, Person
@@ -58,6 +59,18 @@ def test_the_caseload_line_gives_the_age_when_reported_where_there_is_no_date_of
     assert len(line[who]) < 300
     (row,) = [row for row in listing.data["cases"] if row["reference"] == aged]
     assert row["age"] is None and row["age_given"] == 9  # cme-bot cases --json: never an age made from nothing
+
+
+def test_the_dfe_check_says_which_year_groups_the_age_given_points_to(router, engine, profile):
+    alice = Person(router)
+    alice.say("/cme report")
+    alice.fill(QUICK_AGED_9)  # sent in November 2026
+    with Session(engine) as session:
+        (spring,) = cases_to_check(session, census=dt.date(2027, 1, 21), tz=profile.tz)
+        (autumn,) = cases_to_check(session, census=dt.date(2027, 10, 7), tz=profile.tz)
+    assert "year group not recorded (counted as Unknown); the reporter gave the age as 9 on" in str(spring)
+    assert "likely Year 4 or Year 5" in str(spring)  # nine this school year: before or after the birthday
+    assert "likely Year 5 or Year 6" in str(autumn)  # a school year on, a year up
 
 
 def test_an_age_past_school_age_or_words_without_a_number_are_asked_again(router):
