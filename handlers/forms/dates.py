@@ -17,6 +17,7 @@ from functools import lru_cache
 from dateparser.date import DateDataParser
 from dateutil.relativedelta import relativedelta
 
+from handlers.knowledge.calendar import school_year_start
 from handlers.knowledge.profile import Profile
 from handlers.messages import Choice
 
@@ -289,13 +290,9 @@ def birth_problem(born: dt.date, today: dt.date) -> str | None:
 
 # The English school year: a child born 1 September to 31 August starts Reception in the September after their
 # fourth birthday, and moves up a year each September (Nursery the year before Reception).
-def _school_year_start(day: dt.date) -> int:
-    return day.year if day.month >= 9 else day.year - 1
-
-
 def year_group_for(born: dt.date, today: dt.date) -> int:
     """The year group a child born on `born` is in this school year: -1 Nursery, 0 Reception, 1 to 13 Years 1 to 13."""
-    return _school_year_start(today) - _school_year_start(born) - 5
+    return school_year_start(today) - school_year_start(born) - 5
 
 
 def year_group_number(value: str) -> int | None:

@@ -15,6 +15,7 @@ from handlers.core import FormContext
 from handlers.forms.dates import in_words, year_group_fits, year_group_for, year_group_number, year_group_value
 from handlers.forms.dates import year_group_words as words
 from handlers.forms.fields import Confirm
+from handlers.knowledge.calendar import age_on
 from handlers.messages import Choice
 
 Rule = Callable[[Any, Mapping[str, Any], FormContext], str | None]
@@ -119,8 +120,8 @@ def age_against(year_field: str, dob_field: str) -> Rule:
 
     def rule(value: Any, answers: Mapping[str, Any], ctx: FormContext) -> str | None:
         born = answers.get(dob_field)
-        if born and isinstance(value, int) and _age(dt.date.fromisoformat(born), ctx.today) != value:
-            years = _age(dt.date.fromisoformat(born), ctx.today)
+        years = age_on(dt.date.fromisoformat(born), ctx.today) if born and isinstance(value, int) else None
+        if years is not None and years != value:
             return (
                 f"The date of birth makes the child {years}, not {value}. Correct one of them, or leave the age "
                 "empty: the date of birth is enough."
@@ -139,10 +140,6 @@ def age_against(year_field: str, dob_field: str) -> Rule:
         )
 
     return rule
-
-
-def _age(born: dt.date, today: dt.date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _in(number: int) -> str:

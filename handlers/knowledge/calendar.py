@@ -66,8 +66,8 @@ def autumn_term_start(year: int, profile: Profile) -> dt.date:
     return profile.autumn_term_start(year) or dt.date(year, 9, 1)
 
 
-def _school_year_start(day: dt.date) -> int:
-    # The same 1 September boundary as Profile.school_year_of.
+def school_year_start(day: dt.date) -> int:
+    """The calendar year the school year holding `day` starts in (1 September, as Profile.school_year_of)."""
     return day.year if day.month >= 9 else day.year - 1
 
 
@@ -123,7 +123,7 @@ def is_school_day(day: dt.date, profile: Profile) -> bool:
 
 def missing_term_years(profile: Profile, start: dt.date, end: dt.date) -> list[str]:
     """School years ("2027-2028") between two dates for which the profile has no term dates."""
-    first, last = sorted((_school_year_start(start), _school_year_start(end)))
+    first, last = sorted((school_year_start(start), school_year_start(end)))
     return [f"{y}-{y + 1}" for y in range(first, last + 1) if profile.autumn_term_start(y) is None]
 
 

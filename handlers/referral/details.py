@@ -20,7 +20,7 @@ from handlers.forms.fields import Kind
 from handlers.forms.spec import Answers, Field, FormSpec, Interjection, Section
 from handlers.knowledge.harm import mentions_harm, signpost
 from handlers.messages import Reply
-from handlers.referral.sections import DETAIL_SECTIONS, MASH, MORE, NO_HARM, detail_fields, minutes_for
+from handlers.referral.sections import DETAIL_SECTIONS, MASH, MORE, NO_HARM, minutes_for, still_to_ask
 from storage.models import DETAILS_FORM, DETAILS_OF
 
 DETAILS_ID = DETAILS_FORM
@@ -48,11 +48,6 @@ def _section(section: Section) -> Section:
     # A question the channel fills in (the reporter's phone, email) is not missing: "how to reach you" was asked.
     fields = tuple(_still_missing(f) for f in section.fields if f.prefill is None)
     return Section(section.id, section.title, fields, when=lambda a: section.applies(_as_if_more(a)), part="details")
-
-
-def still_to_ask(answers: Answers) -> list[Field]:
-    """The detail questions the reporter can still answer: unanswered, applying, not filled in from the channel."""
-    return [f for f in detail_fields(answers) if f.prefill is None]
 
 
 def new_answers(answers: Answers) -> dict[str, Any]:

@@ -345,18 +345,21 @@ def minutes_for(fields: list[Field]) -> int:
     return max(1, round(seconds / 60))
 
 
-def _asked_fields(answers: Answers) -> list[Field]:
-    # What "more detail" will ask: a question the channel fills in (the reporter's phone, email) is not asked,
-    # and so not counted, as in /cme details later (handlers/referral/details.py): one figure before and after.
+def still_to_ask(answers: Answers) -> list[Field]:
+    """The detail questions a reporter can still answer: unanswered, applying, not filled in from the channel.
+
+    One list for "Add more detail now" before sending and /cme details after (handlers/referral/details.py), so
+    both say the same number of questions and minutes.
+    """
     return [f for f in detail_fields(answers) if f.prefill is None]
 
 
 def _minutes_words(answers: Answers) -> dict[str, str]:
-    return {MORE: f"(about {minutes_for(_asked_fields(answers))} minutes)"}
+    return {MORE: f"(about {minutes_for(still_to_ask(answers))} minutes)"}
 
 
 def _more_detail(answers: Answers) -> str:
-    remaining = _asked_fields(answers)
+    remaining = still_to_ask(answers)
     return (
         f"Adding more detail now takes about {minutes_for(remaining)} minutes ({len(remaining)} more questions: "
         "the family, other addresses, the school's enquiries, the reason, and your role). If you send it now, "
@@ -369,9 +372,9 @@ def missing_details(answers: Answers) -> list[str]:
     """What a report sent with the essentials only does not say yet, a line per part: "Parents and carers: ..."."""
     if not sent_quick(answers):
         return []
-    lines = []
+    lines, asked = [], still_to_ask(answers)
     for section in DETAIL_SECTIONS:
-        unanswered = [f for f in detail_fields(answers) if f in section.fields and f.prefill is None]
+        unanswered = [f for f in asked if f in section.fields]
         if unanswered:
             labels = ", ".join(f.record_label or f.review_label or f.label for f in unanswered)
             lines.append(f"{section.title}: {labels}")

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from handlers.forms.dates import in_words, year_group_value
+from handlers.forms.dates import in_words, year_group_value, year_group_words
 from handlers.forms.school_year import groups_for_age
+from handlers.knowledge.calendar import school_year_start
 from handlers.knowledge.dfe_categories import (
     UNKNOWN,
     breakdown,
@@ -91,18 +92,14 @@ def _year_group(case: CountedCase, age: tuple[int, dt.datetime] | None, census: 
     return Need("year_group", "year group not recorded (counted as Unknown)" + _age_hint(age, census), command)
 
 
-def _school_year(day: dt.date) -> int:
-    return day.year if day.month >= 9 else day.year - 1
-
-
 def _age_hint(age: tuple[int, dt.datetime] | None, census: dt.date) -> str:
     """What an age given in place of a date of birth says of the year group at the census (two, a birthday apart)."""
     if age is None:
         return ""
     years, when = age
-    moved_up = _school_year(census) - _school_year(when.date())
-    groups = [value for n in groups_for_age(years) if (value := year_group_value(n + moved_up))]
-    likely = " or ".join(group.replace("-", " ").capitalize() for group in groups)
+    moved_up = school_year_start(census) - school_year_start(when.date())
+    groups = [n + moved_up for n in groups_for_age(years) if year_group_value(n + moved_up)]
+    likely = " or ".join(year_group_words(n) for n in groups)
     return f"; the reporter gave the age as {years} on {when:%-d %B %Y}" + (f": likely {likely}" if likely else "")
 
 
