@@ -15,10 +15,9 @@ from handlers.core import TurnContext
 from handlers.forms import flows, whole_form
 from handlers.forms.fields import MAX_LONG_TEXT, Kind
 from handlers.forms.flows import Flow
-from handlers.forms.spec import Field, FormSpec, Section
+from handlers.forms.spec import CASE_KEY, Field, FormSpec, Section
 from handlers.messages import Reply
 
-CASE_KEY = "_case"  # the reference the form is about (no field reads it)
 MAX_QUESTION = 1000  # a question to a reporter is a line or two; the reporter's own words may be longer
 
 ADD_TEXT = Field(

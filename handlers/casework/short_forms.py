@@ -23,13 +23,12 @@ from handlers.core import FormContext, TurnContext, is_staff
 from handlers.forms import flows, whole_form
 from handlers.forms.fields import Invalid, Kind
 from handlers.forms.flows import Flow
-from handlers.forms.spec import Field, FormSpec, Section
+from handlers.forms.spec import CASE_KEY, Field, FormSpec, Section
 from handlers.knowledge.profile import Profile
 from handlers.messages import ActionId, Choice, Reply, ReplyKind
 from storage.models import ACTIVE_STEP_STATES, Case
 from storage.queries import drop_conversation, record_audit
 
-CASE_KEY = "_case"  # the case's reference, kept in the draft's answers (no field reads it)
 STEP_KEY = "_step"  # the step's id when a button or the command named it
 MAX_SNOOZE = dt.timedelta(days=366)
 Act = Callable[[TurnContext, Case, Mapping[str, Any]], list[Reply]]

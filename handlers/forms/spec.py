@@ -38,6 +38,9 @@ CrossCheck = Callable[[Any, Answers], str | None]
 Rule = Callable[[Any, Answers, FormContext], str | None]
 YES_NO_OPTIONS = (Choice("yes", "Yes"), Choice("no", "No"))
 NOT_KNOWN_OPTION = Choice(NOT_KNOWN, "Not known")
+# The reference of the case a form is about (an officer's short form, the reporter's add and details forms), kept
+# in the draft's answers under a key no field has, so the form never asks for it.
+CASE_KEY = "_case"
 
 
 @dataclass(frozen=True)

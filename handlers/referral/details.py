@@ -17,14 +17,13 @@ from typing import Any
 from handlers.core import FormContext
 from handlers.forms.dates import PRECISION_KEY
 from handlers.forms.fields import Kind
-from handlers.forms.spec import Answers, Field, FormSpec, Interjection, Section
+from handlers.forms.spec import CASE_KEY, Answers, Field, FormSpec, Interjection, Section
 from handlers.knowledge.harm import mentions_harm, signpost
 from handlers.messages import Reply
 from handlers.referral.sections import DETAIL_SECTIONS, MASH, MORE, NO_HARM, minutes_for, still_to_ask
 from storage.models import DETAILS_FORM, DETAILS_OF
 
 DETAILS_ID = DETAILS_FORM
-CASE_KEY = "_case"  # the reference the reporter typed (no field reads it)
 REPORT_KEY = DETAILS_OF  # in a details Report row's answers: the id of the referral's Report it completes
 GIVEN = "_given"  # the ids the concern's reports had answered when the form began: never asked again
 TEXT_KINDS = (Kind.TEXT, Kind.LONG_TEXT, Kind.NAME)
